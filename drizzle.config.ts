@@ -1,0 +1,9 @@
+import { defineConfig } from 'drizzle-kit';
+
+// drizzle-kit reads the schema and writes SQL migrations into migrations/. `bbsync migrate`
+// applies them; drizzle-kit never touches a database here.
+export default defineConfig({
+  dialect: 'postgresql',
+  schema: './src/db/schema.ts',
+  out: './migrations',
+});

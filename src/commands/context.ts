@@ -1,0 +1,38 @@
+/**
+ * What every command starts from: the validated configuration and a logger. Reading the
+ * environment happens here, once per process.
+ */
+import { existsSync } from 'node:fs';
+
+import { loadConfig, type Config } from '../config.ts';
+import { createLogger, type Logger } from '../logger.ts';
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+}
+
+let cached: Config | undefined;
+
+/** Loads `.env` from the working directory when present (real environment variables win). */
+export function commandConfig(): Config {
+  if (!cached) {
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    cached = loadConfig(process.env);
+  }
+  return cached;
+}
+
+/**
+ * One-shot commands log to stderr so their stdout holds only the result (a summary, CSV, JSON);
+ * long-running services (worker, server, emulator) log to stdout.
+ */
+export function commandContext(options: { service?: boolean } = {}): CommandContext {
+  const config = commandConfig();
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    fd: options.service ? 1 : 2,
+  });
+  return { config, log };
+}

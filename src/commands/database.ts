@@ -1,0 +1,42 @@
+/**
+ * Opening the database for a command, with a clear message when it is missing or not migrated
+ * (instead of "relation does not exist" halfway through a job).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { createPool, databaseName, type Pool } from '../db/client.ts';
+import { countApplied, MIGRATIONS_FOLDER } from '../db/migrate.ts';
+import { InputError } from '../errors.ts';
+
+export async function openDatabase(
+  databaseUrl: string,
+  options: { max?: number; applicationName?: string } = {},
+): Promise<Pool> {
+  const pool = createPool(databaseUrl, options);
+  const name = databaseName(databaseUrl);
+  try {
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    };
+    const applied = await countApplied(pool);
+    if (applied < journal.entries.length) {
+      throw new InputError(
+        `database "${name}" is not up to date (${applied} of ${journal.entries.length} migrations applied); run \`npx bbsync migrate\` first`,
+      );
+    }
+    return pool;
+  } catch (err) {
+    await pool.end().catch(() => {});
+    const code = (err as { code?: string }).code;
+    if (code === '3D000') {
+      throw new InputError(`database "${name}" does not exist; run \`npx bbsync migrate\` to create it`);
+    }
+    if (code === 'ECONNREFUSED') {
+      throw new InputError(
+        `cannot reach Postgres at ${new URL(databaseUrl).host} (connection refused); start it (e.g. \`docker compose up -d\`) or set DATABASE_URL`,
+      );
+    }
+    throw err;
+  }
+}

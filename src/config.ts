@@ -1,0 +1,253 @@
+/**
+ * The one reader of the environment. `loadConfig(process.env)` is called once, by the CLI entry;
+ * everything else receives the frozen result as an argument. Every variable is listed, with its
+ * meaning, in `.env.example`.
+ */
+import { z } from 'zod';
+
+import { ConfigError } from './errors.ts';
+
+/** BB2's v2 scopes: everything a claims sync can use. The demographic two may be withheld by the bene. */
+export const DEFAULT_BB2_SCOPES = [
+  'openid',
+  'profile',
+  'launch/patient',
+  'patient/Patient.rs',
+  'patient/Coverage.rs',
+  'patient/ExplanationOfBenefit.rs',
+].join(' ');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const url = z.string().refine((v) => URL.canParse(v), 'must be a URL');
+
+/**
+ * `TOKEN_ENCRYPTION_KEY`: one or more comma-separated `keyId:base64key` pairs (32-byte keys).
+ * The first is the active key for new ciphertexts; the others still decrypt old ones, which is
+ * how keys rotate (`bbsync rotate-key`). A bare base64 key gets the id `k1`.
+ */
+export interface EncryptionKey {
+  readonly id: string;
+  readonly key: Buffer;
+}
+
+function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[] {
+  const keys: EncryptionKey[] = [];
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const colon = part.indexOf(':');
+    const id = colon === -1 ? 'k1' : part.slice(0, colon);
+    const encoded = colon === -1 ? part : part.slice(colon + 1);
+    const key = Buffer.from(encoded, 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be 1-32 letters, digits, _ or -` });
+    } else if (key.length !== 32) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `key "${id}" must be 32 bytes of base64 (got ${key.length} bytes)`,
+      });
+    } else if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
+    } else {
+      keys.push({ id, key });
+    }
+  }
+  return keys;
+}
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+
+  DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/bbsync'),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('bbsync'),
+
+  BB2_BASE_URL: url.default('https://sandbox.bluebutton.cms.gov'),
+  BB2_CLIENT_ID: z.string().default(''),
+  BB2_CLIENT_SECRET: z.string().default(''),
+  BB2_REDIRECT_URI: url.default('http://127.0.0.1:3000/enroll/callback'),
+  BB2_SCOPES: z.string().default(DEFAULT_BB2_SCOPES),
+  BB2_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).default(20),
+  BB2_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
+  BB2_PAGE_SIZE: int(1, 50).default(50),
+  BB2_ALLOW_INSECURE_HTTP: bool.optional(),
+
+  TOKEN_ENCRYPTION_KEY: z.string().default(''),
+  TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
+  PURGE_ON_REVOKE: bool.default(false),
+
+  SYNC_CRON: z.string().default('0 2 * * *'),
+  SYNC_TZ: z.string().default('UTC'),
+  SYNC_FULL_EVERY: int(1, 10_000).default(7),
+  SYNC_CONCURRENCY: int(1, 256).default(8),
+  SYNC_ATTEMPTS: int(1, 50).default(6),
+  SYNC_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
+
+  SERVER_HOST: z.string().default('127.0.0.1'),
+  SERVER_PORT: int(0, 65_535).default(3000),
+  SESSION_SECRET: z.string().default(''),
+  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  DASHBOARD_USER: z.string().default(''),
+  DASHBOARD_PASSWORD_HASH: z.string().default(''),
+  DASHBOARD_ALLOW_ACTIONS: bool.default(false),
+});
+
+type Raw = z.infer<typeof schema>;
+
+export interface Config {
+  readonly env: Raw['NODE_ENV'];
+  readonly log: { readonly level: Raw['LOG_LEVEL']; readonly format: Raw['LOG_FORMAT'] };
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly bb2: {
+    readonly baseUrl: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly redirectUri: string;
+    readonly scopes: string;
+    readonly maxRequestsPerSecond: number;
+    readonly requestTimeoutMs: number;
+    readonly pageSize: number;
+    /** http:// BB2 URLs are refused unless this is on (the emulator turns it on for loopback). */
+    readonly allowInsecureHttp: boolean;
+  };
+  readonly tokens: {
+    readonly keys: readonly EncryptionKey[];
+    readonly refreshMarginSeconds: number;
+    readonly purgeOnRevoke: boolean;
+  };
+  readonly sync: {
+    readonly cron: string;
+    readonly tz: string;
+    readonly fullEvery: number;
+    readonly concurrency: number;
+    readonly attempts: number;
+    readonly shutdownGraceMs: number;
+  };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly sessionSecret: string;
+    readonly cookieSecure: 'auto' | boolean;
+    readonly dashboardUser: string;
+    readonly dashboardPasswordHash: string;
+    readonly dashboardAllowActions: boolean;
+  };
+}
+
+function isLoopback(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname;
+  return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+}
+
+/**
+ * Validates the whole environment at once and returns a frozen Config, or throws a ConfigError
+ * listing every problem (not just the first).
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, so `FOO=` in a .env file means "use the default".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  const problems: string[] = [];
+  let keys: EncryptionKey[] = [];
+  if (parsed.success) {
+    const keyCheck = z
+      .string()
+      .transform((raw, ctx) => parseEncryptionKeys(raw, ctx))
+      .safeParse(parsed.data.TOKEN_ENCRYPTION_KEY);
+    if (keyCheck.success) keys = keyCheck.data;
+    else for (const issue of keyCheck.error.issues) problems.push(`TOKEN_ENCRYPTION_KEY: ${issue.message}`);
+  } else {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const raw = parsed.data;
+
+  return deepFreeze({
+    env: raw.NODE_ENV,
+    log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT },
+    databaseUrl: raw.DATABASE_URL,
+    databasePoolSize: raw.DATABASE_POOL_SIZE,
+    redisUrl: raw.REDIS_URL,
+    queuePrefix: raw.QUEUE_PREFIX,
+    bb2: {
+      baseUrl: raw.BB2_BASE_URL.replace(/\/+$/, ''),
+      clientId: raw.BB2_CLIENT_ID,
+      clientSecret: raw.BB2_CLIENT_SECRET,
+      redirectUri: raw.BB2_REDIRECT_URI,
+      scopes: raw.BB2_SCOPES,
+      maxRequestsPerSecond: raw.BB2_MAX_REQUESTS_PER_SECOND,
+      requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
+      pageSize: raw.BB2_PAGE_SIZE,
+      allowInsecureHttp: raw.BB2_ALLOW_INSECURE_HTTP ?? isLoopback(raw.BB2_BASE_URL),
+    },
+    tokens: {
+      keys,
+      refreshMarginSeconds: raw.TOKEN_REFRESH_MARGIN_SECONDS,
+      purgeOnRevoke: raw.PURGE_ON_REVOKE,
+    },
+    sync: {
+      cron: raw.SYNC_CRON,
+      tz: raw.SYNC_TZ,
+      fullEvery: raw.SYNC_FULL_EVERY,
+      concurrency: raw.SYNC_CONCURRENCY,
+      attempts: raw.SYNC_ATTEMPTS,
+      shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
+    },
+    server: {
+      host: raw.SERVER_HOST,
+      port: raw.SERVER_PORT,
+      sessionSecret: raw.SESSION_SECRET,
+      cookieSecure: raw.COOKIE_SECURE === 'auto' ? 'auto' : raw.COOKIE_SECURE === 'true',
+      dashboardUser: raw.DASHBOARD_USER,
+      dashboardPasswordHash: raw.DASHBOARD_PASSWORD_HASH,
+      dashboardAllowActions: raw.DASHBOARD_ALLOW_ACTIONS,
+    },
+  } satisfies Config);
+}
+
+/** The settings a command needs to talk to BB2; lists every missing one at once. */
+export function requireBb2Client(config: Config): void {
+  const missing: string[] = [];
+  if (!config.bb2.clientId) missing.push('BB2_CLIENT_ID: required to talk to Blue Button');
+  if (!config.bb2.clientSecret) missing.push('BB2_CLIENT_SECRET: required to talk to Blue Button');
+  if (!config.bb2.allowInsecureHttp && new URL(config.bb2.baseUrl).protocol !== 'https:') {
+    missing.push(
+      'BB2_BASE_URL: must be https:// (set BB2_ALLOW_INSECURE_HTTP=true only for a local emulator)',
+    );
+  }
+  if (missing.length) throw new ConfigError(missing);
+}
+
+/** The settings a command needs to store or read tokens. */
+export function requireTokenKeys(config: Config): void {
+  if (config.tokens.keys.length === 0) {
+    throw new ConfigError([
+      'TOKEN_ENCRYPTION_KEY: required to store refresh tokens; generate one with `npx bbsync gen-key`',
+    ]);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

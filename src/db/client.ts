@@ -1,0 +1,53 @@
+/**
+ * Postgres connections. Only entry points (the CLI commands, the test harness) call these; every
+ * other function receives a `Db` or a pool as an argument.
+ */
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+
+import * as schema from './schema.ts';
+
+export type Db = NodePgDatabase<typeof schema>;
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+// Values come back as they are stored: DATE as 'YYYY-MM-DD' (pg would make a local-midnight
+// Date of it), TIMESTAMPTZ as an ISO-8601 UTC string (we never store sub-millisecond times),
+// NUMERIC as an exact string (pg's default), and counts (INT8) as numbers.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => {
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? v : d.toISOString();
+});
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createPool(
+  databaseUrl: string,
+  options: { max?: number; applicationName?: string } = {},
+): Pool {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'bbsync',
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function createDb(pool: Pool): Db {
+  return drizzle(pool, { schema });
+}
+
+/** The database name in a connection URL. */
+export function databaseName(databaseUrl: string): string {
+  return decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, '')) || 'postgres';
+}
+
+/** The same server with another database. */
+export function withDatabase(databaseUrl: string, name: string): string {
+  const url = new URL(databaseUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
+}

@@ -1,0 +1,68 @@
+/** Per-file databases cloned from the migrated template (see global-setup.ts). */
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+import { inject } from 'vitest';
+
+import { createDb, createPool, withDatabase, type Db, type Pool } from '../../src/db/client.ts';
+import { quoteIdent } from '../../src/db/migrate.ts';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  pool: Pool;
+  db: Db;
+  /** Closes the pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated, empty database of this test file's own. */
+export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
+  const server = inject('databaseServerUrl');
+  const template = inject('templateDatabase');
+  const name = `bbsync_test_${inject('testRunId')}_${label.replace(/[^a-z0-9_]/gi, '').slice(0, 20)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    // Cloning fails while another session is connected to the template; retry briefly.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55006' || attempt > 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(server, name);
+  const pool = createPool(url, { max: 5, applicationName: 'bbsync-test' });
+  return {
+    url,
+    name,
+    pool,
+    db: createDb(pool),
+    drop: async () => {
+      await pool.end();
+      await dropDatabase(name);
+    },
+  };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: inject('databaseServerUrl') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A database URL on the test server that does not exist yet (for migrate/create tests). */
+export function unusedDatabaseUrl(label: string): { url: string; name: string } {
+  const name = `bbsync_test_${inject('testRunId')}_${label}_${randomBytes(3).toString('hex')}`;
+  return { url: withDatabase(inject('databaseServerUrl'), name), name };
+}

@@ -1,0 +1,163 @@
+/**
+ * Finds a real Postgres and Redis for the tests, in this order: DATABASE_URL / REDIS_URL from the
+ * environment; the default local ports; containers started with testcontainers when a Docker
+ * engine exists. Nothing is mocked. When nothing answers, the run fails loudly (it never skips
+ * everything). It then migrates a template database once; each test file clones it (see db.ts),
+ * so tests never touch a developer's data.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+
+import { withDatabase } from '../../src/db/client.ts';
+import { MIGRATIONS_FOLDER, migrateDatabase, quoteIdent } from '../../src/db/migrate.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseServerUrl: string;
+    templateDatabase: string;
+    redisUrl: string;
+    testRunId: string;
+  }
+}
+
+const DEFAULT_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Starts throwaway containers; only loaded when nothing local answers. */
+async function startContainers(): Promise<{ pgUrl: string; redisUrl: string; stop: () => Promise<void> }> {
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  await getContainerRuntimeClient();
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const { RedisContainer } = await import('@testcontainers/redis');
+  const [pgC, redisC] = await Promise.all([
+    new PostgreSqlContainer('postgres:16-alpine').withUsername('postgres').withPassword('postgres').start(),
+    new RedisContainer('redis:7').start(),
+  ]);
+  return {
+    pgUrl: withDatabase(pgC.getConnectionUri(), 'postgres'),
+    redisUrl: redisC.getConnectionUrl(),
+    stop: async () => {
+      await Promise.all([pgC.stop(), redisC.stop()]);
+    },
+  };
+}
+
+function migrationsHash(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(MIGRATIONS_FOLDER).sort()) {
+    if (file.endsWith('.sql')) hash.update(file).update(readFileSync(join(MIGRATIONS_FOLDER, file)));
+  }
+  hash.update(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json')));
+  return hash.digest('hex').slice(0, 12);
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let pgUrl = process.env.DATABASE_URL ? withDatabase(process.env.DATABASE_URL, 'postgres') : undefined;
+  let redisUrl = process.env.REDIS_URL;
+  let stopContainers: (() => Promise<void>) | undefined;
+
+  if (!pgUrl && (await postgresAnswers(DEFAULT_PG))) pgUrl = DEFAULT_PG;
+  if (!redisUrl && (await redisAnswers(DEFAULT_REDIS))) redisUrl = DEFAULT_REDIS;
+  if (!pgUrl || !redisUrl) {
+    try {
+      const started = await startContainers();
+      pgUrl ??= started.pgUrl;
+      redisUrl ??= started.redisUrl;
+      stopContainers = started.stop;
+    } catch (err) {
+      const missing = [!pgUrl && 'Postgres', !redisUrl && 'Redis'].filter(Boolean).join(' and ');
+      throw new Error(
+        `The tests need a real ${missing}, and none answered: not DATABASE_URL/REDIS_URL, not the default ports ` +
+          `(127.0.0.1:5432, 127.0.0.1:6379), and no Docker engine for testcontainers ` +
+          `(${err instanceof Error ? err.message : String(err)}). Start them (e.g. \`docker compose up -d\`, or ` +
+          `the local services) and run again.`,
+      );
+    }
+  }
+  if (!(await postgresAnswers(pgUrl))) throw new Error(`Postgres at ${redact(pgUrl)} does not answer`);
+  if (!(await redisAnswers(redisUrl))) throw new Error(`Redis at ${redact(redisUrl)} does not answer`);
+
+  // One template per migration set: reused across runs while migrations/ is unchanged.
+  const templateDatabase = `bbsync_test_tpl_${migrationsHash()}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock(90210)');
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [
+      templateDatabase,
+    ]);
+    if (!rowCount) {
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(templateDatabase)}`);
+      await migrateDatabase(withDatabase(pgUrl, templateDatabase));
+      await admin.query(`ALTER DATABASE ${quoteIdent(templateDatabase)} WITH IS_TEMPLATE true`);
+    }
+    await admin.query('SELECT pg_advisory_unlock(90210)');
+  } finally {
+    await admin.end();
+  }
+
+  const testRunId = randomBytes(4).toString('hex');
+  project.provide('databaseServerUrl', pgUrl);
+  project.provide('templateDatabase', templateDatabase);
+  project.provide('redisUrl', redisUrl);
+  project.provide('testRunId', testRunId);
+
+  return async () => {
+    // Drop whatever this run's test files left behind (a crashed file skips its own cleanup).
+    const client = new pg.Client({ connectionString: pgUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+        [`bbsync_test_${testRunId}_%`],
+      );
+      for (const { datname } of rows) {
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+      }
+    } finally {
+      await client.end();
+    }
+    await stopContainers?.();
+  };
+}
+
+function redact(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}

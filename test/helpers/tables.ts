@@ -1,0 +1,44 @@
+/** Reading whole analytics tables back, for comparing database states. */
+import { ANALYTICS_TABLES } from '../../src/fhir/rows.ts';
+import type { Pool } from '../../src/db/client.ts';
+
+/** Every analytics table's rows (without `loaded_at`, which records when, not what), in key order. */
+export async function dumpAnalytics(pool: Pool): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of [...ANALYTICS_TABLES, 'fhir_resources']) {
+    const { rows } = await pool.query(`SELECT * FROM ${table} ORDER BY 1, 2, 3`);
+    out[table] = rows.map((r: Record<string, unknown>) => {
+      const { loaded_at: _l, first_seen_at: _f, ...rest } = r;
+      return rest;
+    });
+  }
+  return out;
+}
+
+export async function countRows(
+  pool: Pool,
+  table: string,
+  where = 'true',
+  params: unknown[] = [],
+): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
+    params,
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * The physical version of every row (its xmin and ctid). Postgres gives a row a new version on any
+ * write, so equal results before and after an operation prove it wrote nothing.
+ */
+export async function rowVersions(pool: Pool): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of [...ANALYTICS_TABLES, 'fhir_resources']) {
+    const { rows } = await pool.query<{ v: string }>(
+      `SELECT xmin::text || ':' || ctid::text AS v FROM ${table} ORDER BY 1`,
+    );
+    out[table] = rows.map((r) => r.v);
+  }
+  return out;
+}
