@@ -330,3 +330,234 @@ export const claimCareTeam = pgTable(
   },
   (t) => [primaryKey({ columns: [t.claim_id, t.sequence] })],
 );
+
+// --------------------------------------------------------------------------------------------
+// Enrollments and the token vault (src/enrollment). Tokens are stored only as AES-256-GCM
+// ciphertexts that name their key (see src/enrollment/crypto.ts).
+// --------------------------------------------------------------------------------------------
+
+export const enrollments = pgTable(
+  'enrollments',
+  {
+    enrollment_id: text('enrollment_id').primaryKey(),
+    /** BB2's patient id from the token response (`patient`). One enrollment per patient. */
+    patient_id: text('patient_id').notNull(),
+    /** 'active' | 'reauth_required' | 'revoked' */
+    status: text('status').notNull(),
+    /** The scopes BB2 granted, space-separated, as granted (may lack the demographic scopes). */
+    scope: text('scope').notNull(),
+    /** When the 13-month data access grant ends (NULL: never, e.g. research apps). */
+    access_grant_expiration: tstz('access_grant_expiration'),
+    refresh_token_ciphertext: text('refresh_token_ciphertext'),
+    access_token_ciphertext: text('access_token_ciphertext'),
+    access_token_expires_at: tstz('access_token_expires_at'),
+    /** Bumped on every token change: a fence against writing over a newer token. */
+    token_version: integer('token_version').notNull().default(0),
+    enrolled_at: tstz('enrolled_at')
+      .notNull()
+      .default(sql`now()`),
+    last_refresh_at: tstz('last_refresh_at'),
+    revoked_at: tstz('revoked_at'),
+    /** The last failure of this enrollment's tokens or syncs: a category from src/errors.ts. */
+    last_error_category: text('last_error_category'),
+    last_error_message: text('last_error_message'),
+    last_error_at: tstz('last_error_at'),
+    created_at: tstz('created_at')
+      .notNull()
+      .default(sql`now()`),
+    updated_at: tstz('updated_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex('enrollments_patient_idx').on(t.patient_id),
+    index('enrollments_status_idx').on(t.status),
+  ],
+);
+
+/** Browser-bound state of authorizations in progress (PKCE verifier and state), short-lived. */
+export const authorizationRequests = pgTable('authorization_requests', {
+  /** sha256 of the `state` parameter; the state itself is only in the user's signed cookie. */
+  state_hash: text('state_hash').primaryKey(),
+  /** The PKCE code verifier, encrypted like tokens. */
+  code_verifier_ciphertext: text('code_verifier_ciphertext').notNull(),
+  created_at: tstz('created_at')
+    .notNull()
+    .default(sql`now()`),
+  expires_at: tstz('expires_at').notNull(),
+  used_at: tstz('used_at'),
+});
+
+// --------------------------------------------------------------------------------------------
+// Sync state (src/jobs): runs, attempts, cursors and resumable progress.
+// --------------------------------------------------------------------------------------------
+
+/** Per enrollment: what operators need to see at a glance. */
+export const syncState = pgTable('sync_state', {
+  enrollment_id: text('enrollment_id')
+    .primaryKey()
+    .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+  last_success_at: tstz('last_success_at'),
+  last_attempt_at: tstz('last_attempt_at'),
+  consecutive_failures: integer('consecutive_failures').notNull().default(0),
+  /** Completed syncs; every SYNC_FULL_EVERY-th is a full reconcile. */
+  syncs_completed: integer('syncs_completed').notNull().default(0),
+  last_full_sync_at: tstz('last_full_sync_at'),
+  /** Analytics rows written by the last successful sync. */
+  last_rows_written: integer('last_rows_written'),
+  /** Resources held for this enrollment's patient, by type, after the last success. */
+  resources_held: jsonb('resources_held'),
+});
+
+/**
+ * Incremental cursor per enrollment and resource type: the `Bundle.meta.lastUpdated` of the last
+ * complete walk (BB2's advice), used as `_lastUpdated=gt<cursor>` next time.
+ */
+export const syncCursors = pgTable(
+  'sync_cursors',
+  {
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    resource_type: text('resource_type').notNull(),
+    cursor: text('cursor').notNull(),
+    updated_at: tstz('updated_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type] })],
+);
+
+/**
+ * A walk through one resource type in progress, committed with each page so a retry resumes at
+ * the next page instead of starting over.
+ */
+export const syncProgress = pgTable(
+  'sync_progress',
+  {
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    resource_type: text('resource_type').notNull(),
+    /** The attempt's job id: progress left by an older job is not resumed. */
+    job_id: text('job_id').notNull(),
+    full: smallint('full').notNull(),
+    /** The `_lastUpdated` lower bound of this walk (NULL on a full pull). */
+    since: text('since'),
+    next_url: text('next_url'),
+    pages_done: integer('pages_done').notNull().default(0),
+    /** The newest Bundle.meta.lastUpdated seen so far in this walk. */
+    bundle_last_updated: text('bundle_last_updated'),
+    started_at: tstz('started_at')
+      .notNull()
+      .default(sql`now()`),
+    updated_at: tstz('updated_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type] })],
+);
+
+/** Ids returned during a full walk, to find what BB2 no longer returns (reconcile). */
+export const syncSeen = pgTable(
+  'sync_seen',
+  {
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    resource_type: text('resource_type').notNull(),
+    resource_id: text('resource_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type, t.resource_id] })],
+);
+
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    run_id: text('run_id').primaryKey(),
+    /** 'scheduled' | 'manual' | 'retry' */
+    trigger: text('trigger').notNull(),
+    requested_by: text('requested_by'),
+    full: smallint('full').notNull().default(0),
+    /** 'fanning_out' | 'running' | 'finished' */
+    status: text('status').notNull(),
+    started_at: tstz('started_at')
+      .notNull()
+      .default(sql`now()`),
+    finished_at: tstz('finished_at'),
+    enrollments_total: integer('enrollments_total').notNull().default(0),
+    enrollments_ok: integer('enrollments_ok').notNull().default(0),
+    enrollments_failed: integer('enrollments_failed').notNull().default(0),
+    enrollments_skipped: integer('enrollments_skipped').notNull().default(0),
+    resources_changed: integer('resources_changed').notNull().default(0),
+    rows_written: integer('rows_written').notNull().default(0),
+    resources_removed: integer('resources_removed').notNull().default(0),
+    requests: integer('requests').notNull().default(0),
+  },
+  (t) => [index('sync_runs_started_idx').on(t.started_at)],
+);
+
+/** One row per sync of one enrollment (per job), with its outcome. */
+export const syncAttempts = pgTable(
+  'sync_attempts',
+  {
+    attempt_id: bigserial('attempt_id', { mode: 'number' }).primaryKey(),
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    run_id: text('run_id').references(() => syncRuns.run_id, { onDelete: 'set null' }),
+    job_id: text('job_id').notNull(),
+    /** 'running' | 'ok' | 'failed' | 'retrying' | 'skipped' */
+    status: text('status').notNull(),
+    full: smallint('full').notNull().default(0),
+    started_at: tstz('started_at')
+      .notNull()
+      .default(sql`now()`),
+    finished_at: tstz('finished_at'),
+    duration_ms: integer('duration_ms'),
+    requests: integer('requests').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    resources_changed: integer('resources_changed').notNull().default(0),
+    rows_written: integer('rows_written').notNull().default(0),
+    resources_removed: integer('resources_removed').notNull().default(0),
+    resources_quarantined: integer('resources_quarantined').notNull().default(0),
+    /** Counts by resource type: {"ExplanationOfBenefit": {"inserted": 3, "unchanged": 40, ...}}. */
+    counts: jsonb('counts'),
+    error_category: text('error_category'),
+    error_message: text('error_message'),
+  },
+  (t) => [
+    index('sync_attempts_enrollment_idx').on(t.enrollment_id, t.started_at),
+    index('sync_attempts_run_idx').on(t.run_id, t.status),
+  ],
+);
+
+/** Requests to BB2 per minute, endpoint and status: the dashboard's error and 429 rates. */
+export const bb2RequestCounts = pgTable(
+  'bb2_request_counts',
+  {
+    minute: tstz('minute').notNull(),
+    /** 'token' | 'Patient' | 'Coverage' | 'ExplanationOfBenefit' | 'revoke' ... */
+    endpoint: text('endpoint').notNull(),
+    /** HTTP status; 0 for a request that got no response (network error, timeout). */
+    status: integer('status').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.endpoint, t.status] })],
+);
+
+/** Who did what in the dashboard and CLI (enroll, revoke, sync now, key rotation). */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    audit_id: bigserial('audit_id', { mode: 'number' }).primaryKey(),
+    at: tstz('at')
+      .notNull()
+      .default(sql`now()`),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    details: jsonb('details'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
