@@ -66,7 +66,70 @@ export function buildProgram(): Command {
       await runImport(paths, options);
     });
 
+  program
+    .command('emulator')
+    .description(
+      'Run a local Blue Button 2.0 sandbox: OAuth, FHIR paging, synthetic users and fault injection.',
+    )
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
+    .option('--users <n>', 'number of synthetic users BBUser00000..', '10000')
+    .option('--seed <n>', 'seed for the synthetic data', '1')
+    .option('--fixtures <dir>', 'serve the Patient, Coverage and EOB resources found in this folder instead')
+    .option(
+      '--client-id <id>',
+      'register a confidential client (repeatable, paired in order with --client-secret and --redirect-uri)',
+      collect,
+    )
+    .option(
+      '--client-secret <secret>',
+      'secret of the client registered by the matching --client-id',
+      collect,
+    )
+    .option(
+      '--redirect-uri <uri>',
+      'redirect URI of the client registered by the matching --client-id (several: separate with commas)',
+      collect,
+    )
+    .option('--access-token-ttl <seconds>', 'lifetime of access tokens', '3600')
+    .option('--faults <json>', 'fault injection at start, as for POST /__emulator/faults')
+    .option(
+      '--public-url <url>',
+      'base URL to put in links and discovery (default: the Host the client used)',
+    )
+    .addHelpText(
+      'after',
+      `
+Without --client-id a demo client is registered: bbsync-local / bbsync-local-secret, redirect
+http://127.0.0.1:3000/enroll/callback or http://localhost:3000/enroll/callback.
+Users log in as BBUser00001 / PW00001! (BBUserNNNNN / PWNNNNN!).
+
+Prints "BB2 emulator listening on http://HOST:PORT" on stdout once ready; stops on Ctrl-C.
+
+Control API (loopback clients only), JSON:
+  GET  /__emulator/users?offset=0&limit=1000   usernames and patient ids
+  POST /__emulator/faults   {"rate429":0.1,"retryAfterSeconds":1,"rate5xx":0.05,"latencyMs":0,
+                             "malformedRate":0,"resetRate":0,"tokenRate5xx":0,"refreshLostRate":0}
+                            ({} turns all faults off)
+  POST /__emulator/advance  {"newClaimsFraction":0.1,"changedFraction":0.02,"removedFraction":0}
+  GET  /__emulator/stats    POST /__emulator/stats/reset
+  POST /__emulator/grants/PATIENT_ID/expire|revoke   POST /__emulator/tokens/expire
+  POST /__emulator/config   {"accessTokenTtlSeconds":60}
+
+Examples:
+  bbsync emulator --port 8000 --users 100
+  bbsync emulator --port 0 --client-id app --client-secret s3cret --redirect-uri http://localhost:8080/cb
+  bbsync emulator --fixtures ../shared/fixtures/bb2 --faults '{"rate429":0.05}'`,
+    )
+    .action(async (options) => {
+      const { runEmulatorCommand } = await import('./emulator/cli.ts');
+      await runEmulatorCommand(options);
+    });
+
   return program;
 }
 
 /** Collects a repeatable option; used without a default so --help does not print "(default: [])". */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,154 @@
+/**
+ * `bbsync emulator`: runs the BB2 sandbox emulator until SIGINT or SIGTERM.
+ *
+ * stdout gets exactly one line, `BB2 emulator listening on http://HOST:PORT`, so scripts can wait
+ * for it; everything else (clients, how to log in, the control API) goes to stderr.
+ */
+import { InputError } from '../errors.ts';
+import { parseFaultsJson, type FaultConfig } from './faults.ts';
+import { DEFAULT_CLIENT, startEmulator, type ClientRegistration } from './index.ts';
+
+export interface EmulatorCommandOptions {
+  host: string;
+  port: string;
+  users: string;
+  seed: string;
+  fixtures?: string;
+  clientId?: string[];
+  clientSecret?: string[];
+  redirectUri?: string[];
+  accessTokenTtl: string;
+  faults?: string;
+  publicUrl?: string;
+}
+
+function integer(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\d+$/.test(value.trim())) throw new InputError(`--${name} must be a whole number, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new InputError(`--${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** Pairs --client-id, --client-secret and --redirect-uri in order; a redirect value may list several URIs separated by commas. */
+export function clientsFromOptions(
+  options: Pick<EmulatorCommandOptions, 'clientId' | 'clientSecret' | 'redirectUri'>,
+): {
+  clients: ClientRegistration[];
+  isDefault: boolean;
+} {
+  const ids = options.clientId ?? [];
+  const secrets = options.clientSecret ?? [];
+  const redirects = options.redirectUri ?? [];
+  if (ids.length === 0) {
+    if (secrets.length > 0 || redirects.length > 0) {
+      throw new InputError('--client-secret and --redirect-uri need a matching --client-id');
+    }
+    return { clients: [DEFAULT_CLIENT], isDefault: true };
+  }
+  if (secrets.length !== ids.length) {
+    throw new InputError(
+      `give one --client-secret per --client-id (got ${ids.length} ids and ${secrets.length} secrets)`,
+    );
+  }
+  if (redirects.length !== ids.length) {
+    throw new InputError(
+      `give one --redirect-uri per --client-id (got ${ids.length} ids and ${redirects.length} redirect URIs)`,
+    );
+  }
+  const clients = ids.map((clientId, i) => {
+    const redirectUris = (redirects[i] ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== '');
+    for (const uri of redirectUris) {
+      try {
+        new URL(uri);
+      } catch {
+        throw new InputError(`--redirect-uri for ${clientId} is not an absolute URL: ${uri}`);
+      }
+    }
+    return { clientId, clientSecret: secrets[i] ?? '', redirectUris };
+  });
+  return { clients, isDefault: false };
+}
+
+export async function runEmulatorCommand(options: EmulatorCommandOptions): Promise<void> {
+  const port = integer('port', options.port, 0, 65_535);
+  const users = integer('users', options.users, 1);
+  const seed = integer('seed', options.seed, 0);
+  const ttl = integer('access-token-ttl', options.accessTokenTtl, 1);
+  let faults: FaultConfig | undefined;
+  if (options.faults !== undefined) {
+    try {
+      faults = parseFaultsJson(options.faults);
+    } catch (err) {
+      throw new InputError((err as Error).message);
+    }
+  }
+  const { clients, isDefault } = clientsFromOptions(options);
+  if (options.publicUrl !== undefined) {
+    try {
+      new URL(options.publicUrl);
+    } catch {
+      throw new InputError(`--public-url is not an absolute URL: ${options.publicUrl}`);
+    }
+  }
+
+  const emu = await startEmulator({
+    host: options.host,
+    port,
+    users,
+    seed,
+    ...(options.fixtures !== undefined ? { fixtures: options.fixtures } : {}),
+    clients,
+    accessTokenTtlSeconds: ttl,
+    ...(faults ? { faults } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+  }).catch((err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new InputError(`port ${port} on ${options.host} is already in use (try --port 0)`);
+    }
+    if (e.code === 'ENOENT' && options.fixtures !== undefined) {
+      throw new InputError(`--fixtures: no such folder: ${options.fixtures}`);
+    }
+    throw err;
+  });
+
+  process.stdout.write(`BB2 emulator listening on ${emu.url}\n`);
+  const err = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const source =
+    options.fixtures !== undefined
+      ? `fixtures from ${options.fixtures}`
+      : `${users} synthetic users, seed ${seed}`;
+  err(`Serving ${source} (BBUser00000..; password PW<number>!, e.g. BBUser00001 / PW00001!).`);
+  for (const c of clients) {
+    err(
+      `${isDefault ? 'Default demo client' : 'Client'} ${c.clientId} / ${c.clientSecret}, redirect ${c.redirectUris.join(' or ')}` +
+        (isDefault ? ' (pass --client-id, --client-secret and --redirect-uri to register your own).' : '.'),
+    );
+  }
+  err(
+    `Log in: ${emu.url}/v2/o/authorize/?client_id=${clients[0]?.clientId ?? ''}&response_type=code&... (PKCE S256 and a state of 16+ characters).`,
+  );
+  err(
+    `Discovery ${emu.url}/.well-known/openid-configuration; control API ${emu.url}/__emulator/ (loopback only).`,
+  );
+  if (faults) err(`Fault injection on: ${JSON.stringify(faults)}.`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      err(`Received ${signal}; shutting down.`);
+      emu.close().then(resolve, (e: unknown) => {
+        err(`bbsync: error while closing the emulator: ${(e as Error).message}`);
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

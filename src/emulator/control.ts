@@ -1,0 +1,233 @@
+/**
+ * The control API under /__emulator/ (loopback clients only), JSON in and out:
+ *
+ * - GET  /__emulator/                          this list
+ * - GET  /__emulator/users?offset=0&limit=1000 `{"BBUser00000":"-19990000000001",...}`; limit
+ *                                              defaults to 1000 and is at most 100000; headers
+ *                                              X-Total-Count, and Link rel="next" while more remain
+ * - GET  /__emulator/faults, POST /__emulator/faults   read or replace fault injection (`{}` = off)
+ * - POST /__emulator/advance                   body: AdvanceOptions; runs a simulated weekly load
+ *                                              (store.advance) and returns its AdvanceResult
+ * - GET  /__emulator/stats, POST /__emulator/stats/reset
+ * - POST /__emulator/grants/<patientId>/expire  the 13-month limit is reached now (tokens stay;
+ *                                              refresh gives 401, FHIR calls 401). `?client_id=`
+ *                                              limits it to one client
+ * - POST /__emulator/grants/<patientId>/revoke  the grant is deleted, as when the beneficiary
+ *                                              disconnects the app (refresh gives 403)
+ * - POST /__emulator/tokens/expire              body `{"patientId"?, "clientId"?}`: access tokens
+ *                                              expire now
+ * - GET  /__emulator/config, POST /__emulator/config  `{"accessTokenTtlSeconds": N}`
+ */
+import type { Core, Ctx } from './core.ts';
+import type { AdvanceOptions } from './data/types.ts';
+import { NO_FAULTS, parseFaults } from './faults.ts';
+import { HttpError, readJson, sendJson } from './http-util.ts';
+
+export const DEFAULT_USERS_LIMIT = 1000;
+export const MAX_USERS_LIMIT = 100_000;
+
+function intParam(query: URLSearchParams, name: string, fallback: number): number {
+  const text = query.get(name);
+  if (text === null || text === '') return fallback;
+  if (!/^\d+$/.test(text)) {
+    throw new HttpError(400, { error: 'bad_request', detail: `${name} must be a non-negative integer` });
+  }
+  return Number(text);
+}
+
+function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpError(400, { error: 'bad_request', detail: `${what} must be a JSON object` });
+  }
+  return value as Record<string, unknown>;
+}
+
+function optionalFraction(body: Record<string, unknown>, key: string): number | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
+    throw new HttpError(400, { error: 'bad_request', detail: `${key} must be a number between 0 and 1` });
+  }
+  return v;
+}
+
+function parseAdvance(value: unknown): AdvanceOptions {
+  const body = asObject(value, 'advance options');
+  const known = new Set(['newClaimsFraction', 'changedFraction', 'removedFraction', 'userIndexes']);
+  for (const key of Object.keys(body)) {
+    if (!known.has(key)) {
+      throw new HttpError(400, {
+        error: 'bad_request',
+        detail: `unknown option "${key}"; known: ${[...known].join(', ')}`,
+      });
+    }
+  }
+  const options: AdvanceOptions = {};
+  const newClaims = optionalFraction(body, 'newClaimsFraction');
+  if (newClaims !== undefined) options.newClaimsFraction = newClaims;
+  const changed = optionalFraction(body, 'changedFraction');
+  if (changed !== undefined) options.changedFraction = changed;
+  const removed = optionalFraction(body, 'removedFraction');
+  if (removed !== undefined) options.removedFraction = removed;
+  if (body.userIndexes !== undefined) {
+    const list = body.userIndexes;
+    if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && (i as number) >= 0)) {
+      throw new HttpError(400, {
+        error: 'bad_request',
+        detail: 'userIndexes must be an array of non-negative integers',
+      });
+    }
+    options.userIndexes = list as number[];
+  }
+  return options;
+}
+
+function clientFilter(ctx: Ctx, core: Core): string | undefined {
+  const clientId = ctx.query.get('client_id') ?? undefined;
+  if (clientId !== undefined && !core.oauth.clients.has(clientId)) {
+    throw new HttpError(404, { error: 'not_found', detail: `no client "${clientId}"` });
+  }
+  return clientId;
+}
+
+const INDEX = {
+  endpoints: [
+    'GET /__emulator/users?offset=0&limit=1000',
+    'GET|POST /__emulator/faults',
+    'POST /__emulator/advance',
+    'GET /__emulator/stats',
+    'POST /__emulator/stats/reset',
+    'POST /__emulator/grants/{patientId}/expire[?client_id=]',
+    'POST /__emulator/grants/{patientId}/revoke[?client_id=]',
+    'POST /__emulator/tokens/expire',
+    'GET|POST /__emulator/config',
+  ],
+};
+
+/** Handles one control request; false when no control route matches (the router answers 404). */
+export async function handleControl(ctx: Ctx, core: Core, rest: string): Promise<boolean> {
+  const { method } = ctx;
+  const now = core.clock().getTime();
+  if (rest === '' && method === 'GET') {
+    sendJson(ctx.res, 200, INDEX);
+    return true;
+  }
+  if (rest === 'users' && method === 'GET') {
+    const offset = intParam(ctx.query, 'offset', 0);
+    const limit = Math.min(intParam(ctx.query, 'limit', DEFAULT_USERS_LIMIT), MAX_USERS_LIMIT);
+    const total = core.store.userCount;
+    const users: Record<string, string> = {};
+    for (let i = offset; i < Math.min(total, offset + limit); i++) {
+      const u = core.store.userByIndex(i);
+      if (u) users[u.username] = u.patientId;
+    }
+    const headers: Record<string, string> = { 'X-Total-Count': String(total) };
+    if (offset + limit < total) {
+      headers.Link = `<${ctx.base}/__emulator/users?offset=${offset + limit}&limit=${limit}>; rel="next"`;
+    }
+    sendJson(ctx.res, 200, users, headers);
+    return true;
+  }
+  if (rest === 'faults') {
+    if (method === 'GET') {
+      sendJson(ctx.res, 200, core.faults);
+      return true;
+    }
+    if (method === 'POST') {
+      try {
+        core.faults = parseFaults(await readJson(ctx.req));
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        throw new HttpError(400, { error: 'bad_request', detail: (err as Error).message });
+      }
+      sendJson(ctx.res, 200, core.faults);
+      return true;
+    }
+  }
+  if (rest === 'advance' && method === 'POST') {
+    const options = parseAdvance(await readJson(ctx.req));
+    let result;
+    try {
+      result = core.store.advance(options);
+    } catch (err) {
+      if (err instanceof RangeError) throw new HttpError(400, { error: 'bad_request', detail: err.message });
+      throw err;
+    }
+    // Every Bundle's meta.lastUpdated is the new transaction time, so no cached page is current.
+    core.pageCache.clear();
+    sendJson(ctx.res, 200, result);
+    return true;
+  }
+  if (rest === 'stats' && method === 'GET') {
+    sendJson(
+      ctx.res,
+      200,
+      core.stats.snapshot({ entries: core.pageCache.size, bytes: core.pageCache.bytes }),
+    );
+    return true;
+  }
+  if (rest === 'stats/reset' && method === 'POST') {
+    core.stats.reset(core.clock());
+    sendJson(ctx.res, 200, { reset: true });
+    return true;
+  }
+  const grantMatch = /^grants\/([^/]+)\/(expire|revoke)$/.exec(rest);
+  if (grantMatch && method === 'POST') {
+    const patientId = decodeURIComponent(grantMatch[1] ?? '');
+    const action = grantMatch[2];
+    const only = clientFilter(ctx, core);
+    const grants = core.oauth
+      .grantsOfPatient(patientId)
+      .filter((g) => only === undefined || g.clientId === only);
+    for (const g of grants) {
+      if (action === 'expire') core.oauth.expireGrant(g.clientId, patientId, now);
+      else core.oauth.deleteGrant(g.clientId, patientId);
+    }
+    sendJson(ctx.res, grants.length > 0 ? 200 : 404, {
+      patientId,
+      [action === 'expire' ? 'expired' : 'revoked']: grants.map((g) => g.clientId),
+    });
+    return true;
+  }
+  if (rest === 'tokens/expire' && method === 'POST') {
+    const body = asObject(await readJson(ctx.req), 'body');
+    const filter: { patientId?: string; clientId?: string } = {};
+    if (typeof body.patientId === 'string') filter.patientId = body.patientId;
+    if (typeof body.clientId === 'string') filter.clientId = body.clientId;
+    sendJson(ctx.res, 200, { expired: core.oauth.expireAccessTokens(now, filter) });
+    return true;
+  }
+  if (rest === 'config') {
+    if (method === 'POST') {
+      const body = asObject(await readJson(ctx.req), 'config');
+      for (const key of Object.keys(body)) {
+        if (key !== 'accessTokenTtlSeconds') {
+          throw new HttpError(400, { error: 'bad_request', detail: `unknown setting "${key}"` });
+        }
+      }
+      const ttl = body.accessTokenTtlSeconds;
+      if (ttl !== undefined) {
+        if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
+          throw new HttpError(400, {
+            error: 'bad_request',
+            detail: 'accessTokenTtlSeconds must be a positive integer',
+          });
+        }
+        core.accessTokenTtlSeconds = ttl;
+      }
+    } else if (method !== 'GET') {
+      return false;
+    }
+    sendJson(ctx.res, 200, {
+      accessTokenTtlSeconds: core.accessTokenTtlSeconds,
+      ...core.oauth.counts(),
+      faultsOff: isOff(core),
+    });
+    return true;
+  }
+  return false;
+}
+
+function isOff(core: Core): boolean {
+  return JSON.stringify(core.faults) === JSON.stringify(NO_FAULTS);
+}

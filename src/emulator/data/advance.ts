@@ -1,0 +1,65 @@
+/** Option handling shared by both stores' `advance()`. */
+import type { AdvanceOptions } from './types.ts';
+
+/** Defaults for {@link AdvanceOptions}, per weekly load. */
+export const DEFAULT_ADVANCE = {
+  newClaimsFraction: 0.2,
+  changedFraction: 0.02,
+  removedFraction: 0.005,
+} as const;
+
+export interface ResolvedAdvance {
+  readonly newClaimsFraction: number;
+  readonly changedFraction: number;
+  readonly removedFraction: number;
+  /** Sorted, deduplicated user indexes. */
+  readonly indexes: readonly number[];
+}
+
+function fraction(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new RangeError(`${name} must be a number between 0 and 1 (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** Validates options; throws RangeError for a fraction outside 0..1 or an unknown user index. */
+export function resolveAdvance(options: AdvanceOptions, userCount: number): ResolvedAdvance {
+  const newClaimsFraction = fraction(
+    'newClaimsFraction',
+    options.newClaimsFraction,
+    DEFAULT_ADVANCE.newClaimsFraction,
+  );
+  const changedFraction = fraction(
+    'changedFraction',
+    options.changedFraction,
+    DEFAULT_ADVANCE.changedFraction,
+  );
+  const removedFraction = fraction(
+    'removedFraction',
+    options.removedFraction,
+    DEFAULT_ADVANCE.removedFraction,
+  );
+  if (changedFraction + removedFraction > 1) {
+    throw new RangeError('changedFraction + removedFraction must not exceed 1');
+  }
+  let indexes: number[];
+  if (options.userIndexes) {
+    for (const i of options.userIndexes) {
+      if (!Number.isInteger(i) || i < 0 || i >= userCount) {
+        throw new RangeError(`unknown user index ${String(i)}`);
+      }
+    }
+    indexes = [...new Set(options.userIndexes)].sort((a, b) => a - b);
+  } else {
+    indexes = Array.from({ length: userCount }, (_, i) => i);
+  }
+  return { newClaimsFraction, changedFraction, removedFraction, indexes };
+}
+
+/** The next transaction time: max(now, previous + 1 s). */
+export function nextTransactionMs(now: () => Date, previousMs: number): number {
+  const nowMs = now().getTime();
+  return Math.max(Number.isFinite(nowMs) ? nowMs : 0, previousMs + 1000);
+}

@@ -1,0 +1,264 @@
+/**
+ * The FHIR v2 resource endpoints: search and read of Patient, Coverage and ExplanationOfBenefit,
+ * with BB2's authentication, scopes and errors, and BFD's Bundles. Search pages are built once,
+ * cached by bytes (LRU) together with their gzip form, and served with a fresh Bundle id.
+ */
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+
+import { authenticate, requireAnyScope, scopesFor, NOT_FOUND } from './auth.ts';
+import type { CachedPage, Core, Ctx } from './core.ts';
+import type { FhirResource, PatientRecord } from './data/types.ts';
+import { throttledDetail } from './faults.ts';
+import { gzipWithHead, prepareGzipTail } from './gzip-splice.ts';
+import { HttpError, sleep } from './http-util.ts';
+import { pageLink, selfLink } from './links.ts';
+import type { AccessTokenRecord } from './oauth-state.ts';
+import {
+  claimTypeOf,
+  EOB_TYPES,
+  pageOf,
+  parseSearch,
+  searchMatches,
+  upstreamBadRequest,
+  type SearchType,
+} from './fhir-search.ts';
+
+const BUNDLE_HEAD = '{"resourceType":"Bundle","id":"';
+const ID_PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
+
+/** BFD's `created`: seconds and an explicit +00:00 offset, e.g. 2024-12-11T21:37:25+00:00. */
+export function bfdTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+function contentType(ctx: Ctx): string {
+  const accept = ctx.req.headers.accept ?? '';
+  return /application\/json(?![+\w])/i.test(accept) && !/application\/fhir\+json/i.test(accept)
+    ? 'application/json'
+    : 'application/fhir+json';
+}
+
+function acceptsGzip(ctx: Ctx): boolean {
+  const header = ctx.req.headers['accept-encoding'];
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...rest] = part.trim().split(';');
+    if (coding?.trim().toLowerCase() !== 'gzip') return false;
+    const q = rest.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * Fault injection for one FHIR call, after authentication. Returns true when the fault answered
+ * (or dropped) the request; `malformed` means: answer 200 with a cut body.
+ */
+async function injectFaults(ctx: Ctx, core: Core): Promise<'handled' | 'malformed' | 'none'> {
+  const f = core.faults;
+  if (f.latencyMs > 0) await sleep(f.latencyMs);
+  if (f.resetRate > 0 && core.random() < f.resetRate) {
+    ctx.reset = true;
+    ctx.req.socket.destroy();
+    return 'handled';
+  }
+  if (f.rate429 > 0 && core.random() < f.rate429) {
+    throw new HttpError(
+      429,
+      { detail: throttledDetail(f.retryAfterSeconds) },
+      { 'Retry-After': String(f.retryAfterSeconds) },
+    );
+  }
+  if (f.rate5xx > 0 && core.random() < f.rate5xx) {
+    if (core.random() < 0.5) throw new HttpError(500, { error: 'Server Error (500)' });
+    throw new HttpError(502, { detail: 'An error occurred contacting the upstream server' });
+  }
+  if (f.malformedRate > 0 && core.random() < f.malformedRate) return 'malformed';
+  return 'none';
+}
+
+function writeBody(
+  ctx: Ctx,
+  status: number,
+  chunks: readonly Buffer[],
+  headers: Record<string, string | number>,
+): void {
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const res = ctx.res;
+  res.writeHead(status, { ...headers, 'Content-Length': length });
+  if (chunks.length === 1) {
+    res.end(chunks[0]);
+    return;
+  }
+  res.cork();
+  for (const c of chunks) res.write(c);
+  res.end();
+}
+
+function sendMalformed(ctx: Ctx, full: Buffer, type: string): void {
+  const cut = full.subarray(0, Math.max(1, Math.floor(full.length / 2)));
+  writeBody(ctx, 200, [cut], { 'Content-Type': type });
+}
+
+function resourceBuffer(resource: FhirResource, created: Date | undefined): Buffer {
+  const value =
+    created && resource.resourceType === 'ExplanationOfBenefit'
+      ? { ...resource, created: bfdTimestamp(created) }
+      : resource;
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+// --- search ----------------------------------------------------------------------------------
+
+function buildPage(
+  core: Core,
+  ctx: Ctx,
+  type: SearchType,
+  patientId: string,
+  record: PatientRecord,
+  query: URLSearchParams,
+): { key: string; page?: CachedPage; build: () => CachedPage } {
+  const search = parseSearch(type, query, patientId);
+  const txTime = core.store.transactionTime();
+  const key = `${patientId}\u0000${record.version}\u0000${txTime}\u0000${ctx.base}\u0000${type}\u0000${search.bfdParams
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')}`;
+  const build = (): CachedPage => {
+    const matches = searchMatches(search, record);
+    const page = pageOf(search, matches);
+    const total = matches.length;
+    const { startIndex, count, bfdParams } = search;
+    const link: { relation: string; url: string }[] = [
+      { relation: 'first', url: pageLink(ctx.base, type, bfdParams, 0, count) },
+    ];
+    if (startIndex + count < total) {
+      link.push({ relation: 'next', url: pageLink(ctx.base, type, bfdParams, startIndex + count, count) });
+    }
+    if (startIndex > 0) {
+      link.push({
+        relation: 'previous',
+        url: pageLink(ctx.base, type, bfdParams, Math.max(startIndex - count, 0), count),
+      });
+    }
+    // Java's integer division truncates toward zero, so an empty result's last page is 0.
+    link.push({
+      relation: 'last',
+      url: pageLink(ctx.base, type, bfdParams, Math.trunc((total - 1) / count) * count, count),
+    });
+    link.push({ relation: 'self', url: selfLink(ctx.base, type, bfdParams) });
+    const created = bfdTimestamp(core.clock());
+    const bundle: Record<string, unknown> = {
+      resourceType: 'Bundle',
+      id: ID_PLACEHOLDER,
+      meta: { lastUpdated: txTime },
+      type: 'searchset',
+      total,
+      link,
+    };
+    if (page.length > 0) {
+      bundle.entry = page.map((resource) => ({
+        resource: type === 'ExplanationOfBenefit' ? { ...resource, created } : resource,
+      }));
+    }
+    const json = JSON.stringify(bundle);
+    const headLength = BUNDLE_HEAD.length + ID_PLACEHOLDER.length;
+    if (!json.startsWith(BUNDLE_HEAD + ID_PLACEHOLDER)) throw new Error('unexpected Bundle serialisation');
+    return { tail: Buffer.from(json.slice(headLength), 'utf8') };
+  };
+  return { key, build };
+}
+
+export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Promise<void> {
+  const token = authenticate(ctx, core);
+  requireAnyScope(token, scopesFor(type, 'search'));
+  core.stats.fhirRequest(token.patientId);
+  const fault = await injectFaults(ctx, core);
+  if (fault === 'handled') return;
+  const record = patientRecord(core, token);
+  const { key, build } = buildPage(core, ctx, type, token.patientId, record, ctx.query);
+  let page = core.pageCache.get(key);
+  if (page) {
+    core.stats.cacheHits++;
+  } else {
+    core.stats.cacheMisses++;
+    page = build();
+    core.pageCache.set(key, page, page.tail.length + 256);
+  }
+  const head = Buffer.from(`${BUNDLE_HEAD}${randomUUID()}`, 'utf8');
+  const type_ = contentType(ctx);
+  if (fault === 'malformed') return sendMalformed(ctx, Buffer.concat([head, page.tail]), type_);
+  const headers: Record<string, string> = { 'Content-Type': type_, Vary: 'Accept, Accept-Encoding' };
+  if (acceptsGzip(ctx)) {
+    if (!page.gzipTail) {
+      page.gzipTail = prepareGzipTail(page.tail);
+      core.pageCache.grow(key, page.gzipTail.deflated.length);
+    }
+    writeBody(ctx, 200, gzipWithHead(head, page.gzipTail), { ...headers, 'Content-Encoding': 'gzip' });
+    return;
+  }
+  writeBody(ctx, 200, [head, page.tail], headers);
+}
+
+function patientRecord(core: Core, token: AccessTokenRecord): PatientRecord {
+  const record = core.store.record(token.patientId);
+  if (!record) throw new HttpError(404, { detail: NOT_FOUND });
+  return record;
+}
+
+// --- read ------------------------------------------------------------------------------------
+
+const readIndex = new WeakMap<PatientRecord, Map<string, FhirResource>>();
+
+function findResource(record: PatientRecord, id: string): FhirResource | undefined {
+  let index = readIndex.get(record);
+  if (!index) {
+    index = new Map();
+    for (const r of record.coverages) index.set(`Coverage/${r.id}`, r);
+    for (const r of record.eobs) index.set(`ExplanationOfBenefit/${r.id}`, r);
+    readIndex.set(record, index);
+  }
+  return index.get(id);
+}
+
+export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: string): Promise<void> {
+  const token = authenticate(ctx, core);
+  requireAnyScope(token, scopesFor(type, 'read'));
+  core.stats.fhirRequest(token.patientId);
+  const fault = await injectFaults(ctx, core);
+  if (fault === 'handled') return;
+  const record = patientRecord(core, token);
+  let resource: FhirResource | undefined;
+  if (type === 'Patient') {
+    resource = id === token.patientId ? record.patient : undefined;
+  } else if (type === 'Coverage') {
+    if (!/^[a-z]+(-[a-z]+)?-(-?\d+)$/i.test(id)) {
+      throw upstreamBadRequest(
+        `Coverage ID pattern: '${id}' does not match expected pattern: {alphaNumericString}-{singleCharacter}-{idNumber}`,
+      );
+    }
+    resource = findResource(record, `Coverage/${id}`);
+  } else {
+    const m = /^([a-z]+)-(-?\d+)$/i.exec(id);
+    if (!m) {
+      throw upstreamBadRequest(
+        `ExplanationOfBenefit ID pattern: '${id}' does not match expected pattern: {alphaString}-{idNumber}`,
+      );
+    }
+    if (!(EOB_TYPES as readonly string[]).includes((m[1] ?? '').toLowerCase())) {
+      throw upstreamBadRequest(`Unsupported ID pattern: ${id}`);
+    }
+    resource = findResource(record, `ExplanationOfBenefit/${id}`);
+    if (resource && claimTypeOf(resource) !== (m[1] ?? '').toLowerCase()) resource = undefined;
+  }
+  if (!resource) throw new HttpError(404, { detail: NOT_FOUND });
+  const body = resourceBuffer(resource, core.clock());
+  const type_ = contentType(ctx);
+  if (fault === 'malformed') return sendMalformed(ctx, body, type_);
+  const headers: Record<string, string> = { 'Content-Type': type_, Vary: 'Accept, Accept-Encoding' };
+  if (acceptsGzip(ctx) && body.length > 1024) {
+    writeBody(ctx, 200, [gzipSync(body, { level: 3 })], { ...headers, 'Content-Encoding': 'gzip' });
+    return;
+  }
+  writeBody(ctx, 200, [body], headers);
+}

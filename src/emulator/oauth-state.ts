@@ -1,0 +1,443 @@
+/**
+ * The emulator's OAuth state, kept in memory: registered clients, authorization requests waiting
+ * for login/consent, authorization codes, access and refresh tokens, and data access grants.
+ * The rules follow BB2 (django-oauth-toolkit 2.2 plus BB2's own checks); see
+ * shared/reference/bb2-api.md section 2.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+export interface ClientRegistration {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  /** Shown on the consent page. Defaults to the client id. */
+  name?: string;
+}
+
+export interface PendingAuthorization {
+  readonly uuid: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  /** The authorize query BB2 would carry to the consent URL. */
+  readonly query: string;
+  readonly createdAt: number;
+  patientId?: string;
+  username?: string;
+}
+
+export interface AuthorizationCode {
+  readonly code: string;
+  readonly clientId: string;
+  readonly patientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}
+
+export interface AccessTokenRecord {
+  readonly token: string;
+  readonly clientId: string;
+  readonly patientId: string;
+  readonly scopes: readonly string[];
+  expiresAt: number;
+  refreshToken?: string;
+}
+
+export interface RefreshTokenRecord {
+  readonly token: string;
+  readonly clientId: string;
+  readonly patientId: string;
+  /** The scopes of the access token issued with it: what a refresh may ask for. */
+  readonly scopes: readonly string[];
+  accessToken?: string;
+  revoked: boolean;
+}
+
+export interface DataAccessGrant {
+  readonly clientId: string;
+  readonly patientId: string;
+  /** Time of the last authorization. */
+  authorizedAt: number;
+  /** THIRTEEN_MONTH: 13 months after the last authorization. */
+  expiresAt: number;
+}
+
+/** DOT's authorization code lifetime (AUTHORIZATION_CODE_EXPIRE_SECONDS). */
+export const CODE_TTL_MS = 60_000;
+/** How long a started authorization waits for login and consent. */
+export const PENDING_TTL_MS = 30 * 60_000;
+
+const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** oauthlib's `generate_token()`: 30 characters from letters and digits. */
+export function generateToken(length = 30): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += TOKEN_CHARS[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** `date + relativedelta(months=n)`: the same day of the month, clamped to the month's end. */
+export function addMonths(epochMs: number, months: number): number {
+  const d = new Date(epochMs);
+  const target = new Date(
+    Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + months,
+      1,
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ),
+  );
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.getTime();
+}
+
+/** `%Y-%m-%dT%H:%M:%SZ`. */
+export function formatGrantExpiration(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function pairKey(clientId: string, patientId: string): string {
+  return `${clientId}\u0000${patientId}`;
+}
+
+export type RefreshOutcome =
+  | { kind: 'ok'; access: AccessTokenRecord; refresh: RefreshTokenRecord; grant: DataAccessGrant }
+  | { kind: 'not_found' }
+  | { kind: 'grant_missing' }
+  | { kind: 'grant_expired' }
+  | { kind: 'reused' }
+  | { kind: 'wrong_client' }
+  | { kind: 'invalid_scope' };
+
+export class OAuthState {
+  readonly clients = new Map<string, Required<ClientRegistration>>();
+  private readonly pending = new Map<string, PendingAuthorization>();
+  private readonly codes = new Map<string, AuthorizationCode>();
+  private readonly access = new Map<string, AccessTokenRecord>();
+  private readonly refresh = new Map<string, RefreshTokenRecord>();
+  private readonly grants = new Map<string, DataAccessGrant>();
+  /**
+   * Every access and refresh token ever issued, in order: lets a test prove that none of them
+   * leaked into logs or storage (see RunningEmulator.issuedTokens). A few MB for 10,000 users.
+   */
+  readonly issued: string[] = [];
+  /** Token ids by (client, patient), so re-authorization and grant deletion need no scan. */
+  private readonly pairs = new Map<string, { access: Set<string>; refresh: Set<string> }>();
+
+  constructor(clients: readonly ClientRegistration[]) {
+    for (const c of clients) this.clients.set(c.clientId, { ...c, name: c.name ?? c.clientId });
+  }
+
+  // --- authorization requests -------------------------------------------------------------
+
+  startAuthorization(
+    input: Omit<PendingAuthorization, 'uuid' | 'createdAt'>,
+    now: number,
+  ): PendingAuthorization {
+    this.prune(now);
+    const pending: PendingAuthorization = { ...input, uuid: randomUUID(), createdAt: now };
+    this.pending.set(pending.uuid, pending);
+    return pending;
+  }
+
+  pendingAuthorization(uuid: string, now: number): PendingAuthorization | undefined {
+    const p = this.pending.get(uuid);
+    if (!p) return undefined;
+    if (now - p.createdAt > PENDING_TTL_MS) {
+      this.pending.delete(uuid);
+      return undefined;
+    }
+    return p;
+  }
+
+  finishPending(uuid: string): void {
+    this.pending.delete(uuid);
+  }
+
+  /**
+   * Consent given: as BB2 since 2026-06 (BB2-4781), a new authorization deletes every earlier
+   * access and refresh token of this (app, beneficiary) pair, then (re)starts the 13-month grant
+   * and issues a 60-second single-use code.
+   */
+  authorize(
+    pending: PendingAuthorization,
+    patientId: string,
+    scopes: readonly string[],
+    now: number,
+  ): AuthorizationCode {
+    this.deletePairTokens(pending.clientId, patientId);
+    const key = pairKey(pending.clientId, patientId);
+    const expiresAt = addMonths(now, 13);
+    const grant = this.grants.get(key);
+    if (grant) {
+      grant.authorizedAt = now;
+      grant.expiresAt = expiresAt;
+    } else {
+      this.grants.set(key, { clientId: pending.clientId, patientId, authorizedAt: now, expiresAt });
+    }
+    const code: AuthorizationCode = {
+      code: generateToken(),
+      clientId: pending.clientId,
+      patientId,
+      redirectUri: pending.redirectUri,
+      codeChallenge: pending.codeChallenge,
+      scopes,
+      expiresAt: now + CODE_TTL_MS,
+    };
+    this.codes.set(code.code, code);
+    this.pending.delete(pending.uuid);
+    return code;
+  }
+
+  /** Removes the tokens and grant of a pair, as BB2 does when consent yields no scope at all. */
+  removePairAccess(clientId: string, patientId: string): void {
+    this.deletePairTokens(clientId, patientId);
+    this.grants.delete(pairKey(clientId, patientId));
+  }
+
+  // --- codes and tokens --------------------------------------------------------------------
+
+  /** A usable code of this client; undefined when unknown, used, expired or another client's. */
+  findCode(code: string, clientId: string, now: number): AuthorizationCode | undefined {
+    const c = this.codes.get(code);
+    if (!c || c.clientId !== clientId) return undefined;
+    if (now >= c.expiresAt) {
+      this.codes.delete(code);
+      return undefined;
+    }
+    return c;
+  }
+
+  /** Codes are single use: DOT invalidates one when it has issued tokens for it. */
+  consumeCode(code: string): void {
+    this.codes.delete(code);
+  }
+
+  issueTokens(
+    clientId: string,
+    patientId: string,
+    scopes: readonly string[],
+    now: number,
+    ttlSeconds: number,
+  ) {
+    const access: AccessTokenRecord = {
+      token: generateToken(),
+      clientId,
+      patientId,
+      scopes,
+      expiresAt: now + ttlSeconds * 1000,
+    };
+    const refresh: RefreshTokenRecord = {
+      token: generateToken(),
+      clientId,
+      patientId,
+      scopes,
+      accessToken: access.token,
+      revoked: false,
+    };
+    access.refreshToken = refresh.token;
+    this.issued.push(access.token, refresh.token);
+    this.access.set(access.token, access);
+    this.refresh.set(refresh.token, refresh);
+    const pair = this.pair(clientId, patientId);
+    pair.access.add(access.token);
+    pair.refresh.add(refresh.token);
+    return { access, refresh };
+  }
+
+  grant(clientId: string, patientId: string): DataAccessGrant | undefined {
+    return this.grants.get(pairKey(clientId, patientId));
+  }
+
+  grantsOfPatient(patientId: string): DataAccessGrant[] {
+    return [...this.grants.values()].filter((g) => g.patientId === patientId);
+  }
+
+  /**
+   * Refresh as BB2 does it: BB2's `validate_app_is_active` first (unknown token, missing or
+   * expired grant), then DOT (revoked token, client, scope), then rotation: the old refresh token
+   * is revoked and its access token deleted (ROTATE_REFRESH_TOKEN, no grace period).
+   */
+  refreshTokens(
+    token: string,
+    clientId: string,
+    requestedScope: string | null,
+    now: number,
+    ttlSeconds: number,
+  ): RefreshOutcome {
+    const rt = this.refresh.get(token);
+    if (!rt) return { kind: 'not_found' };
+    const grant = this.grant(rt.clientId, rt.patientId);
+    if (!grant) return { kind: 'grant_missing' };
+    if (now >= grant.expiresAt) return { kind: 'grant_expired' };
+    if (rt.clientId !== clientId) return { kind: 'wrong_client' };
+    if (rt.revoked) return { kind: 'reused' };
+    let scopes = rt.scopes;
+    if (requestedScope !== null && requestedScope.trim() !== '') {
+      const requested = requestedScope.trim().split(/\s+/);
+      if (!requested.every((s) => isWithinScopes(s, rt.scopes))) return { kind: 'invalid_scope' };
+      scopes = requested;
+    }
+    this.revokeRefresh(rt);
+    const { access, refresh } = this.issueTokens(rt.clientId, rt.patientId, scopes, now, ttlSeconds);
+    return { kind: 'ok', access, refresh, grant };
+  }
+
+  accessToken(token: string): AccessTokenRecord | undefined {
+    return this.access.get(token);
+  }
+
+  refreshToken(token: string): RefreshTokenRecord | undefined {
+    return this.refresh.get(token);
+  }
+
+  /** DOT's RevokeTokenView: an access token is deleted; a refresh token is revoked with its access token. */
+  revokeToken(token: string, clientId: string): void {
+    const at = this.access.get(token);
+    if (at) {
+      if (at.clientId === clientId) this.deleteAccess(at);
+      return;
+    }
+    const rt = this.refresh.get(token);
+    if (rt && rt.clientId === clientId) this.revokeRefresh(rt);
+  }
+
+  /**
+   * Deleting a grant (BB2's signal): every access token of the pair is deleted and every refresh
+   * token revoked (kept, so a later refresh finds it and answers 403 "User access cannot be found").
+   */
+  deleteGrant(clientId: string, patientId: string): boolean {
+    const key = pairKey(clientId, patientId);
+    const existed = this.grants.delete(key);
+    const pair = this.pairs.get(key);
+    if (pair) {
+      for (const t of [...pair.access]) {
+        const at = this.access.get(t);
+        if (at) this.deleteAccess(at);
+      }
+      for (const t of pair.refresh) {
+        const rt = this.refresh.get(t);
+        if (rt) rt.revoked = true;
+      }
+    }
+    return existed;
+  }
+
+  /** Makes a grant expire now (the 13-month limit reached). Tokens stay; BB2 checks the grant. */
+  expireGrant(clientId: string, patientId: string, now: number): boolean {
+    const grant = this.grant(clientId, patientId);
+    if (!grant) return false;
+    grant.expiresAt = now;
+    return true;
+  }
+
+  /** Expires access tokens now, optionally only a patient's or a client's. Returns how many. */
+  expireAccessTokens(now: number, filter: { patientId?: string; clientId?: string }): number {
+    let n = 0;
+    for (const at of this.access.values()) {
+      if (filter.patientId !== undefined && at.patientId !== filter.patientId) continue;
+      if (filter.clientId !== undefined && at.clientId !== filter.clientId) continue;
+      if (at.expiresAt > now) {
+        at.expiresAt = now;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  counts(): {
+    pendingAuthorizations: number;
+    codes: number;
+    accessTokens: number;
+    refreshTokens: number;
+    grants: number;
+  } {
+    return {
+      pendingAuthorizations: this.pending.size,
+      codes: this.codes.size,
+      accessTokens: this.access.size,
+      refreshTokens: this.refresh.size,
+      grants: this.grants.size,
+    };
+  }
+
+  // --- internals ----------------------------------------------------------------------------
+
+  private pair(clientId: string, patientId: string): { access: Set<string>; refresh: Set<string> } {
+    const key = pairKey(clientId, patientId);
+    let pair = this.pairs.get(key);
+    if (!pair) {
+      pair = { access: new Set(), refresh: new Set() };
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private deleteAccess(at: AccessTokenRecord): void {
+    this.access.delete(at.token);
+    this.pairs.get(pairKey(at.clientId, at.patientId))?.access.delete(at.token);
+    if (at.refreshToken) {
+      const rt = this.refresh.get(at.refreshToken);
+      if (rt && rt.accessToken === at.token) delete rt.accessToken;
+    }
+  }
+
+  private revokeRefresh(rt: RefreshTokenRecord): void {
+    rt.revoked = true;
+    if (rt.accessToken) {
+      const at = this.access.get(rt.accessToken);
+      if (at) this.deleteAccess(at);
+      delete rt.accessToken;
+    }
+  }
+
+  /** Deletes the rows (not just revokes): a later refresh gets "Refresh token not found." */
+  private deletePairTokens(clientId: string, patientId: string): void {
+    const key = pairKey(clientId, patientId);
+    const pair = this.pairs.get(key);
+    if (!pair) return;
+    for (const t of pair.access) this.access.delete(t);
+    for (const t of pair.refresh) this.refresh.delete(t);
+    this.pairs.delete(key);
+  }
+
+  private prune(now: number): void {
+    if (this.pending.size > 1000) {
+      for (const [uuid, p] of this.pending) if (now - p.createdAt > PENDING_TTL_MS) this.pending.delete(uuid);
+    }
+    if (this.codes.size > 1000) {
+      for (const [code, c] of this.codes) if (now >= c.expiresAt) this.codes.delete(code);
+    }
+  }
+}
+
+/**
+ * Whether a scope asked for at refresh is within the original scopes: exactly, or as a SMART v2
+ * sub-scope (`patient/Patient.r` within `patient/Patient.rs`), as BB2's `is_smart_subscope`.
+ */
+export function isWithinScopes(requested: string, original: readonly string[]): boolean {
+  if (original.includes(requested)) return true;
+  const dot = requested.lastIndexOf('.');
+  if (dot < 0) return false;
+  const resource = requested.slice(0, dot);
+  const perms = requested.slice(dot + 1);
+  return original.some((o) => {
+    const od = o.lastIndexOf('.');
+    if (od < 0 || o.slice(0, od) !== resource) return false;
+    const have = new Set(o.slice(od + 1));
+    return [...perms].every((p) => have.has(p));
+  });
+}

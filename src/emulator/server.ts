@@ -1,0 +1,219 @@
+/** The emulator's HTTP server: routing, error bodies, stats and the control-API guard. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { handleControl } from './control.ts';
+import type { Core, Ctx } from './core.ts';
+import { capabilityStatement, openidConfiguration, smartConfiguration } from './discovery.ts';
+import { handleRead, handleSearch } from './fhir.ts';
+import type { SearchType } from './fhir-search.ts';
+import { HttpError, isLoopback, send, sendJson } from './http-util.ts';
+import {
+  handleAuthorize,
+  handleConsent,
+  handleExpireAuthenticatedUser,
+  handleIntrospect,
+  handleLogin,
+  handleRevokeToken,
+  handleToken,
+  handleUserinfo,
+} from './oauth.ts';
+
+const FHIR_TYPES = new Set<string>(['Patient', 'Coverage', 'ExplanationOfBenefit']);
+const HOST_RE = /^[A-Za-z0-9.\-_]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+function baseFor(req: IncomingMessage, core: Core): string {
+  if (core.publicUrl) return core.publicUrl;
+  const host = req.headers.host;
+  return host && HOST_RE.test(host) ? `http://${host}` : core.url;
+}
+
+function methodNotAllowed(method: string): HttpError {
+  return new HttpError(405, { detail: `Method "${method}" not allowed.` });
+}
+
+/** Dispatches one request; sets ctx.route (for stats) before doing the work. */
+async function route(ctx: Ctx, core: Core): Promise<void> {
+  const { method } = ctx;
+  // One trailing slash is optional everywhere BB2 has one (or tolerates none).
+  const path = ctx.path.length > 1 && ctx.path.endsWith('/') ? ctx.path.slice(0, -1) : ctx.path;
+  const get = method === 'GET' || method === 'HEAD';
+
+  if (path.startsWith('/v2/fhir/')) {
+    const rest = path.slice('/v2/fhir/'.length);
+    if (rest === 'metadata') {
+      ctx.route = `${method} /v2/fhir/metadata`;
+      if (!get) throw methodNotAllowed(method);
+      sendJson(
+        ctx.res,
+        200,
+        capabilityStatement(ctx.base, core.startedAt.toISOString().replace(/\.\d{3}Z$/, '+00:00')),
+        {
+          'Content-Type': 'application/fhir+json',
+        },
+      );
+      return;
+    }
+    if (rest === '.well-known/smart-configuration') {
+      ctx.route = `${method} /v2/fhir/.well-known/smart-configuration`;
+      sendJson(ctx.res, 200, smartConfiguration(core.publicUrl ?? ctx.base));
+      return;
+    }
+    const slash = rest.indexOf('/');
+    const type = slash < 0 ? rest : rest.slice(0, slash);
+    if (FHIR_TYPES.has(type)) {
+      if (slash < 0) {
+        ctx.route = `${method} /v2/fhir/${type}/`;
+        if (!get) throw methodNotAllowed(method);
+        await handleSearch(ctx, core, type as SearchType);
+        return;
+      }
+      const id = decodeURIComponent(rest.slice(slash + 1));
+      if (!id.includes('/')) {
+        ctx.route = `${method} /v2/fhir/${type}/{id}`;
+        if (!get) throw methodNotAllowed(method);
+        await handleRead(ctx, core, type as SearchType, id);
+        return;
+      }
+    }
+  } else if (path.startsWith('/v2/o/')) {
+    const rest = path.slice('/v2/o/'.length);
+    if (rest === 'authorize') {
+      ctx.route = `${method} /v2/o/authorize/`;
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
+      await handleAuthorize(ctx, core);
+      return;
+    }
+    if (rest.startsWith('authorize/') && !rest.slice(10).includes('/')) {
+      ctx.route = `${method} /v2/o/authorize/{uuid}/`;
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
+      await handleConsent(ctx, core, rest.slice(10));
+      return;
+    }
+    if (rest === 'token') {
+      ctx.route = `${method} /v2/o/token/`;
+      if (method !== 'POST') throw methodNotAllowed(method);
+      await handleToken(ctx, core);
+      return;
+    }
+    if (rest === 'revoke_token' || rest === 'revoke') {
+      ctx.route = `${method} /v2/o/${rest}/`;
+      if (method !== 'POST') throw methodNotAllowed(method);
+      await handleRevokeToken(ctx, core, rest === 'revoke');
+      return;
+    }
+    if (rest === 'introspect') {
+      ctx.route = `${method} /v2/o/introspect/`;
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
+      await handleIntrospect(ctx, core);
+      return;
+    }
+    const expire = /^expire_authenticated_user\/([^/]+)$/.exec(rest);
+    if (expire) {
+      ctx.route = `${method} /v2/o/expire_authenticated_user/{patientId}/`;
+      if (method !== 'POST') throw methodNotAllowed(method);
+      await handleExpireAuthenticatedUser(ctx, core, decodeURIComponent(expire[1] ?? ''));
+      return;
+    }
+  } else if (path === '/mymedicare/login') {
+    ctx.route = `${method} /mymedicare/login`;
+    if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
+    await handleLogin(ctx, core);
+    return;
+  } else if (path === '/v2/connect/userinfo') {
+    ctx.route = `${method} /v2/connect/userinfo`;
+    if (!get) throw methodNotAllowed(method);
+    handleUserinfo(ctx, core);
+    return;
+  } else if (
+    path === '/.well-known/openid-configuration' ||
+    path === '/.well-known/openid-configuration-v2' ||
+    path === '/v2/connect/.well-known/openid-configuration'
+  ) {
+    ctx.route = `${method} ${path}`;
+    if (!get) throw methodNotAllowed(method);
+    sendJson(ctx.res, 200, openidConfiguration(core.publicUrl ?? ctx.base));
+    return;
+  } else if (path === '/__emulator' || path.startsWith('/__emulator/')) {
+    const rest = path === '/__emulator' ? '' : path.slice('/__emulator/'.length);
+    ctx.route = `${method} /__emulator/${rest.replace(/^grants\/[^/]+\//, 'grants/{patientId}/')}`;
+    if (!isLoopback(ctx.req.socket.remoteAddress)) {
+      throw new HttpError(403, {
+        error: 'forbidden',
+        detail: 'The control API answers loopback clients only.',
+      });
+    }
+    if (await handleControl(ctx, core, rest)) return;
+  } else if (path === '/' && get) {
+    ctx.route = `${method} /`;
+    sendJson(ctx.res, 200, {
+      name: 'Blue Button 2.0 sandbox emulator',
+      discovery: `${ctx.base}/.well-known/openid-configuration`,
+      fhir: `${ctx.base}/v2/fhir/`,
+      control: `${ctx.base}/__emulator/`,
+    });
+    return;
+  }
+  ctx.route = `${method} (unmatched)`;
+  throw new HttpError(404, { detail: 'Not found.' });
+}
+
+function sendError(res: ServerResponse, err: HttpError): void {
+  if (typeof err.body === 'string') {
+    send(res, err.status, err.body, { 'Content-Type': 'text/html; charset=utf-8', ...err.headers });
+  } else {
+    sendJson(res, err.status, err.body, err.headers);
+  }
+}
+
+export function createEmulatorServer(core: Core, log: (line: string) => void): Server {
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    let path = q < 0 ? url : url.slice(0, q);
+    if (path.startsWith('//')) path = path.replace(/^\/+/, '/');
+    const ctx: Ctx = {
+      req,
+      res,
+      method: req.method ?? 'GET',
+      path,
+      query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)),
+      base: baseFor(req, core),
+      route: `${req.method ?? 'GET'} (unmatched)`,
+    };
+    route(ctx, core)
+      .catch((err: unknown) => {
+        if (ctx.reset || res.headersSent) {
+          if (!(err instanceof HttpError)) log(`emulator: ${(err as Error).stack ?? String(err)}`);
+          if (!res.writableEnded && !ctx.reset) res.destroy();
+          return;
+        }
+        if (err instanceof HttpError) {
+          sendError(res, err);
+        } else if (err instanceof URIError) {
+          sendJson(res, 400, { detail: 'Malformed URL.' });
+        } else {
+          log(`emulator: ${(err as Error).stack ?? String(err)}`);
+          sendJson(res, 500, { error: 'Server Error (500)' });
+        }
+      })
+      .finally(() => {
+        core.stats.record(ctx.route, ctx.reset ? 'reset' : res.statusCode);
+      });
+  });
+  // Outlive undici's default keep-alive so pooled client connections are never cut mid-request.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
