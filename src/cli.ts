@@ -67,6 +67,70 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('server')
+    .description('Run the web server: the public enrollment pages (/enroll) and the operations dashboard.')
+    .option('--port <port>', 'port to listen on (default: SERVER_PORT, 3000)')
+    .option('--host <host>', 'interface to listen on (default: SERVER_HOST, 127.0.0.1)')
+    .addHelpText(
+      'after',
+      '\nNeeds BB2_BASE_URL, BB2_CLIENT_ID, BB2_CLIENT_SECRET, BB2_REDIRECT_URI and TOKEN_ENCRYPTION_KEY (see .env.example).',
+    )
+    .action(async (options: { port?: string; host?: string }) => {
+      const { runServer } = await import('./commands/server.ts');
+      await runServer(options);
+    });
+
+  program
+    .command('enroll-synthetic')
+    .description(
+      'Enroll synthetic users (BBUser00000..) through the real authorization-code flow, submitting the login and consent forms over HTTP (the emulator).',
+    )
+    .requiredOption('--users <range>', 'user numbers, e.g. 0-99 or 1,5,10-12')
+    .option('--concurrency <n>', 'users enrolled at once', '8')
+    .option('--no-demographics', 'withhold the demographic scopes on the consent page')
+    .option('--deny', 'press Deny instead of Allow (to try the denial path)')
+    .action(
+      async (options: { users: string; concurrency: string; demographics: boolean; deny?: boolean }) => {
+        const { runEnrollSynthetic } = await import('./commands/enroll-synthetic.ts');
+        await runEnrollSynthetic(options);
+      },
+    );
+
+  program
+    .command('unenroll')
+    .description('Revoke an enrollment: revoke its grant at Blue Button and forget its tokens.')
+    .argument('<enrollment-id>', 'the enrollment to revoke (enr_...)')
+    .option('--purge', "also delete the patient's data (default: PURGE_ON_REVOKE)")
+    .option('--keep-data', "keep the patient's data even when PURGE_ON_REVOKE=true")
+    .action(async (enrollmentId: string, options: { purge?: boolean; keepData?: boolean }) => {
+      const { runUnenroll } = await import('./commands/unenroll.ts');
+      await runUnenroll(enrollmentId, options);
+    });
+
+  program
+    .command('gen-key')
+    .description('Print a new random 32-byte key for TOKEN_ENCRYPTION_KEY (or SESSION_SECRET).')
+    .option('--id <id>', 'key id (default: k<today>)')
+    .action(async (options: { id?: string }) => {
+      const { runGenKey } = await import('./commands/keys.ts');
+      runGenKey(options);
+    });
+
+  program
+    .command('rotate-key')
+    .description(
+      'Re-encrypt every stored token under the first key of TOKEN_ENCRYPTION_KEY, so older keys can be retired.',
+    )
+    .addHelpText(
+      'after',
+      '\nRotate in three steps: put the new key first in TOKEN_ENCRYPTION_KEY (keep the old ones after it),\nrun `bbsync rotate-key`, then remove the old keys.',
+    )
+    .action(async () => {
+      const { runRotateKey } = await import('./commands/keys.ts');
+      await runRotateKey();
+    });
+
+  program
     .command('emulator')
     .description(
       'Run a local Blue Button 2.0 sandbox: OAuth, FHIR paging, synthetic users and fault injection.',

@@ -94,6 +94,7 @@ const schema = z.object({
   SYNC_CONCURRENCY: int(1, 256).default(8),
   SYNC_ATTEMPTS: int(1, 50).default(6),
   SYNC_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
+  SYNC_BACKOFF_MS: int(10, 3_600_000).default(10_000),
 
   SERVER_HOST: z.string().default('127.0.0.1'),
   SERVER_PORT: int(0, 65_535).default(3000),
@@ -102,6 +103,9 @@ const schema = z.object({
   DASHBOARD_USER: z.string().default(''),
   DASHBOARD_PASSWORD_HASH: z.string().default(''),
   DASHBOARD_ALLOW_ACTIONS: bool.default(false),
+
+  /** Test-only crash points (comma-separated names); see src/failpoints.ts. */
+  BBSYNC_FAILPOINTS: z.string().default(''),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -137,6 +141,8 @@ export interface Config {
     readonly concurrency: number;
     readonly attempts: number;
     readonly shutdownGraceMs: number;
+    /** First retry delay of a failed sync; doubles each attempt, with jitter. */
+    readonly backoffMs: number;
   };
   readonly server: {
     readonly host: string;
@@ -147,6 +153,8 @@ export interface Config {
     readonly dashboardPasswordHash: string;
     readonly dashboardAllowActions: boolean;
   };
+  /** Names of crash points that kill the process when reached (tests of crash safety only). */
+  readonly failpoints: readonly string[];
 }
 
 function isLoopback(baseUrl: string): boolean {
@@ -209,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       concurrency: raw.SYNC_CONCURRENCY,
       attempts: raw.SYNC_ATTEMPTS,
       shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
+      backoffMs: raw.SYNC_BACKOFF_MS,
     },
     server: {
       host: raw.SERVER_HOST,
@@ -219,6 +228,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dashboardPasswordHash: raw.DASHBOARD_PASSWORD_HASH,
       dashboardAllowActions: raw.DASHBOARD_ALLOW_ACTIONS,
     },
+    failpoints: raw.BBSYNC_FAILPOINTS.split(',')
+      .map((f) => f.trim())
+      .filter(Boolean),
   } satisfies Config);
 }
 

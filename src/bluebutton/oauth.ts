@@ -1,0 +1,180 @@
+/**
+ * OAuth 2.0 with BB2, through openid-client: the authorization URL (PKCE S256 and a state, both
+ * always sent: BB2 requires them even though its discovery document does not say so), the code
+ * exchange, refresh and revocation. Endpoints are configured statically from BB2_BASE_URL, so the
+ * sandbox, production and the local emulator differ only by that URL.
+ *
+ * Every failure is classified here (see classifyTokenError): the caller decides retry or
+ * re-consent from the error's category, never from HTTP details.
+ */
+import * as client from 'openid-client';
+
+import { Bb2Error, ReauthRequiredError } from '../errors.ts';
+import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
+
+export interface OAuthSettings {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  scopes: string;
+  timeoutMs: number;
+  allowInsecureHttp: boolean;
+}
+
+/** What BB2's token endpoint returns (access_token, refresh_token, patient, access_grant_expiration...). */
+export interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  expires_in?: number;
+  scope?: string;
+  patient?: string;
+  access_grant_expiration?: string;
+  token_type?: string;
+}
+
+export interface OAuthClient {
+  authorizationUrl(params: { state: string; codeChallenge: string }): URL;
+  /** Exchanges the code in a callback URL; throws AuthorizationDenied for `access_denied`. */
+  exchangeCode(
+    callbackUrl: URL,
+    checks: { codeVerifier: string; expectedState: string },
+  ): Promise<TokenResponse>;
+  refresh(refreshToken: string): Promise<TokenResponse>;
+  /** BB2's `/v2/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
+  revokeGrant(accessToken: string): Promise<void>;
+}
+
+/** The beneficiary said no on the consent page, or BB2 refused the authorization. */
+export class AuthorizationDenied extends Error {
+  constructor(
+    readonly error: string,
+    description?: string,
+  ) {
+    super(description ? `${error}: ${description}` : error);
+    this.name = 'AuthorizationDenied';
+  }
+}
+
+export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
+  const base = settings.baseUrl.replace(/\/+$/, '');
+  const fetchImpl = makeFetch({ ...hooks, timeoutMs: settings.timeoutMs });
+  const configure = (revocationEndpoint: string) => {
+    const config = new client.Configuration(
+      {
+        issuer: base,
+        authorization_endpoint: `${base}/v2/o/authorize/`,
+        token_endpoint: `${base}/v2/o/token/`,
+        revocation_endpoint: revocationEndpoint,
+      },
+      settings.clientId,
+      undefined,
+      client.ClientSecretBasic(settings.clientSecret),
+    );
+    config[client.customFetch] = (url, options) => fetchImpl(url, options as RequestInit);
+    // openid-client refuses http:// unless told; only the local emulator is ever plain http.
+    if (settings.allowInsecureHttp) client.allowInsecureRequests(config);
+    return config;
+  };
+  const config = configure(`${base}/v2/o/revoke_token/`);
+  const grantRevocation = configure(`${base}/v2/o/revoke/`);
+
+  return {
+    authorizationUrl({ state, codeChallenge }) {
+      return client.buildAuthorizationUrl(config, {
+        response_type: 'code',
+        redirect_uri: settings.redirectUri,
+        scope: settings.scopes,
+        code_challenge: codeChallenge,
+        code_challenge_method: 'S256',
+        state,
+      });
+    },
+
+    async exchangeCode(callbackUrl, { codeVerifier, expectedState }) {
+      try {
+        const tokens = await client.authorizationCodeGrant(
+          config,
+          callbackUrl,
+          { pkceCodeVerifier: codeVerifier, expectedState },
+          { redirect_uri: settings.redirectUri },
+        );
+        return tokens as unknown as TokenResponse;
+      } catch (err) {
+        if (err instanceof client.AuthorizationResponseError) {
+          throw new AuthorizationDenied(err.error, err.error_description);
+        }
+        throw classifyTokenError(err, 'exchanging the authorization code');
+      }
+    },
+
+    async refresh(refreshToken) {
+      try {
+        return (await client.refreshTokenGrant(config, refreshToken)) as unknown as TokenResponse;
+      } catch (err) {
+        throw classifyTokenError(err, 'refreshing the access token');
+      }
+    },
+
+    async revokeGrant(accessToken) {
+      try {
+        await client.tokenRevocation(grantRevocation, accessToken, { token_type_hint: 'access_token' });
+      } catch (err) {
+        throw classifyTokenError(err, 'revoking the grant');
+      }
+    },
+  };
+}
+
+/**
+ * What a failed token request means for the enrollment:
+ * - invalid_grant (any status), "Refresh token not found", or any other 401/403 -> the beneficiary
+ *   must connect again (reauth_required, never retried);
+ * - invalid_client -> our credentials are wrong or the app is disabled (auth_client: ops must act,
+ *   the enrollment itself is fine);
+ * - 5xx, a non-OAuth body, network errors and timeouts -> transient. Careful: BB2 may have rotated
+ *   the refresh token before failing, so the caller must re-read the stored token, never retry
+ *   with the one it holds.
+ */
+export function classifyTokenError(err: unknown, doing: string): Error {
+  if (err instanceof client.ResponseBodyError) {
+    const description = err.error_description ? ` (${err.error_description})` : '';
+    const what = `BB2 answered ${err.status} ${err.error}${description} while ${doing}`;
+    if (err.error === 'invalid_client') return new Bb2Error(what, 'auth_client', err.status);
+    if (
+      err.error === 'invalid_grant' ||
+      err.status === 401 ||
+      err.status === 403 ||
+      /refresh token not found/i.test(err.error_description ?? '')
+    ) {
+      return new ReauthRequiredError(what);
+    }
+    return new Bb2Error(what, err.status >= 500 ? 'upstream_5xx' : 'fhir_4xx', err.status);
+  }
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0]?.parameters;
+    const error = challenge?.error ?? 'invalid_client';
+    const what = `BB2 answered ${err.status} ${error} while ${doing}`;
+    if (error === 'invalid_client') return new Bb2Error(what, 'auth_client', err.status);
+    return new ReauthRequiredError(what);
+  }
+  if (isTimeout(err)) return new Bb2Error(`BB2 did not answer in time while ${doing}`, 'timeout');
+  if (err instanceof client.ClientError && err.cause instanceof TypeError) {
+    return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err.cause)}`, 'network');
+  }
+  if (err instanceof client.ClientError) {
+    const cause = (err as { cause?: { status?: unknown } }).cause;
+    const status = typeof cause?.status === 'number' ? cause.status : undefined;
+    if (status !== undefined) {
+      const what = `BB2 answered ${status} with a body that is not an OAuth response while ${doing}`;
+      if (status >= 500) return new Bb2Error(what, 'upstream_5xx', status);
+      if (status === 401 || status === 403) return new ReauthRequiredError(what);
+      return new Bb2Error(what, 'malformed_response', status);
+    }
+    return new Bb2Error(`${err.message} while ${doing}`, 'malformed_response');
+  }
+  if (err instanceof TypeError || (err instanceof Error && err.name === 'AbortError')) {
+    return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err)}`, 'network');
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,93 @@
+import { enrollSynthetic, parseUserRange, syntheticLogin } from '../enrollment/synthetic.ts';
+import type { EnrollmentOutcome } from '../enrollment/enroll.ts';
+import { InputError } from '../errors.ts';
+import { commandContext } from './context.ts';
+import { openDatabase } from './database.ts';
+import { createProgress } from './progress.ts';
+import { buildBb2Services } from './services.ts';
+
+export interface EnrollSyntheticOptions {
+  users: string;
+  concurrency: string;
+  demographics: boolean;
+  deny?: boolean;
+}
+
+export async function runEnrollSynthetic(options: EnrollSyntheticOptions): Promise<void> {
+  const { config, log } = commandContext();
+  let users: number[];
+  try {
+    users = parseUserRange(options.users);
+  } catch (err) {
+    throw new InputError(`--users: ${(err as Error).message}`);
+  }
+  const concurrency = Math.max(1, Number(options.concurrency) || 1);
+  const pool = await openDatabase(config.databaseUrl, {
+    max: concurrency + 2,
+    applicationName: 'bbsync-enroll',
+  });
+  const services = buildBb2Services(config, log, pool);
+  const progress = createProgress('Enrolling', { unit: 'users' });
+  const outcomes = new Map<number, EnrollmentOutcome | Error>();
+  let next = 0;
+  const started = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, users.length) }, async () => {
+        while (next < users.length) {
+          const index = users[next++]!;
+          try {
+            outcomes.set(
+              index,
+              await enrollSynthetic(
+                services.flow,
+                { ...syntheticLogin(index), shareDemographics: options.demographics, deny: options.deny },
+                { redirectUri: config.bb2.redirectUri, fetchImpl: services.fetchImpl },
+              ),
+            );
+          } catch (err) {
+            outcomes.set(index, err instanceof Error ? err : new Error(String(err)));
+          }
+          progress.update(outcomes.size, users.length);
+        }
+      }),
+    );
+  } finally {
+    progress.stop();
+    await pool.end();
+  }
+
+  const counts = new Map<string, number>();
+  const problems: string[] = [];
+  for (const [index, outcome] of [...outcomes].sort((a, b) => a[0] - b[0])) {
+    const kind =
+      outcome instanceof Error
+        ? 'failed'
+        : outcome.kind === 'connected' && outcome.enrollment.reenrolled
+          ? 'reconnected'
+          : outcome.kind;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    if (outcome instanceof Error) problems.push(`${syntheticLogin(index).username}: ${outcome.message}`);
+    else if (outcome.kind === 'error') {
+      problems.push(`${syntheticLogin(index).username}: ${outcome.category}: ${outcome.message}`);
+    }
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const lines = [`Enrolled ${users.length} synthetic user(s) against ${config.bb2.baseUrl} in ${seconds} s`];
+  for (const kind of [
+    'connected',
+    'reconnected',
+    'denied',
+    'error',
+    'failed',
+    'expired',
+    'replayed',
+    'wrong_browser',
+  ]) {
+    const n = counts.get(kind);
+    if (n) lines.push(`  ${kind.padEnd(14)}${String(n).padStart(7)}`);
+  }
+  if (problems.length) lines.push('Problems:', ...problems.slice(0, 50).map((p) => `  - ${p}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (problems.length) process.exitCode = 1;
+}

@@ -1,0 +1,50 @@
+import { userInfo } from 'node:os';
+
+import { randomBytes } from 'node:crypto';
+
+import { requireTokenKeys } from '../config.ts';
+import { KeyRing } from '../enrollment/crypto.ts';
+import { createTokenVault } from '../enrollment/vault.ts';
+import { recordAudit } from '../db/audit.ts';
+import { commandContext } from './context.ts';
+import { openDatabase } from './database.ts';
+
+/** Prints a new 32-byte key in TOKEN_ENCRYPTION_KEY's `id:base64` form. */
+export function runGenKey(options: { id?: string }): void {
+  const id = options.id ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
+  process.stdout.write(`${id}:${randomBytes(32).toString('base64')}\n`);
+}
+
+export async function runRotateKey(): Promise<void> {
+  const { config, log } = commandContext();
+  requireTokenKeys(config);
+  const pool = await openDatabase(config.databaseUrl, { max: 2, applicationName: 'bbsync-rotate-key' });
+  try {
+    const keys = new KeyRing(config.tokens.keys);
+    // Rotation never talks to BB2: the vault's OAuth client is not used here.
+    const unused = () => Promise.reject(new Error('not used during key rotation'));
+    const vault = createTokenVault({
+      pool,
+      keys,
+      log,
+      refreshMarginSeconds: config.tokens.refreshMarginSeconds,
+      oauth: {
+        authorizationUrl: () => new URL('about:blank'),
+        exchangeCode: unused,
+        refresh: unused,
+        revokeGrant: unused,
+      },
+    });
+    const { reencrypted } = await vault.rotateKeys();
+    await recordAudit(pool, {
+      actor: `cli:${userInfo().username}`,
+      action: 'rotate-key',
+      details: { activeKey: keys.activeKeyId, reencrypted },
+    });
+    process.stdout.write(
+      `re-encrypted ${reencrypted} secret(s) under key "${keys.activeKeyId}"; keys no longer in use can now be removed from TOKEN_ENCRYPTION_KEY\n`,
+    );
+  } finally {
+    await pool.end();
+  }
+}

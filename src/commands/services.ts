@@ -1,0 +1,70 @@
+/**
+ * Building the long-lived pieces a command needs from the configuration: pools, the BB2 clients,
+ * the token vault. Only commands (entry points) call these.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { makeFetch, type HttpHooks } from '../bluebutton/http.ts';
+import { createOAuthClient, type OAuthClient } from '../bluebutton/oauth.ts';
+import { requireBb2Client, requireTokenKeys, type Config } from '../config.ts';
+import type { Pool } from '../db/client.ts';
+import { KeyRing } from '../enrollment/crypto.ts';
+import { createEnrollmentFlow, type EnrollmentFlow } from '../enrollment/enroll.ts';
+import { createTokenVault, type TokenVault } from '../enrollment/vault.ts';
+import { ConfigError } from '../errors.ts';
+import { makeFailpoint } from '../failpoints.ts';
+import type { Logger } from '../logger.ts';
+
+export interface Bb2Services {
+  oauth: OAuthClient;
+  vault: TokenVault;
+  flow: EnrollmentFlow;
+  /** fetch with the BB2 timeout and hooks, for FHIR and form requests. */
+  fetchImpl: typeof fetch;
+}
+
+export function buildBb2Services(
+  config: Config,
+  log: Logger,
+  pool: Pool,
+  hooks: HttpHooks = {},
+): Bb2Services {
+  requireBb2Client(config);
+  requireTokenKeys(config);
+  const oauth = createOAuthClient(
+    {
+      baseUrl: config.bb2.baseUrl,
+      clientId: config.bb2.clientId,
+      clientSecret: config.bb2.clientSecret,
+      redirectUri: config.bb2.redirectUri,
+      scopes: config.bb2.scopes,
+      timeoutMs: config.bb2.requestTimeoutMs,
+      allowInsecureHttp: config.bb2.allowInsecureHttp,
+    },
+    hooks,
+  );
+  const vault = createTokenVault({
+    pool,
+    keys: new KeyRing(config.tokens.keys),
+    oauth,
+    refreshMarginSeconds: config.tokens.refreshMarginSeconds,
+    log,
+    failpoint: makeFailpoint(config.failpoints),
+  });
+  const flow = createEnrollmentFlow({ vault, oauth, redirectUri: config.bb2.redirectUri, log });
+  return { oauth, vault, flow, fetchImpl: makeFetch({ ...hooks, timeoutMs: config.bb2.requestTimeoutMs }) };
+}
+
+/** SESSION_SECRET, or in development a random one (sessions then end when the server restarts). */
+export function sessionSecret(config: Config, log: Logger): string {
+  if (config.server.sessionSecret) return config.server.sessionSecret;
+  if (config.env === 'production') {
+    throw new ConfigError([
+      'SESSION_SECRET: required in production to sign cookies (npx bbsync gen-key prints one)',
+    ]);
+  }
+  log.warn(
+    'SESSION_SECRET is not set: using a random one, so logins and enrollment links end when the server restarts',
+  );
+  return randomBytes(32).toString('base64url');
+}

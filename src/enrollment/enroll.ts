@@ -1,0 +1,91 @@
+/**
+ * Connecting a beneficiary: the authorization-code flow with PKCE. `start` builds the BB2
+ * authorization URL and remembers the PKCE verifier under the (random, single-use, short-lived)
+ * state; `complete` takes the callback's query, checks the state, exchanges the code and stores
+ * the enrollment. The same two calls serve the web pages and the headless synthetic enroller, and
+ * nothing in them knows whether BB2 is the real one or the emulator.
+ */
+import * as client from 'openid-client';
+
+import { AuthorizationDenied, type OAuthClient } from '../bluebutton/oauth.ts';
+import { classifyError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { SavedEnrollment, TokenVault } from './vault.ts';
+
+/** How long a started authorization may take before its link expires. */
+export const AUTHORIZATION_TTL_SECONDS = 600;
+
+export type EnrollmentOutcome =
+  | { kind: 'connected'; enrollment: SavedEnrollment }
+  | { kind: 'denied' }
+  | { kind: 'expired' }
+  | { kind: 'replayed' }
+  /** The callback came to a browser that did not start this authorization. */
+  | { kind: 'wrong_browser' }
+  | { kind: 'error'; category: string; message: string };
+
+export interface EnrollmentFlowDeps {
+  vault: TokenVault;
+  oauth: OAuthClient;
+  redirectUri: string;
+  log: Logger;
+}
+
+export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
+  return {
+    async start(): Promise<{ url: URL; state: string }> {
+      const state = client.randomState(); // 43 characters; BB2 wants at least 16
+      const codeVerifier = client.randomPKCECodeVerifier();
+      const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
+      await deps.vault.savePendingAuthorization(state, codeVerifier, AUTHORIZATION_TTL_SECONDS);
+      return { url: deps.oauth.authorizationUrl({ state, codeChallenge }), state };
+    },
+
+    /**
+     * @param query the callback's query string parameters
+     * @param browserState the state this browser started with (from its signed cookie)
+     */
+    async complete(query: URLSearchParams, browserState: string | undefined): Promise<EnrollmentOutcome> {
+      const state = query.get('state');
+      if (!state) return { kind: 'error', category: 'fhir_4xx', message: 'the link has no state parameter' };
+
+      // A used or expired link says so whatever the browser; an unused one must come back to the
+      // browser that started it.
+      const known = await deps.vault.pendingAuthorizationStatus(state);
+      if (known === 'used') return { kind: 'replayed' };
+      if (known === 'expired') return { kind: 'expired' };
+      if (known === 'unknown' || browserState !== state) return { kind: 'wrong_browser' };
+
+      const pending = await deps.vault.takePendingAuthorization(state);
+      if ('problem' in pending)
+        return pending.problem === 'expired' ? { kind: 'expired' } : { kind: 'replayed' };
+      const bb2Error = query.get('error');
+      if (bb2Error === 'access_denied') return { kind: 'denied' };
+      if (bb2Error) {
+        return { kind: 'error', category: 'fhir_4xx', message: `Blue Button answered "${bb2Error}"` };
+      }
+
+      const callbackUrl = new URL(deps.redirectUri);
+      callbackUrl.search = query.toString();
+      try {
+        const tokens = await deps.oauth.exchangeCode(callbackUrl, {
+          codeVerifier: pending.codeVerifier,
+          expectedState: state,
+        });
+        const enrollment = await deps.vault.saveAuthorization(tokens);
+        deps.log.info(
+          { enrollmentId: enrollment.enrollmentId, reenrolled: enrollment.reenrolled },
+          'beneficiary connected',
+        );
+        return { kind: 'connected', enrollment };
+      } catch (err) {
+        if (err instanceof AuthorizationDenied && err.error === 'access_denied') return { kind: 'denied' };
+        const { category, message } = classifyError(err);
+        deps.log.warn({ category }, 'enrollment could not be completed');
+        return { kind: 'error', category, message };
+      }
+    },
+  };
+}
+
+export type EnrollmentFlow = ReturnType<typeof createEnrollmentFlow>;

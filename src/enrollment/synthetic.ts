@@ -1,0 +1,168 @@
+/**
+ * Headless enrollment of synthetic beneficiaries (`bbsync enroll-synthetic`): the real
+ * authorization-code flow against BB2_BASE_URL, with the login and consent forms submitted over
+ * HTTP the way a browser would (redirects followed by hand, cookies carried). It only works where
+ * the login page is a plain form: the local emulator (Medicare.gov's real login is not scriptable).
+ * The callback is completed through the same code as the web callback.
+ */
+import type { EnrollmentFlow, EnrollmentOutcome } from './enroll.ts';
+
+export interface SyntheticLogin {
+  username: string;
+  password: string;
+  /** Whether to share demographic data (Patient and profile scopes) on the consent page. */
+  shareDemographics?: boolean;
+  /** Press Deny instead of Allow. */
+  deny?: boolean;
+}
+
+/** `BBUser00042` / `PW00042!`, BB2's synthetic login scheme. */
+export function syntheticLogin(index: number): SyntheticLogin {
+  const digits = String(index).padStart(5, '0');
+  return { username: `BBUser${digits}`, password: `PW${digits}!` };
+}
+
+/** Parses "0-99", "5", "1,3,10-12" into user numbers. */
+export function parseUserRange(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`"${part}" is not a user number or range like 0-99`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new Error(`range "${part}" ends before it starts`);
+    for (let i = from; i <= to; i++) out.push(i);
+  }
+  return out;
+}
+
+interface Form {
+  action: string;
+  fields: Map<string, string>;
+  /** Submit buttons: name -> values. */
+  buttons: { name: string; value: string }[];
+}
+
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+function attribute(tag: string, name: string): string | undefined {
+  const m = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
+  const value = m?.[1] ?? m?.[2] ?? m?.[3];
+  return value === undefined ? undefined : decode(value);
+}
+
+/** The page's one form: its action, the values a browser would send, and its buttons. */
+export function parseForm(html: string): Form | undefined {
+  const formMatch = /<form\b[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+  if (!formMatch) return undefined;
+  const formTag = /<form\b[^>]*>/i.exec(formMatch[0])![0];
+  const fields = new Map<string, string>();
+  const buttons: { name: string; value: string }[] = [];
+  for (const [tag] of formMatch[1]!.matchAll(/<input\b[^>]*>/gi)) {
+    const name = attribute(tag, 'name');
+    if (!name) continue;
+    const type = (attribute(tag, 'type') ?? 'text').toLowerCase();
+    if ((type === 'radio' || type === 'checkbox') && !/\schecked\b/i.test(tag)) continue;
+    if (type === 'submit') buttons.push({ name, value: attribute(tag, 'value') ?? '' });
+    else fields.set(name, attribute(tag, 'value') ?? '');
+  }
+  for (const [tag] of formMatch[1]!.matchAll(/<button\b[^>]*>/gi)) {
+    const name = attribute(tag, 'name');
+    if (name) buttons.push({ name, value: attribute(tag, 'value') ?? '' });
+  }
+  return { action: attribute(formTag, 'action') ?? '', fields, buttons };
+}
+
+class CookieJar {
+  readonly #cookies = new Map<string, string>();
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (pair && eq > 0) this.#cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+  }
+  header(): string | undefined {
+    return this.#cookies.size ? [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ') : undefined;
+  }
+}
+
+export class SyntheticEnrollmentError extends Error {}
+
+/**
+ * Walks the authorization pages as `login` and returns the outcome of completing the callback.
+ * `fetchImpl` is the project's BB2 fetch (timeouts, counting).
+ */
+export async function enrollSynthetic(
+  flow: EnrollmentFlow,
+  login: SyntheticLogin,
+  options: { redirectUri: string; fetchImpl?: typeof fetch },
+): Promise<EnrollmentOutcome> {
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const jar = new CookieJar();
+  const { url, state } = await flow.start();
+
+  const request = async (target: URL, body?: URLSearchParams): Promise<Response> => {
+    const headers: Record<string, string> = { accept: 'text/html' };
+    const cookie = jar.header();
+    if (cookie) headers.cookie = cookie;
+    if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const response = await fetchImpl(target, {
+      method: body ? 'POST' : 'GET',
+      headers,
+      body: body?.toString(),
+      redirect: 'manual',
+    });
+    jar.store(response);
+    return response;
+  };
+
+  let current = url;
+  let response = await request(current);
+  let submittedLogin = false;
+  for (let step = 0; step < 12; step++) {
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get('location');
+      if (!location) throw new SyntheticEnrollmentError(`a ${response.status} redirect without a Location`);
+      const next = new URL(location, current);
+      if (next.href.startsWith(options.redirectUri)) return flow.complete(next.searchParams, state);
+      current = next;
+      response = await request(current);
+      continue;
+    }
+    const html = await response.text();
+    if (response.status !== 200) {
+      throw new SyntheticEnrollmentError(
+        `the authorization page answered ${response.status}: ${html.slice(0, 200)}`,
+      );
+    }
+    const form = parseForm(html);
+    if (!form) throw new SyntheticEnrollmentError('the authorization page has no form to submit');
+    const body = new URLSearchParams([...form.fields]);
+    if (form.fields.has('username') && form.fields.has('password')) {
+      if (submittedLogin) throw new SyntheticEnrollmentError(`login refused for ${login.username}`);
+      body.set('username', login.username);
+      body.set('password', login.password);
+      submittedLogin = true;
+    } else {
+      body.set('share_demographic_scopes', login.shareDemographics === false ? 'false' : 'true');
+      const wanted = login.deny ? 'false' : 'true';
+      const button = form.buttons.find((b) => b.name === 'allow' && b.value === wanted);
+      if (!button) throw new SyntheticEnrollmentError('the consent page has no Allow/Deny buttons');
+      body.set(button.name, button.value);
+    }
+    current = new URL(form.action || current.href, current);
+    response = await request(current, body);
+  }
+  throw new SyntheticEnrollmentError('too many steps before reaching the redirect URI');
+}

@@ -1,0 +1,467 @@
+/**
+ * The token vault: the only code that ever holds a plaintext refresh token.
+ *
+ * BB2 refresh tokens are single use and rotate on every refresh with no grace period, so:
+ * - refreshes of one enrollment are serialized across processes and machines by a row lock on
+ *   its `enrollments` row (SELECT ... FOR UPDATE), held while the refresh request is in flight;
+ * - the new refresh token is committed before the new access token is handed out;
+ * - after a failure whose outcome is unknown (5xx, network, timeout) nothing is retried here: the
+ *   next caller re-reads the stored token, which is the only one that can still be valid;
+ * - `invalid_grant`, "Refresh token not found", and 401/403 from /token mark the enrollment
+ *   `reauth_required`: it is never refreshed automatically again.
+ *
+ * Tokens are stored encrypted (see crypto.ts) with associated data naming the enrollment and
+ * the token's role, and never appear in logs, errors or return values other than the access
+ * token returned by getAccessToken.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+import type { Pool, PoolClient } from '../db/client.ts';
+import { BbsyncError, classifyError, ReauthRequiredError } from '../errors.ts';
+import { noFailpoints, type Failpoint } from '../failpoints.ts';
+import type { Logger } from '../logger.ts';
+import type { OAuthClient, TokenResponse } from '../bluebutton/oauth.ts';
+import { KeyRing } from './crypto.ts';
+
+export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoked';
+
+/** BB2's demographic scopes: without them Patient and userinfo answer 403. */
+export function hasDemographicScope(scope: string): boolean {
+  return scope.split(/\s+/).some((s) => /^patient\/Patient\.(read|rs|r|s)$/.test(s));
+}
+
+export interface AccessGrant {
+  enrollmentId: string;
+  patientId: string;
+  accessToken: string;
+  scope: string;
+  /** When the access token expires (ISO-8601). */
+  expiresAt: string;
+}
+
+export interface SavedEnrollment {
+  enrollmentId: string;
+  patientId: string;
+  scope: string;
+  accessGrantExpiration: string | null;
+  /** True when this patient was enrolled before (BB2 has then invalidated the old tokens). */
+  reenrolled: boolean;
+}
+
+export interface TokenVaultDeps {
+  pool: Pool;
+  keys: KeyRing;
+  oauth: OAuthClient;
+  /** Refresh when the access token has less than this left. */
+  refreshMarginSeconds: number;
+  log: Logger;
+  now?: () => Date;
+  failpoint?: Failpoint;
+}
+
+/** The enrollment is not active: revoked, or waiting for the beneficiary to connect again. */
+export class EnrollmentInactiveError extends BbsyncError {
+  constructor(
+    readonly enrollmentId: string,
+    readonly status: string,
+  ) {
+    super(`enrollment ${enrollmentId} is ${status}`, 'reauth_required');
+  }
+}
+
+export class UnknownEnrollmentError extends Error {
+  constructor(readonly enrollmentId: string) {
+    super(`no enrollment ${enrollmentId}`);
+    this.name = 'UnknownEnrollmentError';
+  }
+}
+
+interface TokenRow {
+  enrollment_id: string;
+  patient_id: string;
+  status: EnrollmentStatus;
+  scope: string;
+  refresh_token_ciphertext: string | null;
+  access_token_ciphertext: string | null;
+  access_token_expires_at: string | null;
+}
+
+const TOKEN_COLUMNS =
+  'enrollment_id, patient_id, status, scope, refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at';
+
+const refreshAad = (id: string) => `refresh:${id}`;
+const accessAad = (id: string) => `access:${id}`;
+const pkceAad = (stateHash: string) => `pkce:${stateHash}`;
+
+export function newEnrollmentId(): string {
+  return `enr_${randomBytes(10).toString('hex')}`;
+}
+
+export function createTokenVault(deps: TokenVaultDeps) {
+  const now = deps.now ?? (() => new Date());
+  const failpoint = deps.failpoint ?? noFailpoints;
+
+  function usable(row: TokenRow, rejectedToken: string | undefined): AccessGrant | undefined {
+    if (!row.access_token_ciphertext || !row.access_token_expires_at) return undefined;
+    const remaining = Date.parse(row.access_token_expires_at) - now().getTime();
+    if (remaining <= deps.refreshMarginSeconds * 1000) return undefined;
+    const accessToken = deps.keys.decrypt(row.access_token_ciphertext, accessAad(row.enrollment_id));
+    if (rejectedToken !== undefined && accessToken === rejectedToken) return undefined;
+    return {
+      enrollmentId: row.enrollment_id,
+      patientId: row.patient_id,
+      accessToken,
+      scope: row.scope,
+      expiresAt: row.access_token_expires_at,
+    };
+  }
+
+  function assertActive(row: TokenRow | undefined, enrollmentId: string): asserts row is TokenRow {
+    if (!row) throw new UnknownEnrollmentError(enrollmentId);
+    if (row.status !== 'active') throw new EnrollmentInactiveError(enrollmentId, row.status);
+  }
+
+  async function recordFailure(
+    client: PoolClient | Pool,
+    enrollmentId: string,
+    err: unknown,
+    status?: EnrollmentStatus,
+  ): Promise<void> {
+    const { category, message } = classifyError(err);
+    await client.query(
+      `UPDATE enrollments SET last_error_category = $2, last_error_message = $3, last_error_at = now(),
+              status = coalesce($4, status), updated_at = now()
+        WHERE enrollment_id = $1`,
+      [enrollmentId, category, message.slice(0, 500), status ?? null],
+    );
+  }
+
+  function tokenExpiry(tokens: TokenResponse): string {
+    const seconds = typeof tokens.expires_in === 'number' && tokens.expires_in > 0 ? tokens.expires_in : 3600;
+    return new Date(now().getTime() + seconds * 1000).toISOString();
+  }
+
+  function grantExpiration(tokens: TokenResponse): string | null {
+    const raw = tokens.access_grant_expiration;
+    if (!raw) return null; // research apps: "" (never expires)
+    const ms = Date.parse(raw);
+    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  }
+
+  return {
+    /**
+     * Stores the tokens of a completed authorization. Re-enrolling a patient updates their
+     * existing enrollment: BB2 has invalidated its old tokens, so they are replaced.
+     */
+    async saveAuthorization(tokens: TokenResponse): Promise<SavedEnrollment> {
+      const patientId = tokens.patient;
+      if (!patientId) throw new Error('BB2 returned no patient id with the tokens');
+      const scope = tokens.scope ?? '';
+      const client = await deps.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('bbsync:enroll:' || $1, 0))`, [
+          patientId,
+        ]);
+        const existing = await client.query<{ enrollment_id: string }>(
+          'SELECT enrollment_id FROM enrollments WHERE patient_id = $1',
+          [patientId],
+        );
+        const enrollmentId = existing.rows[0]?.enrollment_id ?? newEnrollmentId();
+        const refresh = tokens.refresh_token
+          ? deps.keys.encrypt(tokens.refresh_token, refreshAad(enrollmentId))
+          : null;
+        const access = deps.keys.encrypt(tokens.access_token, accessAad(enrollmentId));
+        const expiration = grantExpiration(tokens);
+        await client.query(
+          `INSERT INTO enrollments (enrollment_id, patient_id, status, scope, access_grant_expiration,
+                                    refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at,
+                                    token_version, enrolled_at)
+           VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 1, now())
+           ON CONFLICT (enrollment_id) DO UPDATE SET
+             status = 'active', scope = excluded.scope, access_grant_expiration = excluded.access_grant_expiration,
+             refresh_token_ciphertext = excluded.refresh_token_ciphertext,
+             access_token_ciphertext = excluded.access_token_ciphertext,
+             access_token_expires_at = excluded.access_token_expires_at,
+             token_version = enrollments.token_version + 1, enrolled_at = now(), revoked_at = NULL,
+             last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()`,
+          [enrollmentId, patientId, scope, expiration, refresh, access, tokenExpiry(tokens)],
+        );
+        await client.query('COMMIT');
+        return {
+          enrollmentId,
+          patientId,
+          scope,
+          accessGrantExpiration: expiration,
+          reenrolled: existing.rows.length > 0,
+        };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+
+    /**
+     * A valid access token for the enrollment, refreshing it (once, for everyone waiting) when it
+     * expires within the margin. Pass `rejectedToken` after BB2 answered 401 to it: a new token is
+     * then obtained unless another caller already did.
+     */
+    async getAccessToken(
+      enrollmentId: string,
+      options: { rejectedToken?: string } = {},
+    ): Promise<AccessGrant> {
+      const { rows } = await deps.pool.query<TokenRow>(
+        `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1`,
+        [enrollmentId],
+      );
+      const current = rows[0];
+      assertActive(current, enrollmentId);
+      const fast = usable(current, options.rejectedToken);
+      if (fast) return fast;
+
+      const client = await deps.pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Everyone who needs a new token for this enrollment queues here; the first refreshes,
+        // the others find its fresh token when they get the lock.
+        const locked = (
+          await client.query<TokenRow>(
+            `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1 FOR UPDATE`,
+            [enrollmentId],
+          )
+        ).rows[0];
+        assertActive(locked, enrollmentId);
+        const refreshedMeanwhile = usable(locked, options.rejectedToken);
+        if (refreshedMeanwhile) {
+          await client.query('COMMIT');
+          return refreshedMeanwhile;
+        }
+        if (!locked.refresh_token_ciphertext) {
+          const err = new ReauthRequiredError('no refresh token is stored for this enrollment');
+          await recordFailure(client, enrollmentId, err, 'reauth_required');
+          await client.query('COMMIT');
+          throw err;
+        }
+
+        let tokens: TokenResponse;
+        try {
+          tokens = await deps.oauth.refresh(
+            deps.keys.decrypt(locked.refresh_token_ciphertext, refreshAad(enrollmentId)),
+          );
+        } catch (err) {
+          const reauth = err instanceof ReauthRequiredError;
+          await recordFailure(client, enrollmentId, err, reauth ? 'reauth_required' : undefined);
+          await client.query('COMMIT');
+          deps.log.warn({ enrollmentId, category: classifyError(err).category }, 'token refresh failed');
+          throw err;
+        }
+        failpoint('vault.after-refresh-response');
+
+        const expiresAt = tokenExpiry(tokens);
+        await client.query(
+          `UPDATE enrollments SET
+             refresh_token_ciphertext = $2, access_token_ciphertext = $3, access_token_expires_at = $4,
+             scope = coalesce($5, scope), access_grant_expiration = coalesce($6, access_grant_expiration),
+             token_version = token_version + 1, last_refresh_at = now(), updated_at = now(),
+             last_error_category = NULL, last_error_message = NULL, last_error_at = NULL
+           WHERE enrollment_id = $1`,
+          [
+            enrollmentId,
+            tokens.refresh_token ? deps.keys.encrypt(tokens.refresh_token, refreshAad(enrollmentId)) : null,
+            deps.keys.encrypt(tokens.access_token, accessAad(enrollmentId)),
+            expiresAt,
+            tokens.scope ?? null,
+            grantExpiration(tokens),
+          ],
+        );
+        await client.query('COMMIT');
+        failpoint('vault.after-refresh-commit');
+        deps.log.debug({ enrollmentId }, 'access token refreshed');
+        return {
+          enrollmentId,
+          patientId: locked.patient_id,
+          accessToken: tokens.access_token,
+          scope: tokens.scope ?? locked.scope,
+          expiresAt,
+        };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+
+    /** Marks an enrollment as needing re-consent (e.g. FHIR said the grant timed out). */
+    async markReauthRequired(enrollmentId: string, err: unknown): Promise<void> {
+      await recordFailure(deps.pool, enrollmentId, err, 'reauth_required');
+    },
+
+    /** Forgets the tokens of a revoked enrollment; with `purge`, deletes the patient's data too. */
+    async markRevoked(enrollmentId: string, options: { purge: boolean }): Promise<{ purgedRows: number }> {
+      const client = await deps.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ patient_id: string }>(
+          `UPDATE enrollments SET status = 'revoked', revoked_at = now(), updated_at = now(),
+                  refresh_token_ciphertext = NULL, access_token_ciphertext = NULL, access_token_expires_at = NULL,
+                  token_version = token_version + 1
+            WHERE enrollment_id = $1 RETURNING patient_id`,
+          [enrollmentId],
+        );
+        const patientId = rows[0]?.patient_id;
+        if (!patientId) throw new UnknownEnrollmentError(enrollmentId);
+        let purgedRows = 0;
+        if (options.purge) purgedRows = await purgePatient(client, patientId, enrollmentId);
+        await client.query('COMMIT');
+        return { purgedRows };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+
+    /** Re-encrypts every stored secret under the active key; returns how many were re-encrypted. */
+    async rotateKeys(): Promise<{ reencrypted: number }> {
+      let reencrypted = 0;
+      const active = deps.keys.activeKeyId;
+      const { rows } = await deps.pool.query<{ enrollment_id: string }>(
+        `SELECT enrollment_id FROM enrollments
+          WHERE split_part(refresh_token_ciphertext, '.', 2) <> $1 OR split_part(access_token_ciphertext, '.', 2) <> $1`,
+        [active],
+      );
+      for (const { enrollment_id: id } of rows) {
+        const client = await deps.pool.connect();
+        try {
+          await client.query('BEGIN');
+          const row = (
+            await client.query<TokenRow>(
+              `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1 FOR UPDATE`,
+              [id],
+            )
+          ).rows[0];
+          if (row) {
+            const again = (ciphertext: string | null, aad: string) => {
+              if (!ciphertext || KeyRing.keyIdOf(ciphertext) === active) return ciphertext;
+              reencrypted++;
+              return deps.keys.encrypt(deps.keys.decrypt(ciphertext, aad), aad);
+            };
+            await client.query(
+              `UPDATE enrollments SET refresh_token_ciphertext = $2, access_token_ciphertext = $3, updated_at = now()
+                WHERE enrollment_id = $1`,
+              [
+                id,
+                again(row.refresh_token_ciphertext, refreshAad(id)),
+                again(row.access_token_ciphertext, accessAad(id)),
+              ],
+            );
+          }
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        } finally {
+          client.release();
+        }
+      }
+      // Authorizations in progress live minutes; the expired ones can simply go.
+      await deps.pool.query(`DELETE FROM authorization_requests WHERE expires_at < now()`);
+      const pending = await deps.pool.query<{ state_hash: string; code_verifier_ciphertext: string }>(
+        `SELECT state_hash, code_verifier_ciphertext FROM authorization_requests WHERE split_part(code_verifier_ciphertext, '.', 2) <> $1`,
+        [active],
+      );
+      for (const p of pending.rows) {
+        const aad = pkceAad(p.state_hash);
+        await deps.pool.query(
+          `UPDATE authorization_requests SET code_verifier_ciphertext = $2 WHERE state_hash = $1`,
+          [p.state_hash, deps.keys.encrypt(deps.keys.decrypt(p.code_verifier_ciphertext, aad), aad)],
+        );
+        reencrypted++;
+      }
+      return { reencrypted };
+    },
+
+    /** Remembers the PKCE verifier of an authorization in progress, keyed by its state. */
+    async savePendingAuthorization(state: string, codeVerifier: string, ttlSeconds: number): Promise<void> {
+      const stateHash = hashState(state);
+      await deps.pool.query(`DELETE FROM authorization_requests WHERE expires_at < now() - interval '1 day'`);
+      await deps.pool.query(
+        `INSERT INTO authorization_requests (state_hash, code_verifier_ciphertext, expires_at) VALUES ($1, $2, $3)`,
+        [
+          stateHash,
+          deps.keys.encrypt(codeVerifier, pkceAad(stateHash)),
+          new Date(now().getTime() + ttlSeconds * 1000).toISOString(),
+        ],
+      );
+    },
+
+    /** Whether an authorization with this state is waiting, was completed, expired, or never existed. */
+    async pendingAuthorizationStatus(state: string): Promise<'pending' | 'used' | 'expired' | 'unknown'> {
+      const { rows } = await deps.pool.query<{ used: boolean; expired: boolean }>(
+        `SELECT used_at IS NOT NULL AS used, expires_at <= $2 AS expired FROM authorization_requests WHERE state_hash = $1`,
+        [hashState(state), now().toISOString()],
+      );
+      const row = rows[0];
+      if (!row) return 'unknown';
+      return row.used ? 'used' : row.expired ? 'expired' : 'pending';
+    },
+
+    /**
+     * Takes (once) the verifier of the authorization with this state. A second use of the same
+     * callback, an expired or unknown state get a reason instead.
+     */
+    async takePendingAuthorization(
+      state: string,
+    ): Promise<{ codeVerifier: string } | { problem: 'unknown' | 'expired' | 'used' }> {
+      const stateHash = hashState(state);
+      const taken = await deps.pool.query<{ code_verifier_ciphertext: string }>(
+        `UPDATE authorization_requests SET used_at = now()
+          WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING code_verifier_ciphertext`,
+        [stateHash, now().toISOString()],
+      );
+      const row = taken.rows[0];
+      if (row) return { codeVerifier: deps.keys.decrypt(row.code_verifier_ciphertext, pkceAad(stateHash)) };
+      const { rows } = await deps.pool.query<{ used_at: string | null }>(
+        `SELECT used_at FROM authorization_requests WHERE state_hash = $1`,
+        [stateHash],
+      );
+      if (!rows[0]) return { problem: 'unknown' };
+      return { problem: rows[0].used_at ? 'used' : 'expired' };
+    },
+  };
+}
+
+export type TokenVault = ReturnType<typeof createTokenVault>;
+
+function hashState(state: string): string {
+  return createHash('sha256').update(state).digest('base64url');
+}
+
+/**
+ * Deletes everything held about a patient (claims with their children, coverages, the patient,
+ * raw and quarantined resources, sync progress), inside the caller's transaction.
+ */
+export async function purgePatient(
+  client: PoolClient,
+  patientId: string,
+  enrollmentId: string,
+): Promise<number> {
+  let n = 0;
+  for (const sql of [
+    'DELETE FROM claims WHERE patient_id = $1',
+    'DELETE FROM coverages WHERE patient_id = $1',
+    'DELETE FROM patients WHERE patient_id = $1',
+    'DELETE FROM fhir_resources WHERE patient_id = $1',
+    'DELETE FROM quarantined_resources WHERE patient_id = $1',
+  ]) {
+    n += (await client.query(sql, [patientId])).rowCount ?? 0;
+  }
+  for (const table of ['sync_seen', 'sync_progress', 'sync_cursors']) {
+    await client.query(`DELETE FROM ${table} WHERE enrollment_id = $1`, [enrollmentId]);
+  }
+  return n;
+}
