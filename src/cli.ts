@@ -67,6 +67,48 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('report')
+    .description(
+      'Print the patient summary and the most common diagnoses, drugs and procedures, from the analytics views.',
+    )
+    .option('--patient <id>', 'only this beneficiary (the Patient id, e.g. -19990000000001)')
+    .option('--format <format>', 'table (aligned, for people), csv or json (for scripts)', 'table')
+    .option('--limit <n>', 'rows in each "top" list', '10')
+    .option(
+      '--section <names>',
+      'only these sections, comma-separated: patients, diagnoses, drugs, procedures (default: all)',
+    )
+    .addHelpText(
+      'after',
+      `
+Sections:
+  patients     the patient_summary view: demographics, active coverage parts, claims by type,
+               what was paid, first and last service date, when the data was last loaded
+  diagnoses    diagnosis codes on the most claims (principal or secondary), with beneficiaries
+  drugs        drugs (NDC) filled most often, with total cost, plan paid and patient paid
+  procedures   HCPCS/CPT codes on claim lines and ICD procedure codes, on the most claims
+
+Formats:
+  table  one aligned table per section (with --patient, the summary is one field per line)
+  json   one object: {"patient_id", "limit", "patients": [...], "top_diagnoses": [...],
+         "top_drugs": [...], "top_procedures": [...]}; amounts are exact decimal strings
+  csv    every column of every section; each section starts with a "# <section>" line and
+         sections are separated by an empty line; with a single --section, plain CSV
+
+Exits with 2 when --patient names a beneficiary the database does not hold.
+
+Examples:
+  bbsync report
+  bbsync report --patient -19990000000001
+  bbsync report --format json --limit 25 > report.json
+  bbsync report --format csv --section drugs > drugs.csv`,
+    )
+    .action(async (options: { patient?: string; format?: string; limit?: string; section?: string }) => {
+      const { runReport } = await import('./commands/report.ts');
+      await runReport(options);
+    });
+
+  program
     .command('server')
     .description('Run the web server: the public enrollment pages (/enroll) and the operations dashboard.')
     .option('--port <port>', 'port to listen on (default: SERVER_PORT, 3000)')

@@ -112,7 +112,12 @@ type Raw = z.infer<typeof schema>;
 
 export interface Config {
   readonly env: Raw['NODE_ENV'];
-  readonly log: { readonly level: Raw['LOG_LEVEL']; readonly format: Raw['LOG_FORMAT'] };
+  readonly log: {
+    readonly level: Raw['LOG_LEVEL'];
+    readonly format: Raw['LOG_FORMAT'];
+    /** Whether LOG_LEVEL was set (one-shot commands are quieter by default). */
+    readonly levelSet: boolean;
+  };
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly redisUrl: string;
@@ -189,7 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   return deepFreeze({
     env: raw.NODE_ENV,
-    log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT },
+    log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT, levelSet: 'LOG_LEVEL' in present },
     databaseUrl: raw.DATABASE_URL,
     databasePoolSize: raw.DATABASE_POOL_SIZE,
     redisUrl: raw.REDIS_URL,

@@ -116,3 +116,8 @@ export function classifyError(err: unknown): { category: ErrorCategory; message:
   }
   return { category: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
+
+/** Whether retrying may help: a transient category (network, 5xx, timeouts, a database hiccup...). */
+export function isTransient(err: unknown): boolean {
+  return TRANSIENT_CATEGORIES.has(classifyError(err).category);
+}

@@ -24,13 +24,14 @@ export function commandConfig(): Config {
 }
 
 /**
- * One-shot commands log to stderr so their stdout holds only the result (a summary, CSV, JSON);
- * long-running services (worker, server, emulator) log to stdout.
+ * One-shot commands log to stderr so their stdout holds only the result (a summary, CSV, JSON),
+ * and only warnings unless LOG_LEVEL says otherwise; long-running services (worker, server,
+ * emulator) log to stdout at LOG_LEVEL.
  */
 export function commandContext(options: { service?: boolean } = {}): CommandContext {
   const config = commandConfig();
   const log = createLogger({
-    level: config.log.level,
+    level: options.service || config.log.levelSet ? config.log.level : 'warn',
     format: config.log.format,
     fd: options.service ? 1 : 2,
   });

@@ -14,9 +14,12 @@
  * single JSON parameter. Either way a batch never meets Postgres's 65,535 bind-parameter limit,
  * and the number of statements per batch is fixed whatever its size.
  */
+import { createHash } from 'node:crypto';
+
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 
 import { ANALYTICS_TABLES, type AnalyticsRows } from '../fhir/rows.ts';
+import type { NormalizeError } from '../errors.ts';
 import type { NormalizedResource } from '../fhir/normalize.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { copyRows } from './copy.ts';
@@ -298,4 +301,28 @@ function dedupeQuarantine(entries: readonly QuarantineEntry[]): QuarantineEntry[
   const byKey = new Map<string, QuarantineEntry>();
   for (const e of entries) byKey.set(`${e.resourceType}/${e.resourceId}`, e);
   return [...byKey.values()];
+}
+
+/** A rejected resource, kept raw for operators. Resources without an id get one from their content. */
+export function quarantineEntry(resource: unknown, err: NormalizeError, source: string): QuarantineEntry {
+  let json: string | undefined = JSON.stringify(resource);
+  const id = err.resourceId || `~${createHash('sha256').update(json).digest('hex').slice(0, 16)}`;
+  // Postgres cannot store NUL characters in jsonb; keep the reason without the body then.
+  if (json.includes('\\u0000')) json = undefined;
+  const patient =
+    (resource as { patient?: { reference?: unknown }; beneficiary?: { reference?: unknown } }) ?? {};
+  const ref = patient.patient?.reference ?? patient.beneficiary?.reference;
+  return {
+    resourceType: err.resourceType,
+    resourceId: id,
+    patientId:
+      err.resourceType === 'Patient'
+        ? err.resourceId || undefined
+        : typeof ref === 'string' && ref.startsWith('Patient/')
+          ? ref.slice('Patient/'.length)
+          : undefined,
+    source,
+    reason: err.message,
+    json,
+  };
 }

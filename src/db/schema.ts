@@ -238,7 +238,8 @@ export const claimLines = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.claim_id, t.line_number] }),
-    index('claim_lines_product_idx').on(t.product_code),
+    // text_pattern_ops: serves `=` and prefix searches (`LIKE '992%'`, `LIKE '00378%'`) alike.
+    index('claim_lines_product_idx').on(t.product_code.op('text_pattern_ops')),
   ],
 );
 
@@ -297,7 +298,11 @@ export const claimDiagnoses = pgTable(
     present_on_admission: text('present_on_admission'),
     ...lineage(),
   },
-  (t) => [primaryKey({ columns: [t.claim_id, t.sequence] }), index('claim_diagnoses_code_idx').on(t.code)],
+  (t) => [
+    primaryKey({ columns: [t.claim_id, t.sequence] }),
+    // text_pattern_ops: serves `=` and ICD prefix searches (`code LIKE 'E11%'`) alike.
+    index('claim_diagnoses_code_idx').on(t.code.op('text_pattern_ops')),
+  ],
 );
 
 export const claimProcedures = pgTable(
@@ -311,7 +316,10 @@ export const claimProcedures = pgTable(
     performed_on: day('performed_on'),
     ...lineage(),
   },
-  (t) => [primaryKey({ columns: [t.claim_id, t.sequence] }), index('claim_procedures_code_idx').on(t.code)],
+  (t) => [
+    primaryKey({ columns: [t.claim_id, t.sequence] }),
+    index('claim_procedures_code_idx').on(t.code.op('text_pattern_ops')),
+  ],
 );
 
 export const claimCareTeam = pgTable(
@@ -441,7 +449,7 @@ export const syncProgress = pgTable(
     resource_type: text('resource_type').notNull(),
     /** The attempt's job id: progress left by an older job is not resumed. */
     job_id: text('job_id').notNull(),
-    full: smallint('full').notNull(),
+    full_sync: smallint('full_sync').notNull(),
     /** The `_lastUpdated` lower bound of this walk (NULL on a full pull). */
     since: text('since'),
     next_url: text('next_url'),
@@ -478,7 +486,7 @@ export const syncRuns = pgTable(
     /** 'scheduled' | 'manual' | 'retry' */
     trigger: text('trigger').notNull(),
     requested_by: text('requested_by'),
-    full: smallint('full').notNull().default(0),
+    full_sync: smallint('full_sync').notNull().default(0),
     /** 'fanning_out' | 'running' | 'finished' */
     status: text('status').notNull(),
     started_at: tstz('started_at')
@@ -497,7 +505,30 @@ export const syncRuns = pgTable(
   (t) => [index('sync_runs_started_idx').on(t.started_at)],
 );
 
-/** One row per sync of one enrollment (per job), with its outcome. */
+/**
+ * The enrollments a run covers, each with its final outcome once known. Setting an outcome is
+ * idempotent (only a NULL outcome is set), so a job that runs twice counts once in its run.
+ */
+export const syncRunMembers = pgTable(
+  'sync_run_members',
+  {
+    run_id: text('run_id')
+      .notNull()
+      .references(() => syncRuns.run_id, { onDelete: 'cascade' }),
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    /** NULL while pending; then 'ok' | 'failed' | 'skipped'. */
+    outcome: text('outcome'),
+    finished_at: tstz('finished_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.run_id, t.enrollment_id] }),
+    index('sync_run_members_outcome_idx').on(t.run_id, t.outcome),
+  ],
+);
+
+/** One row per sync of one enrollment (per job attempt), with its outcome. */
 export const syncAttempts = pgTable(
   'sync_attempts',
   {
@@ -509,7 +540,7 @@ export const syncAttempts = pgTable(
     job_id: text('job_id').notNull(),
     /** 'running' | 'ok' | 'failed' | 'retrying' | 'skipped' */
     status: text('status').notNull(),
-    full: smallint('full').notNull().default(0),
+    full_sync: smallint('full_sync').notNull().default(0),
     started_at: tstz('started_at')
       .notNull()
       .default(sql`now()`),

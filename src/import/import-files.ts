@@ -7,14 +7,13 @@
  * The second pass loads only those. Running the same import again therefore finds every resource
  * unchanged, instead of copies overwriting each other on every run.
  */
-import { createHash } from 'node:crypto';
-
 import type { Pool } from '../db/client.ts';
 import {
   addOutcome,
   emptyOutcome,
   ingestBatch,
   quarantine,
+  quarantineEntry,
   type IngestOutcome,
   type QuarantineEntry,
 } from '../db/ingest.ts';
@@ -156,28 +155,4 @@ function lastUpdatedOf(resource: unknown): string | null {
   if (typeof value !== 'string') return null;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
-}
-
-/** A rejected resource, kept raw for operators. Resources without an id get one from their content. */
-export function quarantineEntry(resource: unknown, err: NormalizeError, source: string): QuarantineEntry {
-  let json: string | undefined = JSON.stringify(resource);
-  const id = err.resourceId || `~${createHash('sha256').update(json).digest('hex').slice(0, 16)}`;
-  // Postgres cannot store NUL characters in jsonb; keep the reason without the body then.
-  if (json.includes('\\u0000')) json = undefined;
-  const patient =
-    (resource as { patient?: { reference?: unknown }; beneficiary?: { reference?: unknown } }) ?? {};
-  const ref = patient.patient?.reference ?? patient.beneficiary?.reference;
-  return {
-    resourceType: err.resourceType,
-    resourceId: id,
-    patientId:
-      err.resourceType === 'Patient'
-        ? err.resourceId || undefined
-        : typeof ref === 'string' && ref.startsWith('Patient/')
-          ? ref.slice('Patient/'.length)
-          : undefined,
-    source,
-    reason: err.message,
-    json,
-  };
 }
