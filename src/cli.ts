@@ -123,6 +123,38 @@ Examples:
     });
 
   program
+    .command('worker')
+    .description(
+      'Run sync workers: they process sync jobs from Redis and schedule the nightly run (SYNC_CRON). Run as many as you like, on any machines.',
+    )
+    .option('--concurrency <n>', 'enrollments synced at once by this process (default: SYNC_CONCURRENCY, 8)')
+    .option('--no-schedule', 'do not create or update the nightly Job Scheduler from this process')
+    .addHelpText(
+      'after',
+      '\nStops gracefully on SIGTERM or Ctrl-C: running syncs finish, or stop between pages and resume elsewhere.',
+    )
+    .action(async (options: { concurrency?: string; schedule?: boolean }) => {
+      const { runWorker } = await import('./commands/worker.ts');
+      await runWorker(options);
+    });
+
+  program
+    .command('sync')
+    .description('Sync enrollments now: start a run for all active enrollments, or for one.')
+    .option('--all', 'every active enrollment')
+    .option('--enrollment <id>', 'just this enrollment (enr_...)')
+    .option('--full', 'a full reconcile: pull everything and remove what Blue Button no longer returns')
+    .option(
+      '--wait',
+      'wait for the run to finish, with a progress bar and a summary (exit 1 if anything failed)',
+    )
+    .addHelpText('after', '\nThe syncs themselves are done by `bbsync worker` processes.')
+    .action(async (options: { all?: boolean; enrollment?: string; full?: boolean; wait?: boolean }) => {
+      const { runSync } = await import('./commands/sync.ts');
+      await runSync(options);
+    });
+
+  program
     .command('enroll-synthetic')
     .description(
       'Enroll synthetic users (BBUser00000..) through the real authorization-code flow, submitting the login and consent forms over HTTP (the emulator).',

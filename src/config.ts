@@ -95,6 +95,7 @@ const schema = z.object({
   SYNC_ATTEMPTS: int(1, 50).default(6),
   SYNC_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
   SYNC_BACKOFF_MS: int(10, 3_600_000).default(10_000),
+  SYNC_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
 
   SERVER_HOST: z.string().default('127.0.0.1'),
   SERVER_PORT: int(0, 65_535).default(3000),
@@ -148,6 +149,8 @@ export interface Config {
     readonly shutdownGraceMs: number;
     /** First retry delay of a failed sync; doubles each attempt, with jitter. */
     readonly backoffMs: number;
+    /** BullMQ job lock: a job whose worker died is taken over after about this long. */
+    readonly lockDurationMs: number;
   };
   readonly server: {
     readonly host: string;
@@ -223,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       attempts: raw.SYNC_ATTEMPTS,
       shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
       backoffMs: raw.SYNC_BACKOFF_MS,
+      lockDurationMs: raw.SYNC_LOCK_DURATION_MS,
     },
     server: {
       host: raw.SERVER_HOST,

@@ -152,6 +152,24 @@ export async function getRun(db: Db, runId: string): Promise<SyncRun | undefined
   return rows[0];
 }
 
+/** Polls a run until it finishes (or `timeoutMs` passes), reporting each change of progress. */
+export async function waitForRun(
+  db: Db,
+  runId: string,
+  options: { timeoutMs?: number; intervalMs?: number; onPoll?: (run: SyncRun) => Promise<void> | void } = {},
+): Promise<SyncRun> {
+  const deadline = Date.now() + (options.timeoutMs ?? Infinity);
+  for (;;) {
+    const run = await getRun(db, runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    await options.onPoll?.(run);
+    if (run.status === 'finished') return run;
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} did not finish in time (${JSON.stringify(run)})`);
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
+
 // ---- attempts ------------------------------------------------------------------------------
 
 export async function startAttempt(

@@ -2,13 +2,21 @@
 import { ANALYTICS_TABLES } from '../../src/fhir/rows.ts';
 import type { Pool } from '../../src/db/client.ts';
 
-/** Every analytics table's rows (without `loaded_at`, which records when, not what), in key order. */
-export async function dumpAnalytics(pool: Pool): Promise<Record<string, unknown[]>> {
+/**
+ * Every analytics table's rows and the raw resources, in key order, without what records when
+ * rather than what (`loaded_at`, `first_seen_at`). With `withoutRawJson`, raw resources are
+ * compared by content hash only: BB2 changes `created` on every response.
+ */
+export async function dumpAnalytics(
+  pool: Pool,
+  options: { withoutRawJson?: boolean } = {},
+): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
   for (const table of [...ANALYTICS_TABLES, 'fhir_resources']) {
     const { rows } = await pool.query(`SELECT * FROM ${table} ORDER BY 1, 2, 3`);
     out[table] = rows.map((r: Record<string, unknown>) => {
       const { loaded_at: _l, first_seen_at: _f, ...rest } = r;
+      if (options.withoutRawJson && table === 'fhir_resources') delete rest.resource;
       return rest;
     });
   }

@@ -1,0 +1,82 @@
+import { createFhirClient } from '../bluebutton/fhir.ts';
+import { RequestCounter } from '../bluebutton/request-counter.ts';
+import { makeFailpoint } from '../failpoints.ts';
+import { redisConnection } from '../workers/queues.ts';
+import { createRequestLimiter } from '../workers/request-limiter.ts';
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
+import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
+import { commandContext } from './context.ts';
+import { openDatabase } from './database.ts';
+import { buildBb2Services } from './services.ts';
+
+/** Connections and services a worker process runs on, built from the configuration. */
+export async function assembleWorkers(
+  config: Config,
+  log: Logger,
+  pool: Pool,
+  options: { concurrency: number; schedule?: boolean },
+): Promise<RunningWorkers & { stop(): Promise<void> }> {
+  const connection = redisConnection(config.redisUrl);
+  const limiterConnection = redisConnection(config.redisUrl);
+  const requestCounter = new RequestCounter();
+  const services = buildBb2Services(config, log, pool, {
+    beforeRequest: createRequestLimiter(limiterConnection, {
+      maxPerSecond: config.bb2.maxRequestsPerSecond,
+      prefix: config.queuePrefix,
+    }),
+    onResponse: (endpoint, status) => requestCounter.record(endpoint, status),
+  });
+  const workers = await startWorkers({
+    config,
+    log,
+    pool,
+    connection,
+    requestCounter,
+    concurrency: options.concurrency,
+    schedule: options.schedule,
+    sync: {
+      pool,
+      vault: services.vault,
+      fhir: createFhirClient({
+        baseUrl: config.bb2.baseUrl,
+        pageSize: config.bb2.pageSize,
+        fetchImpl: services.fetchImpl,
+      }),
+      fullEvery: config.sync.fullEvery,
+      failpoint: makeFailpoint(config.failpoints),
+    },
+  });
+  return {
+    ...workers,
+    async stop() {
+      await workers.close();
+      connection.disconnect();
+      limiterConnection.disconnect();
+    },
+  };
+}
+
+export async function runWorker(options: { concurrency?: string; schedule?: boolean }): Promise<void> {
+  const { config, log } = commandContext({ service: true });
+  const concurrency = options.concurrency ? Number(options.concurrency) : config.sync.concurrency;
+  // Each running sync holds one connection for its lock and uses up to two more.
+  const pool = await openDatabase(config.databaseUrl, {
+    max: Math.max(config.databasePoolSize, concurrency * 3 + 2),
+    applicationName: 'bbsync-worker',
+  });
+  const workers = await assembleWorkers(config, log, pool, { concurrency, schedule: options.schedule });
+  log.info(
+    { concurrency, bb2: config.bb2.baseUrl, maxRequestsPerSecond: config.bb2.maxRequestsPerSecond },
+    'worker started',
+  );
+  process.stderr.write(`bbsync worker running (concurrency ${concurrency}); Ctrl-C to stop\n`);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await workers.stop();
+  await pool.end();
+}

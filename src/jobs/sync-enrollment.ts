@@ -1,0 +1,413 @@
+/**
+ * Job: bring one enrollment's claims up to date.
+ *
+ * For Patient (only when the demographic scope was granted), Coverage and ExplanationOfBenefit,
+ * in that order, it walks BB2's search pages (`_count` = BB2_PAGE_SIZE, following `next` links):
+ * - incremental by default: `_lastUpdated=gt<cursor>`, the cursor being the Bundle.meta.lastUpdated
+ *   of the last complete walk (BB2's advice); the first sync, with no cursor, is a full pull;
+ * - a full reconcile every SYNC_FULL_EVERY-th sync (or when asked) pulls everything and then
+ *   removes the claims and coverages BB2 no longer returns (it has no feed of deletions).
+ * Each page is normalized and written in one transaction together with the walk's position, so a
+ * retry resumes at the next page without losing or repeating work; the cursor moves only when a
+ * whole resource type is done.
+ *
+ * The payload holds ids only; everything else is read again here. The handler knows nothing of
+ * BullMQ: src/workers maps its errors onto retries, rate limits and delays.
+ */
+import type { AccessGrant, TokenVault } from '../enrollment/vault.ts';
+import { hasDemographicScope } from '../enrollment/vault.ts';
+import { AccessTokenRejected, nextLink, type FhirClient, type FhirResourceType } from '../bluebutton/fhir.ts';
+import type { Pool } from '../db/client.ts';
+import {
+  addOutcome,
+  emptyOutcome,
+  ingestBatch,
+  quarantine,
+  quarantineEntry,
+  totalRowsWritten,
+  type IngestOutcome,
+  type QuarantineEntry,
+} from '../db/ingest.ts';
+import {
+  completeWalk,
+  finishAttempt,
+  getCursor,
+  getProgress,
+  getSyncState,
+  markSyncFailed,
+  markSyncSucceeded,
+  recordMemberOutcome,
+  removeUnseen,
+  resetWalk,
+  resourcesHeld,
+  savePageProgress,
+  startAttempt,
+} from '../db/sync-state.ts';
+import {
+  BbsyncError,
+  classifyError,
+  isTransient,
+  NormalizeError,
+  RateLimitedError,
+  ReauthRequiredError,
+} from '../errors.ts';
+import { noFailpoints, type Failpoint } from '../failpoints.ts';
+import { NORMALIZER_VERSION, normalizeResource, type NormalizedResource } from '../fhir/normalize.ts';
+import type { Logger } from '../logger.ts';
+
+export const SYNC_JOB = 'sync-enrollment';
+
+export interface SyncEnrollmentPayload {
+  enrollmentId: string;
+  /** The run this sync belongs to (its outcome is counted there). */
+  runId?: string;
+  /** Force a full reconcile. */
+  full?: boolean;
+}
+
+export interface SyncDeps {
+  pool: Pool;
+  vault: TokenVault;
+  fhir: FhirClient;
+  log: Logger;
+  /** Every Nth completed sync of an enrollment is a full reconcile. */
+  fullEvery: number;
+  failpoint?: Failpoint;
+}
+
+export interface SyncJobContext {
+  jobId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the worker shuts down: the sync stops between pages, its progress saved. */
+  signal?: AbortSignal;
+}
+
+export interface SyncResult {
+  status: 'ok' | 'skipped';
+  enrollmentId: string;
+  full: boolean;
+  requests: number;
+  rowsWritten: number;
+  removed: number;
+  counts: Record<string, IngestOutcome & { quarantined: number; pages: number }>;
+}
+
+/** Another worker is syncing this enrollment right now: try again a little later. */
+export class EnrollmentBusyError extends BbsyncError {
+  constructor(enrollmentId: string) {
+    super(`enrollment ${enrollmentId} is being synced by another worker`, 'rate_limited');
+  }
+}
+
+/** The worker is shutting down; the sync stopped between pages with its progress saved. */
+export class SyncInterruptedError extends BbsyncError {
+  constructor() {
+    super('the sync was interrupted by a shutdown; it resumes where it stopped', 'internal');
+  }
+}
+
+const RESOURCE_TYPES: readonly FhirResourceType[] = ['Patient', 'Coverage', 'ExplanationOfBenefit'];
+
+export async function syncEnrollment(
+  deps: SyncDeps,
+  payload: SyncEnrollmentPayload,
+  ctx: SyncJobContext,
+): Promise<SyncResult> {
+  const failpoint = deps.failpoint ?? noFailpoints;
+  const { enrollmentId, runId } = payload;
+  const log = deps.log.child({ job: SYNC_JOB, jobId: ctx.jobId, enrollmentId, attempt: ctx.attempt });
+  const started = performance.now();
+
+  // One sync per enrollment at a time, across all workers: a session lock held for the job. It
+  // goes away with the connection if this process dies.
+  const lock = await deps.pool.connect();
+  let attemptId: number | undefined;
+  let requests = 0;
+  let retries = 0;
+  let full = false;
+  const counts: SyncResult['counts'] = {};
+  const totals = emptyOutcome();
+  let removed = 0;
+  let quarantined = 0;
+  try {
+    const { rows: got } = await lock.query<{ ok: boolean }>(
+      `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS ok`,
+      [enrollmentId],
+    );
+    if (!got[0]?.ok) throw new EnrollmentBusyError(enrollmentId);
+
+    const { rows } = await deps.pool.query<{ status: string; patient_id: string; scope: string }>(
+      'SELECT status, patient_id, scope FROM enrollments WHERE enrollment_id = $1',
+      [enrollmentId],
+    );
+    const enrollment = rows[0];
+    if (!enrollment || enrollment.status !== 'active') {
+      log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
+      if (runId && enrollment) {
+        await recordMemberOutcome(deps.pool, runId, enrollmentId, 'skipped', {
+          requests: 0,
+          resourcesChanged: 0,
+          rowsWritten: 0,
+          resourcesRemoved: 0,
+        });
+      }
+      return {
+        status: 'skipped',
+        enrollmentId,
+        full: false,
+        requests: 0,
+        rowsWritten: 0,
+        removed: 0,
+        counts,
+      };
+    }
+
+    const state = await getSyncState(deps.pool, enrollmentId);
+    full = Boolean(payload.full) || (state?.syncs_completed ?? 0) % deps.fullEvery === 0;
+    attemptId = await startAttempt(deps.pool, { enrollmentId, runId: runId ?? null, jobId: ctx.jobId, full });
+
+    let grant: AccessGrant | undefined;
+    const token = async (rejected?: string): Promise<AccessGrant> => {
+      // Ask the vault again only when needed: near expiry, or after BB2 rejected the token.
+      if (!grant || rejected || Date.parse(grant.expiresAt) - Date.now() < 60_000) {
+        grant = await deps.vault.getAccessToken(enrollmentId, rejected ? { rejectedToken: rejected } : {});
+      }
+      return grant;
+    };
+    const types = RESOURCE_TYPES.filter((t) => t !== 'Patient' || hasDemographicScope(enrollment.scope));
+
+    for (const type of types) {
+      const typeCounts = { ...emptyOutcome(), quarantined: 0, pages: 0 };
+      counts[type] = typeCounts;
+      let progress = await getProgress(deps.pool, enrollmentId, type);
+      // Resume only this job's own walk (a retry); anything older starts over.
+      if (progress && (progress.job_id !== ctx.jobId || Boolean(progress.full_sync) !== full)) {
+        await resetWalk(deps.pool, enrollmentId, type);
+        progress = undefined;
+      }
+      if (progress && progress.next_url === null) {
+        // The last page was written but the walk was not closed: close it now.
+        removed += await closeWalk(
+          deps,
+          enrollmentId,
+          enrollment.patient_id,
+          type,
+          full,
+          progress.bundle_last_updated,
+        );
+        continue;
+      }
+      const since = progress
+        ? progress.since
+        : full
+          ? null
+          : ((await getCursor(deps.pool, enrollmentId, type)) ?? null);
+      let url: string | null = progress?.next_url ?? deps.fhir.searchUrl(type, since);
+      let bundleLastUpdated = progress?.bundle_last_updated ?? null;
+
+      while (url) {
+        if (ctx.signal?.aborted) throw new SyncInterruptedError();
+        let page;
+        const current = await token();
+        try {
+          requests++;
+          page = await deps.fhir.getPage(url, current.accessToken);
+        } catch (err) {
+          if (!(err instanceof AccessTokenRejected)) throw err;
+          // One reactive refresh; a second 401 with a fresh token means the grant is gone.
+          retries++;
+          const renewed = await token(current.accessToken);
+          try {
+            requests++;
+            page = await deps.fhir.getPage(url, renewed.accessToken);
+          } catch (again) {
+            if (again instanceof AccessTokenRejected) {
+              const reauth = new ReauthRequiredError('BB2 rejected a freshly refreshed access token (401)');
+              await deps.vault.markReauthRequired(enrollmentId, reauth);
+              throw reauth;
+            }
+            throw again;
+          }
+        }
+        typeCounts.pages++;
+        bundleLastUpdated ??= page.bundle.meta?.lastUpdated ?? null;
+        const next = nextLink(page.bundle) ?? null;
+
+        const batch: NormalizedResource[] = [];
+        const rejects: QuarantineEntry[] = [];
+        const seen: string[] = [];
+        for (const [i, entry] of (page.bundle.entry ?? []).entries()) {
+          const resource = entry.resource;
+          const id = (resource as { id?: unknown } | undefined)?.id;
+          if (typeof id === 'string') seen.push(id);
+          try {
+            const normalized = normalizeResource(resource);
+            if (normalized.patientId !== enrollment.patient_id) {
+              throw new NormalizeError(
+                normalized.resourceType,
+                normalized.resourceId,
+                'belongs to another patient than this enrollment',
+              );
+            }
+            batch.push(normalized);
+          } catch (err) {
+            if (!(err instanceof NormalizeError)) throw err;
+            rejects.push({
+              ...quarantineEntry(resource, err, `${new URL(url).pathname} entry[${i}]`),
+              patientId: enrollment.patient_id,
+            });
+          }
+        }
+        const outcome = await ingestBatch(deps.pool, batch, {
+          normalizerVersion: NORMALIZER_VERSION,
+          inTransaction: async (client) => {
+            await quarantine(client, rejects);
+            await savePageProgress(
+              client,
+              enrollmentId,
+              type,
+              {
+                job_id: ctx.jobId,
+                full_sync: full ? 1 : 0,
+                since,
+                next_url: next,
+                bundle_last_updated: bundleLastUpdated,
+              },
+              full ? seen : undefined,
+            );
+          },
+        });
+        failpoint('sync.after-page-commit');
+        addOutcome(typeCounts, outcome);
+        addOutcome(totals, outcome);
+        typeCounts.quarantined += rejects.length;
+        quarantined += rejects.length;
+        if (rejects.length)
+          log.warn({ resourceType: type, quarantined: rejects.length }, 'resources quarantined');
+        url = next;
+      }
+      removed += await closeWalk(deps, enrollmentId, enrollment.patient_id, type, full, bundleLastUpdated);
+    }
+
+    const rowsWritten = totalRowsWritten(totals);
+    await markSyncSucceeded(deps.pool, enrollmentId, {
+      full,
+      rowsWritten,
+      resourcesHeld: await resourcesHeld(deps.pool, enrollment.patient_id),
+    });
+    const resourcesChanged = totals.inserted + totals.updated;
+    await finishAttempt(deps.pool, attemptId, {
+      status: 'ok',
+      requests,
+      retries,
+      resourcesChanged,
+      rowsWritten,
+      resourcesRemoved: removed,
+      resourcesQuarantined: quarantined,
+      counts,
+    });
+    if (runId) {
+      await recordMemberOutcome(deps.pool, runId, enrollmentId, 'ok', {
+        requests,
+        resourcesChanged,
+        rowsWritten,
+        resourcesRemoved: removed,
+      });
+    }
+    log.info(
+      {
+        outcome: 'ok',
+        full,
+        requests,
+        retries,
+        resources: Object.fromEntries(
+          Object.entries(counts).map(([t, c]) => [
+            t,
+            { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, quarantined: c.quarantined },
+          ]),
+        ),
+        rowsWritten,
+        removed,
+        ms: Math.round(performance.now() - started),
+      },
+      'sync finished',
+    );
+    return { status: 'ok', enrollmentId, full, requests, rowsWritten, removed, counts };
+  } catch (err) {
+    const { category, message } = classifyError(err);
+    const comesBack =
+      err instanceof EnrollmentBusyError ||
+      err instanceof SyncInterruptedError ||
+      err instanceof RateLimitedError;
+    const final = !comesBack && (!isTransient(err) || ctx.attempt >= ctx.maxAttempts);
+    if (attemptId !== undefined) {
+      await finishAttempt(deps.pool, attemptId, {
+        status: final ? 'failed' : 'retrying',
+        requests,
+        retries,
+        resourcesChanged: totals.inserted + totals.updated,
+        rowsWritten: totalRowsWritten(totals),
+        resourcesRemoved: removed,
+        resourcesQuarantined: quarantined,
+        counts,
+        errorCategory: category,
+        errorMessage: message,
+      }).catch(() => {});
+    }
+    if (!(err instanceof EnrollmentBusyError) && !(err instanceof SyncInterruptedError)) {
+      await markSyncFailed(deps.pool, enrollmentId, { category, message, final }).catch(() => {});
+    }
+    if (final && runId) {
+      await recordMemberOutcome(deps.pool, runId, enrollmentId, 'failed', {
+        requests,
+        resourcesChanged: totals.inserted + totals.updated,
+        rowsWritten: totalRowsWritten(totals),
+        resourcesRemoved: removed,
+      }).catch(() => {});
+    }
+    log[final ? 'error' : 'warn'](
+      {
+        outcome: final ? 'failed' : 'will retry',
+        category,
+        error: message,
+        requests,
+        retries,
+        ms: Math.round(performance.now() - started),
+      },
+      'sync stopped',
+    );
+    throw err;
+  } finally {
+    await lock.query(`SELECT pg_advisory_unlock_all()`).catch(() => {});
+    lock.release();
+  }
+}
+
+/** Ends a resource type's walk: reconcile (full walks only), move the cursor, forget progress. */
+async function closeWalk(
+  deps: SyncDeps,
+  enrollmentId: string,
+  patientId: string,
+  type: FhirResourceType,
+  full: boolean,
+  cursor: string | null,
+): Promise<number> {
+  const client = await deps.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const removed =
+      full && type !== 'Patient' ? await removeUnseen(client, enrollmentId, patientId, type) : 0;
+    // A cursor must be a real instant; BFD's test data says "IGNORED_FIELD" there.
+    const valid = cursor && !Number.isNaN(Date.parse(cursor)) ? cursor : null;
+    await completeWalk(client, enrollmentId, type, valid);
+    await client.query('COMMIT');
+    return removed;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The BullMQ glue: workers that run the job handlers of src/jobs, the mapping of our errors onto
+ * BullMQ's retry semantics, the nightly Job Scheduler, and graceful shutdown. This is the only
+ * place that knows BullMQ; the handlers are plain functions.
+ */
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/client.ts';
+import { addRequestCounts, recordMemberOutcome } from '../db/sync-state.ts';
+import { isTransient, RateLimitedError } from '../errors.ts';
+import type { RequestCounter } from '../bluebutton/request-counter.ts';
+import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
+import {
+  EnrollmentBusyError,
+  SYNC_JOB,
+  SyncInterruptedError,
+  syncEnrollment,
+  type SyncDeps,
+  type SyncEnrollmentPayload,
+} from '../jobs/sync-enrollment.ts';
+import type { Logger } from '../logger.ts';
+import {
+  createQueues,
+  QUEUE_NAMES,
+  runJobOptions,
+  SCHEDULER_ID,
+  syncJobOptions,
+  type Queues,
+} from './queues.ts';
+
+export interface WorkerDeps {
+  config: Config;
+  log: Logger;
+  pool: Pool;
+  /** The workers' own connection (BullMQ blocks on it). */
+  connection: Redis;
+  sync: Omit<SyncDeps, 'log'>;
+  requestCounter: RequestCounter;
+  concurrency: number;
+  /** Upsert the nightly scheduler (default true). */
+  schedule?: boolean;
+}
+
+export interface RunningWorkers {
+  queues: Queues;
+  close(): Promise<void>;
+}
+
+/** Turns what a handler threw into what BullMQ should do with the job. */
+async function toBullmq(err: unknown, job: Job, token: string | undefined, worker: Worker): Promise<never> {
+  if (err instanceof RateLimitedError) {
+    // BB2 said 429: pause this queue for every worker for Retry-After, without spending an attempt.
+    await worker.rateLimit(err.retryAfterMs);
+    throw Worker.RateLimitError();
+  }
+  if (err instanceof EnrollmentBusyError) {
+    await job.moveToDelayed(Date.now() + 2000 + Math.floor(Math.random() * 2000), token);
+    throw new DelayedError();
+  }
+  if (err instanceof SyncInterruptedError) {
+    await job.moveToDelayed(Date.now() + 1000, token);
+    throw new DelayedError();
+  }
+  if (!isTransient(err)) {
+    // Re-consent needed, a request BB2 refuses, a bug: retrying would not help.
+    throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+  }
+  throw err;
+}
+
+export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
+  const { config, log } = deps;
+  // BullMQ never closes connections it is given: these are ours to close on shutdown.
+  const queueConnection = deps.connection.duplicate();
+  const runsConnection = deps.connection.duplicate();
+  const queues = createQueues(queueConnection, config.queuePrefix);
+  const syncOptions = syncJobOptions(config);
+
+  const syncWorker: Worker = new Worker<SyncEnrollmentPayload>(
+    QUEUE_NAMES.sync,
+    async (job, token, signal) => {
+      try {
+        return await syncEnrollment({ ...deps.sync, log }, job.data, {
+          jobId: job.id!,
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+          signal,
+        });
+      } catch (err) {
+        return toBullmq(err, job, token, syncWorker);
+      }
+    },
+    {
+      connection: deps.connection,
+      prefix: config.queuePrefix,
+      concurrency: deps.concurrency,
+      lockDuration: config.sync.lockDurationMs,
+      stalledInterval: config.sync.lockDurationMs,
+      // A job whose worker died twice is given up (a third worker death is not a coincidence).
+      maxStalledCount: 2,
+      // Needed for worker.rateLimit(); the real request limit is the Redis limiter per request.
+      limiter: { max: 100_000, duration: 1000 },
+      // A job that keeps getting rate limited or stalled eventually fails instead of looping.
+      maxStartedAttempts: config.sync.attempts * 20,
+    },
+  );
+
+  const runsWorker = new Worker<StartRunPayload>(
+    QUEUE_NAMES.runs,
+    async (job) => {
+      const run = await startRun(
+        {
+          pool: deps.pool,
+          log,
+          enqueue: async (jobs) => {
+            await queues.sync.addBulk(
+              jobs.map((j) => ({
+                name: SYNC_JOB,
+                data: j.payload,
+                opts: { ...syncOptions, jobId: j.jobId },
+              })),
+            );
+          },
+        },
+        job.data,
+        { jobId: job.id!, createdAt: new Date(job.timestamp) },
+      );
+      return { runId: run.run_id, enrollments: run.enrollments_total };
+    },
+    { connection: runsConnection, prefix: config.queuePrefix, concurrency: 1 },
+  );
+
+  for (const worker of [syncWorker, runsWorker]) {
+    worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
+  }
+  // A job can also fail without its handler having the last word: it stalled too often (its
+  // worker kept dying) or was started too many times. Its run must still learn the outcome, or
+  // the run would never finish. Recording an outcome is idempotent, so this is always safe.
+  syncWorker.on('failed', (job, err) => {
+    if (!job?.data.runId) return;
+    void (async () => {
+      if (!(await job.isFailed())) return; // a retry is coming
+      await recordMemberOutcome(deps.pool, job.data.runId!, job.data.enrollmentId, 'failed', {
+        requests: 0,
+        resourcesChanged: 0,
+        rowsWritten: 0,
+        resourcesRemoved: 0,
+      });
+      log.warn(
+        { jobId: job.id, enrollmentId: job.data.enrollmentId, error: err.message },
+        'sync job failed for good',
+      );
+    })().catch(() => {});
+  });
+
+  if (deps.schedule !== false) await ensureScheduler(queues, config, log);
+
+  const flushCounts = async () => {
+    const counts = deps.requestCounter.drain();
+    await addRequestCounts(deps.pool, counts).catch((err: unknown) =>
+      log.warn({ err: { message: (err as Error).message } }, 'could not store request counts'),
+    );
+  };
+  const timer = setInterval(() => void flushCounts(), 10_000);
+  timer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    queues,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        log.info(
+          { graceMs: config.sync.shutdownGraceMs },
+          'workers stopping: no new jobs; letting running syncs finish',
+        );
+        const closed = Promise.all([syncWorker.close(), runsWorker.close()]);
+        const inTime = await Promise.race([
+          closed.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), config.sync.shutdownGraceMs).unref()),
+        ]);
+        if (!inTime) {
+          // Running syncs stop between pages (their progress is committed) and go back to the queue.
+          log.warn('grace period over: interrupting running syncs');
+          syncWorker.cancelAllJobs('shutdown');
+          await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
+          await Promise.all([syncWorker.close(true), runsWorker.close(true)]);
+        }
+        await flushCounts();
+        await queues.close();
+        queueConnection.disconnect();
+        runsConnection.disconnect();
+        log.info('workers stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The nightly run: a BullMQ Job Scheduler, upserted at start-up. Every worker does this, so it is
+ * only written when missing or different (an upsert replaces the whole template).
+ */
+export async function ensureScheduler(queues: Queues, config: Config, log: Logger): Promise<void> {
+  const existing = await queues.runs.getJobScheduler(SCHEDULER_ID);
+  if (existing && existing.pattern === config.sync.cron && (existing.tz ?? 'UTC') === config.sync.tz) return;
+  await queues.runs.upsertJobScheduler(
+    SCHEDULER_ID,
+    { pattern: config.sync.cron, tz: config.sync.tz },
+    {
+      name: START_RUN_JOB,
+      data: { trigger: 'scheduled' } satisfies StartRunPayload,
+      opts: runJobOptions(config),
+    },
+  );
+  log.info({ cron: config.sync.cron, tz: config.sync.tz }, 'nightly sync scheduled');
+}

@@ -1,0 +1,328 @@
+/**
+ * The sync engine end to end: real Redis, real Postgres, real BullMQ workers (in this process and
+ * as separate `bbsync worker` processes) against the emulator. Expected contents are computed from
+ * what the emulator serves, never from our own tables.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { RunningEmulator } from '../../src/emulator/index.ts';
+import type { FhirResource } from '../../src/emulator/data/types.ts';
+import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
+import { createSyncWorld, exited, type SyncWorld } from '../helpers/sync-world.ts';
+import { dumpAnalytics, rowVersions } from '../helpers/tables.ts';
+
+const USERS = Array.from({ length: 20 }, (_, i) => i);
+const clients = ['main', 'faults', 'crash', 'pair'].map((clientId) => ({
+  clientId,
+  clientSecret: `${clientId}-secret`,
+  redirectUris: [`http://127.0.0.1:3000/${clientId}/callback`],
+}));
+
+let emulator: RunningEmulator;
+let main: SyncWorld;
+const captured = capturingLogger('info');
+const worlds: SyncWorld[] = [];
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ users: 40, seed: 11, clients });
+  main = await createSyncWorld({
+    emulator,
+    clientId: 'main',
+    users: USERS,
+    log: captured.log,
+    label: 'sync_main',
+  });
+  worlds.push(main);
+  await main.startWorkers(4);
+});
+
+afterAll(async () => {
+  for (const world of worlds) await world.close();
+  await emulator?.close();
+});
+
+/** What BB2 serves for a patient right now: claim ids, money and line counts, from the raw JSON. */
+function served(patientId: string) {
+  const record = emulator.store.record(patientId)!;
+  const claims = new Map<string, { paymentCents: number; lines: number }>();
+  for (const eob of record.eobs) {
+    const items = (eob.item ?? []) as {
+      adjudication?: { category?: { coding?: { code?: string }[] }; amount?: { value?: number } }[];
+    }[];
+    let cents: number;
+    if (eob.id.startsWith('pde-')) {
+      cents = 0;
+      for (const item of items) {
+        for (const adj of item.adjudication ?? []) {
+          if (adj.category?.coding?.some((c) => c.code?.endsWith('/cvrd_d_plan_pd_amt')))
+            cents += Math.round((adj.amount?.value ?? 0) * 100);
+        }
+      }
+    } else {
+      cents = Math.round(
+        ((eob as FhirResource & { payment?: { amount?: { value?: number } } }).payment?.amount?.value ?? 0) *
+          100,
+      );
+    }
+    claims.set(eob.id, { paymentCents: cents, lines: items.length });
+  }
+  return { claims, coverages: record.coverages.map((c) => c.id).sort() };
+}
+
+async function stored(world: SyncWorld, patientId: string) {
+  const { rows } = await world.tdb.pool.query<{
+    claim_id: string;
+    payment_amount: string | null;
+    line_count: number;
+  }>('SELECT claim_id, payment_amount, line_count FROM claims WHERE patient_id = $1', [patientId]);
+  const claims = new Map(
+    rows.map((r) => [
+      r.claim_id,
+      { paymentCents: Math.round(Number(r.payment_amount ?? 0) * 100), lines: r.line_count },
+    ]),
+  );
+  const { rows: cov } = await world.tdb.pool.query<{ coverage_id: string }>(
+    'SELECT coverage_id FROM coverages WHERE patient_id = $1 ORDER BY 1',
+    [patientId],
+  );
+  return { claims, coverages: cov.map((c) => c.coverage_id) };
+}
+
+async function expectTablesMatchEmulator(world: SyncWorld): Promise<void> {
+  for (const e of world.enrolled) {
+    const want = served(e.patientId);
+    const got = await stored(world, e.patientId);
+    expect([...got.claims.keys()].sort()).toEqual([...want.claims.keys()].sort());
+    for (const [id, claim] of want.claims) expect(got.claims.get(id), id).toEqual(claim);
+    expect(got.coverages).toEqual(want.coverages);
+  }
+}
+
+function fhirRequests(): Record<string, number> {
+  return { ...emulator.stats().fhirRequestsByPatient };
+}
+
+describe('a full first sync', () => {
+  it('loads exactly the claims, amounts, lines and coverages the emulator serves for 20 users', async () => {
+    const run = await main.run();
+    expect(run).toMatchObject({
+      status: 'finished',
+      enrollments_total: 20,
+      enrollments_ok: 20,
+      enrollments_failed: 0,
+    });
+    await expectTablesMatchEmulator(main);
+    const { rows } = await main.tdb.pool.query('SELECT count(*)::int AS n FROM patients');
+    expect(rows[0].n).toBe(20);
+    const { rows: state } = await main.tdb.pool.query(
+      'SELECT count(*)::int AS n FROM sync_state WHERE last_success_at IS NOT NULL AND consecutive_failures = 0 AND last_full_sync_at IS NOT NULL',
+    );
+    expect(state[0].n).toBe(20);
+  });
+});
+
+describe('an unchanged second sync', () => {
+  it('makes at most one search request per resource type per enrollment and writes no row', async () => {
+    const before = fhirRequests();
+    const versions = await rowVersions(main.tdb.pool);
+    const run = await main.run();
+    expect(run).toMatchObject({ enrollments_ok: 20, rows_written: 0, resources_changed: 0 });
+    const after = fhirRequests();
+    for (const e of main.enrolled) {
+      expect((after[e.patientId] ?? 0) - (before[e.patientId] ?? 0), e.patientId).toBeLessThanOrEqual(3);
+    }
+    expect(await rowVersions(main.tdb.pool)).toEqual(versions);
+  });
+});
+
+describe('after a weekly data load', () => {
+  let load: {
+    added: Record<string, readonly string[]>;
+    changed: Record<string, readonly string[]>;
+    removed: Record<string, readonly string[]>;
+  };
+
+  beforeAll(async () => {
+    load = emulator.store.advance({
+      newClaimsFraction: 0.4,
+      changedFraction: 0.08,
+      removedFraction: 0.05,
+      userIndexes: USERS,
+    });
+  });
+
+  const ids = (group: Record<string, readonly string[]>) => Object.values(group).flat().sort();
+
+  it('an incremental sync picks up exactly the added and changed claims', async () => {
+    expect(ids(load.added).length).toBeGreaterThan(0);
+    expect(ids(load.changed).length).toBeGreaterThan(0);
+    const run = await main.run();
+    expect(run.enrollments_ok).toBe(20);
+    const { rows } = await main.tdb.pool.query<{
+      counts: Record<string, { inserted: number; updated: number }>;
+    }>('SELECT counts FROM sync_attempts WHERE run_id = $1', [run.run_id]);
+    const eob = rows.map((r) => r.counts.ExplanationOfBenefit!);
+    expect(eob.reduce((n, c) => n + c.inserted, 0)).toBe(ids(load.added).length);
+    expect(eob.reduce((n, c) => n + c.updated, 0)).toBe(ids(load.changed).length);
+    // Removed claims are still held: only a full reconcile can notice an absence.
+    const { rows: still } = await main.tdb.pool.query(
+      'SELECT count(*)::int AS n FROM claims WHERE claim_id = ANY($1)',
+      [ids(load.removed)],
+    );
+    expect(still[0].n).toBe(ids(load.removed).length);
+  });
+
+  it('a full reconcile removes exactly the claims BB2 no longer returns', async () => {
+    expect(ids(load.removed).length).toBeGreaterThan(0);
+    const run = await main.run({ full: true });
+    expect(run).toMatchObject({ enrollments_ok: 20, resources_removed: ids(load.removed).length });
+    await expectTablesMatchEmulator(main);
+  });
+});
+
+describe('resilience', () => {
+  it('reaches the fault-free result with 10% 429s, 5% 5xx, malformed bodies and dropped connections', async () => {
+    const reference = await dumpAnalytics(main.tdb.pool, { withoutRawJson: true });
+    const faulty = await createSyncWorld({
+      emulator,
+      clientId: 'faults',
+      users: USERS,
+      log: captured.log,
+      label: 'sync_faults',
+    });
+    worlds.push(faulty);
+    await faulty.startWorkers(4);
+    emulator.setFaults({
+      rate429: 0.1,
+      retryAfterSeconds: 1,
+      rate5xx: 0.05,
+      malformedRate: 0.03,
+      resetRate: 0.02,
+    });
+    try {
+      const run = await faulty.run({ timeoutMs: 120_000 });
+      expect(run).toMatchObject({ enrollments_ok: 20, enrollments_failed: 0 });
+    } finally {
+      emulator.setFaults({});
+    }
+    const { rows } = await faulty.tdb.pool.query(
+      `SELECT count(*)::int AS n FROM sync_attempts WHERE status = 'retrying'`,
+    );
+    expect(rows[0].n).toBeGreaterThan(0); // the faults did hit
+    expect(await dumpAnalytics(faulty.tdb.pool, { withoutRawJson: true })).toEqual(reference);
+  });
+
+  it('leaves the same tables as an uninterrupted run when a worker is killed mid-sync, and reuses no refresh token', async () => {
+    const reference = await dumpAnalytics(main.tdb.pool, { withoutRawJson: true });
+    const crash = await createSyncWorld({
+      emulator,
+      clientId: 'crash',
+      users: USERS,
+      log: captured.log,
+      label: 'sync_crash',
+    });
+    worlds.push(crash);
+    // Force a token refresh inside the killed sync, so a lost rotation would show.
+    await crash.tdb.pool.query(
+      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
+    );
+    const reuseBefore = emulator.stats().refreshTokenReuse;
+
+    const run = await crash.start();
+    const doomed = crash.spawnWorker({ BBSYNC_FAILPOINTS: 'sync.after-page-commit' }, 4);
+    expect((await exited(doomed)).signal).toBe('SIGKILL');
+    const { rows: half } = await crash.tdb.pool.query(`SELECT count(*)::int AS n FROM sync_progress`);
+    expect(half[0].n).toBeGreaterThan(0); // it died in the middle of walks
+
+    const survivor = crash.spawnWorker({}, 4);
+    const finished = await import('../../src/db/sync-state.ts').then((m) =>
+      m.waitForRun(crash.tdb.pool, run.run_id, { timeoutMs: 90_000 }),
+    );
+    survivor.kill('SIGTERM');
+    expect((await exited(survivor)).code).toBe(0);
+    expect(finished).toMatchObject({ enrollments_ok: 20, enrollments_failed: 0 });
+    expect(await dumpAnalytics(crash.tdb.pool, { withoutRawJson: true })).toEqual(reference);
+    expect(emulator.stats().refreshTokenReuse).toBe(reuseBefore);
+    expect(leakedTokens(emulator, doomed.output() + survivor.output())).toEqual([]);
+  });
+
+  it('never lets two worker processes sync the same enrollment at once', async () => {
+    const pair = await createSyncWorld({
+      emulator,
+      clientId: 'pair',
+      users: USERS,
+      log: captured.log,
+      label: 'sync_pair',
+    });
+    worlds.push(pair);
+    const a = pair.spawnWorker({}, 4);
+    const b = pair.spawnWorker({}, 4);
+    // Two runs over the same enrollments at the same time: every enrollment is wanted twice.
+    const [first, second] = await Promise.all([pair.start({ full: true }), pair.start({ full: true })]);
+    const { waitForRun } = await import('../../src/db/sync-state.ts');
+    const done = await Promise.all(
+      [first, second].map((r) => waitForRun(pair.tdb.pool, r.run_id, { timeoutMs: 90_000 })),
+    );
+    a.kill('SIGTERM');
+    b.kill('SIGTERM');
+    await Promise.all([exited(a), exited(b)]);
+    for (const run of done) expect(run).toMatchObject({ enrollments_ok: 20, enrollments_failed: 0 });
+    const { rows } = await pair.tdb.pool.query<{ overlaps: number; attempts: number }>(
+      `SELECT (SELECT count(*)::int FROM sync_attempts x JOIN sync_attempts y
+                 ON x.enrollment_id = y.enrollment_id AND x.attempt_id < y.attempt_id
+                AND x.started_at < coalesce(y.finished_at, now()) AND y.started_at < coalesce(x.finished_at, now())) AS overlaps,
+              (SELECT count(*)::int FROM sync_attempts WHERE status = 'ok') AS attempts`,
+    );
+    expect(rows[0]).toEqual({ overlaps: 0, attempts: 40 });
+    expect(a.output() + b.output()).toMatch(/"msg":"sync finished"/);
+  });
+});
+
+describe('shutdown', () => {
+  it('stops on SIGTERM within the grace period, hands running syncs back, and another worker finishes them', async () => {
+    const world = await createSyncWorld({
+      emulator,
+      clientId: 'pair',
+      users: USERS.slice(0, 8),
+      log: captured.log,
+      label: 'sync_shutdown',
+      env: { SYNC_SHUTDOWN_GRACE_MS: '300' },
+    });
+    worlds.push(world);
+    emulator.setFaults({ latencyMs: 700 });
+    try {
+      const run = await world.start({ full: true });
+      const first = world.spawnWorker({}, 8);
+      // Let it get into the walks (each request now takes 0.7 s), then ask it to stop.
+      await new Promise((r) => setTimeout(r, 3000));
+      const { getRun } = await import('../../src/db/sync-state.ts');
+      expect((await getRun(world.tdb.pool, run.run_id))?.status).toBe('running');
+      const asked = Date.now();
+      first.kill('SIGTERM');
+      expect((await exited(first)).code).toBe(0);
+      expect(Date.now() - asked).toBeLessThan(8000);
+      expect(first.output()).toMatch(/interrupting running syncs/);
+      expect(first.output()).toMatch(/workers stopped/);
+
+      const second = world.spawnWorker({}, 8);
+      const { waitForRun } = await import('../../src/db/sync-state.ts');
+      const finished = await waitForRun(world.tdb.pool, run.run_id, { timeoutMs: 60_000 });
+      second.kill('SIGTERM');
+      await exited(second);
+      expect(finished).toMatchObject({ enrollments_ok: 8, enrollments_failed: 0 });
+    } finally {
+      emulator.setFaults({});
+    }
+    for (const e of world.enrolled) {
+      const want = served(e.patientId);
+      const got = await stored(world, e.patientId);
+      expect([...got.claims.keys()].sort()).toEqual([...want.claims.keys()].sort());
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('logs no token the emulator issued', () => {
+    expect(leakedTokens(emulator, captured.text())).toEqual([]);
+  });
+});
