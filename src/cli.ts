@@ -205,6 +205,24 @@ Examples:
     });
 
   program
+    .command('bench')
+    .description(
+      'Benchmark the pipeline against the emulator on loopback, and against the limits of this machine (fetch-only, write-only).',
+    )
+    .option('--users <n>', 'synthetic users to sync', '1000')
+    .option('--concurrency <n>', 'worker concurrency', '8')
+    .option('--seed <n>', 'seed of the synthetic data', '1')
+    .option('--json', 'print the results as one JSON object on the last line')
+    .addHelpText(
+      'after',
+      '\nUses its own database (<DATABASE_URL name>_bench, dropped at the end) and queue prefix. See docs/performance.md.',
+    )
+    .action(async (options: { users: string; concurrency: string; seed: string; json?: boolean }) => {
+      const { runBenchCommand } = await import('./commands/bench.ts');
+      await runBenchCommand(options);
+    });
+
+  program
     .command('emulator')
     .description(
       'Run a local Blue Button 2.0 sandbox: OAuth, FHIR paging, synthetic users and fault injection.',
@@ -230,6 +248,7 @@ Examples:
       collect,
     )
     .option('--access-token-ttl <seconds>', 'lifetime of access tokens', '3600')
+    .option('--page-cache-mb <mb>', 'memory for built search pages (JSON and gzip)', '512')
     .option('--faults <json>', 'fault injection at start, as for POST /__emulator/faults')
     .option(
       '--public-url <url>',

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 
-import { ANALYTICS_TABLES, type AnalyticsRows } from '../fhir/rows.ts';
+import { ANALYTICS_TABLES, CLAIM_CHILD_TABLES, type AnalyticsRows } from '../fhir/rows.ts';
 import type { NormalizeError } from '../errors.ts';
 import type { NormalizedResource } from '../fhir/normalize.ts';
 import type { Pool, PoolClient } from './client.ts';
@@ -42,6 +42,13 @@ export interface IngestOptions {
   inTransaction?: (client: PoolClient, outcome: IngestOutcome) => Promise<void>;
   /** The normalizer version the batch was mapped with (rows written by an older one are rewritten). */
   normalizerVersion: number;
+  /**
+   * Let COMMIT return before the WAL is flushed (synchronous_commit off). Safe for data that is
+   * fetched again when lost: if Postgres itself crashes, the last few hundred milliseconds of
+   * pages roll back together with the progress that recorded them, and the sync repeats them.
+   * Never used for tokens.
+   */
+  asyncCommit?: boolean;
 }
 
 const TABLES: Record<(typeof ANALYTICS_TABLES)[number], PgTable> = {
@@ -135,6 +142,7 @@ export async function ingestBatch(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    if (options.asyncCommit) await client.query('SET LOCAL synchronous_commit TO off');
     const outcome = await ingestInTransaction(client, batch, options.normalizerVersion);
     await options.inTransaction?.(client, outcome);
     await client.query('COMMIT');
@@ -196,13 +204,13 @@ export async function ingestInTransaction(
   }
   if (toWrite.length === 0) return outcome;
 
-  // A claim's children are replaced with it: deleting the claim cascades to every child table.
-  // Raw resources being replaced are deleted too, so everything below is a plain insert.
-  const claimIds = toWrite.filter((r) => r.resourceType === 'ExplanationOfBenefit').map((r) => r.resourceId);
-  if (claimIds.length > 0) {
-    await client.query('DELETE FROM claims WHERE claim_id = ANY($1::text[])', [claimIds]);
-  }
+  // A claim's children are replaced with it; raw resources being replaced are deleted too, so
+  // everything below is a plain insert. New claims have nothing to delete.
   const replaced = toWrite.filter((r) => stored.has(`${r.resourceType}/${r.resourceId}`));
+  await deleteClaims(
+    client,
+    replaced.filter((r) => r.resourceType === 'ExplanationOfBenefit').map((r) => r.resourceId),
+  );
   if (replaced.length > 0) {
     await client.query(
       `DELETE FROM fhir_resources f USING unnest($1::text[], $2::text[]) AS k(resource_type, resource_id)
@@ -245,6 +253,19 @@ export async function ingestInTransaction(
     [toWrite.map((r) => r.resourceType), toWrite.map((r) => r.resourceId)],
   );
   return outcome;
+}
+
+/**
+ * Deletes claims with all of their child rows (the children have no foreign key to cascade from:
+ * see the note in schema.ts). Inside the caller's transaction.
+ */
+export async function deleteClaims(client: PoolClient | Pool, claimIds: readonly string[]): Promise<number> {
+  if (claimIds.length === 0) return 0;
+  for (const table of CLAIM_CHILD_TABLES) {
+    await client.query(`DELETE FROM ${table} WHERE claim_id = ANY($1::text[])`, [claimIds]);
+  }
+  const { rowCount } = await client.query('DELETE FROM claims WHERE claim_id = ANY($1::text[])', [claimIds]);
+  return rowCount ?? 0;
 }
 
 const RAW_COLUMNS = [

@@ -4,6 +4,7 @@
  */
 import type { ErrorCategory } from '../errors.ts';
 import type { Pool, PoolClient } from './client.ts';
+import { deleteClaims } from './ingest.ts';
 
 type Db = Pool | PoolClient;
 
@@ -362,25 +363,25 @@ export async function savePageProgress(
  * no feed of deletions, so absence from a full pull is how a removed claim shows. Returns how many.
  */
 export async function removeUnseen(
-  db: Db,
+  db: PoolClient,
   enrollmentId: string,
   patientId: string,
   resourceType: 'Coverage' | 'ExplanationOfBenefit',
 ): Promise<number> {
   const [table, key] = resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
   const { rows } = await db.query<{ id: string }>(
-    `DELETE FROM ${table} t WHERE t.patient_id = $1
-        AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.enrollment_id = $2 AND s.resource_type = $3 AND s.resource_id = t.${key})
-      RETURNING t.${key} AS id`,
+    `SELECT t.${key} AS id FROM ${table} t WHERE t.patient_id = $1
+        AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.enrollment_id = $2 AND s.resource_type = $3 AND s.resource_id = t.${key})`,
     [patientId, enrollmentId, resourceType],
   );
   const ids = rows.map((r) => r.id);
-  if (ids.length > 0) {
-    await db.query(`DELETE FROM fhir_resources WHERE resource_type = $1 AND resource_id = ANY($2::text[])`, [
-      resourceType,
-      ids,
-    ]);
-  }
+  if (ids.length === 0) return 0;
+  if (resourceType === 'ExplanationOfBenefit') await deleteClaims(db, ids);
+  else await db.query('DELETE FROM coverages WHERE coverage_id = ANY($1::text[])', [ids]);
+  await db.query(`DELETE FROM fhir_resources WHERE resource_type = $1 AND resource_id = ANY($2::text[])`, [
+    resourceType,
+    ids,
+  ]);
   return ids.length;
 }
 

@@ -20,6 +20,7 @@ export interface EmulatorCommandOptions {
   accessTokenTtl: string;
   faults?: string;
   publicUrl?: string;
+  pageCacheMb: string;
 }
 
 function integer(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -77,6 +78,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   const users = integer('users', options.users, 1);
   const seed = integer('seed', options.seed, 0);
   const ttl = integer('access-token-ttl', options.accessTokenTtl, 1);
+  const pageCacheMb = integer('page-cache-mb', options.pageCacheMb ?? '512', 1, 1_000_000);
   let faults: FaultConfig | undefined;
   if (options.faults !== undefined) {
     try {
@@ -102,6 +104,7 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     ...(options.fixtures !== undefined ? { fixtures: options.fixtures } : {}),
     clients,
     accessTokenTtlSeconds: ttl,
+    pageCacheBytes: pageCacheMb * 1024 * 1024,
     ...(faults ? { faults } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
   }).catch((err: unknown) => {

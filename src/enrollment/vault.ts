@@ -17,6 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import type { Pool, PoolClient } from '../db/client.ts';
+import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
 import { BbsyncError, classifyError, ReauthRequiredError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
@@ -442,7 +443,7 @@ function hashState(state: string): string {
 }
 
 /**
- * Deletes everything held about a patient (claims with their children, coverages, the patient,
+ * Deletes everything held about a patient (claims and their child rows, coverages, the patient,
  * raw and quarantined resources, sync progress), inside the caller's transaction.
  */
 export async function purgePatient(
@@ -451,6 +452,15 @@ export async function purgePatient(
   enrollmentId: string,
 ): Promise<number> {
   let n = 0;
+  for (const table of CLAIM_CHILD_TABLES) {
+    n +=
+      (
+        await client.query(
+          `DELETE FROM ${table} WHERE claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)`,
+          [patientId],
+        )
+      ).rowCount ?? 0;
+  }
   for (const sql of [
     'DELETE FROM claims WHERE patient_id = $1',
     'DELETE FROM coverages WHERE patient_id = $1',

@@ -11,6 +11,7 @@ import {
   codingBySystem,
   codings,
   extension,
+  firstCoding,
   extensionCode,
   obj,
   referenceId,
@@ -428,7 +429,7 @@ function supportingInfoIndex(resource: JsonObject): Map<string, JsonObject> {
 }
 
 function supportingCode(info: JsonObject | undefined): string | null {
-  return codings(info?.code)[0]?.code ?? null;
+  return firstCoding(info?.code)?.code ?? null;
 }
 
 function drgFromDiagnosis(resource: JsonObject): string | null {
@@ -458,7 +459,7 @@ function providerOf(resource: JsonObject): { npi?: string; ccn?: string; name?: 
     let npi: string | undefined;
     let ccn: string | undefined;
     for (const id of arr(org.identifier)) {
-      const type = codings(id.type)[0]?.code;
+      const type = firstCoding(id.type)?.code;
       if (id.system === NPI_SYSTEM || type === 'npi') npi ??= str(id.value);
       else if (type === 'PRN') ccn ??= str(id.value);
     }
@@ -491,12 +492,12 @@ function mapCareTeam(
     rows.push({
       ...lineage,
       sequence,
-      role: codings(member.role)[0]?.code ?? null,
+      role: firstCoding(member.role)?.code ?? null,
       provider_id: str(identifier?.value) ?? null,
       provider_id_type:
-        codings(identifier?.type)[0]?.code ?? (identifier?.system === NPI_SYSTEM ? 'npi' : null),
+        firstCoding(identifier?.type)?.code ?? (identifier?.system === NPI_SYSTEM ? 'npi' : null),
       provider_name: str(provider?.display) ?? null,
-      qualification_code: codings(member.qualification)[0]?.code ?? null,
+      qualification_code: firstCoding(member.qualification)?.code ?? null,
     });
   });
   return rows;

@@ -59,7 +59,7 @@ export function normalizeResource(input: unknown): NormalizedResource {
     ctx.warn(`meta.lastUpdated ${JSON.stringify(rawLastUpdated)} is not a timestamp; stored as NULL`);
   }
 
-  const json = JSON.stringify(resource);
+  const { json, contentHash } = serialize(resource);
   if (json.includes('\\u0000')) ctx.fail('contains a NUL character, which Postgres cannot store');
 
   const rows = emptyRows();
@@ -89,7 +89,7 @@ export function normalizeResource(input: unknown): NormalizedResource {
     resourceId,
     patientId,
     lastUpdated,
-    contentHash: contentHash(resource),
+    contentHash,
     json,
     rows,
     warnings: ctx.warnings,
@@ -102,11 +102,31 @@ export function normalizeResource(input: unknown): NormalizedResource {
  * BB2 serializes deterministically, and a reordering would only cost one harmless rewrite.
  */
 export function contentHash(resource: JsonObject): string {
+  return serialize(resource).contentHash;
+}
+
+// Stand-ins for the volatile values while serializing: constant, so they hash the same whatever
+// the real values are, and impossible in real data (JSON.stringify writes U+0001 as \u0001).
+const CREATED = '\u0001created';
+const LAST_UPDATED = '\u0001lastUpdated';
+
+/**
+ * The resource as JSON text and its content hash, from a single serialization (this is the hot
+ * path of every sync: serializing twice cost more than the whole mapping). The volatile values are
+ * replaced by stand-ins, the text is hashed, then the real values are put back.
+ */
+function serialize(resource: JsonObject): { json: string; contentHash: string } {
   const meta = obj(resource.meta);
+  const hasCreated = 'created' in resource;
+  const hasLastUpdated = meta !== undefined && 'lastUpdated' in meta;
   const stable = {
     ...resource,
-    created: undefined,
-    meta: meta ? { ...meta, lastUpdated: undefined } : undefined,
+    ...(hasCreated ? { created: CREATED } : {}),
+    ...(hasLastUpdated ? { meta: { ...meta, lastUpdated: LAST_UPDATED } } : {}),
   };
-  return createHash('sha256').update(JSON.stringify(stable)).digest('base64url');
+  let json = JSON.stringify(stable);
+  const contentHash = createHash('sha256').update(json).digest('base64url');
+  if (hasCreated) json = json.replace(JSON.stringify(CREATED), () => JSON.stringify(resource.created) ?? 'null');
+  if (hasLastUpdated) json = json.replace(JSON.stringify(LAST_UPDATED), () => JSON.stringify(meta.lastUpdated) ?? 'null');
+  return { json, contentHash };
 }

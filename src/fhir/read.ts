@@ -15,9 +15,15 @@ export function obj(value: unknown): JsonObject | undefined {
     : undefined;
 }
 
+const EMPTY: JsonObject[] = [];
+
+/** The object elements of an array (the array itself when all are objects, the common case). */
 export function arr(value: unknown): JsonObject[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((v): v is JsonObject => obj(v) !== undefined);
+  if (!Array.isArray(value)) return EMPTY;
+  for (const v of value) {
+    if (obj(v) === undefined) return value.filter((x): x is JsonObject => obj(x) !== undefined);
+  }
+  return value as JsonObject[];
 }
 
 export function str(value: unknown): string | undefined {
@@ -34,11 +40,17 @@ export interface Coding {
 
 /** The codings of a CodeableConcept. */
 export function codings(concept: unknown): Coding[] {
-  return arr(obj(concept)?.coding).map((c) => ({
-    system: str(c.system),
-    code: str(c.code),
-    display: str(c.display),
-  }));
+  return arr(obj(concept)?.coding).map(toCoding);
+}
+
+function toCoding(c: JsonObject): Coding {
+  return { system: str(c.system), code: str(c.code), display: str(c.display) };
+}
+
+/** The first coding of a concept (or undefined). */
+export function firstCoding(concept: unknown): Coding | undefined {
+  const first = arr(obj(concept)?.coding)[0];
+  return first ? toCoding(first) : undefined;
 }
 
 /** The first coding of a concept whose system matches (exactly, or by a predicate). */
@@ -46,8 +58,11 @@ export function codingBySystem(
   concept: unknown,
   system: string | ((s: string) => boolean),
 ): Coding | undefined {
-  const match = typeof system === 'string' ? (s: string) => s === system : system;
-  return codings(concept).find((c) => c.system !== undefined && match(c.system));
+  for (const c of arr(obj(concept)?.coding)) {
+    const s = str(c.system);
+    if (s !== undefined && (typeof system === 'string' ? s === system : system(s))) return toCoding(c);
+  }
+  return undefined;
 }
 
 /** Strips BB2's variable URL prefix: `https://bluebutton.cms.gov/resources/variables/clm_id` -> `clm_id`. */

@@ -260,8 +260,12 @@ export async function syncEnrollment(
             });
           }
         }
+        // The parsed page is no longer needed: let it go before the write, which is where a sync
+        // waits longest (memory per running sync stays at about one page of rows).
+        page = undefined;
         const outcome = await ingestBatch(deps.pool, batch, {
           normalizerVersion: NORMALIZER_VERSION,
+          asyncCommit: true,
           inTransaction: async (client) => {
             await quarantine(client, rejects);
             await savePageProgress(

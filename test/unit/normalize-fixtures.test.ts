@@ -41,6 +41,8 @@ describe('every real fixture', () => {
         count++;
         if (n.resourceType === 'ExplanationOfBenefit') types.add(claimOf(n).claim_type);
         expect(n.contentHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        // The stored text is the resource exactly as received.
+        expect(n.json).toBe(JSON.stringify(resource));
       }
     }
     expect(count).toBe(146);

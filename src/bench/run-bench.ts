@@ -1,0 +1,414 @@
+/**
+ * The benchmark (`npm run bench`): the pipeline measured against the machine's limits, in one run,
+ * on the same data.
+ *
+ * Processes: this driver; the emulator (a `bbsync emulator` child); the worker (a `bbsync worker`
+ * child); Postgres. Phases, after an untimed warm-up pass that makes the emulator build every page:
+ * 1. limit (a), fetch-only: the same pages fetched and parsed by this driver with the same
+ *    concurrency, no database;
+ * 2. full first sync of N users through the real pipeline (wall time, EOBs/s, MB/s, rows/s, peak
+ *    worker RSS, CPU seconds by process);
+ * 3. limit (b), write-only: the same final rows (normalized and raw) COPYed into an empty copy of
+ *    the schema;
+ * 4. a second, unchanged sync (requests per enrollment, rows written);
+ * 5. an incremental sync after the emulator's weekly load with 10% changes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+
+import { createFhirClient, nextLink, type FhirResourceType } from '../bluebutton/fhir.ts';
+import { makeFetch } from '../bluebutton/http.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { buildBb2Services } from '../commands/services.ts';
+import { createPool, withDatabase, type Pool } from '../db/client.ts';
+import { migrateDatabase, quoteIdent } from '../db/migrate.ts';
+import { waitForRun, type SyncRun } from '../db/sync-state.ts';
+import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
+import { ANALYTICS_TABLES } from '../fhir/rows.ts';
+import type { Logger } from '../logger.ts';
+import { startRunNow } from '../workers/enqueue.ts';
+import { connectOrExplain, createQueues, redisConnection } from '../workers/queues.ts';
+import { CpuMeter, cpuSeconds, peakRssMb, pidsNamed } from './proc.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/bbsync.js', import.meta.url));
+
+export interface BenchOptions {
+  users: number;
+  concurrency: number;
+  /** Server to run on (a database named `database` is created on it and dropped at the end). */
+  databaseUrl: string;
+  redisUrl: string;
+  database: string;
+  seed: number;
+  log: Logger;
+  /** Progress lines for a human. */
+  say: (line: string) => void;
+}
+
+export interface BenchResult {
+  users: number;
+  concurrency: number;
+  eobs: number;
+  fullSyncSeconds: number;
+  eobsPerSecond: number;
+  mbPerSecond: number;
+  rowsWritten: number;
+  rowsPerSecond: number;
+  fetchOnlySeconds: number;
+  fetchOnlyEobsPerSecond: number;
+  fetchOnlyMb: number;
+  writeOnlySeconds: number;
+  writeOnlyEobsPerSecond: number;
+  limitRatio: number;
+  peakRssMb: number;
+  cpuSeconds: { worker: number; emulator: number; postgres: number };
+  fetchOnlyCpuSeconds: { driver: number; emulator: number };
+  writeOnlyCpuSeconds: { driver: number; postgres: number };
+  noChangeSeconds: number;
+  noChangeRequestsPerUser: number;
+  noChangeRowsWritten: number;
+  incrementalSeconds: number;
+  incrementalRequests: number;
+  incrementalResourcesChanged: number;
+}
+
+/** A child `bbsync` process and the first line it printed that matched. */
+interface Child {
+  process: ChildProcess;
+  output: () => string;
+}
+
+function spawnBbsync(args: string[], env: Record<string, string>): Child {
+  let output = '';
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { process: child, output: () => output };
+}
+
+async function waitForOutput(child: Child, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = pattern.exec(child.output());
+    if (m) return m;
+    if (child.process.exitCode !== null)
+      throw new Error(`child exited early:\n${child.output().slice(-2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${pattern}:\n${child.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stop(child: Child | undefined): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+  await once(child.process, 'exit');
+  clearTimeout(timer);
+}
+
+async function recreateDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  await migrateDatabase(withDatabase(serverUrl, name));
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function emulatorStats(url: string): Promise<{ requests: Record<string, { total: number }> }> {
+  const response = await fetch(`${url}/__emulator/stats`);
+  return (await response.json()) as { requests: Record<string, { total: number }> };
+}
+
+function totalRequests(stats: { requests: Record<string, { total: number }> }): number {
+  return Object.values(stats.requests).reduce((n, r) => n + r.total, 0);
+}
+
+async function timedRun(
+  pool: Pool,
+  start: () => Promise<SyncRun>,
+): Promise<{ run: SyncRun; seconds: number }> {
+  const t0 = performance.now();
+  const started = await start();
+  const run = await waitForRun(pool, started.run_id, { intervalMs: 100, timeoutMs: 30 * 60_000 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (run.enrollments_failed > 0)
+    throw new Error(`run ${run.run_id}: ${run.enrollments_failed} enrollment(s) failed`);
+  return { run, seconds };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { say } = options;
+  const dbUrl = withDatabase(options.databaseUrl, options.database);
+  const copyDb = `${options.database}_copy`;
+  const queuePrefix = `bbsync-bench-${process.pid}`;
+  let emulator: Child | undefined;
+  let worker: Child | undefined;
+  const pool = createPool(dbUrl, { max: 20, applicationName: 'bbsync-bench' });
+  const redis = redisConnection(options.redisUrl, { failFast: true });
+  try {
+    say(`preparing: database ${options.database}, emulator with ${options.users} users`);
+    await recreateDatabase(options.databaseUrl, options.database);
+    await recreateDatabase(options.databaseUrl, copyDb);
+    await connectOrExplain(redis, options.redisUrl);
+
+    emulator = spawnBbsync(
+      [
+        'emulator',
+        '--port',
+        '0',
+        '--users',
+        String(options.users),
+        '--seed',
+        String(options.seed),
+        '--page-cache-mb',
+        '4096',
+      ],
+      { LOG_LEVEL: 'warn' },
+    );
+    const emulatorUrl = (await waitForOutput(emulator, /BB2 emulator listening on (\S+)/, 30_000))[1]!;
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      LOG_FORMAT: 'json',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: dbUrl,
+      REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: queuePrefix,
+      BB2_BASE_URL: emulatorUrl,
+      BB2_CLIENT_ID: 'bbsync-local',
+      BB2_CLIENT_SECRET: 'bbsync-local-secret',
+      BB2_REDIRECT_URI: 'http://127.0.0.1:3000/enroll/callback',
+      TOKEN_ENCRYPTION_KEY: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+      BB2_MAX_REQUESTS_PER_SECOND: '10000',
+      SYNC_CONCURRENCY: String(options.concurrency),
+    };
+    const config: Config = loadConfig(env);
+    const services = buildBb2Services(config, options.log, pool);
+
+    say(`enrolling ${options.users} synthetic users through the OAuth forms`);
+    const ids: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < options.users) {
+          const index = next++;
+          const outcome = await enrollSynthetic(services.flow, syntheticLogin(index), {
+            redirectUri: config.bb2.redirectUri,
+            fetchImpl: services.fetchImpl,
+          });
+          if (outcome.kind !== 'connected') throw new Error(`enrolling user ${index}: ${outcome.kind}`);
+          ids.push(outcome.enrollment.enrollmentId);
+        }
+      }),
+    );
+
+    const emulatorPid = emulator.process.pid!;
+    // Postgres backends come and go with connections: sample often so none is missed.
+    const postgres = new CpuMeter(() => pidsNamed('postgres'));
+    const sampler = setInterval(() => postgres.read(), 200);
+    sampler.unref();
+
+    // ---- warm-up and phase 1: fetch-only limit ---------------------------------------------
+    // The emulator builds each page the first time it is asked for it. An untimed first pass
+    // builds them all, so no phase pays for the emulator's data generation.
+    const fhir = createFhirClient({
+      baseUrl: config.bb2.baseUrl,
+      pageSize: config.bb2.pageSize,
+      fetchImpl: makeFetch({ timeoutMs: config.bb2.requestTimeoutMs }),
+    });
+    const tokens: string[] = [];
+    for (const id of ids) tokens.push((await services.vault.getAccessToken(id)).accessToken);
+    say('warm-up: the emulator builds every page once (not timed)');
+    await fetchEverything(fhir, tokens, options.concurrency);
+    say('phase 1: fetch-only limit (the same pages, fetched and parsed, no database)');
+    const fetchCpu0 = { driver: process.cpuUsage(), emulator: cpuSeconds(emulatorPid) };
+    const f0 = performance.now();
+    const fetched = await fetchEverything(fhir, tokens, options.concurrency);
+    const fetchOnlySeconds = (performance.now() - f0) / 1000;
+    const driverCpu = process.cpuUsage(fetchCpu0.driver);
+    const fetchOnlyCpu = {
+      driver: (driverCpu.user + driverCpu.system) / 1e6,
+      emulator: cpuSeconds(emulatorPid) - fetchCpu0.emulator,
+    };
+    const fetchedEobs = fetched.eobs;
+    const fetchedBytes = fetched.bytes;
+
+    // ---- phase 2: the full pipeline ---------------------------------------------------------
+    worker = spawnBbsync(['worker', '--concurrency', String(options.concurrency), '--no-schedule'], env);
+    await waitForOutput(worker, /bbsync worker running/, 60_000);
+    const workerPid = worker.process.pid!;
+    const queues = createQueues(redis, queuePrefix);
+    const start = () => startRunNow({ pool, log: options.log, queues, config }, { trigger: 'manual' });
+
+    say(`phase 2: full first sync of ${options.users} users (concurrency ${options.concurrency})`);
+    const cpu0 = { worker: cpuSeconds(workerPid), emulator: cpuSeconds(emulatorPid), postgres: postgres.read() };
+    const full = await timedRun(pool, start);
+    const cpu1 = { worker: cpuSeconds(workerPid), emulator: cpuSeconds(emulatorPid), postgres: postgres.read() };
+    const peak = peakRssMb(workerPid);
+    const { rows: countRows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM claims`);
+    const eobs = countRows[0]!.n;
+    if (fetchedEobs !== eobs) throw new Error(`fetch-only saw ${fetchedEobs} EOBs but the sync stored ${eobs}`);
+
+    // ---- phase 3: write-only limit ---------------------------------------------------------
+    say('phase 3: write-only limit (the same final rows COPYed into an empty copy of the schema)');
+    const writeCpu0 = { driver: process.cpuUsage(), postgres: postgres.read() };
+    const writeOnlySeconds = await copyAllRows(dbUrl, withDatabase(options.databaseUrl, copyDb));
+    const writeDriver = process.cpuUsage(writeCpu0.driver);
+    const writeOnlyCpu = {
+      driver: (writeDriver.user + writeDriver.system) / 1e6,
+      postgres: postgres.read() - writeCpu0.postgres,
+    };
+
+    // ---- phase 4: an unchanged second sync ---------------------------------------------------
+    say('phase 4: second sync, nothing changed upstream');
+    const before = totalRequests(await emulatorStats(emulatorUrl));
+    const same = await timedRun(pool, start);
+    const noChangeRequests = totalRequests(await emulatorStats(emulatorUrl)) - before;
+
+    // ---- phase 5: incremental after a weekly load --------------------------------------------
+    say('phase 5: incremental sync after a weekly load with 10% changes');
+    const advanced = await fetch(`${emulatorUrl}/__emulator/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ newClaimsFraction: 0.1, changedFraction: 0.1, removedFraction: 0 }),
+    });
+    if (!advanced.ok) throw new Error(`advance failed: ${advanced.status}`);
+    const before5 = totalRequests(await emulatorStats(emulatorUrl));
+    const incremental = await timedRun(pool, start);
+    const incrementalRequests = totalRequests(await emulatorStats(emulatorUrl)) - before5;
+    await queues.sync.obliterate({ force: true }).catch(() => {});
+    await queues.runs.obliterate({ force: true }).catch(() => {});
+    await queues.close();
+    clearInterval(sampler);
+
+    const eobsPerSecond = eobs / full.seconds;
+    const fetchOnlyEobsPerSecond = fetchedEobs / fetchOnlySeconds;
+    const writeOnlyEobsPerSecond = eobs / writeOnlySeconds;
+    return {
+      users: options.users,
+      concurrency: options.concurrency,
+      eobs,
+      fullSyncSeconds: round(full.seconds),
+      eobsPerSecond: round(eobsPerSecond),
+      mbPerSecond: round(fetchedBytes / 1e6 / full.seconds),
+      rowsWritten: full.run.rows_written,
+      rowsPerSecond: round(full.run.rows_written / full.seconds),
+      fetchOnlySeconds: round(fetchOnlySeconds),
+      fetchOnlyEobsPerSecond: round(fetchOnlyEobsPerSecond),
+      fetchOnlyMb: round(fetchedBytes / 1e6),
+      writeOnlySeconds: round(writeOnlySeconds),
+      writeOnlyEobsPerSecond: round(writeOnlyEobsPerSecond),
+      limitRatio: round(eobsPerSecond / Math.min(fetchOnlyEobsPerSecond, writeOnlyEobsPerSecond), 3),
+      peakRssMb: round(peak),
+      cpuSeconds: {
+        worker: round(cpu1.worker - cpu0.worker),
+        emulator: round(cpu1.emulator - cpu0.emulator),
+        postgres: round(cpu1.postgres - cpu0.postgres),
+      },
+      fetchOnlyCpuSeconds: { driver: round(fetchOnlyCpu.driver), emulator: round(fetchOnlyCpu.emulator) },
+      writeOnlyCpuSeconds: { driver: round(writeOnlyCpu.driver), postgres: round(writeOnlyCpu.postgres) },
+      noChangeSeconds: round(same.seconds),
+      noChangeRequestsPerUser: round(noChangeRequests / options.users, 3),
+      noChangeRowsWritten: same.run.rows_written,
+      incrementalSeconds: round(incremental.seconds),
+      incrementalRequests,
+      incrementalResourcesChanged: incremental.run.resources_changed,
+    };
+  } finally {
+    await stop(worker);
+    await stop(emulator);
+    redis.disconnect();
+    await pool.end();
+    await dropDatabase(options.databaseUrl, copyDb).catch(() => {});
+    await dropDatabase(options.databaseUrl, options.database).catch(() => {});
+  }
+}
+
+/** Walks every enrollment's Patient, Coverage and EOB pages, parsing each; no database. */
+async function fetchEverything(
+  fhir: ReturnType<typeof createFhirClient>,
+  tokens: readonly string[],
+  concurrency: number,
+): Promise<{ eobs: number; bytes: number }> {
+  let eobs = 0;
+  let bytes = 0;
+  let cursor = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (cursor < tokens.length) {
+        const token = tokens[cursor++]!;
+        for (const type of ['Patient', 'Coverage', 'ExplanationOfBenefit'] as FhirResourceType[]) {
+          let url: string | undefined = fhir.searchUrl(type);
+          while (url) {
+            const page = await fhir.getPage(url, token);
+            bytes += page.bytes;
+            if (type === 'ExplanationOfBenefit') eobs += page.bundle.entry?.length ?? 0;
+            url = nextLink(page.bundle);
+          }
+        }
+      }
+    }),
+  );
+  return { eobs, bytes };
+}
+
+/**
+ * COPYs every analytics table and the raw resources from one database into another (empty, same
+ * schema), parents before children; returns the seconds it took.
+ */
+async function copyAllRows(fromUrl: string, toUrl: string): Promise<number> {
+  const source = new pg.Client({ connectionString: fromUrl });
+  const target = new pg.Client({ connectionString: toUrl });
+  await Promise.all([source.connect(), target.connect()]);
+  try {
+    const t0 = performance.now();
+    await target.query('BEGIN');
+    for (const table of ['fhir_resources', ...ANALYTICS_TABLES]) {
+      const { rows } = await source.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+        [table],
+      );
+      const columns = rows.map((r) => quoteIdent(r.column_name)).join(', ');
+      await pipeline(
+        source.query(copyTo(`COPY ${table} (${columns}) TO STDOUT`)),
+        target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)),
+      );
+    }
+    await target.query('COMMIT');
+    return (performance.now() - t0) / 1000;
+  } finally {
+    await Promise.all([source.end(), target.end()]);
+  }
+}
+
+function round(n: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -1,0 +1,63 @@
+import { databaseName } from '../db/client.ts';
+import { runBench, type BenchResult } from '../bench/run-bench.ts';
+import { InputError } from '../errors.ts';
+import { commandContext } from './context.ts';
+
+export interface BenchCommandOptions {
+  users: string;
+  concurrency: string;
+  seed: string;
+  json?: boolean;
+}
+
+export async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
+  const { config, log } = commandContext();
+  const users = Number(options.users);
+  const concurrency = Number(options.concurrency);
+  if (!Number.isInteger(users) || users < 1) throw new InputError('--users must be a positive whole number');
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InputError('--concurrency must be a positive whole number');
+  const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const result = await runBench({
+    users,
+    concurrency,
+    seed: Number(options.seed),
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    // Its own database next to the configured one: the bench never touches other data.
+    database: `${databaseName(config.databaseUrl)}_bench`,
+    log,
+    say,
+  });
+  process.stdout.write(formatBench(result));
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+export function formatBench(r: BenchResult): string {
+  const line = (label: string, value: string | number) => `  ${label.padEnd(38)}${String(value)}`;
+  return [
+    `Benchmark: ${r.users} users, ${r.eobs} EOBs, worker concurrency ${r.concurrency}`,
+    'full first sync',
+    line('wall time', `${r.fullSyncSeconds} s`),
+    line('EOBs/s', r.eobsPerSecond),
+    line('FHIR JSON', `${r.mbPerSecond} MB/s (${r.fetchOnlyMb} MB)`),
+    line('rows written', `${r.rowsWritten} (${r.rowsPerSecond}/s)`),
+    line('peak worker RSS', `${r.peakRssMb} MB`),
+    line(
+      'CPU s: worker / emulator / postgres',
+      `${r.cpuSeconds.worker} / ${r.cpuSeconds.emulator} / ${r.cpuSeconds.postgres}`,
+    ),
+    'limits on the same data',
+    line('fetch-only', `${r.fetchOnlyEobsPerSecond} EOBs/s (${r.fetchOnlySeconds} s)`),
+    line('write-only (COPY)', `${r.writeOnlyEobsPerSecond} EOBs/s (${r.writeOnlySeconds} s)`),
+    line('limitRatio (pipeline / lower limit)', r.limitRatio),
+    'later syncs',
+    line('unchanged: requests per user', r.noChangeRequestsPerUser),
+    line('unchanged: rows written', r.noChangeRowsWritten),
+    line('unchanged: wall time', `${r.noChangeSeconds} s`),
+    line('after a 10% load: wall time', `${r.incrementalSeconds} s`),
+    line('after a 10% load: requests', r.incrementalRequests),
+    line('after a 10% load: resources changed', r.incrementalResourcesChanged),
+    '',
+  ].join('\n');
+}
