@@ -191,6 +191,25 @@ Examples:
     });
 
   program
+    .command('hash-password')
+    .description('Print the scrypt hash of a dashboard password, for DASHBOARD_PASSWORD_HASH.')
+    .addHelpText(
+      'after',
+      `
+Reads the password from a hidden prompt (asked twice), or from stdin when it is not a terminal
+(one trailing newline is dropped). At least 12 characters. The hash looks like
+scrypt$32768$8$1$<salt>$<key>; put it in DASHBOARD_PASSWORD_HASH (single-quote it in a shell).
+
+Examples:
+  npx bbsync hash-password
+  printf %s "$DASHBOARD_PASSWORD" | npx bbsync hash-password`,
+    )
+    .action(async () => {
+      const { runHashPassword } = await import('./commands/hash-password.ts');
+      await runHashPassword();
+    });
+
+  program
     .command('rotate-key')
     .description(
       'Re-encrypt every stored token under the first key of TOKEN_ENCRYPTION_KEY, so older keys can be retired.',
@@ -202,6 +221,22 @@ Examples:
     .action(async () => {
       const { runRotateKey } = await import('./commands/keys.ts');
       await runRotateKey();
+    });
+
+  program
+    .command('demo')
+    .description(
+      'The whole product on this machine: emulator, server and worker; enrolls synthetic users, syncs them and keeps serving until Ctrl-C.',
+    )
+    .option('--users <n>', 'synthetic beneficiaries to enroll', '25')
+    .option('--exit', 'stop after the summary instead of serving')
+    .addHelpText(
+      'after',
+      '\nUses its own database (bbsync_demo on the DATABASE_URL server, recreated each time) and queue prefix.',
+    )
+    .action(async (options: { users: string; exit?: boolean }) => {
+      const { runDemo } = await import('./commands/demo.ts');
+      await runDemo(options);
     });
 
   program

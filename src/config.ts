@@ -25,6 +25,10 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const url = z.string().refine((v) => URL.canParse(v), 'must be a URL');
 
+/** A dashboard password hash as `bbsync hash-password` prints it: `scrypt$N$r$p$salt$hash`. */
+export const PASSWORD_HASH_PATTERN =
+  /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{32,})$/;
+
 /**
  * `TOKEN_ENCRYPTION_KEY`: one or more comma-separated `keyId:base64key` pairs (32-byte keys).
  * The first is the active key for new ciphertexts; the others still decrypt old ones, which is
@@ -102,8 +106,18 @@ const schema = z.object({
   SESSION_SECRET: z.string().default(''),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   DASHBOARD_USER: z.string().default(''),
-  DASHBOARD_PASSWORD_HASH: z.string().default(''),
+  DASHBOARD_PASSWORD_HASH: z
+    .string()
+    .regex(
+      PASSWORD_HASH_PATTERN,
+      'must be a hash printed by `npx bbsync hash-password` (scrypt$N$r$p$salt$hash)',
+    )
+    .default(''),
   DASHBOARD_ALLOW_ACTIONS: bool.default(false),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (npx bbsync gen-key prints one)')
+    .default(''),
 
   /** Test-only crash points (comma-separated names); see src/failpoints.ts. */
   BBSYNC_FAILPOINTS: z.string().default(''),
@@ -160,6 +174,8 @@ export interface Config {
     readonly dashboardUser: string;
     readonly dashboardPasswordHash: string;
     readonly dashboardAllowActions: boolean;
+    /** Bearer token /metrics requires; empty: /metrics is open (for a private network). */
+    readonly metricsToken: string;
   };
   /** Names of crash points that kill the process when reached (tests of crash safety only). */
   readonly failpoints: readonly string[];
@@ -236,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dashboardUser: raw.DASHBOARD_USER,
       dashboardPasswordHash: raw.DASHBOARD_PASSWORD_HASH,
       dashboardAllowActions: raw.DASHBOARD_ALLOW_ACTIONS,
+      metricsToken: raw.METRICS_TOKEN,
     },
     failpoints: raw.BBSYNC_FAILPOINTS.split(',')
       .map((f) => f.trim())

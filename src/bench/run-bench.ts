@@ -268,13 +268,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const start = () => startRunNow({ pool, log: options.log, queues, config }, { trigger: 'manual' });
 
     say(`phase 2: full first sync of ${options.users} users (concurrency ${options.concurrency})`);
-    const cpu0 = { worker: cpuSeconds(workerPid), emulator: cpuSeconds(emulatorPid), postgres: postgres.read() };
+    const cpu0 = {
+      worker: cpuSeconds(workerPid),
+      emulator: cpuSeconds(emulatorPid),
+      postgres: postgres.read(),
+    };
     const full = await timedRun(pool, start);
-    const cpu1 = { worker: cpuSeconds(workerPid), emulator: cpuSeconds(emulatorPid), postgres: postgres.read() };
+    const cpu1 = {
+      worker: cpuSeconds(workerPid),
+      emulator: cpuSeconds(emulatorPid),
+      postgres: postgres.read(),
+    };
     const peak = peakRssMb(workerPid);
     const { rows: countRows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM claims`);
     const eobs = countRows[0]!.n;
-    if (fetchedEobs !== eobs) throw new Error(`fetch-only saw ${fetchedEobs} EOBs but the sync stored ${eobs}`);
+    if (fetchedEobs !== eobs)
+      throw new Error(`fetch-only saw ${fetchedEobs} EOBs but the sync stored ${eobs}`);
 
     // ---- phase 3: write-only limit ---------------------------------------------------------
     say('phase 3: write-only limit (the same final rows COPYed into an empty copy of the schema)');

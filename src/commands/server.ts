@@ -1,7 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+
+import type { Config } from '../config.ts';
+import type { Pool } from '../db/client.ts';
+import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
+import { dashboardRoutes } from '../server/dashboard/index.ts';
+import { createQueues, redisConnection } from '../workers/queues.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
-import { buildBb2Services, sessionSecret } from './services.ts';
+import { buildBb2Services, sessionSecret, type Bb2Services } from './services.ts';
+
+/**
+ * What the dashboard runs on: a Redis connection and the queues (for bull-board, queue depths and
+ * "sync now"). The connection fails fast (a page says "Redis is unreachable" instead of hanging)
+ * and reconnects in the background; the enrollment pages never need Redis, so a down Redis does
+ * not stop the server from starting. `routes` goes to buildServer's `extraRoutes`.
+ */
+export async function assembleDashboard(
+  config: Config,
+  log: Logger,
+  pool: Pool,
+  services: Pick<Bb2Services, 'vault' | 'oauth'>,
+  secret: string,
+): Promise<{ routes: (app: FastifyInstance) => Promise<void>; close(): Promise<void> }> {
+  const redis = redisConnection(config.redisUrl, { failFast: true });
+  redis.on('error', () => {});
+  await redis.connect().catch((err: unknown) => {
+    log.warn(
+      { redis: new URL(config.redisUrl).host, err: { message: (err as Error).message } },
+      'Redis is unreachable: the dashboard shows no queues and /readyz answers 503 until it is back',
+    );
+  });
+  const queues = createQueues(redis, config.queuePrefix);
+  return {
+    routes: dashboardRoutes({
+      config,
+      log,
+      pool,
+      queues,
+      pingRedis: () => redis.ping(),
+      revoke: { vault: services.vault, oauth: services.oauth },
+      sessionSecret: secret,
+    }),
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
 
 export async function runServer(options: { port?: string; host?: string }): Promise<void> {
   const { config, log } = commandContext({ service: true });
@@ -10,11 +56,14 @@ export async function runServer(options: { port?: string; host?: string }): Prom
     applicationName: 'bbsync-server',
   });
   const services = buildBb2Services(config, log, pool);
+  const secret = sessionSecret(config, log);
+  const dashboard = await assembleDashboard(config, log, pool, services, secret);
   const app = await buildServer({
     config,
     log,
     flow: services.flow,
-    sessionSecret: sessionSecret(config, log),
+    sessionSecret: secret,
+    extraRoutes: dashboard.routes,
   });
   const port = options.port !== undefined ? Number(options.port) : config.server.port;
   const host = options.host ?? config.server.host;
@@ -23,7 +72,9 @@ export async function runServer(options: { port?: string; host?: string }): Prom
   const url =
     typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${host}:${port}`;
   log.info({ url }, 'server listening');
-  process.stderr.write(`bbsync server listening on ${url} (enrollment: ${url}/enroll)\n`);
+  process.stderr.write(
+    `bbsync server listening on ${url} (enrollment: ${url}/enroll, dashboard: ${url}/${config.server.dashboardUser ? '' : ', not configured: set DASHBOARD_USER and DASHBOARD_PASSWORD_HASH'})\n`,
+  );
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -32,5 +83,6 @@ export async function runServer(options: { port?: string; host?: string }): Prom
   });
   log.info('server shutting down');
   await app.close();
+  await dashboard.close();
   await pool.end();
 }

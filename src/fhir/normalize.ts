@@ -126,7 +126,9 @@ function serialize(resource: JsonObject): { json: string; contentHash: string } 
   };
   let json = JSON.stringify(stable);
   const contentHash = createHash('sha256').update(json).digest('base64url');
-  if (hasCreated) json = json.replace(JSON.stringify(CREATED), () => JSON.stringify(resource.created) ?? 'null');
-  if (hasLastUpdated) json = json.replace(JSON.stringify(LAST_UPDATED), () => JSON.stringify(meta.lastUpdated) ?? 'null');
+  if (hasCreated)
+    json = json.replace(JSON.stringify(CREATED), () => JSON.stringify(resource.created) ?? 'null');
+  if (hasLastUpdated)
+    json = json.replace(JSON.stringify(LAST_UPDATED), () => JSON.stringify(meta.lastUpdated) ?? 'null');
   return { json, contentHash };
 }

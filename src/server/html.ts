@@ -44,17 +44,17 @@ header.top a { color: var(--fg); text-decoration: none; }
 header.top .brand { font-weight: 600; }
 header.top nav { display: flex; gap: .9rem; flex-wrap: wrap; }
 header.top .user { margin-left: auto; color: var(--muted); }
-main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
+main { max-width: 1360px; margin: 0 auto; padding: 1rem; }
 main.narrow { max-width: 40rem; }
-h1 { font-size: 1.4rem; margin: .4rem 0 1rem; }
+h1 { font-size: 1.4rem; margin: .4rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.1rem; margin: 1.6rem 0 .6rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 1rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: .8rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .8rem; }
 .metric .value { font-size: 1.6rem; font-weight: 600; }
 .metric .label { color: var(--muted); font-size: .85rem; }
 .table-wrap { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
+table { border-collapse: collapse; width: 100%; font-size: .87rem; }
+th, td { text-align: left; padding: .42rem .5rem; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th a { color: inherit; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.wrap { white-space: normal; min-width: 14rem; }
@@ -71,6 +71,32 @@ select, input { font: inherit; padding: .3rem; border: 1px solid var(--line); bo
 .notice { padding: .8rem 1rem; border-radius: 8px; background: #fff; border: 1px solid var(--line); }
 .notice.bad { border-color: var(--bad); } .notice.ok { border-color: var(--ok); } .notice.warn { border-color: var(--warn); }
 svg text { font-size: 10px; fill: var(--muted); }
+a { color: var(--accent); }
+header.top nav a.active { font-weight: 600; box-shadow: inset 0 -2px 0 var(--accent); }
+button.link { background: none; border: none; color: var(--accent); padding: 0 0 0 .4rem; cursor: pointer; }
+button.danger { background: var(--bad); border-color: var(--bad); }
+a.button.outline-bad { background: #fff; color: var(--bad); border-color: var(--bad); }
+.cards.small { grid-template-columns: repeat(auto-fit, minmax(8.5rem, 1fr)); }
+.metric .sub { font-size: .8rem; color: var(--muted); overflow-wrap: anywhere; }
+.clip { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; white-space: normal; max-width: 22rem; font-size: .8rem; }
+td.error { white-space: normal; min-width: 11rem; }
+header.top .tz { color: var(--muted); font-size: .8rem; }
+.split { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: .8rem; }
+.split > * { min-width: 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+tr.soon td { background: #fff4e5; }
+.actions { display: flex; gap: .6rem; flex-wrap: wrap; align-items: center; }
+.flash { margin-bottom: 1rem; }
+.chart { margin: 0; } .chart svg { width: 100%; height: 150px; display: block; }
+.chart-labels { display: flex; justify-content: space-between; gap: .5rem; font-size: .78rem; color: var(--muted); margin: .2rem 0; }
+.chart .bar { fill: var(--accent); } .chart .bar.failed { fill: var(--bad); } .chart .bar.running { fill: var(--muted); }
+.chart .fail { fill: var(--bad); opacity: .75; } .chart .hit { fill: transparent; } .chart a:hover .hit { fill: #eef2f8; }
+.chart .axis { stroke: var(--line); } .chart .gridline { stroke: var(--line); stroke-dasharray: 3 3; }
+.login { max-width: 22rem; margin: 3rem auto; }
+.login label { display: flex; flex-direction: column; gap: .2rem; margin-bottom: .8rem; color: var(--muted); font-size: .9rem; }
+.login input { font-size: 1rem; padding: .5rem; }
+@media (max-width: 640px) { main { padding: .6rem; } th, td { padding: .4rem .45rem; } .metric .value { font-size: 1.3rem; } .wide-only { display: none; } }
 `;
 
 export function page(title: string, body: Html, options: { narrow?: boolean; header?: Html } = {}): string {

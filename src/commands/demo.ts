@@ -1,0 +1,313 @@
+/**
+ * `npm run demo`: the whole product in one process tree, on one machine. It applies migrations to
+ * its own database (`bbsync_demo`), starts the BB2 emulator, the web server and a worker, enrolls
+ * 25 synthetic beneficiaries through the real OAuth pages, runs a full sync, prints a summary and
+ * the URLs to look at, and keeps serving until Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+import { loadConfig, type Config } from '../config.ts';
+import { databaseName, withDatabase, type Pool } from '../db/client.ts';
+import { migrateDatabase, quoteIdent } from '../db/migrate.ts';
+import { waitForRun } from '../db/sync-state.ts';
+import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
+import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
+import { InputError } from '../errors.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { startRunNow } from '../workers/enqueue.ts';
+import { createQueues, redisConnection } from '../workers/queues.ts';
+import { commandConfig } from './context.ts';
+import { openDatabase } from './database.ts';
+import { createProgress } from './progress.ts';
+import { assembleDemoServer, DEMO_LOGIN, demoPasswordHash } from './demo-server.ts';
+import { buildBb2Services } from './services.ts';
+import { assembleWorkers } from './worker.ts';
+
+export interface DemoOptions {
+  users: string;
+  /** Stop after the summary instead of serving until Ctrl-C (used by tests). */
+  exit?: boolean;
+}
+
+const DEMO_DATABASE = 'bbsync_demo';
+const DEMO_PREFIX = 'bbsync-demo';
+
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const base = commandConfig();
+  const users = Number(options.users);
+  if (!Number.isInteger(users) || users < 1 || users > 10_000)
+    throw new InputError('--users must be between 1 and 10000');
+  const say = (line: string) => process.stderr.write(`demo: ${line}\n`);
+  const log = createLogger({
+    level: base.log.levelSet ? base.log.level : 'warn',
+    format: base.log.format,
+    fd: 2,
+  });
+
+  const services = await findServices(base, say);
+  const databaseUrl = withDatabase(services.databaseUrl, DEMO_DATABASE);
+  say(
+    `using Postgres at ${new URL(databaseUrl).host} (database ${DEMO_DATABASE}, recreated) and Redis at ${new URL(services.redisUrl).host}`,
+  );
+  await recreateDatabase(databaseUrl);
+
+  const serverPort = await portOr(3000);
+  const emulatorPort = await portOr(8000);
+  const redirectUri = `http://127.0.0.1:${serverPort}/enroll/callback`;
+  const emulator: RunningEmulator = await startEmulator({
+    host: '127.0.0.1',
+    port: emulatorPort,
+    users: Math.max(users, 100),
+    seed: 1,
+    clients: [
+      { clientId: 'bbsync-demo', clientSecret: randomBytes(16).toString('hex'), redirectUris: [redirectUri] },
+    ],
+  });
+  const client = emulator.clients[0]!;
+  const config: Config = loadConfig({
+    NODE_ENV: 'development',
+    LOG_LEVEL: log.level,
+    LOG_FORMAT: base.log.format,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: services.redisUrl,
+    QUEUE_PREFIX: DEMO_PREFIX,
+    BB2_BASE_URL: emulator.url,
+    BB2_CLIENT_ID: client.clientId,
+    BB2_CLIENT_SECRET: client.clientSecret,
+    BB2_REDIRECT_URI: redirectUri,
+    BB2_MAX_REQUESTS_PER_SECOND: '500',
+    TOKEN_ENCRYPTION_KEY: `demo:${randomBytes(32).toString('base64')}`,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    SERVER_HOST: '127.0.0.1',
+    SERVER_PORT: String(serverPort),
+    DASHBOARD_USER: DEMO_LOGIN.user,
+    DASHBOARD_PASSWORD_HASH: await demoPasswordHash(),
+    DASHBOARD_ALLOW_ACTIONS: 'true',
+  });
+
+  const pool: Pool = await openDatabase(config.databaseUrl, { max: 30, applicationName: 'bbsync-demo' });
+  const producer = redisConnection(config.redisUrl);
+  const queues = createQueues(producer, config.queuePrefix);
+  await queues.sync.obliterate({ force: true });
+  await queues.runs.obliterate({ force: true });
+  const workers = await assembleWorkers(config, log, pool, { concurrency: 8, schedule: false });
+  const server = await assembleDemoServer(config, log, pool);
+  const { flow, fetchImpl } = buildBb2Services(config, log, pool);
+
+  const stopAll = async () => {
+    await server.close();
+    await workers.stop();
+    await queues.close();
+    producer.disconnect();
+    await pool.end();
+    await emulator.close();
+    await services.stop();
+  };
+
+  try {
+    // Enroll through the real authorization pages, as a browser would.
+    const enrolling = createProgress('Enrolling', { unit: 'beneficiaries' });
+    let connected = 0;
+    for (let index = 0; index < users; index++) {
+      const outcome = await enrollSynthetic(flow, syntheticLogin(index), { redirectUri, fetchImpl });
+      if (outcome.kind !== 'connected')
+        throw new Error(`enrolling BBUser${String(index).padStart(5, '0')}: ${outcome.kind}`);
+      enrolling.update(++connected, users);
+    }
+    enrolling.stop();
+    say(`enrolled ${connected} synthetic beneficiaries through the emulator's login and consent pages`);
+
+    const run = await startRunNow({ pool, log, queues, config }, { trigger: 'manual', requestedBy: 'demo' });
+    const syncing = createProgress('Syncing', { unit: 'beneficiaries' });
+    const finished = await waitForRun(pool, run.run_id, {
+      intervalMs: 200,
+      timeoutMs: 10 * 60_000,
+      onPoll: (r) =>
+        syncing.update(r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped, r.enrollments_total),
+    });
+    syncing.stop();
+    process.stdout.write(await summary(pool, finished.run_id, serverPort, config));
+  } catch (err) {
+    await stopAll().catch(() => {});
+    throw err;
+  }
+
+  if (options.exit) {
+    await stopAll();
+    return;
+  }
+  process.stderr.write('demo: serving until Ctrl-C\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say('shutting down');
+  await stopAll();
+  say('stopped');
+}
+
+async function summary(pool: Pool, runId: string, serverPort: number, config: Config): Promise<string> {
+  const { rows: run } = await pool.query(
+    'SELECT enrollments_ok, enrollments_failed, resources_changed, rows_written, extract(epoch FROM finished_at - started_at) AS seconds FROM sync_runs WHERE run_id = $1',
+    [runId],
+  );
+  const { rows } = await pool.query<{
+    claim_type: string;
+    claims: number;
+    lines: number;
+    paid: string | null;
+    submitted: string | null;
+  }>(
+    `SELECT claim_type, count(*)::int AS claims, sum(line_count)::int AS lines,
+            sum(payment_amount) AS paid, sum(submitted_amount) AS submitted
+       FROM claims GROUP BY 1 ORDER BY 1`,
+  );
+  const { rows: patients } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM patients');
+  const r = run[0] ?? {};
+  const total = rows.reduce((a, x) => ({ claims: a.claims + x.claims, lines: a.lines + x.lines }), {
+    claims: 0,
+    lines: 0,
+  });
+  const money = (v: string | null) =>
+    v === null
+      ? '-'
+      : Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const table = [
+    `  ${'claim type'.padEnd(12)}${'claims'.padStart(8)}${'lines'.padStart(8)}${'paid ($)'.padStart(16)}${'charges ($)'.padStart(16)}`,
+    ...rows.map(
+      (x) =>
+        `  ${x.claim_type.padEnd(12)}${String(x.claims).padStart(8)}${String(x.lines).padStart(8)}${money(x.paid).padStart(16)}${money(x.submitted).padStart(16)}`,
+    ),
+    `  ${'all'.padEnd(12)}${String(total.claims).padStart(8)}${String(total.lines).padStart(8)}`,
+  ];
+  const base = `http://127.0.0.1:${serverPort}`;
+  return [
+    '',
+    `Synced ${patients[0]?.n ?? 0} beneficiaries in ${Number(r.seconds ?? 0).toFixed(1)} s: ${r.enrollments_ok ?? 0} ok, ${r.enrollments_failed ?? 0} failed, ${r.resources_changed ?? 0} resources, ${r.rows_written ?? 0} rows`,
+    ...table,
+    '',
+    `Dashboard          ${base}/            (log in as ${DEMO_LOGIN.user} / ${DEMO_LOGIN.password})`,
+    `Connect a user     ${base}/enroll      (BBUser00042 / PW00042!)`,
+    `Blue Button (emu)  ${config.bb2.baseUrl}`,
+    `SQL                psql ${config.databaseUrl}`,
+    `                   example queries: README.md, "Analytics: example queries"; or npx bbsync report with DATABASE_URL=${config.databaseUrl}`,
+    '',
+  ].join('\n');
+}
+
+/** Postgres and Redis: configured or local ones that answer, else containers when Docker exists. */
+async function findServices(
+  config: Config,
+  say: (line: string) => void,
+): Promise<{ databaseUrl: string; redisUrl: string; stop: () => Promise<void> }> {
+  const pgOk = await postgresAnswers(config.databaseUrl);
+  const redisOk = await redisAnswers(config.redisUrl);
+  if (pgOk && redisOk)
+    return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, stop: async () => {} };
+  const missing = [
+    !pgOk && `Postgres (${new URL(config.databaseUrl).host})`,
+    !redisOk && `Redis (${new URL(config.redisUrl).host})`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  let containers;
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    containers = true;
+  } catch {
+    containers = false;
+  }
+  if (!containers) {
+    throw new InputError(
+      `the demo needs ${missing}, and nothing answers there. Start them, for example:\n` +
+        `    docker compose up -d                      (Postgres 16 and Redis 7 from docker-compose.yml)\n` +
+        `  or local services:\n` +
+        `    pg_ctlcluster <version> main start        (Debian; trust auth for user postgres on 127.0.0.1)\n` +
+        `    redis-server --daemonize yes --port 6379\n` +
+        `  or point DATABASE_URL / REDIS_URL at running ones.`,
+    );
+  }
+  say(`${missing} not reachable: starting containers with testcontainers`);
+  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+  const { RedisContainer } = await import('@testcontainers/redis');
+  const pgC = pgOk
+    ? undefined
+    : await new PostgreSqlContainer('postgres:16-alpine')
+        .withUsername('postgres')
+        .withPassword('postgres')
+        .start();
+  const redisC = redisOk ? undefined : await new RedisContainer('redis:7').start();
+  return {
+    databaseUrl: pgC ? pgC.getConnectionUri() : config.databaseUrl,
+    redisUrl: redisC ? redisC.getConnectionUrl() : config.redisUrl,
+    stop: async () => {
+      await Promise.all([pgC?.stop(), redisC?.stop()]);
+    },
+  };
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: withDatabase(url, 'postgres'),
+    connectionTimeoutMillis: 2000,
+  });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function recreateDatabase(databaseUrl: string): Promise<void> {
+  const name = databaseName(databaseUrl);
+  const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+  await migrateDatabase(databaseUrl);
+}
+
+/** The preferred port when it is free, else any free one. */
+async function portOr(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(undefined));
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        const got = typeof address === 'object' && address ? address.port : undefined;
+        server.close(() => resolve(got));
+      });
+    });
+  return (await tryPort(preferred)) ?? (await tryPort(0))!;
+}
+
+export type { Logger };

@@ -1,0 +1,216 @@
+/**
+ * The dashboard's pure parts: password hashing, session cookies, the login limiter, redirects
+ * after login, the queue view's masking of job data, and the pages' escaping.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { loadConfig } from '../../src/config.ts';
+import type { RunRow } from '../../src/db/dashboard.ts';
+import { runChart } from '../../src/server/dashboard/chart.ts';
+import { formatAge, formatDuration, formatPercent } from '../../src/server/dashboard/format.ts';
+import { flashFrom } from '../../src/server/dashboard/layout.ts';
+import {
+  hashPassword,
+  parsePasswordHash,
+  safeEqual,
+  verifyPassword,
+} from '../../src/server/dashboard/password.ts';
+import { MASK, maskJobData } from '../../src/server/dashboard/queues-view.ts';
+import {
+  LoginLimiter,
+  newSession,
+  readSession,
+  safeNext,
+  SESSION_TTL_SECONDS,
+} from '../../src/server/dashboard/session.ts';
+
+const CHEAP = { N: 1024, r: 8, p: 1 };
+
+describe('dashboard passwords', () => {
+  it('hash with scrypt into scrypt$N$r$p$salt$key and verify only the right password', async () => {
+    const hash = await hashPassword('correct horse battery staple', CHEAP);
+    expect(hash).toMatch(/^scrypt\$1024\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapl', hash)).toBe(false);
+    expect(await verifyPassword('', hash)).toBe(false);
+    // A fresh salt every time.
+    expect(await hashPassword('correct horse battery staple', CHEAP)).not.toBe(hash);
+  });
+
+  it('use 2^15 rounds by default, which the configuration accepts', async () => {
+    const hash = await hashPassword('a long enough password');
+    expect(hash.startsWith('scrypt$32768$8$1$')).toBe(true);
+    expect(loadConfig({ DASHBOARD_PASSWORD_HASH: hash }).server.dashboardPasswordHash).toBe(hash);
+    expect(await verifyPassword('a long enough password', hash)).toBe(true);
+  });
+
+  it('refuse hashes that are not ours or whose cost is out of bounds', async () => {
+    expect(() => loadConfig({ DASHBOARD_PASSWORD_HASH: 'hunter2' })).toThrow(/DASHBOARD_PASSWORD_HASH/);
+    expect(() => loadConfig({ DASHBOARD_PASSWORD_HASH: '$2b$10$abcdefghijklmnopqrstuv' })).toThrow(
+      /hash-password/,
+    );
+    const salt = 'A'.repeat(22);
+    const key = 'B'.repeat(43);
+    expect(parsePasswordHash(`scrypt$1000$8$1$${salt}$${key}`)).toBeUndefined(); // N not a power of two
+    expect(parsePasswordHash(`scrypt$${2 ** 21}$8$1$${salt}$${key}`)).toBeUndefined();
+    expect(parsePasswordHash(`scrypt$1024$64$1$${salt}$${key}`)).toBeUndefined();
+    expect(parsePasswordHash(`scrypt$1024$8$1$${salt}$${key}`)).toMatchObject({ N: 1024, r: 8, p: 1 });
+    expect(await verifyPassword('x', `scrypt$1000$8$1$${salt}$${key}`)).toBe(false);
+  });
+
+  it('compare strings in constant time whatever their lengths', () => {
+    expect(safeEqual('ops', 'ops')).toBe(true);
+    expect(safeEqual('ops', 'op')).toBe(false);
+    expect(safeEqual('', '')).toBe(true);
+  });
+});
+
+describe('the dashboard configuration', () => {
+  it('takes a metrics token of at least 16 characters', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(loadConfig({ METRICS_TOKEN: 'x'.repeat(16) }).server.metricsToken).toBe('x'.repeat(16));
+    expect(loadConfig({}).server.metricsToken).toBe('');
+  });
+});
+
+describe('dashboard sessions', () => {
+  const hash = 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
+  const now = Date.parse('2026-03-01T12:00:00Z');
+
+  it('hold the user, a random session id and an expiry, and nothing else', () => {
+    const { operator, value } = newSession('ops', hash, now);
+    expect(operator.expiresAt).toBe(now / 1000 + SESSION_TTL_SECONDS);
+    const payload = JSON.parse(Buffer.from(value, 'base64url').toString()) as Record<string, unknown>;
+    expect(Object.keys(payload)).toEqual(['v', 'u', 's', 'e', 'g']);
+    expect(JSON.stringify(payload)).not.toContain(hash);
+    expect(readSession(value, { user: 'ops', passwordHash: hash }, now + 1000)).toEqual(operator);
+    expect(newSession('ops', hash, now).operator.sid).not.toBe(operator.sid);
+  });
+
+  it('end when they expire, when the user changes and when the password changes', () => {
+    const { value } = newSession('ops', hash, now);
+    const expected = { user: 'ops', passwordHash: hash };
+    expect(readSession(value, expected, now + SESSION_TTL_SECONDS * 1000)).toBeUndefined();
+    expect(readSession(value, { ...expected, user: 'admin' }, now)).toBeUndefined();
+    expect(
+      readSession(value, { ...expected, passwordHash: hash.replace('BBB', 'CCC') }, now),
+    ).toBeUndefined();
+    expect(readSession('not base64 json', expected, now)).toBeUndefined();
+  });
+
+  it('limit failed logins per address, and forget them after a success or the window', () => {
+    let t = 0;
+    const limiter = new LoginLimiter(3, 60_000, () => t);
+    for (let i = 0; i < 3; i++) {
+      expect(limiter.retryAfterMs('a')).toBe(0);
+      limiter.fail('a');
+    }
+    expect(limiter.retryAfterMs('a')).toBe(60_000);
+    expect(limiter.retryAfterMs('b')).toBe(0);
+    t = 30_000;
+    expect(limiter.retryAfterMs('a')).toBe(30_000);
+    t = 60_000;
+    expect(limiter.retryAfterMs('a')).toBe(0);
+    limiter.fail('a');
+    limiter.succeed('a');
+    expect(limiter.retryAfterMs('a')).toBe(0);
+  });
+
+  it('only redirect to paths of this site after login', () => {
+    expect(safeNext('/runs/run_1?x=1')).toBe('/runs/run_1?x=1');
+    for (const bad of [
+      '//evil.example/',
+      'https://evil.example/',
+      '/\\evil.example',
+      'runs',
+      undefined,
+      42,
+    ]) {
+      expect(safeNext(bad)).toBe('/');
+    }
+  });
+});
+
+describe('the queue view', () => {
+  it('shows ids, flags and triggers of job data and masks everything else', () => {
+    expect(
+      maskJobData({ enrollmentId: 'enr_0a1b', runId: 'run_20260101T020000Z_abc123', full: true }),
+    ).toEqual({
+      enrollmentId: 'enr_0a1b',
+      runId: 'run_20260101T020000Z_abc123',
+      full: true,
+    });
+    expect(
+      maskJobData({
+        trigger: 'scheduled',
+        enrollmentIds: ['enr_1', 'Jane Doe, 1 Main St'],
+        accessToken: 'secret',
+        patient: { name: 'Jane' },
+        enrollmentId: 'eyJ0eXAi OiJKV1Qi',
+      }),
+    ).toEqual({
+      trigger: 'scheduled',
+      enrollmentIds: ['enr_1', MASK],
+      accessToken: MASK,
+      patient: MASK,
+      enrollmentId: MASK,
+    });
+    expect(maskJobData('a string')).toBe(MASK);
+  });
+});
+
+describe('dashboard pages', () => {
+  it('format durations, ages and percentages for people', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(12_345)).toBe('12.3 s');
+    expect(formatDuration(245_000)).toBe('4 min 05 s');
+    expect(formatDuration(3 * 86_400_000 + 4 * 3_600_000)).toBe('3 d 4 h');
+    expect(formatDuration(null)).toBe('—');
+    const now = new Date('2026-03-01T12:00:00Z');
+    expect(formatAge(null, now)).toBe('never');
+    expect(formatAge('2026-03-01T09:00:00Z', now)).toBe('3 h');
+    expect(formatAge('2026-02-20T12:00:00Z', now)).toBe('9 d');
+    expect(formatPercent(1, 40)).toBe('2.5 %');
+    expect(formatPercent(1, 8)).toBe('13 %');
+    expect(formatPercent(0, 0)).toBe('—');
+  });
+
+  it('show flash messages only from a fixed list, and run links only for run ids', () => {
+    expect(flashFrom({ flash: 'sync-started', run: 'run_20260101T020000Z_abc123' })?.value).toContain(
+      'href="/runs/run_20260101T020000Z_abc123"',
+    );
+    expect(flashFrom({ flash: 'sync-started', run: '"><script>x</script>' })?.value).not.toContain('script');
+    expect(flashFrom({ flash: '<b>you have been hacked</b>' })).toBeUndefined();
+    expect(flashFrom({ flash: 'constructor' })).toBeUndefined();
+  });
+
+  it('draw the run chart as inline SVG with escaped tooltips and links to each run', () => {
+    const run = (id: string, ms: number | null, failed: number): RunRow => ({
+      run_id: id,
+      trigger: 'scheduled',
+      requested_by: null,
+      full_sync: 0,
+      status: ms === null ? 'running' : 'finished',
+      started_at: '2026-03-01T02:00:00.000Z',
+      finished_at: ms === null ? null : '2026-03-01T02:05:00.000Z',
+      enrollments_total: 10,
+      enrollments_ok: 10 - failed,
+      enrollments_failed: failed,
+      enrollments_skipped: 0,
+      resources_changed: 0,
+      rows_written: 0,
+      resources_removed: 0,
+      requests: 0,
+      duration_ms: ms,
+    });
+    const svg = runChart([run('run_c', null, 0), run('run_b<', 60_000, 2), run('run_a', 300_000, 0)]).value;
+    expect(svg).toContain('<svg');
+    expect(svg.match(/<a href="\/runs\//g)).toHaveLength(3);
+    expect(svg).toContain('href="/runs/run_b%3C"');
+    expect(svg).not.toContain('run_b<');
+    expect(svg).toContain('class="bar failed"');
+    expect(svg).toContain('class="bar running"');
+    expect(svg.indexOf('run_a')).toBeLessThan(svg.indexOf('run_c')); // oldest first
+    expect(runChart([]).value).toContain('No runs yet');
+  });
+});
