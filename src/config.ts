@@ -96,6 +96,7 @@ const schema = z.object({
   SYNC_TZ: z.string().default('UTC'),
   SYNC_FULL_EVERY: int(1, 10_000).default(7),
   SYNC_CONCURRENCY: int(1, 256).default(8),
+  SYNC_DB_WRITERS: int(1, 64).default(2),
   SYNC_ATTEMPTS: int(1, 50).default(6),
   SYNC_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
   SYNC_BACKOFF_MS: int(10, 3_600_000).default(10_000),
@@ -159,6 +160,8 @@ export interface Config {
     readonly tz: string;
     readonly fullEvery: number;
     readonly concurrency: number;
+    /** Pages a worker process writes to Postgres at once (its syncs fetch concurrently). */
+    readonly dbWriters: number;
     readonly attempts: number;
     readonly shutdownGraceMs: number;
     /** First retry delay of a failed sync; doubles each attempt, with jitter. */
@@ -239,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tz: raw.SYNC_TZ,
       fullEvery: raw.SYNC_FULL_EVERY,
       concurrency: raw.SYNC_CONCURRENCY,
+      dbWriters: raw.SYNC_DB_WRITERS,
       attempts: raw.SYNC_ATTEMPTS,
       shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
       backoffMs: raw.SYNC_BACKOFF_MS,

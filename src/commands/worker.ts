@@ -1,6 +1,7 @@
 import { createFhirClient } from '../bluebutton/fhir.ts';
 import { RequestCounter } from '../bluebutton/request-counter.ts';
 import { makeFailpoint } from '../failpoints.ts';
+import { createGate } from '../limit.ts';
 import { redisConnection } from '../workers/queues.ts';
 import { createRequestLimiter } from '../workers/request-limiter.ts';
 import type { Config } from '../config.ts';
@@ -46,6 +47,7 @@ export async function assembleWorkers(
       }),
       fullEvery: config.sync.fullEvery,
       failpoint: makeFailpoint(config.failpoints),
+      writeGate: createGate(config.sync.dbWriters),
     },
   });
   return {

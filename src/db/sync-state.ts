@@ -4,7 +4,8 @@
  */
 import type { ErrorCategory } from '../errors.ts';
 import type { Pool, PoolClient } from './client.ts';
-import { deleteClaims } from './ingest.ts';
+import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
+import { Statement } from './statement.ts';
 
 type Db = Pool | PoolClient;
 
@@ -117,34 +118,43 @@ export async function recordMemberOutcome(
   outcome: MemberOutcome,
   totals: AttemptTotals,
 ): Promise<void> {
-  await db.query(
-    `WITH member AS (
-       UPDATE sync_run_members SET outcome = $3, finished_at = now()
-        WHERE run_id = $1 AND enrollment_id = $2 AND outcome IS NULL
-       RETURNING run_id
-     )
-     UPDATE sync_runs r SET
-       enrollments_ok = r.enrollments_ok + CASE WHEN $3 = 'ok' THEN 1 ELSE 0 END,
-       enrollments_failed = r.enrollments_failed + CASE WHEN $3 = 'failed' THEN 1 ELSE 0 END,
-       enrollments_skipped = r.enrollments_skipped + CASE WHEN $3 = 'skipped' THEN 1 ELSE 0 END,
-       requests = r.requests + $4, resources_changed = r.resources_changed + $5,
-       rows_written = r.rows_written + $6, resources_removed = r.resources_removed + $7,
+  const w = new Statement();
+  memberOutcomeWrite(w, runId, enrollmentId, outcome, totals);
+  await db.query(w.text(), w.values);
+}
+
+/** recordMemberOutcome as one write of a Statement. */
+export function memberOutcomeWrite(
+  w: Statement,
+  runId: string,
+  enrollmentId: string,
+  outcome: MemberOutcome,
+  totals: AttemptTotals,
+): void {
+  const run = w.param(runId);
+  const result = w.param(outcome);
+  const member = `member_${w.values.length}`;
+  // The member update is its own CTE so the run's counters move only when it changed a row.
+  w.write(
+    `UPDATE sync_run_members SET outcome = ${result}, finished_at = now()
+      WHERE run_id = ${run} AND enrollment_id = ${w.param(enrollmentId)} AND outcome IS NULL
+     RETURNING run_id AS ${member}`,
+  );
+  const memberCte = `w${w.count - 1}`;
+  w.write(
+    `UPDATE sync_runs r SET
+       enrollments_ok = r.enrollments_ok + CASE WHEN ${result} = 'ok' THEN 1 ELSE 0 END,
+       enrollments_failed = r.enrollments_failed + CASE WHEN ${result} = 'failed' THEN 1 ELSE 0 END,
+       enrollments_skipped = r.enrollments_skipped + CASE WHEN ${result} = 'skipped' THEN 1 ELSE 0 END,
+       requests = r.requests + ${w.param(totals.requests)}, resources_changed = r.resources_changed + ${w.param(totals.resourcesChanged)},
+       rows_written = r.rows_written + ${w.param(totals.rowsWritten)}, resources_removed = r.resources_removed + ${w.param(totals.resourcesRemoved)},
        status = CASE WHEN r.status = 'running'
                       AND r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped + 1 >= r.enrollments_total
                      THEN 'finished' ELSE r.status END,
        finished_at = CASE WHEN r.status = 'running'
                           AND r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped + 1 >= r.enrollments_total
                          THEN now() ELSE r.finished_at END
-      FROM member WHERE r.run_id = member.run_id`,
-    [
-      runId,
-      enrollmentId,
-      outcome,
-      totals.requests,
-      totals.resourcesChanged,
-      totals.rowsWritten,
-      totals.resourcesRemoved,
-    ],
+      FROM ${memberCte} WHERE r.run_id = ${memberCte}.${member}`,
   );
 }
 
@@ -171,21 +181,79 @@ export async function waitForRun(
   }
 }
 
-// ---- attempts ------------------------------------------------------------------------------
+// ---- one enrollment's sync --------------------------------------------------------------
+
+export interface WalkProgress {
+  job_id: string;
+  full_sync: number;
+  since: string | null;
+  next_url: string | null;
+  pages_done: number;
+  bundle_last_updated: string | null;
+}
+
+export interface SyncStart {
+  /** Whether this session got the enrollment's sync lock (false: another worker has it). */
+  locked: boolean;
+  enrollment: { status: string; patient_id: string; scope: string } | undefined;
+  syncsCompleted: number;
+  /** Walks in progress, by resource type. */
+  progress: Record<string, WalkProgress>;
+  /** Incremental cursors, by resource type. */
+  cursors: Record<string, string>;
+}
+
+/**
+ * One round trip at the start of a sync: take the enrollment's sync lock (a session lock held by
+ * `session` until it is released, or until the connection dies with its process) and read
+ * everything the sync needs to decide what to do.
+ */
+export async function beginSync(session: PoolClient, enrollmentId: string): Promise<SyncStart> {
+  const { rows } = await session.query<{
+    locked: boolean;
+    enrollment: SyncStart['enrollment'] | null;
+    syncs_completed: number | null;
+    progress: Record<string, WalkProgress> | null;
+    cursors: Record<string, string> | null;
+  }>(
+    `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
+            (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope)
+               FROM enrollments WHERE enrollment_id = $1) AS enrollment,
+            (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
+            (SELECT json_object_agg(resource_type, json_build_object('job_id', job_id, 'full_sync', full_sync,
+                      'since', since, 'next_url', next_url, 'pages_done', pages_done,
+                      'bundle_last_updated', bundle_last_updated))
+               FROM sync_progress WHERE enrollment_id = $1) AS progress,
+            (SELECT json_object_agg(resource_type, cursor) FROM sync_cursors WHERE enrollment_id = $1) AS cursors`,
+    [enrollmentId],
+  );
+  const row = rows[0]!;
+  return {
+    locked: row.locked,
+    enrollment: row.locked ? (row.enrollment ?? undefined) : undefined,
+    syncsCompleted: row.syncs_completed ?? 0,
+    progress: row.progress ?? {},
+    cursors: row.cursors ?? {},
+  };
+}
+
+/** Releases the sync lock taken by beginSync. */
+export async function endSync(session: PoolClient): Promise<void> {
+  await session.query('SELECT pg_advisory_unlock_all()');
+}
 
 export async function startAttempt(
   db: Db,
   attempt: { enrollmentId: string; runId: string | null; jobId: string; full: boolean },
 ): Promise<number> {
   const { rows } = await db.query<{ attempt_id: number }>(
-    `INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync) VALUES ($1, $2, $3, 'running', $4)
+    `WITH state AS (
+       INSERT INTO sync_state (enrollment_id, last_attempt_at) VALUES ($1, now())
+       ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()
+     )
+     INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync) VALUES ($1, $2, $3, 'running', $4)
      RETURNING attempt_id`,
     [attempt.enrollmentId, attempt.runId, attempt.jobId, attempt.full ? 1 : 0],
-  );
-  await db.query(
-    `INSERT INTO sync_state (enrollment_id, last_attempt_at) VALUES ($1, now())
-     ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()`,
-    [attempt.enrollmentId],
   );
   return rows[0]!.attempt_id;
 }
@@ -199,216 +267,167 @@ export interface AttemptResult extends AttemptTotals {
   errorMessage?: string;
 }
 
-export async function finishAttempt(db: Db, attemptId: number, result: AttemptResult): Promise<void> {
-  await db.query(
-    `UPDATE sync_attempts SET status = $2, finished_at = now(),
+function attemptWrite(w: Statement, attemptId: number, result: AttemptResult): void {
+  w.write(
+    `UPDATE sync_attempts SET status = ${w.param(result.status)}, finished_at = now(),
             duration_ms = (extract(epoch from now() - started_at) * 1000)::int,
-            requests = $3, retries = $4, resources_changed = $5, rows_written = $6, resources_removed = $7,
-            resources_quarantined = $8, counts = $9, error_category = $10, error_message = $11
-      WHERE attempt_id = $1`,
-    [
-      attemptId,
-      result.status,
-      result.requests,
-      result.retries,
-      result.resourcesChanged,
-      result.rowsWritten,
-      result.resourcesRemoved,
-      result.resourcesQuarantined,
-      JSON.stringify(result.counts),
-      result.errorCategory ?? null,
-      result.errorMessage?.slice(0, 1000) ?? null,
-    ],
+            requests = ${w.param(result.requests)}, retries = ${w.param(result.retries)},
+            resources_changed = ${w.param(result.resourcesChanged)}, rows_written = ${w.param(result.rowsWritten)},
+            resources_removed = ${w.param(result.resourcesRemoved)}, resources_quarantined = ${w.param(result.resourcesQuarantined)},
+            counts = ${w.param(JSON.stringify(result.counts))}::jsonb, error_category = ${w.param(result.errorCategory ?? null)},
+            error_message = ${w.param(result.errorMessage?.slice(0, 1000) ?? null)}
+      WHERE attempt_id = ${w.param(attemptId)}`,
   );
 }
 
-// ---- per-enrollment operator state -------------------------------------------------------
-
-export interface SyncStateRow {
-  enrollment_id: string;
-  last_success_at: string | null;
-  consecutive_failures: number;
-  syncs_completed: number;
-  last_full_sync_at: string | null;
-}
-
-export async function getSyncState(db: Db, enrollmentId: string): Promise<SyncStateRow | undefined> {
-  const { rows } = await db.query<SyncStateRow>('SELECT * FROM sync_state WHERE enrollment_id = $1', [
-    enrollmentId,
-  ]);
-  return rows[0];
-}
-
-export async function markSyncSucceeded(
+/**
+ * One statement at the end of a successful sync: operator state, the enrollment's error cleared,
+ * the attempt's result, and the outcome in its run.
+ */
+export async function finishSyncSucceeded(
   db: Db,
-  enrollmentId: string,
-  result: { full: boolean; rowsWritten: number; resourcesHeld: Record<string, number> },
+  s: {
+    enrollmentId: string;
+    patientId: string;
+    attemptId: number;
+    runId?: string;
+    full: boolean;
+    result: AttemptResult;
+  },
 ): Promise<void> {
-  await db.query(
+  const w = new Statement();
+  const enrollment = w.param(s.enrollmentId);
+  w.write(
     `UPDATE sync_state SET last_success_at = now(), consecutive_failures = 0, syncs_completed = syncs_completed + 1,
-            last_full_sync_at = CASE WHEN $2 THEN now() ELSE last_full_sync_at END,
-            last_rows_written = $3, resources_held = $4
-      WHERE enrollment_id = $1`,
-    [enrollmentId, result.full, result.rowsWritten, JSON.stringify(result.resourcesHeld)],
+            last_full_sync_at = CASE WHEN ${w.param(s.full)}::boolean THEN now() ELSE last_full_sync_at END,
+            last_rows_written = ${w.param(s.result.rowsWritten)},
+            resources_held = (SELECT coalesce(json_object_agg(resource_type, n), '{}'::json)::jsonb
+                                FROM (SELECT resource_type, count(*) AS n FROM fhir_resources
+                                       WHERE patient_id = ${w.param(s.patientId)} GROUP BY 1) h)
+      WHERE enrollment_id = ${enrollment}`,
   );
-  await db.query(
+  w.write(
     `UPDATE enrollments SET last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
-      WHERE enrollment_id = $1 AND status = 'active'`,
-    [enrollmentId],
+      WHERE enrollment_id = ${enrollment} AND status = 'active' AND last_error_category IS NOT NULL`,
   );
+  attemptWrite(w, s.attemptId, s.result);
+  if (s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result);
+  await db.query(w.text(), w.values);
 }
 
-export async function markSyncFailed(
+/** One statement when a sync stops: the attempt, operator state, and (when final) the run. */
+export async function finishSyncFailed(
   db: Db,
-  enrollmentId: string,
-  error: { category: ErrorCategory; message: string; final: boolean },
+  s: {
+    enrollmentId: string;
+    attemptId: number | undefined;
+    runId?: string;
+    final: boolean;
+    /** Whether the enrollment's last error should show this one (not for hand-backs). */
+    recordError: boolean;
+    result: AttemptResult & { errorCategory: ErrorCategory; errorMessage: string };
+  },
 ): Promise<void> {
-  if (error.final) {
-    await db.query(
-      `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = $1`,
-      [enrollmentId],
+  const w = new Statement();
+  const enrollment = w.param(s.enrollmentId);
+  if (s.attemptId !== undefined) attemptWrite(w, s.attemptId, s.result);
+  if (s.recordError) {
+    if (s.final) {
+      w.write(
+        `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = ${enrollment}`,
+      );
+    }
+    w.write(
+      `UPDATE enrollments SET last_error_category = ${w.param(s.result.errorCategory)},
+              last_error_message = ${w.param(s.result.errorMessage.slice(0, 500))}, last_error_at = now(), updated_at = now()
+        WHERE enrollment_id = ${enrollment}`,
     );
   }
-  await db.query(
-    `UPDATE enrollments SET last_error_category = $2, last_error_message = $3, last_error_at = now(), updated_at = now()
-      WHERE enrollment_id = $1`,
-    [enrollmentId, error.category, error.message.slice(0, 500)],
-  );
-}
-
-// ---- cursors and walks --------------------------------------------------------------------
-
-export async function getCursor(
-  db: Db,
-  enrollmentId: string,
-  resourceType: string,
-): Promise<string | undefined> {
-  const { rows } = await db.query<{ cursor: string }>(
-    'SELECT cursor FROM sync_cursors WHERE enrollment_id = $1 AND resource_type = $2',
-    [enrollmentId, resourceType],
-  );
-  return rows[0]?.cursor;
-}
-
-export interface WalkProgress {
-  job_id: string;
-  full_sync: number;
-  since: string | null;
-  next_url: string | null;
-  pages_done: number;
-  bundle_last_updated: string | null;
-}
-
-export async function getProgress(
-  db: Db,
-  enrollmentId: string,
-  resourceType: string,
-): Promise<WalkProgress | undefined> {
-  const { rows } = await db.query<WalkProgress>(
-    `SELECT job_id, full_sync, since, next_url, pages_done, bundle_last_updated FROM sync_progress
-      WHERE enrollment_id = $1 AND resource_type = $2`,
-    [enrollmentId, resourceType],
-  );
-  return rows[0];
+  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'failed', s.result);
+  if (!w.empty) await db.query(w.text(), w.values);
 }
 
 /** Forgets a walk in progress (and the ids it saw): the walk starts over. */
 export async function resetWalk(db: Db, enrollmentId: string, resourceType: string): Promise<void> {
-  await db.query('DELETE FROM sync_progress WHERE enrollment_id = $1 AND resource_type = $2', [
-    enrollmentId,
-    resourceType,
-  ]);
-  await db.query('DELETE FROM sync_seen WHERE enrollment_id = $1 AND resource_type = $2', [
-    enrollmentId,
-    resourceType,
-  ]);
+  const w = new Statement();
+  const e = w.param(enrollmentId);
+  const t = w.param(resourceType);
+  w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+  w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+  await db.query(w.text(), w.values);
 }
 
-/** Records a page as done, inside the page's transaction. */
-export async function savePageProgress(
-  db: Db,
+/** A page's progress (and, on a full walk, the ids it returned), as writes committed with the page. */
+export function pageProgressWrites(
+  w: Statement,
   enrollmentId: string,
   resourceType: string,
   progress: Omit<WalkProgress, 'pages_done'>,
   seenIds: readonly string[] | undefined,
-): Promise<void> {
-  await db.query(
+): void {
+  const e = w.param(enrollmentId);
+  const t = w.param(resourceType);
+  w.write(
     `INSERT INTO sync_progress (enrollment_id, resource_type, job_id, full_sync, since, next_url, pages_done, bundle_last_updated)
-     VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
+     VALUES (${e}, ${t}, ${w.param(progress.job_id)}, ${w.param(progress.full_sync)}, ${w.param(progress.since)},
+             ${w.param(progress.next_url)}, 1, ${w.param(progress.bundle_last_updated)})
      ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET
        job_id = excluded.job_id, next_url = excluded.next_url, pages_done = sync_progress.pages_done + 1,
        bundle_last_updated = coalesce(sync_progress.bundle_last_updated, excluded.bundle_last_updated),
        updated_at = now()`,
-    [
-      enrollmentId,
-      resourceType,
-      progress.job_id,
-      progress.full_sync,
-      progress.since,
-      progress.next_url,
-      progress.bundle_last_updated,
-    ],
   );
   if (seenIds && seenIds.length > 0) {
-    await db.query(
+    w.write(
       `INSERT INTO sync_seen (enrollment_id, resource_type, resource_id)
-       SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
-      [enrollmentId, resourceType, seenIds],
+       SELECT ${e}, ${t}, unnest(${w.param(seenIds)}::text[]) ON CONFLICT DO NOTHING`,
     );
   }
 }
 
 /**
- * Deletes, for a patient, the claims or coverages a complete full walk did not return: BB2 has
- * no feed of deletions, so absence from a full pull is how a removed claim shows. Returns how many.
+ * Ends a resource type's walk in one statement: on a full walk, delete for the patient the
+ * claims (with their children) or coverages BB2 did not return (it has no feed of deletions, so
+ * absence from a full pull is how a removed claim shows); move the cursor to the walk's bundle
+ * time; forget the walk's progress and seen ids. Returns how many resources were removed.
  */
-export async function removeUnseen(
-  db: PoolClient,
-  enrollmentId: string,
-  patientId: string,
-  resourceType: 'Coverage' | 'ExplanationOfBenefit',
-): Promise<number> {
-  const [table, key] = resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT t.${key} AS id FROM ${table} t WHERE t.patient_id = $1
-        AND NOT EXISTS (SELECT 1 FROM sync_seen s WHERE s.enrollment_id = $2 AND s.resource_type = $3 AND s.resource_id = t.${key})`,
-    [patientId, enrollmentId, resourceType],
-  );
-  const ids = rows.map((r) => r.id);
-  if (ids.length === 0) return 0;
-  if (resourceType === 'ExplanationOfBenefit') await deleteClaims(db, ids);
-  else await db.query('DELETE FROM coverages WHERE coverage_id = ANY($1::text[])', [ids]);
-  await db.query(`DELETE FROM fhir_resources WHERE resource_type = $1 AND resource_id = ANY($2::text[])`, [
-    resourceType,
-    ids,
-  ]);
-  return ids.length;
-}
-
-/** Ends a walk: the cursor moves to the walk's bundle time, its progress and seen ids go. */
-export async function completeWalk(
+export async function closeWalk(
   db: Db,
-  enrollmentId: string,
-  resourceType: string,
-  cursor: string | null,
-): Promise<void> {
-  if (cursor) {
-    await db.query(
-      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor) VALUES ($1, $2, $3)
+  c: { enrollmentId: string; patientId: string; resourceType: string; full: boolean; cursor: string | null },
+): Promise<number> {
+  const w = new Statement();
+  const e = w.param(c.enrollmentId);
+  const t = w.param(c.resourceType);
+  let select = '0';
+  if (c.full && (c.resourceType === 'ExplanationOfBenefit' || c.resourceType === 'Coverage')) {
+    const [table, key] =
+      c.resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
+    // Every CTE reads the statement's snapshot: `unseen` sees the seen ids deleted further down.
+    w.write(
+      `SELECT x.${key} AS id FROM ${table} x WHERE x.patient_id = ${w.param(c.patientId)}
+          AND NOT EXISTS (SELECT 1 FROM sync_seen s
+                           WHERE s.enrollment_id = ${e} AND s.resource_type = ${t} AND s.resource_id = x.${key})`,
+    );
+    const unseen = `w${w.count - 1}`;
+    const victims = c.resourceType === 'Coverage' ? ['coverages'] : [...CLAIM_CHILD_TABLES, 'claims'];
+    for (const victim of victims) {
+      w.write(`DELETE FROM ${victim} WHERE ${key} IN (SELECT id FROM ${unseen})`);
+    }
+    w.write(
+      `DELETE FROM fhir_resources WHERE resource_type = ${t} AND resource_id IN (SELECT id FROM ${unseen})`,
+    );
+    select = `(SELECT count(*)::int FROM ${unseen})`;
+  }
+  // A cursor must be a real instant; BFD's test data says "IGNORED_FIELD" there.
+  if (c.cursor && !Number.isNaN(Date.parse(c.cursor))) {
+    w.write(
+      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor) VALUES (${e}, ${t}, ${w.param(c.cursor)})
        ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
-      [enrollmentId, resourceType, cursor],
     );
   }
-  await resetWalk(db, enrollmentId, resourceType);
-}
-
-/** How many resources of each type are held for a patient. */
-export async function resourcesHeld(db: Db, patientId: string): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ resource_type: string; n: number }>(
-    `SELECT resource_type, count(*)::int AS n FROM fhir_resources WHERE patient_id = $1 GROUP BY 1`,
-    [patientId],
-  );
-  return Object.fromEntries(rows.map((r) => [r.resource_type, r.n]));
+  w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+  w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+  const { rows } = await db.query<{ removed: number }>(w.text(`${select} AS removed`), w.values);
+  return rows[0]?.removed ?? 0;
 }
 
 // ---- request counts ------------------------------------------------------------------------

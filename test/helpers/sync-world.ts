@@ -64,7 +64,7 @@ export async function createSyncWorld(options: {
     QUEUE_PREFIX: `bbsync-test-${randomBytes(4).toString('hex')}`,
     SYNC_BACKOFF_MS: '50',
     SYNC_ATTEMPTS: '10',
-    SYNC_LOCK_DURATION_MS: '2000',
+    SYNC_LOCK_DURATION_MS: '5000',
     SYNC_SHUTDOWN_GRACE_MS: '2000',
     ...options.env,
   });

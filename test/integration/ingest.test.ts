@@ -108,17 +108,33 @@ describe('ingestBatch', () => {
     expect(rows).toEqual([{ state: 'MO', postal_code: '63101' }]);
   });
 
-  it('commits nothing of a batch whose transaction fails at the end', async () => {
+  it('commits nothing of a batch whose last write fails, progress included', async () => {
+    const batch = page();
+    // Corrupt the raw text of the last resource: the raw COPY, the batch's last write, fails.
+    batch[batch.length - 1] = { ...batch[batch.length - 1]!, json: '{not json' };
     await expect(
-      ingestBatch(tdb.pool, page(), {
+      ingestBatch(tdb.pool, batch, {
         ...options,
-        inTransaction: async () => {
-          throw new Error('crash before commit');
+        alsoWrite: (w) => {
+          w.write(`INSERT INTO audit_log (actor, action) VALUES (${w.param('test')}, 'progress')`);
         },
       }),
-    ).rejects.toThrow('crash before commit');
+    ).rejects.toThrow(/invalid input syntax for type json/);
     expect(await countRows(tdb.pool, 'claims')).toBe(0);
+    expect(await countRows(tdb.pool, 'claim_lines')).toBe(0);
     expect(await countRows(tdb.pool, 'fhir_resources')).toBe(0);
+    expect(await countRows(tdb.pool, 'audit_log')).toBe(0);
+  });
+
+  it('commits the writes of the caller together with the batch', async () => {
+    await ingestBatch(tdb.pool, page(), {
+      ...options,
+      alsoWrite: (w) => {
+        w.write(`INSERT INTO audit_log (actor, action) VALUES (${w.param('test')}, 'progress')`);
+      },
+    });
+    expect(await countRows(tdb.pool, 'audit_log')).toBe(1);
+    expect(await countRows(tdb.pool, 'claims')).toBe(10);
   });
 
   it('loads a batch far beyond the 65,535 bind-parameter limit in one transaction', async () => {

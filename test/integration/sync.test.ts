@@ -289,11 +289,13 @@ describe('shutdown', () => {
       env: { SYNC_SHUTDOWN_GRACE_MS: '300' },
     });
     worlds.push(world);
-    emulator.setFaults({ latencyMs: 700 });
+    // Slow enough (each sync makes at least three requests) that none can finish in the 3 s
+    // before SIGTERM, however fast the rest of the pipeline gets.
+    emulator.setFaults({ latencyMs: 2000 });
     try {
       const run = await world.start({ full: true });
       const first = world.spawnWorker({}, 8);
-      // Let it get into the walks (each request now takes 0.7 s), then ask it to stop.
+      // Let it get into the walks, then ask it to stop.
       await new Promise((r) => setTimeout(r, 3000));
       const { getRun } = await import('../../src/db/sync-state.ts');
       expect((await getRun(world.tdb.pool, run.run_id))?.status).toBe('running');
