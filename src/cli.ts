@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { ConfigError, InputError } from './errors.ts';
+import type { BenchCommandOptions } from './commands/bench.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
@@ -245,14 +246,19 @@ Examples:
       'Benchmark the pipeline against the emulator on loopback, and against the limits of this machine (fetch-only, write-only).',
     )
     .option('--users <n>', 'synthetic users to sync', '1000')
-    .option('--concurrency <n>', 'worker concurrency', '8')
+    .option('--concurrency <n>', 'concurrency of each worker process', '8')
+    .option('--workers <n>', 'worker processes (one per core is what a deployment would run)', '1')
     .option('--seed <n>', 'seed of the synthetic data', '1')
     .option('--json', 'print the results as one JSON object on the last line')
+    .option(
+      '--profile <dir>',
+      'write a V8 CPU profile of the worker to this directory (open it in Chrome DevTools)',
+    )
     .addHelpText(
       'after',
       '\nUses its own database (<DATABASE_URL name>_bench, dropped at the end) and queue prefix. See docs/performance.md.',
     )
-    .action(async (options: { users: string; concurrency: string; seed: string; json?: boolean }) => {
+    .action(async (options: BenchCommandOptions) => {
       const { runBenchCommand } = await import('./commands/bench.ts');
       await runBenchCommand(options);
     });

@@ -22,7 +22,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 
 import { createFhirClient, nextLink, type FhirResourceType } from '../bluebutton/fhir.ts';
-import { makeFetch } from '../bluebutton/http.ts';
+import { makeGetText } from '../bluebutton/http.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { buildBb2Services } from '../commands/services.ts';
 import { createPool, withDatabase, type Pool } from '../db/client.ts';
@@ -40,7 +40,10 @@ const BIN = fileURLToPath(new URL('../../bin/bbsync.js', import.meta.url));
 
 export interface BenchOptions {
   users: number;
+  /** Each worker process's concurrency (its `--concurrency`). */
   concurrency: number;
+  /** Worker processes sharing the queue, as on a deployment with one worker per core. */
+  workers: number;
   /** Server to run on (a database named `database` is created on it and dropped at the end). */
   databaseUrl: string;
   redisUrl: string;
@@ -49,11 +52,14 @@ export interface BenchOptions {
   log: Logger;
   /** Progress lines for a human. */
   say: (line: string) => void;
+  /** Where the worker writes a V8 CPU profile (`node --cpu-prof`), if anywhere. */
+  profileDir?: string | undefined;
 }
 
 export interface BenchResult {
   users: number;
   concurrency: number;
+  workers: number;
   eobs: number;
   fullSyncSeconds: number;
   eobsPerSecond: number;
@@ -66,7 +72,10 @@ export interface BenchResult {
   writeOnlySeconds: number;
   writeOnlyEobsPerSecond: number;
   limitRatio: number;
+  /** The largest peak RSS of any one worker process. */
   peakRssMb: number;
+  /** The worker processes' peak RSS added up. */
+  peakRssMbAllWorkers: number;
   cpuSeconds: { worker: number; emulator: number; postgres: number };
   fetchOnlyCpuSeconds: { driver: number; emulator: number };
   writeOnlyCpuSeconds: { driver: number; postgres: number };
@@ -84,9 +93,9 @@ interface Child {
   output: () => string;
 }
 
-function spawnBbsync(args: string[], env: Record<string, string>): Child {
+function spawnBbsync(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Child {
   let output = '';
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -170,7 +179,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const copyDb = `${options.database}_copy`;
   const queuePrefix = `bbsync-bench-${process.pid}`;
   let emulator: Child | undefined;
-  let worker: Child | undefined;
+  const workers: Child[] = [];
   const pool = createPool(dbUrl, { max: 20, applicationName: 'bbsync-bench' });
   const redis = redisConnection(options.redisUrl, { failFast: true });
   try {
@@ -241,7 +250,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const fhir = createFhirClient({
       baseUrl: config.bb2.baseUrl,
       pageSize: config.bb2.pageSize,
-      fetchImpl: makeFetch({ timeoutMs: config.bb2.requestTimeoutMs }),
+      getText: makeGetText({ timeoutMs: config.bb2.requestTimeoutMs }),
     });
     const tokens: string[] = [];
     for (const id of ids) tokens.push((await services.vault.getAccessToken(id)).accessToken);
@@ -261,25 +270,37 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const fetchedBytes = fetched.bytes;
 
     // ---- phase 2: the full pipeline ---------------------------------------------------------
-    worker = spawnBbsync(['worker', '--concurrency', String(options.concurrency), '--no-schedule'], env);
-    await waitForOutput(worker, /bbsync worker running/, 60_000);
-    const workerPid = worker.process.pid!;
+    const profileArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    for (let i = 0; i < options.workers; i++) {
+      workers.push(
+        spawnBbsync(
+          ['worker', '--concurrency', String(options.concurrency), '--no-schedule'],
+          env,
+          profileArgs,
+        ),
+      );
+    }
+    for (const w of workers) await waitForOutput(w, /bbsync worker running/, 60_000);
+    const workerPids = workers.map((w) => w.process.pid!);
+    const workerCpu = () => workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const queues = createQueues(redis, queuePrefix);
     const start = () => startRunNow({ pool, log: options.log, queues, config }, { trigger: 'manual' });
 
-    say(`phase 2: full first sync of ${options.users} users (concurrency ${options.concurrency})`);
+    say(
+      `phase 2: full first sync of ${options.users} users (${options.workers} worker process(es), concurrency ${options.concurrency} each)`,
+    );
     const cpu0 = {
-      worker: cpuSeconds(workerPid),
+      worker: workerCpu(),
       emulator: cpuSeconds(emulatorPid),
       postgres: postgres.read(),
     };
     const full = await timedRun(pool, start);
     const cpu1 = {
-      worker: cpuSeconds(workerPid),
+      worker: workerCpu(),
       emulator: cpuSeconds(emulatorPid),
       postgres: postgres.read(),
     };
-    const peak = peakRssMb(workerPid);
+    const peaks = workerPids.map(peakRssMb);
     const { rows: countRows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM claims`);
     const eobs = countRows[0]!.n;
     if (fetchedEobs !== eobs)
@@ -323,6 +344,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     return {
       users: options.users,
       concurrency: options.concurrency,
+      workers: options.workers,
       eobs,
       fullSyncSeconds: round(full.seconds),
       eobsPerSecond: round(eobsPerSecond),
@@ -335,7 +357,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       writeOnlySeconds: round(writeOnlySeconds),
       writeOnlyEobsPerSecond: round(writeOnlyEobsPerSecond),
       limitRatio: round(eobsPerSecond / Math.min(fetchOnlyEobsPerSecond, writeOnlyEobsPerSecond), 3),
-      peakRssMb: round(peak),
+      peakRssMb: round(Math.max(...peaks)),
+      peakRssMbAllWorkers: round(peaks.reduce((a, b) => a + b, 0)),
       cpuSeconds: {
         worker: round(cpu1.worker - cpu0.worker),
         emulator: round(cpu1.emulator - cpu0.emulator),
@@ -351,7 +374,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       incrementalResourcesChanged: incremental.run.resources_changed,
     };
   } finally {
-    await stop(worker);
+    await Promise.all(workers.map(stop));
     await stop(emulator);
     redis.disconnect();
     await pool.end();

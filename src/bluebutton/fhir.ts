@@ -4,20 +4,23 @@
  * -> stop). The caller follows `next` links itself, so it can commit its position page by page.
  */
 import { Bb2Error, RateLimitedError, ReauthRequiredError } from '../errors.ts';
-import { describeNetworkError, isTimeout } from './http.ts';
+import { parseBundle, type Bundle } from '../fhir/page.ts';
+import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
 
 export type FhirResourceType = 'Patient' | 'Coverage' | 'ExplanationOfBenefit';
 
-export interface Bundle {
-  resourceType: 'Bundle';
-  meta?: { lastUpdated?: string };
-  total?: number;
-  link?: { relation?: string; url?: string }[];
-  entry?: { resource?: unknown }[];
-}
+export type { Bundle } from '../fhir/page.ts';
+export { nextLink } from '../fhir/page.ts';
 
 export interface FhirPage {
   bundle: Bundle;
+  /** Size of the response body in bytes (JSON text). */
+  bytes: number;
+}
+
+export interface FhirPageText {
+  /** The response body, a Bundle's JSON not yet parsed (parsing is for `readPage`). */
+  text: string;
   /** Size of the response body in bytes (JSON text). */
   bytes: number;
 }
@@ -33,14 +36,14 @@ export class AccessTokenRejected extends Error {
 export interface FhirClientSettings {
   baseUrl: string;
   pageSize: number;
-  fetchImpl: typeof fetch;
+  getText: GetText;
 }
 
 export function createFhirClient(settings: FhirClientSettings) {
   const base = settings.baseUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
 
-  return {
+  const client = {
     /** The first page of a search, optionally only what changed after `since` (BB2's `_lastUpdated=gt`). */
     searchUrl(type: FhirResourceType, since?: string | null): string {
       const params = new URLSearchParams({ _count: String(settings.pageSize) });
@@ -48,7 +51,14 @@ export function createFhirClient(settings: FhirClientSettings) {
       return `${base}/v2/fhir/${type}/?${params}`;
     },
 
+    /** One page of a search, parsed. */
     async getPage(url: string, accessToken: string): Promise<FhirPage> {
+      const { text, bytes } = await client.getPageText(url, accessToken);
+      return { bundle: parseBundle(text, new URL(url).pathname), bytes };
+    },
+
+    /** One page of a search as text, every failure but a body that is not a Bundle classified. */
+    async getPageText(url: string, accessToken: string): Promise<FhirPageText> {
       // The bearer token only ever goes to BB2 itself, whatever a next link says.
       if (new URL(url).origin !== origin) {
         throw new Bb2Error(
@@ -57,22 +67,17 @@ export function createFhirClient(settings: FhirClientSettings) {
         );
       }
       const what = `${new URL(url).pathname}`;
-      let response: Response;
+      let response: TextResponse;
       try {
-        response = await settings.fetchImpl(url, {
-          headers: { authorization: `Bearer ${accessToken}`, accept: 'application/fhir+json' },
+        response = await settings.getText(url, {
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/fhir+json',
         });
       } catch (err) {
         if (isTimeout(err)) throw new Bb2Error(`BB2 did not answer ${what} in time`, 'timeout');
         throw new Bb2Error(`network error on ${what}: ${describeNetworkError(err)}`, 'network');
       }
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (err) {
-        if (isTimeout(err)) throw new Bb2Error(`BB2 did not finish ${what} in time`, 'timeout');
-        throw new Bb2Error(`connection lost while reading ${what}: ${describeNetworkError(err)}`, 'network');
-      }
+      const text = response.text;
 
       if (response.status === 401) {
         // An expired 13-month grant: the token is fine but the data access is over.
@@ -81,7 +86,7 @@ export function createFhirClient(settings: FhirClientSettings) {
         throw new AccessTokenRejected();
       }
       if (response.status === 429) {
-        const seconds = Number(response.headers.get('retry-after'));
+        const seconds = Number(response.header('retry-after'));
         const ms = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
         throw new RateLimitedError(`BB2 answered 429 on ${what}; retry after ${ms} ms`, ms);
       }
@@ -95,33 +100,13 @@ export function createFhirClient(settings: FhirClientSettings) {
           response.status,
         );
       }
-      let bundle: unknown;
-      try {
-        bundle = JSON.parse(text);
-      } catch {
-        throw new Bb2Error(
-          `BB2 sent a body that is not JSON on ${what} (${text.length} bytes)`,
-          'malformed_response',
-          200,
-        );
-      }
-      if (
-        !bundle ||
-        typeof bundle !== 'object' ||
-        (bundle as { resourceType?: unknown }).resourceType !== 'Bundle'
-      ) {
-        throw new Bb2Error(`BB2 sent JSON that is not a Bundle on ${what}`, 'malformed_response', 200);
-      }
-      return { bundle: bundle as Bundle, bytes: Buffer.byteLength(text) };
+      return { text, bytes: Buffer.byteLength(text) };
     },
   };
+  return client;
 }
 
 export type FhirClient = ReturnType<typeof createFhirClient>;
-
-export function nextLink(bundle: Bundle): string | undefined {
-  return bundle.link?.find((l) => l.relation === 'next')?.url;
-}
 
 /** BB2's DRF error detail, short; never the whole body. */
 function detail(text: string): string {

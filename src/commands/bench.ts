@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 import { databaseName } from '../db/client.ts';
 import { runBench, type BenchResult } from '../bench/run-bench.ts';
 import { InputError } from '../errors.ts';
@@ -6,21 +8,27 @@ import { commandContext } from './context.ts';
 export interface BenchCommandOptions {
   users: string;
   concurrency: string;
+  workers: string;
   seed: string;
   json?: boolean;
+  profile?: string;
 }
 
 export async function runBenchCommand(options: BenchCommandOptions): Promise<void> {
   const { config, log } = commandContext();
   const users = Number(options.users);
   const concurrency = Number(options.concurrency);
+  const workers = Number(options.workers);
   if (!Number.isInteger(users) || users < 1) throw new InputError('--users must be a positive whole number');
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new InputError('--concurrency must be a positive whole number');
+  if (!Number.isInteger(workers) || workers < 1 || workers > 16)
+    throw new InputError('--workers must be a whole number from 1 to 16');
   const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
   const result = await runBench({
     users,
     concurrency,
+    workers,
     seed: Number(options.seed),
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
@@ -28,6 +36,7 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<voi
     database: `${databaseName(config.databaseUrl)}_bench`,
     log,
     say,
+    profileDir: options.profile === undefined ? undefined : path.resolve(options.profile),
   });
   process.stdout.write(formatBench(result));
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -36,13 +45,13 @@ export async function runBenchCommand(options: BenchCommandOptions): Promise<voi
 export function formatBench(r: BenchResult): string {
   const line = (label: string, value: string | number) => `  ${label.padEnd(38)}${String(value)}`;
   return [
-    `Benchmark: ${r.users} users, ${r.eobs} EOBs, worker concurrency ${r.concurrency}`,
+    `Benchmark: ${r.users} users, ${r.eobs} EOBs, ${r.workers} worker process(es) with concurrency ${r.concurrency}`,
     'full first sync',
     line('wall time', `${r.fullSyncSeconds} s`),
     line('EOBs/s', r.eobsPerSecond),
     line('FHIR JSON', `${r.mbPerSecond} MB/s (${r.fetchOnlyMb} MB)`),
     line('rows written', `${r.rowsWritten} (${r.rowsPerSecond}/s)`),
-    line('peak worker RSS', `${r.peakRssMb} MB`),
+    line('peak RSS of a worker', `${r.peakRssMb} MB (all workers: ${r.peakRssMbAllWorkers} MB)`),
     line(
       'CPU s: worker / emulator / postgres',
       `${r.cpuSeconds.worker} / ${r.cpuSeconds.emulator} / ${r.cpuSeconds.postgres}`,

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { makeFetch, type HttpHooks } from '../bluebutton/http.ts';
+import { makeFetch, makeGetText, type GetText, type HttpHooks } from '../bluebutton/http.ts';
 import { createOAuthClient, type OAuthClient } from '../bluebutton/oauth.ts';
 import { requireBb2Client, requireTokenKeys, type Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
@@ -19,8 +19,10 @@ export interface Bb2Services {
   oauth: OAuthClient;
   vault: TokenVault;
   flow: EnrollmentFlow;
-  /** fetch with the BB2 timeout and hooks, for FHIR and form requests. */
+  /** fetch with the BB2 timeout and hooks, for form requests. */
   fetchImpl: typeof fetch;
+  /** GETs with the same timeout and hooks, for FHIR pages. */
+  getText: GetText;
 }
 
 export function buildBb2Services(
@@ -52,7 +54,8 @@ export function buildBb2Services(
     failpoint: makeFailpoint(config.failpoints),
   });
   const flow = createEnrollmentFlow({ vault, oauth, redirectUri: config.bb2.redirectUri, log });
-  return { oauth, vault, flow, fetchImpl: makeFetch({ ...hooks, timeoutMs: config.bb2.requestTimeoutMs }) };
+  const http = { ...hooks, timeoutMs: config.bb2.requestTimeoutMs };
+  return { oauth, vault, flow, fetchImpl: makeFetch(http), getText: makeGetText(http) };
 }
 
 /** SESSION_SECRET, or in development a random one (sessions then end when the server restarts). */

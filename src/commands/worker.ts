@@ -43,7 +43,7 @@ export async function assembleWorkers(
       fhir: createFhirClient({
         baseUrl: config.bb2.baseUrl,
         pageSize: config.bb2.pageSize,
-        fetchImpl: services.fetchImpl,
+        getText: services.getText,
       }),
       fullEvery: config.sync.fullEvery,
       failpoint: makeFailpoint(config.failpoints),

@@ -15,13 +15,11 @@
  * claims, their children and the raw resources (measured 2.7x cheaper per row than
  * json_to_recordset); COMMIT. Nothing in a batch meets Postgres's 65,535 bind-parameter limit.
  */
-import { createHash } from 'node:crypto';
-
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 
 import { ANALYTICS_TABLES, CLAIM_CHILD_TABLES, type AnalyticsRows } from '../fhir/rows.ts';
-import type { NormalizeError } from '../errors.ts';
 import type { NormalizedResource } from '../fhir/normalize.ts';
+import type { QuarantineEntry } from '../fhir/page.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { copyRows } from './copy.ts';
 import { Statement } from './statement.ts';
@@ -310,16 +308,6 @@ const RAW_COLUMNS = [
   'first_seen_at',
 ];
 
-export interface QuarantineEntry {
-  resourceType: string;
-  resourceId: string;
-  patientId: string | undefined;
-  source: string;
-  reason: string;
-  /** The raw resource when it can be stored (JSON text), else undefined. */
-  json: string | undefined;
-}
-
 /** Keeps resources that could not be normalized, raw and with the reason, for operators. */
 export async function quarantine(
   client: PoolClient | Pool,
@@ -360,28 +348,4 @@ function dedupeQuarantine(entries: readonly QuarantineEntry[]): QuarantineEntry[
   const byKey = new Map<string, QuarantineEntry>();
   for (const e of entries) byKey.set(`${e.resourceType}/${e.resourceId}`, e);
   return [...byKey.values()];
-}
-
-/** A rejected resource, kept raw for operators. Resources without an id get one from their content. */
-export function quarantineEntry(resource: unknown, err: NormalizeError, source: string): QuarantineEntry {
-  let json: string | undefined = JSON.stringify(resource);
-  const id = err.resourceId || `~${createHash('sha256').update(json).digest('hex').slice(0, 16)}`;
-  // Postgres cannot store NUL characters in jsonb; keep the reason without the body then.
-  if (json.includes('\\u0000')) json = undefined;
-  const patient =
-    (resource as { patient?: { reference?: unknown }; beneficiary?: { reference?: unknown } }) ?? {};
-  const ref = patient.patient?.reference ?? patient.beneficiary?.reference;
-  return {
-    resourceType: err.resourceType,
-    resourceId: id,
-    patientId:
-      err.resourceType === 'Patient'
-        ? err.resourceId || undefined
-        : typeof ref === 'string' && ref.startsWith('Patient/')
-          ? ref.slice('Patient/'.length)
-          : undefined,
-    source,
-    reason: err.message,
-    json,
-  };
 }

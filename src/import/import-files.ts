@@ -8,17 +8,10 @@
  * unchanged, instead of copies overwriting each other on every run.
  */
 import type { Pool } from '../db/client.ts';
-import {
-  addOutcome,
-  emptyOutcome,
-  ingestBatch,
-  quarantine,
-  quarantineEntry,
-  type IngestOutcome,
-  type QuarantineEntry,
-} from '../db/ingest.ts';
+import { addOutcome, emptyOutcome, ingestBatch, quarantine, type IngestOutcome } from '../db/ingest.ts';
 import { NormalizeError } from '../errors.ts';
 import { NORMALIZER_VERSION, normalizeResource, type NormalizedResource } from '../fhir/normalize.ts';
+import { quarantineEntry, type QuarantineEntry } from '../fhir/page.ts';
 import { readFhirFile, type InputFile } from './read-files.ts';
 
 export interface ImportProblem {

@@ -18,9 +18,8 @@ import type { AccessGrant, TokenVault } from '../enrollment/vault.ts';
 import { hasDemographicScope } from '../enrollment/vault.ts';
 import {
   AccessTokenRejected,
-  nextLink,
   type FhirClient,
-  type FhirPage,
+  type FhirPageText,
   type FhirResourceType,
 } from '../bluebutton/fhir.ts';
 import type { Pool } from '../db/client.ts';
@@ -28,11 +27,9 @@ import {
   addOutcome,
   emptyOutcome,
   ingestBatch,
-  quarantineEntry,
   quarantineWrite,
   totalRowsWritten,
   type IngestOutcome,
-  type QuarantineEntry,
 } from '../db/ingest.ts';
 import {
   beginSync,
@@ -47,16 +44,10 @@ import {
   type AttemptResult,
   type WalkProgress,
 } from '../db/sync-state.ts';
-import {
-  BbsyncError,
-  classifyError,
-  isTransient,
-  NormalizeError,
-  RateLimitedError,
-  ReauthRequiredError,
-} from '../errors.ts';
+import { BbsyncError, classifyError, isTransient, RateLimitedError, ReauthRequiredError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
-import { NORMALIZER_VERSION, normalizeResource, type NormalizedResource } from '../fhir/normalize.ts';
+import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
+import { readPage } from '../fhir/page.ts';
 import { noGate, type Gate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
 
@@ -218,11 +209,11 @@ export async function syncEnrollment(
 
       while (url) {
         if (ctx.signal?.aborted) throw new SyncInterruptedError();
-        let page: FhirPage | undefined;
+        let page: FhirPageText | undefined;
         const current = await token();
         try {
           requests++;
-          page = await deps.fhir.getPage(url, current.accessToken);
+          page = await deps.fhir.getPageText(url, current.accessToken);
         } catch (err) {
           if (!(err instanceof AccessTokenRejected)) throw err;
           // One reactive refresh; a second 401 with a fresh token means the grant is gone.
@@ -230,7 +221,7 @@ export async function syncEnrollment(
           const renewed = await token(current.accessToken);
           try {
             requests++;
-            page = await deps.fhir.getPage(url, renewed.accessToken);
+            page = await deps.fhir.getPageText(url, renewed.accessToken);
           } catch (again) {
             if (again instanceof AccessTokenRejected) {
               const reauth = new ReauthRequiredError('BB2 rejected a freshly refreshed access token (401)');
@@ -241,37 +232,14 @@ export async function syncEnrollment(
           }
         }
         typeCounts.pages++;
-        bundleLastUpdated ??= page.bundle.meta?.lastUpdated ?? null;
-        const next = nextLink(page.bundle) ?? null;
-
-        const batch: NormalizedResource[] = [];
-        const rejects: QuarantineEntry[] = [];
-        const seen: string[] = [];
-        for (const [i, entry] of (page.bundle.entry ?? []).entries()) {
-          const resource = entry.resource;
-          const id = (resource as { id?: unknown } | undefined)?.id;
-          if (typeof id === 'string') seen.push(id);
-          try {
-            const normalized = normalizeResource(resource);
-            if (normalized.patientId !== enrollment.patient_id) {
-              throw new NormalizeError(
-                normalized.resourceType,
-                normalized.resourceId,
-                'belongs to another patient than this enrollment',
-              );
-            }
-            batch.push(normalized);
-          } catch (err) {
-            if (!(err instanceof NormalizeError)) throw err;
-            rejects.push({
-              ...quarantineEntry(resource, err, `${new URL(url).pathname} entry[${i}]`),
-              patientId: enrollment.patient_id,
-            });
-          }
-        }
-        // The parsed page is no longer needed: let it go before the write, which is where a sync
+        const { lastUpdated, next, seen, batch, rejects } = readPage(page.text, {
+          patientId: enrollment.patient_id,
+          source: new URL(url).pathname,
+        });
+        // The page's text is no longer needed: let it go before the write, which is where a sync
         // waits longest (memory per running sync stays at about one page of rows).
         page = undefined;
+        bundleLastUpdated ??= lastUpdated;
         const outcome = await writeGate(() =>
           ingestBatch(deps.pool, batch, {
             normalizerVersion: NORMALIZER_VERSION,

@@ -1,0 +1,135 @@
+/**
+ * One page of a FHIR search, from response text to the rows it holds: parsed, checked to be a
+ * Bundle, and every entry normalized or set aside for quarantine. Pure (text in, values out), so
+ * it runs on whichever thread has time: see src/workers/page-threads.ts.
+ */
+import { createHash } from 'node:crypto';
+
+import { Bb2Error, NormalizeError } from '../errors.ts';
+import { normalizeResource, type NormalizedResource } from './normalize.ts';
+
+export interface Bundle {
+  resourceType: 'Bundle';
+  meta?: { lastUpdated?: string };
+  total?: number;
+  link?: { relation?: string; url?: string }[];
+  entry?: { resource?: unknown }[];
+}
+
+/** A resource that could not be normalized, kept raw with the reason, for operators. */
+export interface QuarantineEntry {
+  resourceType: string;
+  resourceId: string;
+  patientId: string | undefined;
+  source: string;
+  reason: string;
+  /** The raw resource when it can be stored (JSON text), else undefined. */
+  json: string | undefined;
+}
+
+export interface NormalizedPage {
+  /** Bundle.meta.lastUpdated: BB2's transaction time, the next incremental walk's cursor. */
+  lastUpdated: string | null;
+  /** The `next` link, or null on the last page. */
+  next: string | null;
+  /** Ids of every entry, normalized or not (a full reconcile keeps what it saw). */
+  seen: string[];
+  batch: NormalizedResource[];
+  rejects: QuarantineEntry[];
+}
+
+export interface PageContext {
+  /** Every resource on the page must belong to this patient; others are quarantined. */
+  patientId: string;
+  /** Where the page came from (the search path), for messages and quarantine entries. */
+  source: string;
+}
+
+/** Parses a search response; a body that is not a JSON Bundle is BB2's fault and worth a retry. */
+export function parseBundle(text: string, source: string): Bundle {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(text);
+  } catch {
+    throw new Bb2Error(
+      `BB2 sent a body that is not JSON on ${source} (${text.length} characters)`,
+      'malformed_response',
+      200,
+    );
+  }
+  if (
+    !bundle ||
+    typeof bundle !== 'object' ||
+    (bundle as { resourceType?: unknown }).resourceType !== 'Bundle'
+  ) {
+    throw new Bb2Error(`BB2 sent JSON that is not a Bundle on ${source}`, 'malformed_response', 200);
+  }
+  return bundle as Bundle;
+}
+
+export function nextLink(bundle: Bundle): string | undefined {
+  return bundle.link?.find((l) => l.relation === 'next')?.url;
+}
+
+/** Normalizes every entry of a parsed page. */
+export function normalizePage(bundle: Bundle, ctx: PageContext): NormalizedPage {
+  const page: NormalizedPage = {
+    lastUpdated: bundle.meta?.lastUpdated ?? null,
+    next: nextLink(bundle) ?? null,
+    seen: [],
+    batch: [],
+    rejects: [],
+  };
+  for (const [i, entry] of (bundle.entry ?? []).entries()) {
+    const resource = entry.resource;
+    const id = (resource as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string') page.seen.push(id);
+    try {
+      const normalized = normalizeResource(resource);
+      if (normalized.patientId !== ctx.patientId) {
+        throw new NormalizeError(
+          normalized.resourceType,
+          normalized.resourceId,
+          'belongs to another patient than this enrollment',
+        );
+      }
+      page.batch.push(normalized);
+    } catch (err) {
+      if (!(err instanceof NormalizeError)) throw err;
+      page.rejects.push({
+        ...quarantineEntry(resource, err, `${ctx.source} entry[${i}]`),
+        patientId: ctx.patientId,
+      });
+    }
+  }
+  return page;
+}
+
+/** Parses and normalizes a page: the CPU-heavy part of a sync, as one call. */
+export function readPage(text: string, ctx: PageContext): NormalizedPage {
+  return normalizePage(parseBundle(text, ctx.source), ctx);
+}
+
+/** A rejected resource, kept raw for operators. Resources without an id get one from their content. */
+export function quarantineEntry(resource: unknown, err: NormalizeError, source: string): QuarantineEntry {
+  let json: string | undefined = JSON.stringify(resource);
+  const id = err.resourceId || `~${createHash('sha256').update(json).digest('hex').slice(0, 16)}`;
+  // Postgres cannot store NUL characters in jsonb; keep the reason without the body then.
+  if (json.includes('\\u0000')) json = undefined;
+  const patient =
+    (resource as { patient?: { reference?: unknown }; beneficiary?: { reference?: unknown } }) ?? {};
+  const ref = patient.patient?.reference ?? patient.beneficiary?.reference;
+  return {
+    resourceType: err.resourceType,
+    resourceId: id,
+    patientId:
+      err.resourceType === 'Patient'
+        ? err.resourceId || undefined
+        : typeof ref === 'string' && ref.startsWith('Patient/')
+          ? ref.slice('Patient/'.length)
+          : undefined,
+    source,
+    reason: err.message,
+    json,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * makeGetText, the client FHIR pages are fetched with, against a real local HTTP server.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { isTimeout, makeGetText, type Bb2Endpoint } from '../../src/bluebutton/http.ts';
+
+const BODY = JSON.stringify({
+  resourceType: 'Bundle',
+  entry: [{ resource: { id: 'é-ü-∑', text: 'x'.repeat(200_000) } }],
+});
+
+let server: http.Server;
+let base: string;
+const seenHeaders: http.IncomingHttpHeaders[] = [];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    seenHeaders.push(req.headers);
+    const path = req.url ?? '';
+    if (path.startsWith('/gzip')) {
+      res.writeHead(200, { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(BODY));
+    } else if (path.startsWith('/plain')) {
+      res.writeHead(429, { 'retry-after': '7' });
+      res.end(BODY);
+    } else if (path.startsWith('/slow')) {
+      setTimeout(() => res.end('late'), 2_000).unref();
+    } else if (path.startsWith('/cut')) {
+      res.writeHead(200, { 'content-length': String(BODY.length) });
+      res.write(BODY.slice(0, 1000));
+      setTimeout(() => res.destroy(), 20);
+    } else if (path.startsWith('/bad-gzip')) {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end('this is not gzip');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('makeGetText', () => {
+  it('asks for gzip, inflates the body, and reports each response to the hooks', async () => {
+    const seen: [Bb2Endpoint, number][] = [];
+    let before = 0;
+    const get = makeGetText({
+      timeoutMs: 5_000,
+      beforeRequest: async () => void before++,
+      onResponse: (endpoint, status) => seen.push([endpoint, status]),
+    });
+    const response = await get(`${base}/gzip/v2/fhir/ExplanationOfBenefit/?_count=50`, {
+      authorization: 'Bearer t',
+    });
+    expect(response.status).toBe(200);
+    expect(response.text).toBe(BODY);
+    expect(seenHeaders.at(-1)).toMatchObject({ 'accept-encoding': 'gzip', authorization: 'Bearer t' });
+    expect(before).toBe(1);
+    expect(seen).toEqual([['ExplanationOfBenefit', 200]]);
+  });
+
+  it('answers an error status with its headers and body rather than rejecting', async () => {
+    const response = await makeGetText({ timeoutMs: 5_000 })(`${base}/plain`, {});
+    expect(response.status).toBe(429);
+    expect(response.header('retry-after')).toBe('7');
+    expect(response.text).toBe(BODY);
+  });
+
+  it('rejects with a timeout error when no response comes in time', async () => {
+    const statuses: number[] = [];
+    const get = makeGetText({ timeoutMs: 200, onResponse: (_e, status) => statuses.push(status) });
+    const err = await get(`${base}/slow`, {}).catch((e: unknown) => e);
+    expect(isTimeout(err)).toBe(true);
+    expect(statuses).toEqual([0]);
+  });
+
+  it('rejects, not a timeout, when the connection drops mid-body or the gzip is corrupt', async () => {
+    const get = makeGetText({ timeoutMs: 5_000 });
+    for (const path of ['/cut', '/bad-gzip']) {
+      const err = await get(`${base}${path}`, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(isTimeout(err)).toBe(false);
+    }
+  });
+});
