@@ -93,6 +93,8 @@ export function makeGetText(settings: HttpSettings): GetText {
   };
 }
 
+const GUNZIP_CHUNK = 1 << 20;
+
 function requestText(
   url: URL,
   headers: Record<string, string>,
@@ -126,7 +128,10 @@ function requestText(
           if (!encoding || encoding === 'identity') return done(body.toString('utf8'));
           if (encoding !== 'gzip' && encoding !== 'x-gzip')
             return reject(new Error(`unexpected content-encoding ${encoding}`));
-          gunzip(body, (err, inflated) => (err ? reject(err) : done(inflated.toString('utf8'))));
+          // Big output chunks: zlib calls back into JS once per chunk (16 KB by default).
+          gunzip(body, { chunkSize: GUNZIP_CHUNK }, (err, inflated) =>
+            err ? reject(err) : done(inflated.toString('utf8')),
+          );
         });
       },
     );

@@ -21,7 +21,7 @@ import { ANALYTICS_TABLES, CLAIM_CHILD_TABLES, type AnalyticsRows } from '../fhi
 import type { NormalizedResource } from '../fhir/normalize.ts';
 import type { QuarantineEntry } from '../fhir/page.ts';
 import type { Pool, PoolClient } from './client.ts';
-import { copyRows } from './copy.ts';
+import { encodeRows, runScript, type ScriptStep } from './copy.ts';
 import { Statement } from './statement.ts';
 import * as schema from './schema.ts';
 
@@ -138,9 +138,8 @@ export async function ingestBatch(
   try {
     const resources = dedupe(batch);
     const stored = await beginAndReadStored(client, resources, Boolean(options.asyncCommit));
-    const outcome = await writeBatch(client, resources, stored, options);
-    await client.query('COMMIT');
-    return outcome;
+    // writeBatch commits: its last statement is COMMIT.
+    return await writeBatch(client, resources, stored, options);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
@@ -221,10 +220,13 @@ async function writeBatch(
     }
   }
 
-  // What is replaced goes first, in its own statement (a delete and an insert of the same keys
-  // cannot share one). New resources have nothing to delete, so a first load skips this.
+  // One script, one round trip: delete what is replaced, upsert the Patient and Coverage rows
+  // together with the quarantine entries these resources resolve and the caller's writes, COPY the
+  // claim tables and the raw resources, COMMIT.
+  const script: ScriptStep[] = [];
   const replaced = toWrite.filter((r) => stored.has(`${r.resourceType}/${r.resourceId}`));
   if (replaced.length > 0) {
+    // A delete and an insert of the same keys cannot share one statement: this one goes first.
     const del = new Statement();
     const claimIds = del.param(
       replaced.filter((r) => r.resourceType === 'ExplanationOfBenefit').map((r) => r.resourceId),
@@ -237,11 +239,9 @@ async function writeBatch(
               ${del.param(replaced.map((r) => r.resourceId))}::text[]) AS k(resource_type, resource_id)
         WHERE f.resource_type = k.resource_type AND f.resource_id = k.resource_id`,
     );
-    await client.query(del.text(), del.values);
+    script.push({ sql: del.inline() });
   }
 
-  // One statement: the upserted tables, the quarantine entries these resources resolve, and the
-  // caller's writes.
   const rowsOf = (table: (typeof ANALYTICS_TABLES)[number]) => {
     const rows: object[] = [];
     for (const r of toWrite) for (const row of r.rows[table] as AnalyticsRows[typeof table]) rows.push(row);
@@ -265,35 +265,33 @@ async function writeBatch(
     );
   }
   options.alsoWrite?.(w);
-  if (!w.empty) await client.query(w.text(), w.values);
+  if (!w.empty) script.push({ sql: w.inline() });
 
   for (const table of ANALYTICS_TABLES) {
     const writer = WRITERS.get(table)!;
     if (writer.upsert) continue;
-    const rows = rowsOf(table);
+    const rows = rowsOf(table) as Record<string, unknown>[];
     if (rows.length === 0) continue;
-    await copyRows(client, table, writer.columns, rows as Record<string, unknown>[]);
+    script.push({ copy: table, columns: writer.columns, text: encodeRows(writer.columns, rows) });
     outcome.rowsWritten[table] += rows.length;
   }
   if (toWrite.length > 0) {
-    await copyRows(
-      client,
-      'fhir_resources',
-      RAW_COLUMNS,
-      toWrite.map((r) => ({
-        resource_type: r.resourceType,
-        resource_id: r.resourceId,
-        patient_id: r.patientId,
-        last_updated: r.lastUpdated,
-        content_hash: r.contentHash,
-        resource: r.json,
-        normalizer_version: options.normalizerVersion,
-        // A rewritten resource keeps the time we first saw it.
-        first_seen_at:
-          stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_at ?? new Date().toISOString(),
-      })),
-    );
+    const now = new Date().toISOString();
+    const raw = toWrite.map((r) => ({
+      resource_type: r.resourceType,
+      resource_id: r.resourceId,
+      patient_id: r.patientId,
+      last_updated: r.lastUpdated,
+      content_hash: r.contentHash,
+      resource: r.json,
+      normalizer_version: options.normalizerVersion,
+      // A rewritten resource keeps the time we first saw it.
+      first_seen_at: stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_at ?? now,
+    }));
+    script.push({ copy: 'fhir_resources', columns: RAW_COLUMNS, text: encodeRows(RAW_COLUMNS, raw) });
   }
+  script.push({ sql: 'COMMIT' });
+  await runScript(client, script);
   return outcome;
 }
 

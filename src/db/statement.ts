@@ -29,9 +29,48 @@ export class Statement {
     return this.#ctes.length === 0;
   }
 
+  /**
+   * The statement with its parameters written in as literals, for the simple query protocol,
+   * which carries several statements (and COPY data, see copy.ts) in one round trip.
+   */
+  inline(select = '1'): string {
+    return this.text(select).replace(/\$(\d+)/g, (_, n: string) => literal(this.values[Number(n) - 1]));
+  }
+
   /** `WITH w0 AS (...), w1 AS (...) SELECT <select>`: every CTE runs even if not referenced. */
   text(select = '1'): string {
     if (this.#ctes.length === 0) return `SELECT ${select}`;
     return `WITH ${this.#ctes.map((sql, i) => `w${i} AS (${sql})`).join(',\n')}\nSELECT ${select}`;
   }
+}
+
+/**
+ * A parameter value as a SQL literal. Every value is quoted, as an untyped literal, so the server
+ * types it from context exactly as it types a bind parameter (node-postgres sends those as text).
+ */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot write ${value} as SQL`);
+    return quote(String(value));
+  }
+  if (typeof value === 'boolean') return quote(value ? 'true' : 'false');
+  if (value instanceof Date) return quote(value.toISOString());
+  if (Array.isArray(value)) {
+    const items = value.map((v) =>
+      v === null || v === undefined
+        ? 'NULL'
+        : `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`,
+    );
+    return quote(`{${items.join(',')}}`);
+  }
+  throw new Error(`cannot write a ${typeof value} as a SQL literal`);
+}
+
+/** A quoted string literal, correct whatever standard_conforming_strings is. */
+function quote(text: string): string {
+  if (text.includes('\0')) throw new Error('a SQL literal cannot hold a NUL character');
+  const quoted = text.replaceAll("'", "''");
+  return text.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
