@@ -8,6 +8,8 @@
  * the backend, on the same two cores), and a page written with one COPY stream per table made
  * about thirty of them.
  */
+import type { Writable } from 'node:stream';
+
 import type { PoolClient } from './client.ts';
 
 const SPECIAL = /[\\\n\r\t]/;
@@ -83,7 +85,7 @@ class Script {
     });
   }
 
-  submit(connection: { stream: { write(data: Buffer): boolean } }): void {
+  submit(connection: { stream: Writable }): void {
     const sql = this.#steps
       .map((s) => ('sql' in s ? s.sql : `COPY ${s.copy} (${s.columns.join(', ')}) FROM STDIN`))
       .join(';\n');
@@ -98,7 +100,11 @@ class Script {
       }
       parts.push(header(0x63, 0));
     }
-    connection.stream.write(Buffer.concat(parts));
+    // Corked, the parts leave in one writev, without first being copied into one buffer.
+    const stream = connection.stream;
+    stream.cork();
+    for (const part of parts) stream.write(part);
+    stream.uncork();
   }
 
   handleCommandComplete(msg: { text?: string }): void {
