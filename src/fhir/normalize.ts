@@ -10,6 +10,7 @@ import { MapContext } from './context.ts';
 import { mapCoverage } from './coverage.ts';
 import { mapExplanationOfBenefit } from './eob.ts';
 import { mapPatient } from './patient.ts';
+import { CREATED_STAND_IN, LAST_UPDATED_STAND_IN, type ResourceText } from './raw-text.ts';
 import { obj, str, type JsonObject } from './read.ts';
 import { emptyRows, type AnalyticsRows } from './rows.ts';
 import { instant } from './values.ts';
@@ -42,6 +43,18 @@ export function isSupportedResourceType(type: unknown): type is SupportedResourc
 }
 
 export function normalizeResource(input: unknown): NormalizedResource {
+  return normalize(input, undefined);
+}
+
+/**
+ * The same, given the resource's text as received and its content hash (from raw-text.ts): they
+ * are stored and used as they are, instead of serializing the parsed resource again.
+ */
+export function normalizeResourceWithText(input: unknown, raw: ResourceText): NormalizedResource {
+  return normalize(input, raw);
+}
+
+function normalize(input: unknown, raw: ResourceText | undefined): NormalizedResource {
   const resource = obj(input);
   const resourceType = str(resource?.resourceType) ?? '(unknown type)';
   const resourceId = str(resource?.id) ?? '';
@@ -59,7 +72,7 @@ export function normalizeResource(input: unknown): NormalizedResource {
     ctx.warn(`meta.lastUpdated ${JSON.stringify(rawLastUpdated)} is not a timestamp; stored as NULL`);
   }
 
-  const { json, contentHash } = serialize(resource);
+  const { json, contentHash } = raw ?? serialize(resource);
   if (json.includes('\\u0000')) ctx.fail('contains a NUL character, which Postgres cannot store');
 
   const rows = emptyRows();
@@ -105,11 +118,6 @@ export function contentHash(resource: JsonObject): string {
   return serialize(resource).contentHash;
 }
 
-// Stand-ins for the volatile values while serializing: constant, so they hash the same whatever
-// the real values are, and impossible in real data (JSON.stringify writes U+0001 as \u0001).
-const CREATED = '\u0001created';
-const LAST_UPDATED = '\u0001lastUpdated';
-
 /**
  * The resource as JSON text and its content hash, from a single serialization (this is the hot
  * path of every sync: serializing twice cost more than the whole mapping). The volatile values are
@@ -121,14 +129,17 @@ function serialize(resource: JsonObject): { json: string; contentHash: string } 
   const hasLastUpdated = meta !== undefined && 'lastUpdated' in meta;
   const stable = {
     ...resource,
-    ...(hasCreated ? { created: CREATED } : {}),
-    ...(hasLastUpdated ? { meta: { ...meta, lastUpdated: LAST_UPDATED } } : {}),
+    ...(hasCreated ? { created: CREATED_STAND_IN } : {}),
+    ...(hasLastUpdated ? { meta: { ...meta, lastUpdated: LAST_UPDATED_STAND_IN } } : {}),
   };
   let json = JSON.stringify(stable);
   const contentHash = createHash('sha256').update(json).digest('base64url');
   if (hasCreated)
-    json = json.replace(JSON.stringify(CREATED), () => JSON.stringify(resource.created) ?? 'null');
+    json = json.replace(JSON.stringify(CREATED_STAND_IN), () => JSON.stringify(resource.created) ?? 'null');
   if (hasLastUpdated)
-    json = json.replace(JSON.stringify(LAST_UPDATED), () => JSON.stringify(meta.lastUpdated) ?? 'null');
+    json = json.replace(
+      JSON.stringify(LAST_UPDATED_STAND_IN),
+      () => JSON.stringify(meta.lastUpdated) ?? 'null',
+    );
   return { json, contentHash };
 }

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 
 import { Bb2Error, NormalizeError } from '../errors.ts';
-import { normalizeResource, type NormalizedResource } from './normalize.ts';
+import { normalizeResource, normalizeResourceWithText, type NormalizedResource } from './normalize.ts';
+import { entryResourceTexts, type ResourceText } from './raw-text.ts';
 
 export interface Bundle {
   resourceType: 'Bundle';
@@ -71,8 +72,15 @@ export function nextLink(bundle: Bundle): string | undefined {
   return bundle.link?.find((l) => l.relation === 'next')?.url;
 }
 
-/** Normalizes every entry of a parsed page. */
-export function normalizePage(bundle: Bundle, ctx: PageContext): NormalizedPage {
+/**
+ * Normalizes every entry of a parsed page. `texts`, from `entryResourceTexts` over the page's
+ * text, are the entries' resources as sent; without them each resource is serialized again.
+ */
+export function normalizePage(
+  bundle: Bundle,
+  ctx: PageContext,
+  texts?: readonly (ResourceText | undefined)[],
+): NormalizedPage {
   const page: NormalizedPage = {
     lastUpdated: bundle.meta?.lastUpdated ?? null,
     next: nextLink(bundle) ?? null,
@@ -85,7 +93,8 @@ export function normalizePage(bundle: Bundle, ctx: PageContext): NormalizedPage 
     const id = (resource as { id?: unknown } | undefined)?.id;
     if (typeof id === 'string') page.seen.push(id);
     try {
-      const normalized = normalizeResource(resource);
+      const raw = texts?.[i];
+      const normalized = raw ? normalizeResourceWithText(resource, raw) : normalizeResource(resource);
       if (normalized.patientId !== ctx.patientId) {
         throw new NormalizeError(
           normalized.resourceType,
@@ -107,7 +116,11 @@ export function normalizePage(bundle: Bundle, ctx: PageContext): NormalizedPage 
 
 /** Parses and normalizes a page: the CPU-heavy part of a sync, as one call. */
 export function readPage(text: string, ctx: PageContext): NormalizedPage {
-  return normalizePage(parseBundle(text, ctx.source), ctx);
+  const bundle = parseBundle(text, ctx.source);
+  const texts = entryResourceTexts(text);
+  // The scanner and JSON.parse must agree on the entries; if not, serialize (never guess).
+  const agree = texts !== undefined && texts.length === (bundle.entry?.length ?? 0);
+  return normalizePage(bundle, ctx, agree ? texts : undefined);
 }
 
 /** A rejected resource, kept raw for operators. Resources without an id get one from their content. */

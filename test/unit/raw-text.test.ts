@@ -1,0 +1,130 @@
+/**
+ * entryResourceTexts: finding each entry's resource in a Bundle's text, on every real BB2 fixture
+ * and on text built to trip a scanner.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { normalizeResource } from '../../src/fhir/normalize.ts';
+import { readPage } from '../../src/fhir/page.ts';
+import { entryResourceTexts } from '../../src/fhir/raw-text.ts';
+import { allFixtureFiles, readFixture, type Json } from '../helpers/fixtures.ts';
+
+const bundles = allFixtureFiles().filter((f) => readFixture(f).resourceType === 'Bundle');
+
+describe('entryResourceTexts', () => {
+  it('finds exactly the parsed resources of every fixture Bundle, compact or pretty-printed', () => {
+    expect(bundles.length).toBeGreaterThan(10);
+    for (const file of bundles) {
+      const bundle = readFixture(file);
+      for (const text of [JSON.stringify(bundle), JSON.stringify(bundle, null, 2)]) {
+        const texts = entryResourceTexts(text);
+        expect(texts, file).toBeDefined();
+        expect(
+          texts!.map((t) => (t ? JSON.parse(t.json) : undefined)),
+          file,
+        ).toEqual((bundle.entry ?? []).map((e: Json) => e.resource));
+      }
+    }
+  });
+
+  it('hashes compact text exactly as the normalizer hashes the parsed resource', () => {
+    for (const file of bundles) {
+      const bundle = readFixture(file);
+      const texts = entryResourceTexts(JSON.stringify(bundle))!;
+      (bundle.entry ?? []).forEach((e: Json, i: number) => {
+        expect(texts[i]!.contentHash, `${file} entry ${i}`).toBe(normalizeResource(e.resource).contentHash);
+      });
+    }
+  });
+
+  it('leaves created and meta.lastUpdated out of the hash, and nothing else', () => {
+    const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+    const hashOf = (b: Json) => entryResourceTexts(JSON.stringify(b, null, 1))![0]!.contentHash;
+    const before = hashOf(bundle);
+    bundle.entry[0].resource.created = '2031-01-01T00:00:00Z';
+    bundle.entry[0].resource.meta.lastUpdated = '2031-01-01T00:00:00Z';
+    expect(hashOf(bundle)).toBe(before);
+    bundle.entry[0].resource.billablePeriod.start = '1999-01-01';
+    expect(hashOf(bundle)).not.toBe(before);
+  });
+
+  it('is not fooled by quotes, backslashes, braces or key names inside strings, or by nested resources', () => {
+    // A real EOB with awkward additions.
+    const resource = {
+      ...readFixture('sandbox/eob-bundle-bbuser29999-page1.json').entry[0].resource,
+      text: { div: 'a "quoted" }{ ][ \\ trailing backslash \\', status: '"entry":[{"resource":{}}]' },
+      contained: [{ resourceType: 'Organization', id: 'o', meta: { lastUpdated: 'x' } }],
+      note: [{ text: 'ends with backslash\\' }, { text: '\\"' }],
+      n: [1.5e3, -2, true, false, null],
+    };
+    const text = JSON.stringify({
+      resourceType: 'Bundle',
+      link: [{ url: '"entry"' }],
+      entry: [{ resource }, {}],
+    });
+    const texts = entryResourceTexts(text)!;
+    expect(texts).toHaveLength(2);
+    expect(JSON.parse(texts[0]!.json)).toEqual(resource);
+    expect(texts[1]).toBeUndefined();
+    expect(texts[0]!.contentHash).toBe(normalizeResource(resource).contentHash);
+  });
+
+  it('finds the resources of 300 random Bundles whose strings are full of JSON syntax', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pieces = [
+      '"',
+      '\\',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      'entry',
+      'resource',
+      'é',
+      '\n',
+      ' ',
+      'a',
+      '\u0001',
+    ];
+    const str = () =>
+      Array.from({ length: Math.floor(rand() * 8) }, () => pieces[Math.floor(rand() * pieces.length)]).join(
+        '',
+      );
+    const value = (depth: number): unknown => {
+      const r = rand();
+      if (depth > 3 || r < 0.3) return str();
+      if (r < 0.4) return Math.floor(rand() * 1e6) / 100;
+      if (r < 0.45) return [true, false, null][Math.floor(rand() * 3)];
+      if (r < 0.7) return Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(rand() * 4) }, () => [str(), value(depth + 1)]),
+      );
+    };
+    for (let n = 0; n < 300; n++) {
+      const entry = Array.from({ length: Math.floor(rand() * 4) }, () => ({
+        [str() || 'x']: value(0),
+        resource: { id: str(), meta: { lastUpdated: str() }, body: value(0) },
+      }));
+      const bundle = { [str() || 'k']: value(0), resourceType: 'Bundle', entry };
+      const texts = entryResourceTexts(JSON.stringify(bundle, null, n % 2 ? 1 : 0));
+      expect(texts?.map((t) => JSON.parse(t!.json))).toEqual(entry.map((e) => e.resource));
+    }
+  });
+
+  it('gives up on text it does not expect, and a page then reads exactly as without it', () => {
+    expect(entryResourceTexts('[1,2]')).toBeUndefined();
+    expect(entryResourceTexts('{"entry":[{"resource":{"id":"a"}}],"entry":[]}')).toBeUndefined();
+    expect(entryResourceTexts('{"resourceType":"Bundle"}')).toEqual([]);
+
+    const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+    const ctx = { patientId: '-20140000010000', source: '/v2/fhir/ExplanationOfBenefit/' };
+    const compact = JSON.stringify(bundle);
+    // A duplicate "entry" key: JSON.parse keeps the last one, the scanner refuses both.
+    const duplicated = `{"entry":[],${compact.slice(1)}`;
+    expect(entryResourceTexts(duplicated)).toBeUndefined();
+    expect(readPage(duplicated, ctx)).toEqual(readPage(compact, ctx));
+  });
+});
