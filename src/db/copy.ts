@@ -54,13 +54,20 @@ export function encodeRows(columns: readonly string[], rows: readonly Record<str
 /** One step of a script: a SQL statement, or a COPY FROM STDIN with its rows in COPY text. */
 export type ScriptStep = { sql: string } | { copy: string; columns: readonly string[]; text: string };
 
+/** What one step of a script did: its command tag's verb and count, and any rows, as text. */
+export interface StepResult {
+  command: string;
+  rowCount: number | null;
+  rows: (string | null)[][];
+}
+
 /**
  * Runs statements and COPYs as one simple query (they run in order and stop at the first error),
  * with every COPY's data sent right behind the query text: the server reads each COPY's data when
  * it reaches that COPY. After an error it ignores the data still coming, as the protocol says.
- * Resolves to the row counts of the COPYs, in order.
+ * Resolves to what each step did, in order.
  */
-export function runScript(client: PoolClient, steps: readonly ScriptStep[]): Promise<number[]> {
+export function runScript(client: PoolClient, steps: readonly ScriptStep[]): Promise<StepResult[]> {
   const script = new Script(steps);
   (client as unknown as { query(submittable: Script): Script }).query(script);
   return script.done;
@@ -70,11 +77,12 @@ const MAX_COPY_MESSAGE = 64 * 1024 * 1024;
 
 /** A node-postgres "submittable" (the interface pg-copy-streams and pg-cursor use too). */
 class Script {
-  readonly done: Promise<number[]>;
-  #resolve!: (counts: number[]) => void;
+  readonly done: Promise<StepResult[]>;
+  #resolve!: (results: StepResult[]) => void;
   #reject!: (err: Error) => void;
   #failed = false;
-  readonly #counts: number[] = [];
+  readonly #results: StepResult[] = [];
+  #rows: (string | null)[][] = [];
   readonly #steps: readonly ScriptStep[];
 
   constructor(steps: readonly ScriptStep[]) {
@@ -108,8 +116,19 @@ class Script {
   }
 
   handleCommandComplete(msg: { text?: string }): void {
-    const copied = /^COPY (\d+)/.exec(msg.text ?? '');
-    if (copied) this.#counts.push(Number(copied[1]));
+    // A tag such as "COPY 12", "INSERT 0 3", "SELECT 1" or "COMMIT": the count is its last number.
+    const words = (msg.text ?? '').split(' ');
+    const last = Number(words.at(-1));
+    this.#results.push({
+      command: words[0] ?? '',
+      rowCount: words.length > 1 && Number.isInteger(last) ? last : null,
+      rows: this.#rows,
+    });
+    this.#rows = [];
+  }
+
+  handleDataRow(msg: { fields: (string | null)[] }): void {
+    this.#rows.push(msg.fields);
   }
 
   handleError(err: Error): void {
@@ -118,13 +137,12 @@ class Script {
   }
 
   handleReadyForQuery(): void {
-    if (!this.#failed) this.#resolve(this.#counts);
+    if (!this.#failed) this.#resolve(this.#results);
   }
 
-  // The data went with the query; rows and other replies are not needed.
+  // The data went with the query; the other replies need no handling.
   handleCopyInResponse(): void {}
   handleRowDescription(): void {}
-  handleDataRow(): void {}
   handleEmptyQuery(): void {}
   handleCopyData(): void {}
   handlePortalSuspended(): void {}

@@ -40,6 +40,11 @@ export interface IngestOptions {
    * here, so progress and data commit together or not at all. Each call of `w.write()` adds one.
    */
   alsoWrite?: (w: Statement) => void;
+  /**
+   * One more statement (text with its values written in), run after the batch's writes and before
+   * COMMIT: the sync closes a walk together with its last page this way. `onRows` gets its rows.
+   */
+  finalStatement?: { sql: string; onRows?: (rows: (string | null)[][]) => void };
   /** The normalizer version the batch was mapped with (rows written by an older one are rewritten). */
   normalizerVersion: number;
   /**
@@ -290,8 +295,11 @@ async function writeBatch(
     }));
     script.push({ copy: 'fhir_resources', columns: RAW_COLUMNS, text: encodeRows(RAW_COLUMNS, raw) });
   }
+  if (options.finalStatement) script.push({ sql: options.finalStatement.sql });
   script.push({ sql: 'COMMIT' });
-  await runScript(client, script);
+  const results = await runScript(client, script);
+  // The final statement's result is the one before COMMIT's.
+  if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
   return outcome;
 }
 

@@ -390,10 +390,24 @@ export function pageProgressWrites(
  * absence from a full pull is how a removed claim shows); move the cursor to the walk's bundle
  * time; forget the walk's progress and seen ids. Returns how many resources were removed.
  */
-export async function closeWalk(
-  db: Db,
-  c: { enrollmentId: string; patientId: string; resourceType: string; full: boolean; cursor: string | null },
-): Promise<number> {
+export async function closeWalk(db: Db, c: CloseWalk): Promise<number> {
+  const { rows } = await db.query<{ removed: number }>(closeWalkSql(c));
+  return rows[0]?.removed ?? 0;
+}
+
+export interface CloseWalk {
+  enrollmentId: string;
+  patientId: string;
+  resourceType: string;
+  full: boolean;
+  cursor: string | null;
+}
+
+/**
+ * `closeWalk` as one statement's text (parameters written in), to run in the same transaction as
+ * the walk's last page; its one row holds `removed`.
+ */
+export function closeWalkSql(c: CloseWalk): string {
   const w = new Statement();
   const e = w.param(c.enrollmentId);
   const t = w.param(c.resourceType);
@@ -426,8 +440,7 @@ export async function closeWalk(
   }
   w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
-  const { rows } = await db.query<{ removed: number }>(w.text(`${select} AS removed`), w.values);
-  return rows[0]?.removed ?? 0;
+  return w.inline(`${select} AS removed`);
 }
 
 // ---- request counts ------------------------------------------------------------------------

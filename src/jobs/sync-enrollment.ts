@@ -34,6 +34,7 @@ import {
 import {
   beginSync,
   closeWalk,
+  closeWalkSql,
   endSync,
   finishSyncFailed,
   finishSyncSucceeded,
@@ -42,6 +43,7 @@ import {
   resetWalk,
   startAttempt,
   type AttemptResult,
+  type CloseWalk,
   type WalkProgress,
 } from '../db/sync-state.ts';
 import { BbsyncError, classifyError, isTransient, RateLimitedError, ReauthRequiredError } from '../errors.ts';
@@ -180,14 +182,13 @@ export async function syncEnrollment(
       return grant;
     };
     const types = RESOURCE_TYPES.filter((t) => t !== 'Patient' || hasDemographicScope(enrollment.scope));
-    const close = (type: FhirResourceType, cursor: string | null) =>
-      closeWalk(deps.pool, {
-        enrollmentId,
-        patientId: enrollment.patient_id,
-        resourceType: type,
-        full,
-        cursor,
-      });
+    const walkEnd = (type: FhirResourceType, cursor: string | null): CloseWalk => ({
+      enrollmentId,
+      patientId: enrollment.patient_id,
+      resourceType: type,
+      full,
+      cursor,
+    });
 
     for (const type of types) {
       const typeCounts = { ...emptyOutcome(), quarantined: 0, pages: 0 };
@@ -200,7 +201,7 @@ export async function syncEnrollment(
       }
       if (progress && progress.next_url === null) {
         // The last page was written but the walk was not closed: close it now.
-        removed += await close(type, progress.bundle_last_updated);
+        removed += await closeWalk(deps.pool, walkEnd(type, progress.bundle_last_updated));
         continue;
       }
       const since = progress ? progress.since : full ? null : (start.cursors[type] ?? null);
@@ -260,9 +261,19 @@ export async function syncEnrollment(
                 full ? seen : undefined,
               );
             },
+            // The last page closes the walk in its own transaction: no state between the two.
+            ...(next === null
+              ? {
+                  finalStatement: {
+                    sql: closeWalkSql(walkEnd(type, bundleLastUpdated)),
+                    onRows: (rows: (string | null)[][]) => (removed += Number(rows[0]?.[0] ?? 0)),
+                  },
+                }
+              : {}),
           }),
         );
-        failpoint('sync.after-page-commit');
+        // Only where the walk goes on (a last page closes its walk in the same commit).
+        if (next !== null) failpoint('sync.after-page-commit');
         addOutcome(typeCounts, outcome);
         addOutcome(totals, outcome);
         typeCounts.quarantined += rejects.length;
@@ -271,7 +282,6 @@ export async function syncEnrollment(
           log.warn({ resourceType: type, quarantined: rejects.length }, 'resources quarantined');
         url = next;
       }
-      removed += await close(type, bundleLastUpdated);
     }
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals() };

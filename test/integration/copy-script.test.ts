@@ -27,7 +27,7 @@ const rowsA = [
 const rowsB = [{ id: 1, doc: JSON.stringify({ a: 'é∑', b: [1, 2.5], c: 'line\nbreak \\ "q"' }) }];
 
 describe('runScript', () => {
-  it('runs statements and COPYs in order, in one transaction, and returns the COPY row counts', async () => {
+  it('runs statements and COPYs in order, in one transaction, and returns what each step did', async () => {
     const client = await tdb.pool.connect();
     try {
       await client.query('BEGIN');
@@ -38,7 +38,13 @@ describe('runScript', () => {
         { copy: 't_b', columns: ['id', 'doc'], text: encodeRows(['id', 'doc'], rowsB) },
         { sql: 'COMMIT' },
       ]);
-      expect(counts).toEqual([2, 1]);
+      expect(counts.map((r) => [r.command, r.rowCount])).toEqual([
+        ['DELETE', 0],
+        ['COPY', 2],
+        ['UPDATE', 1],
+        ['COPY', 1],
+        ['COMMIT', null],
+      ]);
     } finally {
       client.release();
     }
@@ -75,7 +81,9 @@ describe('runScript', () => {
       const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM t_a WHERE id = 10');
       expect(rows[0]!.n).toBe(0);
       // The connection still works for plain and for scripted queries.
-      expect(await runScript(client, [{ sql: 'SELECT 1' }])).toEqual([]);
+      expect(await runScript(client, [{ sql: "SELECT 1 AS one, NULL AS none, 'x' AS x" }])).toEqual([
+        { command: 'SELECT', rowCount: 1, rows: [['1', null, 'x']] },
+      ]);
     } finally {
       client.release();
     }

@@ -220,6 +220,8 @@ describe('resilience', () => {
       users: USERS,
       log: captured.log,
       label: 'sync_crash',
+      // Pages of 10: every EOB walk spans several pages, so the kill lands in the middle of one.
+      env: { BB2_PAGE_SIZE: '10' },
     });
     worlds.push(crash);
     // Force a token refresh inside the killed sync, so a lost rotation would show.
