@@ -252,7 +252,7 @@ Examples:
     .option('--json', 'print the results as one JSON object on the last line')
     .option(
       '--profile <dir>',
-      'write a V8 CPU profile of the worker to this directory (open it in Chrome DevTools)',
+      'write V8 CPU profiles of the worker and the emulator under this directory (open them in Chrome DevTools)',
     )
     .addHelpText(
       'after',

@@ -52,7 +52,7 @@ export interface BenchOptions {
   log: Logger;
   /** Progress lines for a human. */
   say: (line: string) => void;
-  /** Where the worker writes a V8 CPU profile (`node --cpu-prof`), if anywhere. */
+  /** Where the worker and the emulator write V8 CPU profiles (`node --cpu-prof`), if anywhere. */
   profileDir?: string | undefined;
 }
 
@@ -180,6 +180,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const queuePrefix = `bbsync-bench-${process.pid}`;
   let emulator: Child | undefined;
   const workers: Child[] = [];
+  // `node --cpu-prof` for the children, each kind into its own folder.
+  const profileArgs = (kind: string) =>
+    options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${kind}`] : [];
   const pool = createPool(dbUrl, { max: 20, applicationName: 'bbsync-bench' });
   const redis = redisConnection(options.redisUrl, { failFast: true });
   try {
@@ -201,6 +204,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         '4096',
       ],
       { LOG_LEVEL: 'warn' },
+      profileArgs('emulator'),
     );
     const emulatorUrl = (await waitForOutput(emulator, /BB2 emulator listening on (\S+)/, 30_000))[1]!;
     const env: Record<string, string> = {
@@ -270,13 +274,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const fetchedBytes = fetched.bytes;
 
     // ---- phase 2: the full pipeline ---------------------------------------------------------
-    const profileArgs = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
     for (let i = 0; i < options.workers; i++) {
       workers.push(
         spawnBbsync(
           ['worker', '--concurrency', String(options.concurrency), '--no-schedule'],
           env,
-          profileArgs,
+          profileArgs('worker'),
         ),
       );
     }
