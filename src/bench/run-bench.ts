@@ -180,6 +180,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const queuePrefix = `bbsync-bench-${process.pid}`;
   let emulator: Child | undefined;
   const workers: Child[] = [];
+  let queues: ReturnType<typeof createQueues> | undefined;
   // `node --cpu-prof` for the children, each kind into its own folder.
   const profileArgs = (kind: string) =>
     options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${kind}`] : [];
@@ -286,8 +287,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (const w of workers) await waitForOutput(w, /bbsync worker running/, 60_000);
     const workerPids = workers.map((w) => w.process.pid!);
     const workerCpu = () => workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const queues = createQueues(redis, queuePrefix);
-    const start = () => startRunNow({ pool, log: options.log, queues, config }, { trigger: 'manual' });
+    const runQueues = createQueues(redis, queuePrefix);
+    queues = runQueues;
+    const start = () =>
+      startRunNow({ pool, log: options.log, queues: runQueues, config }, { trigger: 'manual' });
 
     say(
       `phase 2: full first sync of ${options.users} users (${options.workers} worker process(es), concurrency ${options.concurrency} each)`,
@@ -336,9 +339,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const before5 = totalRequests(await emulatorStats(emulatorUrl));
     const incremental = await timedRun(pool, start);
     const incrementalRequests = totalRequests(await emulatorStats(emulatorUrl)) - before5;
-    await queues.sync.obliterate({ force: true }).catch(() => {});
-    await queues.runs.obliterate({ force: true }).catch(() => {});
-    await queues.close();
     clearInterval(sampler);
 
     const eobsPerSecond = eobs / full.seconds;
@@ -379,6 +379,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   } finally {
     await Promise.all(workers.map(stop));
     await stop(emulator);
+    // The bench's queues go with it, whether it finished or failed.
+    if (queues) {
+      await queues.sync.obliterate({ force: true }).catch(() => {});
+      await queues.runs.obliterate({ force: true }).catch(() => {});
+      await queues.close();
+    }
     redis.disconnect();
     await pool.end();
     await dropDatabase(options.databaseUrl, copyDb).catch(() => {});
