@@ -133,10 +133,12 @@ class Script {
 
   handleError(err: Error): void {
     this.#failed = true;
+    this.callback(); // clears node-postgres's query_timeout timer, when one is set
     this.#reject(err);
   }
 
   handleReadyForQuery(): void {
+    this.callback();
     if (!this.#failed) this.#resolve(this.#results);
   }
 
@@ -146,6 +148,7 @@ class Script {
   handleEmptyQuery(): void {}
   handleCopyData(): void {}
   handlePortalSuspended(): void {}
+  /** Replaced by node-postgres when query_timeout is set; calling it clears that timer. */
   callback(): void {}
 }
 
