@@ -8,12 +8,16 @@
  *    concurrency, no database;
  * 2. full first sync of N users through the real pipeline (wall time, EOBs/s, MB/s, rows/s, peak
  *    worker RSS, CPU seconds by process);
- * 3. limit (b), write-only: the same final rows (normalized and raw) COPYed into an empty copy of
- *    the schema;
+ * 3. limit (b), write-only: the same final rows (normalized and raw), read out into files first
+ *    (untimed), then COPYed into an empty copy of the schema;
  * 4. a second, unchanged sync (requests per enrollment, rows written);
  * 5. an incremental sync after the emulator's weekly load with 10% changes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
@@ -314,8 +318,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
     // ---- phase 3: write-only limit ---------------------------------------------------------
     say('phase 3: write-only limit (the same final rows COPYed into an empty copy of the schema)');
+    const extracted = await extractRows(dbUrl);
+    let writeOnlySeconds: number;
     const writeCpu0 = { driver: process.cpuUsage(), postgres: postgres.read() };
-    const writeOnlySeconds = await copyAllRows(dbUrl, withDatabase(options.databaseUrl, copyDb));
+    try {
+      writeOnlySeconds = await loadRows(withDatabase(options.databaseUrl, copyDb), extracted.tables);
+    } finally {
+      await extracted.remove();
+    }
     const writeDriver = process.cpuUsage(writeCpu0.driver);
     const writeOnlyCpu = {
       driver: (writeDriver.user + writeDriver.system) / 1e6,
@@ -420,32 +430,57 @@ async function fetchEverything(
   return { eobs, bytes };
 }
 
+interface ExtractedTable {
+  table: string;
+  columns: string;
+  file: string;
+}
+
 /**
- * COPYs every analytics table and the raw resources from one database into another (empty, same
- * schema), parents before children; returns the seconds it took.
+ * Every analytics table and the raw resources of a database, COPYed out into files, parents before
+ * children. Untimed: the write-only limit times the load alone, since reading the rows from the
+ * synced database during the load would share the two cores with it and understate the limit.
  */
-async function copyAllRows(fromUrl: string, toUrl: string): Promise<number> {
+async function extractRows(fromUrl: string): Promise<{ tables: ExtractedTable[]; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bbsync-bench-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
   const source = new pg.Client({ connectionString: fromUrl });
-  const target = new pg.Client({ connectionString: toUrl });
-  await Promise.all([source.connect(), target.connect()]);
+  await source.connect();
   try {
-    const t0 = performance.now();
-    await target.query('BEGIN');
+    const tables: ExtractedTable[] = [];
     for (const table of ['fhir_resources', ...ANALYTICS_TABLES]) {
       const { rows } = await source.query<{ column_name: string }>(
         `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
         [table],
       );
       const columns = rows.map((r) => quoteIdent(r.column_name)).join(', ');
-      await pipeline(
-        source.query(copyTo(`COPY ${table} (${columns}) TO STDOUT`)),
-        target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)),
-      );
+      const file = path.join(dir, `${table}.copy`);
+      await pipeline(source.query(copyTo(`COPY ${table} (${columns}) TO STDOUT`)), createWriteStream(file));
+      tables.push({ table, columns, file });
+    }
+    return { tables, remove };
+  } catch (err) {
+    await remove();
+    throw err;
+  } finally {
+    await source.end();
+  }
+}
+
+/** COPYs extracted rows into an empty database of the same schema, in one transaction; seconds. */
+async function loadRows(toUrl: string, tables: readonly ExtractedTable[]): Promise<number> {
+  const target = new pg.Client({ connectionString: toUrl });
+  await target.connect();
+  try {
+    const t0 = performance.now();
+    await target.query('BEGIN');
+    for (const { table, columns, file } of tables) {
+      await pipeline(createReadStream(file), target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
     }
     await target.query('COMMIT');
     return (performance.now() - t0) / 1000;
   } finally {
-    await Promise.all([source.end(), target.end()]);
+    await target.end();
   }
 }
 
