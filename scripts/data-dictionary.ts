@@ -18,23 +18,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 
 import { withDatabase } from '../src/db/client.ts';
-import { migrateDatabase, quoteIdent } from '../src/db/migrate.ts';
+import { dropDatabase, migrateDatabase } from '../src/db/migrate.ts';
+import { ANALYTICS_TABLES as ANALYTICS } from '../src/fhir/rows.ts';
 
 export const DICTIONARY_PATH = fileURLToPath(new URL('../docs/data-dictionary.md', import.meta.url));
 
 /** Sections and the order of their members; any other table lands in "Operational tables". */
 const VIEWS = ['patient_summary', 'claims_monthly', 'drug_fills', 'diagnoses_by_patient', 'coverage_periods'];
-const ANALYTICS_TABLES = [
-  'patients',
-  'coverages',
-  'claims',
-  'claim_lines',
-  'claim_line_adjudications',
-  'claim_financials',
-  'claim_diagnoses',
-  'claim_procedures',
-  'claim_care_team',
-];
+const ANALYTICS_TABLES: readonly string[] = ANALYTICS;
 const RAW_TABLES = ['fhir_resources', 'quarantined_resources'];
 const OPERATIONAL_TABLES = [
   'enrollments',
@@ -260,13 +251,7 @@ export async function generateDataDictionary(databaseUrl: string): Promise<DataD
       await client.end();
     }
   } finally {
-    const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await dropDatabase(url);
   }
 }
 

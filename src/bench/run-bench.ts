@@ -30,7 +30,7 @@ import { makeGetText } from '../bluebutton/http.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { buildBb2Services } from '../commands/services.ts';
 import { createPool, withDatabase, type Pool } from '../db/client.ts';
-import { migrateDatabase, quoteIdent } from '../db/migrate.ts';
+import { dropDatabase, migrateDatabase, quoteIdent } from '../db/migrate.ts';
 import { waitForRun, type SyncRun } from '../db/sync-state.ts';
 import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
 import { ANALYTICS_TABLES } from '../fhir/rows.ts';
@@ -135,24 +135,8 @@ async function stop(child: Child | undefined): Promise<void> {
 }
 
 async function recreateDatabase(serverUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabase(withDatabase(serverUrl, name));
   await migrateDatabase(withDatabase(serverUrl, name));
-}
-
-async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
 }
 
 async function emulatorStats(url: string): Promise<{ requests: Record<string, { total: number }> }> {
@@ -397,8 +381,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
     redis.disconnect();
     await pool.end();
-    await dropDatabase(options.databaseUrl, copyDb).catch(() => {});
-    await dropDatabase(options.databaseUrl, options.database).catch(() => {});
+    await dropDatabase(withDatabase(options.databaseUrl, copyDb)).catch(() => {});
+    await dropDatabase(withDatabase(options.databaseUrl, options.database)).catch(() => {});
   }
 }
 

@@ -11,8 +11,8 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 
 import { loadConfig, type Config } from '../config.ts';
-import { databaseName, withDatabase, type Pool } from '../db/client.ts';
-import { migrateDatabase, quoteIdent } from '../db/migrate.ts';
+import { withDatabase, type Pool } from '../db/client.ts';
+import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun } from '../db/sync-state.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
@@ -284,14 +284,7 @@ async function redisAnswers(url: string): Promise<boolean> {
 }
 
 async function recreateDatabase(databaseUrl: string): Promise<void> {
-  const name = databaseName(databaseUrl);
-  const admin = new pg.Client({ connectionString: withDatabase(databaseUrl, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabase(databaseUrl);
   await migrateDatabase(databaseUrl);
 }
 

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 
 import { createDb, createPool, withDatabase, type Db, type Pool } from '../../src/db/client.ts';
-import { quoteIdent } from '../../src/db/migrate.ts';
+import { dropDatabase as dropDatabaseAt, quoteIdent } from '../../src/db/migrate.ts';
 
 export interface TestDatabase {
   url: string;
@@ -52,13 +52,7 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
 }
 
 export async function dropDatabase(name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: inject('databaseServerUrl') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabaseAt(withDatabase(inject('databaseServerUrl'), name));
 }
 
 /** A database URL on the test server that does not exist yet (for migrate/create tests). */
