@@ -6,6 +6,7 @@
  * Values come back as the pool's type parsers leave them (src/db/client.ts): dates as
  * 'YYYY-MM-DD', timestamps as ISO-8601 UTC, amounts as exact decimal strings, counts as numbers.
  */
+import { CLAIM_TYPES } from '../fhir/eob.ts';
 import type { Pool, PoolClient } from './client.ts';
 
 /** Anything that runs a query: a pool, or a client holding a transaction. */
@@ -43,16 +44,7 @@ export interface PatientSummary {
 }
 
 /** The claim types in `patient_summary`'s per-type count columns, in column order. */
-export const SUMMARY_CLAIM_TYPES = [
-  'carrier',
-  'dme',
-  'hha',
-  'hospice',
-  'inpatient',
-  'outpatient',
-  'pde',
-  'snf',
-] as const;
+export const SUMMARY_CLAIM_TYPES = CLAIM_TYPES;
 
 export interface TopDiagnosis {
   code: string;
