@@ -35,22 +35,37 @@ export function endpointOf(url: string): Bb2Endpoint {
 
 /** A fetch with the project's timeout, hooks and abort signal applied. */
 export function makeFetch(settings: HttpSettings): typeof fetch {
-  return async (input, init) => {
+  return (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    await settings.beforeRequest?.();
-    const signals = [AbortSignal.timeout(settings.timeoutMs)];
-    if (settings.signal) signals.push(settings.signal);
-    if (init?.signal) signals.push(init.signal);
-    const started = performance.now();
-    try {
-      const response = await fetch(input, { ...init, signal: AbortSignal.any(signals) });
-      settings.onResponse?.(endpointOf(url), response.status, performance.now() - started);
-      return response;
-    } catch (err) {
-      settings.onResponse?.(endpointOf(url), 0, performance.now() - started);
-      throw err;
-    }
+    return underSettings(settings, url, init?.signal ?? undefined, (signal) =>
+      fetch(input, { ...init, signal }),
+    );
   };
+}
+
+/**
+ * One request under the settings: the rate-limit hook first, then `send` with a signal that
+ * aborts on the timeout or on shutdown, then its status reported (0 when no response came).
+ */
+async function underSettings<R extends { status: number }>(
+  settings: HttpSettings,
+  url: string,
+  callerSignal: AbortSignal | undefined,
+  send: (signal: AbortSignal, timeout: AbortSignal) => Promise<R>,
+): Promise<R> {
+  await settings.beforeRequest?.();
+  const timeout = AbortSignal.timeout(settings.timeoutMs);
+  const signals = [timeout, settings.signal, callerSignal].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
+  const started = performance.now();
+  try {
+    const response = await send(signal, timeout);
+    settings.onResponse?.(endpointOf(url), response.status, performance.now() - started);
+    return response;
+  } catch (err) {
+    settings.onResponse?.(endpointOf(url), 0, performance.now() - started);
+    throw err;
+  }
 }
 
 export interface TextResponse {
@@ -75,22 +90,16 @@ export function makeGetText(settings: HttpSettings): GetText {
     'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
     'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
   };
-  return async (url, headers) => {
-    await settings.beforeRequest?.();
-    const timeout = AbortSignal.timeout(settings.timeoutMs);
-    const signal = settings.signal ? AbortSignal.any([timeout, settings.signal]) : timeout;
-    const started = performance.now();
-    try {
-      const response = await requestText(new URL(url), headers, signal, agents);
-      settings.onResponse?.(endpointOf(url), response.status, performance.now() - started);
-      return response;
-    } catch (err) {
-      settings.onResponse?.(endpointOf(url), 0, performance.now() - started);
-      // The same error shape fetch gives on its timeout, so isTimeout() recognizes both.
-      if (timeout.aborted) throw new Error('request timed out', { cause: timeout.reason });
-      throw err;
-    }
-  };
+  return (url, headers) =>
+    underSettings(settings, url, undefined, async (signal, timeout) => {
+      try {
+        return await requestText(new URL(url), headers, signal, agents);
+      } catch (err) {
+        // The same error shape fetch gives on its timeout, so isTimeout() recognizes both.
+        if (timeout.aborted) throw new Error('request timed out', { cause: timeout.reason });
+        throw err;
+      }
+    });
 }
 
 const GUNZIP_CHUNK = 1 << 20;

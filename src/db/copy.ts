@@ -31,7 +31,7 @@ function escapeText(text: string): string {
 }
 
 /** A one-dimensional Postgres array literal: `{"a","b c",NULL}`. */
-function arrayLiteral(values: readonly unknown[]): string {
+export function arrayLiteral(values: readonly unknown[]): string {
   const items = values.map((v) =>
     v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
   );

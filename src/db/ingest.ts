@@ -9,11 +9,12 @@
  * - unchanged (same content hash, ignoring `created` and `meta.lastUpdated`): nothing is written;
  * - stale (its meta.lastUpdated is older than the stored one): nothing is written.
  *
- * Round trips are few and fixed whatever the batch size: one to open the transaction, lock the
- * batch's patients and read what is stored; one statement for the Patient and Coverage upserts,
- * quarantine and whatever the caller commits with the batch (its paging progress); COPY for
- * claims, their children and the raw resources (measured 2.7x cheaper per row than
- * json_to_recordset); COMMIT. Nothing in a batch meets Postgres's 65,535 bind-parameter limit.
+ * Two round trips whatever the batch size: one opens the transaction, locks the batch's patients
+ * and reads what is stored; one script (copy.ts, `runScript`) carries the deletes of replaced
+ * rows, one statement for the Patient and Coverage upserts, quarantine and whatever the caller
+ * commits with the batch (its paging progress), COPY for claims, their children and the raw
+ * resources (measured 2.7x cheaper per row than json_to_recordset), and COMMIT. Values are written
+ * into the script as literals, so no bind-parameter limit applies.
  */
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 

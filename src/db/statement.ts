@@ -4,6 +4,8 @@
  * for on a small machine (about 150 µs of CPU each, client and server together, measured here),
  * so the write path sends as few statements as it can.
  */
+import { arrayLiteral } from './copy.ts';
+
 export class Statement {
   readonly values: unknown[] = [];
   readonly #ctes: string[] = [];
@@ -57,14 +59,7 @@ export function literal(value: unknown): string {
   }
   if (typeof value === 'boolean') return quote(value ? 'true' : 'false');
   if (value instanceof Date) return quote(value.toISOString());
-  if (Array.isArray(value)) {
-    const items = value.map((v) =>
-      v === null || v === undefined
-        ? 'NULL'
-        : `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`,
-    );
-    return quote(`{${items.join(',')}}`);
-  }
+  if (Array.isArray(value)) return quote(arrayLiteral(value));
   throw new Error(`cannot write a ${typeof value} as a SQL literal`);
 }
 
