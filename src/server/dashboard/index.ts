@@ -41,7 +41,7 @@ import {
   summarizeRequests,
   type EnrollmentFilter,
 } from '../../db/dashboard.ts';
-import { runFailures } from '../../db/sync-state.ts';
+import { runFailures } from '../../db/runs.ts';
 import { unenroll, type UnenrollDeps } from '../../enrollment/unenroll.ts';
 import { BbsyncError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';

@@ -2,7 +2,7 @@
  * The dashboard's pages, rendered from plain data (the routes load it). No PHI beyond the BB2
  * patient id, no tokens, no raw resources; every value is escaped by `html`.
  */
-import type { FailureGroup } from '../../db/sync-state.ts';
+import type { FailureGroup } from '../../db/runs.ts';
 import {
   ENROLLMENT_STATUSES,
   type AttemptRow,
