@@ -4,6 +4,7 @@
  */
 import type { Pool, PoolClient } from './client.ts';
 import { Statement } from './statement.ts';
+import { withTransaction } from './transaction.ts';
 
 type Db = Pool | PoolClient;
 
@@ -70,9 +71,7 @@ export async function addActiveMembers(
  * the same moment adds its count after this, never lost under it. A run of nobody finishes at once.
  */
 export async function finishFanOut(pool: Pool, runId: string): Promise<SyncRun> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query('SELECT 1 FROM sync_runs WHERE run_id = $1 FOR UPDATE', [runId]);
     const { rows } = await client.query<SyncRun>(
       `UPDATE sync_runs r SET
@@ -88,14 +87,8 @@ export async function finishFanOut(pool: Pool, runId: string): Promise<SyncRun> 
        WHERE r.run_id = $1 RETURNING r.*`,
       [runId],
     );
-    await client.query('COMMIT');
     return rows[0]!;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface AttemptTotals {
