@@ -38,6 +38,7 @@ export async function assembleDashboard(
       log,
       pool,
       queues,
+      redis,
       pingRedis: () => redis.ping(),
       revoke: { vault: services.vault, oauth: services.oauth },
       sessionSecret: secret,
