@@ -656,17 +656,25 @@ describe('pages', () => {
 });
 
 describe('health and metrics', () => {
-  it('/readyz says 200 when Postgres and Redis answer and 503, naming Redis, when it does not', async () => {
+  it('/readyz says 200 when Postgres and Redis answer and 503, naming Redis to the metrics token only, when it does not', async () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', postgres: 'ok', redis: 'ok' });
-    const app = await buildDashboardServer(world.config, {
+    expect(await ready.json()).toEqual({ status: 'ok' });
+    const token = 'metrics-token-0123456789abcdef';
+    const app = await buildDashboardServer(configWith({ METRICS_TOKEN: token }), {
       pingRedis: () => Promise.reject(new Error('connect ECONNREFUSED')),
     });
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'unavailable', postgres: 'ok', redis: 'unreachable' });
+      expect(response.json()).toEqual({ status: 'unavailable' });
+      const detailed = await app.inject({
+        method: 'GET',
+        url: '/readyz',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(detailed.statusCode).toBe(503);
+      expect(detailed.json()).toEqual({ status: 'unavailable', postgres: 'ok', redis: 'unreachable' });
     } finally {
       await app.close();
     }

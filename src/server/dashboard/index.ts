@@ -8,7 +8,8 @@
  *   POST actions           sync now, retry a run's failures, revoke (CSRF token + audit_log)
  *   /login, /logout        DASHBOARD_USER + DASHBOARD_PASSWORD_HASH (scrypt); sessions in Redis
  *   /sessions              the operator's sessions; end one, all others, or all
- *   /readyz, /metrics      readiness and Prometheus metrics (no login; /metrics takes METRICS_TOKEN)
+ *   /readyz, /metrics      readiness and Prometheus metrics (no login; /metrics takes METRICS_TOKEN,
+ *                          or moves to its own listener with METRICS_PORT: buildMetricsServer)
  *
  * Without DASHBOARD_USER every dashboard URL answers 503 with how to configure it: never open by
  * default. The enrollment pages (/enroll) and /healthz are not part of it and stay public.
@@ -16,7 +17,7 @@
  * Where things are: auth.ts (login, sessions, CSRF), health.ts (/readyz, /metrics), routes/*.ts
  * (one file per section), pages/*.ts (their HTML), components.ts (pieces pages share).
  */
-import type { FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
 import type { Config } from '../../config.ts';
@@ -101,7 +102,7 @@ export function dashboardRoutes(deps: DashboardDeps): (app: FastifyInstance) => 
   );
 
   return async (app) => {
-    healthRoutes(app, { config, log, pool, queues, probes, pingRedis: deps.pingRedis });
+    healthRoutes(app, { config, log, pool, queues, probes, pingRedis: deps.pingRedis }, 'public');
     if (problems.length > 0)
       log.warn({ problems }, 'the dashboard is not configured: it answers 503 until it is');
 
@@ -122,4 +123,24 @@ export function dashboardRoutes(deps: DashboardDeps): (app: FastifyInstance) => 
       });
     });
   };
+}
+
+/** The METRICS_PORT listener: /metrics and a detailed /readyz, nothing else. */
+export async function buildMetricsServer(
+  deps: Pick<DashboardDeps, 'config' | 'log' | 'pool' | 'queues' | 'pingRedis' | 'redisTimeoutMs'>,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024,
+    requestTimeout: deps.config.server.requestTimeoutMs,
+    connectionTimeout: deps.config.server.requestTimeoutMs,
+  });
+  const probes = createProbes({
+    queues: deps.queues,
+    pingRedis: deps.pingRedis,
+    timeoutMs: deps.redisTimeoutMs ?? 3000,
+  });
+  healthRoutes(app, { ...deps, probes }, 'metrics');
+  return app;
 }
