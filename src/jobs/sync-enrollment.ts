@@ -20,22 +20,17 @@ import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import type { Pool } from '../db/client.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
+import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
+import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
+import { recordMemberOutcome } from '../db/runs.ts';
 import {
   beginSync,
-  closeWalk,
-  closeWalkSql,
   endSync,
-  finishSyncFailed,
-  finishSyncSucceeded,
   pageProgressWrites,
-  recordMemberOutcome,
   resetWalk,
-  startAttempt,
-  type AttemptResult,
-  type CloseWalk,
   type SyncStart,
   type WalkProgress,
-} from '../db/sync-state.ts';
+} from '../db/walks.ts';
 import { BbsyncError, classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import { NORMALIZER_VERSION } from '../fhir/normalize.ts';

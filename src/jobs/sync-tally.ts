@@ -2,7 +2,7 @@
  * The counters of one sync (requests, retries, rows, removals, quarantine, per resource type): what
  * its attempt record, its log line and its result report.
  */
-import type { AttemptResult } from '../db/sync-state.ts';
+import type { AttemptResult } from '../db/attempts.ts';
 import { emptyOutcome, totalRowsWritten, type IngestOutcome } from '../db/ingest.ts';
 import type { Logger } from '../logger.ts';
 
