@@ -29,6 +29,7 @@ export async function runRotateKey(): Promise<void> {
       log,
       refreshMarginSeconds: config.tokens.refreshMarginSeconds,
       oauth: {
+        apiVersion: config.bb2.apiVersion,
         authorizationUrl: () => new URL('about:blank'),
         exchangeCode: unused,
         refresh: unused,

@@ -22,6 +22,7 @@ import {
   type FhirPageText,
   type FhirResourceType,
 } from '../bluebutton/fhir.ts';
+import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { Pool } from '../db/client.ts';
 import {
   addOutcome,
@@ -205,7 +206,7 @@ export async function syncEnrollment(
         continue;
       }
       const since = progress ? progress.since : full ? null : (start.cursors[type] ?? null);
-      let url: string | null = progress?.next_url ?? deps.fhir.searchUrl(type, since);
+      let url: string | null = progress?.next_url ?? deps.fhir.searchUrl(type, since, enrollment.api_version);
       let bundleLastUpdated = progress?.bundle_last_updated ?? null;
 
       while (url) {
@@ -233,10 +234,17 @@ export async function syncEnrollment(
           }
         }
         typeCounts.pages++;
-        const { lastUpdated, next, seen, batch, rejects } = readPage(page.text, {
+        const { lastUpdated, next, seen, batch, rejects, links } = readPage(page.text, {
           patientId: enrollment.patient_id,
           source: new URL(url).pathname,
         });
+        if (enrollment.api_version === 'v3' && type === 'ExplanationOfBenefit') {
+          const shared = samhsaSharedFromLinks(links);
+          if (shared !== undefined && shared !== enrollment.samhsa_shared) {
+            await deps.vault.recordSamhsaShared(enrollmentId, shared);
+            enrollment.samhsa_shared = shared;
+          }
+        }
         // The page's text is no longer needed: let it go before the write, which is where a sync
         // waits longest (memory per running sync stays at about one page of rows).
         page = undefined;
