@@ -19,6 +19,8 @@ export interface ServerDeps {
   flow: EnrollmentFlow;
   /** Secret that signs cookies (SESSION_SECRET). */
   sessionSecret: string;
+  /** Starts the first sync of a beneficiary who just connected (see enrollRoutes). */
+  onConnected?: (enrollmentId: string) => Promise<void>;
   /** Adds the dashboard routes (registered by the dashboard module when present). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
 }
@@ -82,7 +84,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await enrollRoutes(app, { flow: deps.flow, secureCookies });
+  await enrollRoutes(app, { flow: deps.flow, secureCookies, onConnected: deps.onConnected });
   await deps.extraRoutes?.(app);
   return app;
 }
