@@ -32,6 +32,7 @@ import { buildBb2Services } from '../commands/services.ts';
 import { createPool, withDatabase, type Pool } from '../db/client.ts';
 import { dropDatabase, migrateDatabase, quoteIdent } from '../db/migrate.ts';
 import { waitForRun, type SyncRun } from '../db/sync-state.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
 import { ANALYTICS_TABLES } from '../fhir/rows.ts';
 import type { Logger } from '../logger.ts';
@@ -457,11 +458,14 @@ async function loadRows(toUrl: string, tables: readonly ExtractedTable[]): Promi
   await target.connect();
   try {
     const t0 = performance.now();
-    await target.query('BEGIN');
-    for (const { table, columns, file } of tables) {
-      await pipeline(createReadStream(file), target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
-    }
-    await target.query('COMMIT');
+    await inTransaction(target, async () => {
+      for (const { table, columns, file } of tables) {
+        await pipeline(
+          createReadStream(file),
+          target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)),
+        );
+      }
+    });
     return (performance.now() - t0) / 1000;
   } finally {
     await target.end();

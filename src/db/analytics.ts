@@ -8,6 +8,7 @@
  */
 import { CLAIM_TYPES } from '../fhir/eob.ts';
 import type { Pool, PoolClient } from './client.ts';
+import { withTransaction } from './transaction.ts';
 
 /** Anything that runs a query: a pool, or a client holding a transaction. */
 export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
@@ -197,24 +198,20 @@ export async function buildReport(pool: Pool, options: ReportOptions): Promise<R
   const wanted = new Set<keyof Report>(
     options.sections ?? ['patients', 'top_diagnoses', 'top_drugs', 'top_procedures'],
   );
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const report: Report = { patients: [], top_diagnoses: [], top_drugs: [], top_procedures: [] };
-    if (wanted.has('patients') || options.patientId !== undefined) {
-      report.patients = await patientSummaries(client, options);
-    }
-    if (options.patientId === undefined || report.patients.length > 0) {
-      if (wanted.has('top_diagnoses')) report.top_diagnoses = await topDiagnoses(client, options);
-      if (wanted.has('top_drugs')) report.top_drugs = await topDrugs(client, options);
-      if (wanted.has('top_procedures')) report.top_procedures = await topProcedures(client, options);
-    }
-    await client.query('COMMIT');
-    return report;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  return withTransaction(
+    pool,
+    async (client) => {
+      const report: Report = { patients: [], top_diagnoses: [], top_drugs: [], top_procedures: [] };
+      if (wanted.has('patients') || options.patientId !== undefined) {
+        report.patients = await patientSummaries(client, options);
+      }
+      if (options.patientId === undefined || report.patients.length > 0) {
+        if (wanted.has('top_diagnoses')) report.top_diagnoses = await topDiagnoses(client, options);
+        if (wanted.has('top_drugs')) report.top_drugs = await topDrugs(client, options);
+        if (wanted.has('top_procedures')) report.top_procedures = await topProcedures(client, options);
+      }
+      return report;
+    },
+    { begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' },
+  );
 }

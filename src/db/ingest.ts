@@ -25,6 +25,7 @@ import type { Pool, PoolClient } from './client.ts';
 import { encodeRows, runScript, type ScriptStep } from './copy.ts';
 import { Statement } from './statement.ts';
 import * as schema from './schema.ts';
+import { withTransaction } from './transaction.ts';
 
 export interface IngestOutcome {
   inserted: number;
@@ -140,18 +141,17 @@ export async function ingestBatch(
   batch: readonly NormalizedResource[],
   options: IngestOptions,
 ): Promise<IngestOutcome> {
-  const client = await pool.connect();
-  try {
-    const resources = dedupe(batch);
-    const stored = await beginAndReadStored(client, resources, Boolean(options.asyncCommit));
-    // writeBatch commits: its last statement is COMMIT.
-    return await writeBatch(client, resources, stored, options);
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  // BEGIN rides in the first round trip (beginAndReadStored) and COMMIT is writeBatch's last
+  // statement, so the helper only rolls back and releases.
+  return withTransaction(
+    pool,
+    async (client) => {
+      const resources = dedupe(batch);
+      const stored = await beginAndReadStored(client, resources, Boolean(options.asyncCommit));
+      return writeBatch(client, resources, stored, options);
+    },
+    { begin: null },
+  );
 }
 
 interface StoredState {

@@ -4,7 +4,7 @@
  */
 import { nowMs, type Core, type Ctx } from './core.ts';
 import { bearerToken, HttpError } from './http-util.ts';
-import type { AccessTokenRecord } from './oauth-state.ts';
+import type { AccessTokenRecord } from './oauth/records.ts';
 
 export const NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
 export const PERMISSION_DENIED = 'You do not have permission to perform this action.';

@@ -5,7 +5,7 @@ import type { ByteLru } from './cache.ts';
 import type { DataStore } from './data/types.ts';
 import type { FaultConfig } from './faults.ts';
 import type { SplicedGzipTail } from './gzip-splice.ts';
-import type { OAuthState } from './oauth-state.ts';
+import type { OAuthState } from './oauth/state.ts';
 import type { Stats } from './stats.ts';
 
 /** A cached search page: the Bundle JSON after its `id` value, plus its gzip form once asked for. */

@@ -3,7 +3,7 @@
  * SMART configuration, and the FHIR CapabilityStatement at /v2/fhir/metadata (BFD's, filtered to
  * the three resource types, with SMART oauth-uris injected, as apps/fhir/bluebutton/views/home.py).
  */
-import { SCOPES_SUPPORTED } from './oauth.ts';
+import { SCOPES_SUPPORTED } from './oauth/scopes.ts';
 
 export function openidConfiguration(issuer: string): Record<string, unknown> {
   return {

@@ -13,7 +13,7 @@ import { throttledDetail } from './faults.ts';
 import { gzipWithHead, prepareGzipTail } from './gzip-splice.ts';
 import { HttpError, sleep } from './http-util.ts';
 import { pageLink, selfLink } from './links.ts';
-import type { AccessTokenRecord } from './oauth-state.ts';
+import type { AccessTokenRecord } from './oauth/records.ts';
 import {
   claimTypeOf,
   EOB_TYPES,

@@ -12,11 +12,12 @@ import { ByteLru } from './cache.ts';
 import type { CachedPage, Core } from './core.ts';
 import type { DataStore } from './data/types.ts';
 import { NO_FAULTS, parseFaults, type FaultConfig } from './faults.ts';
-import { OAuthState, type ClientRegistration } from './oauth-state.ts';
+import type { ClientRegistration } from './oauth/records.ts';
+import { OAuthState } from './oauth/state.ts';
 import { createEmulatorServer, listen } from './server.ts';
 import { Stats, type StatsSnapshot } from './stats.ts';
 
-export type { ClientRegistration } from './oauth-state.ts';
+export type { ClientRegistration } from './oauth/records.ts';
 export type { FaultConfig } from './faults.ts';
 export type { StatsSnapshot } from './stats.ts';
 export type { DataStore } from './data/types.ts';

@@ -8,16 +8,12 @@ import { capabilityStatement, openidConfiguration, smartConfiguration } from './
 import { handleRead, handleSearch } from './fhir.ts';
 import type { SearchType } from './fhir-search.ts';
 import { HttpError, isLoopback, send, sendJson } from './http-util.ts';
-import {
-  handleAuthorize,
-  handleConsent,
-  handleExpireAuthenticatedUser,
-  handleIntrospect,
-  handleLogin,
-  handleRevokeToken,
-  handleToken,
-  handleUserinfo,
-} from './oauth.ts';
+import { handleAuthorize } from './oauth/authorize.ts';
+import { handleConsent } from './oauth/consent.ts';
+import { handleLogin } from './oauth/login.ts';
+import { handleExpireAuthenticatedUser, handleIntrospect, handleRevokeToken } from './oauth/revoke.ts';
+import { handleToken } from './oauth/token.ts';
+import { handleUserinfo } from './oauth/userinfo.ts';
 
 const FHIR_TYPES = new Set<string>(['Patient', 'Coverage', 'ExplanationOfBenefit']);
 const HOST_RE = /^[A-Za-z0-9.\-_]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;

@@ -4,114 +4,22 @@
  * The rules follow BB2 (django-oauth-toolkit 2.2 plus BB2's own checks); see
  * shared/reference/bb2-api.md section 2.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
-export interface ClientRegistration {
-  clientId: string;
-  clientSecret: string;
-  redirectUris: string[];
-  /** Shown on the consent page. Defaults to the client id. */
-  name?: string;
-}
-
-export interface PendingAuthorization {
-  readonly uuid: string;
-  readonly clientId: string;
-  readonly redirectUri: string;
-  readonly state: string;
-  readonly codeChallenge: string;
-  readonly scopes: readonly string[];
-  /** The authorize query BB2 would carry to the consent URL. */
-  readonly query: string;
-  readonly createdAt: number;
-  patientId?: string;
-  username?: string;
-}
-
-export interface AuthorizationCode {
-  readonly code: string;
-  readonly clientId: string;
-  readonly patientId: string;
-  readonly redirectUri: string;
-  readonly codeChallenge: string;
-  readonly scopes: readonly string[];
-  readonly expiresAt: number;
-}
-
-export interface AccessTokenRecord {
-  readonly token: string;
-  readonly clientId: string;
-  readonly patientId: string;
-  readonly scopes: readonly string[];
-  expiresAt: number;
-  refreshToken?: string;
-}
-
-export interface RefreshTokenRecord {
-  readonly token: string;
-  readonly clientId: string;
-  readonly patientId: string;
-  /** The scopes of the access token issued with it: what a refresh may ask for. */
-  readonly scopes: readonly string[];
-  accessToken?: string;
-  revoked: boolean;
-}
-
-export interface DataAccessGrant {
-  readonly clientId: string;
-  readonly patientId: string;
-  /** Time of the last authorization. */
-  authorizedAt: number;
-  /** THIRTEEN_MONTH: 13 months after the last authorization. */
-  expiresAt: number;
-}
-
-/** DOT's authorization code lifetime (AUTHORIZATION_CODE_EXPIRE_SECONDS). */
-export const CODE_TTL_MS = 60_000;
-/** How long a started authorization waits for login and consent. */
-export const PENDING_TTL_MS = 30 * 60_000;
-
-const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-
-/** oauthlib's `generate_token()`: 30 characters from letters and digits. */
-export function generateToken(length = 30): string {
-  let out = '';
-  while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248) out += TOKEN_CHARS[byte % 62];
-      if (out.length === length) break;
-    }
-  }
-  return out;
-}
-
-/** `date + relativedelta(months=n)`: the same day of the month, clamped to the month's end. */
-export function addMonths(epochMs: number, months: number): number {
-  const d = new Date(epochMs);
-  const target = new Date(
-    Date.UTC(
-      d.getUTCFullYear(),
-      d.getUTCMonth() + months,
-      1,
-      d.getUTCHours(),
-      d.getUTCMinutes(),
-      d.getUTCSeconds(),
-      d.getUTCMilliseconds(),
-    ),
-  );
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
-  return target.getTime();
-}
-
-/** `%Y-%m-%dT%H:%M:%SZ`. */
-export function formatGrantExpiration(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function pairKey(clientId: string, patientId: string): string {
-  return `${clientId}\u0000${patientId}`;
-}
+import {
+  addMonths,
+  CODE_TTL_MS,
+  generateToken,
+  pairKey,
+  PENDING_TTL_MS,
+  type AccessTokenRecord,
+  type AuthorizationCode,
+  type ClientRegistration,
+  type DataAccessGrant,
+  type PendingAuthorization,
+  type RefreshTokenRecord,
+} from './records.ts';
+import { isWithinScopes } from './scopes.ts';
 
 export type RefreshOutcome =
   | { kind: 'ok'; access: AccessTokenRecord; refresh: RefreshTokenRecord; grant: DataAccessGrant }
@@ -422,22 +330,4 @@ export class OAuthState {
       for (const [code, c] of this.codes) if (now >= c.expiresAt) this.codes.delete(code);
     }
   }
-}
-
-/**
- * Whether a scope asked for at refresh is within the original scopes: exactly, or as a SMART v2
- * sub-scope (`patient/Patient.r` within `patient/Patient.rs`), as BB2's `is_smart_subscope`.
- */
-export function isWithinScopes(requested: string, original: readonly string[]): boolean {
-  if (original.includes(requested)) return true;
-  const dot = requested.lastIndexOf('.');
-  if (dot < 0) return false;
-  const resource = requested.slice(0, dot);
-  const perms = requested.slice(dot + 1);
-  return original.some((o) => {
-    const od = o.lastIndexOf('.');
-    if (od < 0 || o.slice(0, od) !== resource) return false;
-    const have = new Set(o.slice(od + 1));
-    return [...perms].every((p) => have.has(p));
-  });
 }

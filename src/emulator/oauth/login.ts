@@ -1,0 +1,67 @@
+/**
+ * /mymedicare/login: the emulated Medicare.gov sign-in. A good login redirects to BB2's consent
+ * URL /v2/o/authorize/<uuid>/.
+ */
+import { nowMs, type Core, type Ctx } from '../core.ts';
+import { readForm, redirect, sendHtml } from '../http-util.ts';
+import { errorPage, loginPage } from '../pages.ts';
+
+function expiredLogin(ctx: Ctx): void {
+  sendHtml(
+    ctx.res,
+    400,
+    errorPage(
+      'This sign-in request has expired',
+      'The authorization request is unknown or older than 30 minutes. Start again from your application.',
+    ),
+  );
+}
+
+export function appName(core: Core, clientId: string): string {
+  return core.oauth.clients.get(clientId)?.name ?? clientId;
+}
+
+export async function handleLogin(ctx: Ctx, core: Core): Promise<void> {
+  const now = nowMs(core);
+  if (ctx.method === 'GET') {
+    const uuid = ctx.query.get('auth_uuid') ?? '';
+    const pending = core.oauth.pendingAuthorization(uuid, now);
+    if (!pending) return expiredLogin(ctx);
+    sendHtml(
+      ctx.res,
+      200,
+      loginPage({
+        authUuid: uuid,
+        appName: appName(core, pending.clientId),
+        userCount: core.store.userCount,
+      }),
+    );
+    return;
+  }
+  const form = await readForm(ctx.req);
+  const uuid = form.get('auth_uuid') ?? '';
+  const pending = core.oauth.pendingAuthorization(uuid, now);
+  if (!pending) return expiredLogin(ctx);
+  const username = (form.get('username') ?? '').trim();
+  const password = form.get('password') ?? '';
+  const user = username === '' ? undefined : core.store.userByUsername(username);
+  if (!user || user.password !== password) {
+    sendHtml(
+      ctx.res,
+      200,
+      loginPage({
+        authUuid: uuid,
+        appName: appName(core, pending.clientId),
+        userCount: core.store.userCount,
+        username,
+        error: user
+          ? 'The password is not correct. Check it and try again.'
+          : `There is no Medicare.gov account with the username "${username}".`,
+      }),
+    );
+    return;
+  }
+  pending.patientId = user.patientId;
+  pending.username = user.username;
+  redirect(ctx.res, `/v2/o/authorize/${pending.uuid}/?${pending.query}`);
+}

@@ -1,0 +1,112 @@
+/**
+ * What the emulator's OAuth state holds (clients, pending authorizations, codes, tokens, grants),
+ * the lifetimes BB2 gives them, and the token and date formats it uses.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface ClientRegistration {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  /** Shown on the consent page. Defaults to the client id. */
+  name?: string;
+}
+
+export interface PendingAuthorization {
+  readonly uuid: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly state: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  /** The authorize query BB2 would carry to the consent URL. */
+  readonly query: string;
+  readonly createdAt: number;
+  patientId?: string;
+  username?: string;
+}
+
+export interface AuthorizationCode {
+  readonly code: string;
+  readonly clientId: string;
+  readonly patientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}
+
+export interface AccessTokenRecord {
+  readonly token: string;
+  readonly clientId: string;
+  readonly patientId: string;
+  readonly scopes: readonly string[];
+  expiresAt: number;
+  refreshToken?: string;
+}
+
+export interface RefreshTokenRecord {
+  readonly token: string;
+  readonly clientId: string;
+  readonly patientId: string;
+  /** The scopes of the access token issued with it: what a refresh may ask for. */
+  readonly scopes: readonly string[];
+  accessToken?: string;
+  revoked: boolean;
+}
+
+export interface DataAccessGrant {
+  readonly clientId: string;
+  readonly patientId: string;
+  /** Time of the last authorization. */
+  authorizedAt: number;
+  /** THIRTEEN_MONTH: 13 months after the last authorization. */
+  expiresAt: number;
+}
+
+/** DOT's authorization code lifetime (AUTHORIZATION_CODE_EXPIRE_SECONDS). */
+export const CODE_TTL_MS = 60_000;
+/** How long a started authorization waits for login and consent. */
+export const PENDING_TTL_MS = 30 * 60_000;
+
+const TOKEN_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+/** oauthlib's `generate_token()`: 30 characters from letters and digits. */
+export function generateToken(length = 30): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += TOKEN_CHARS[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+/** `date + relativedelta(months=n)`: the same day of the month, clamped to the month's end. */
+export function addMonths(epochMs: number, months: number): number {
+  const d = new Date(epochMs);
+  const target = new Date(
+    Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth() + months,
+      1,
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ),
+  );
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.getTime();
+}
+
+/** `%Y-%m-%dT%H:%M:%SZ`. */
+export function formatGrantExpiration(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function pairKey(clientId: string, patientId: string): string {
+  return `${clientId}\u0000${patientId}`;
+}

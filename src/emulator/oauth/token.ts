@@ -1,0 +1,157 @@
+/** /v2/o/token/: the authorization-code exchange and refresh-token rotation, as BB2 answers them. */
+import { createHash } from 'node:crypto';
+
+import { GRANT_EXPIRED_MESSAGE, GRANT_NOT_FOUND_MESSAGE } from '../auth.ts';
+import { nowMs, type Core, type Ctx } from '../core.ts';
+import { HttpError, readForm, sendJson } from '../http-util.ts';
+import { authenticateClient, invalidClient, TOKEN_HEADERS } from './client-auth.ts';
+import { formatGrantExpiration, type ClientRegistration } from './records.ts';
+
+function jsonError(status: number, body: Record<string, unknown>): HttpError {
+  return new HttpError(status, body);
+}
+
+function tokenBody(
+  access: { token: string; scopes: readonly string[]; patientId: string },
+  refreshToken: string,
+  ttl: number,
+  grantExpiresAt: number | undefined,
+): Record<string, unknown> {
+  return {
+    access_token: access.token,
+    expires_in: ttl,
+    token_type: 'Bearer',
+    scope: access.scopes.join(' '),
+    refresh_token: refreshToken,
+    patient: access.patientId,
+    access_grant_expiration: grantExpiresAt === undefined ? '' : formatGrantExpiration(grantExpiresAt),
+  };
+}
+
+const UPSTREAM_502 = { status_code: 502, message: 'Failed to retrieve data from data source.' };
+
+export async function handleToken(ctx: Ctx, core: Core): Promise<void> {
+  const form = await readForm(ctx.req);
+  if (core.faults.tokenRate5xx > 0 && core.random() < core.faults.tokenRate5xx) {
+    sendJson(ctx.res, 502, UPSTREAM_502, TOKEN_HEADERS);
+    return;
+  }
+  const client = authenticateClient(ctx, core, form);
+  if (!client) throw invalidClient();
+  const grantType = form.get('grant_type');
+  const now = nowMs(core);
+  const ttl = core.accessTokenTtlSeconds;
+
+  if (grantType === 'authorization_code') return exchangeCode(ctx, core, client, form, now, ttl);
+  if (grantType === 'refresh_token') return rotateRefreshToken(ctx, core, client, form, now, ttl);
+  throw jsonError(400, { error: 'unsupported_grant_type' });
+}
+
+type TokenClient = Required<ClientRegistration>;
+
+/** grant_type=authorization_code: the code, PKCE and redirect URI checks, then new tokens. */
+function exchangeCode(
+  ctx: Ctx,
+  core: Core,
+  client: TokenClient,
+  form: URLSearchParams,
+  now: number,
+  ttl: number,
+): void {
+  const codeValue = form.get('code');
+  if (!codeValue) {
+    throw jsonError(400, { error: 'invalid_request', error_description: 'Missing code parameter.' });
+  }
+  const code = core.oauth.findCode(codeValue, client.clientId, now);
+  if (!code) throw jsonError(400, { error: 'invalid_grant' });
+  // oauthlib checks PKCE, then the redirect URI; a failed exchange leaves the code usable.
+  const verifier = form.get('code_verifier');
+  if (verifier === null || verifier === '') {
+    throw jsonError(400, { error: 'invalid_request', error_description: 'Code verifier required.' });
+  }
+  const challenge = createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  if (challenge !== code.codeChallenge.replace(/=+$/, '')) throw jsonError(400, { error: 'invalid_grant' });
+  const redirectUri = form.get('redirect_uri') ?? client.redirectUris[0];
+  if (redirectUri !== code.redirectUri) {
+    throw jsonError(400, { error: 'invalid_request', error_description: 'Mismatching redirect URI.' });
+  }
+  // BB2's own PKCE validator (apps/pkce/oauth2_server.py) runs after oauthlib's checks.
+  if (verifier.length > 128) {
+    throw jsonError(400, {
+      error: 'invalid_request',
+      error_description: 'code_verifier max length is 128',
+    });
+  }
+  if (verifier.length < 43) {
+    throw jsonError(400, { error: 'invalid_request', error_description: 'code_verifier min length is 43' });
+  }
+  core.oauth.consumeCode(code.code);
+  const { access, refresh } = core.oauth.issueTokens(client.clientId, code.patientId, code.scopes, now, ttl);
+  core.stats.tokensIssued++;
+  const grant = core.oauth.grant(client.clientId, code.patientId);
+  sendJson(ctx.res, 200, tokenBody(access, refresh.token, ttl, grant?.expiresAt), TOKEN_HEADERS);
+  return;
+}
+
+/** grant_type=refresh_token: BB2's grant checks, then DOT's rotation (see OAuthState.refreshTokens). */
+function rotateRefreshToken(
+  ctx: Ctx,
+  core: Core,
+  client: TokenClient,
+  form: URLSearchParams,
+  now: number,
+  ttl: number,
+): void {
+  const token = form.get('refresh_token');
+  if (!token) {
+    throw jsonError(400, {
+      status_code: 400,
+      error: 'invalid_request',
+      error_description: 'Missing refresh token parameter',
+    });
+  }
+  const outcome = core.oauth.refreshTokens(token, client.clientId, form.get('scope'), now, ttl);
+  switch (outcome.kind) {
+    case 'not_found':
+      throw jsonError(400, {
+        status_code: 400,
+        error: 'invalid_request',
+        error_description: 'Refresh token not found.',
+      });
+    case 'grant_missing':
+      throw jsonError(403, {
+        status_code: 403,
+        error: 'invalid_grant',
+        error_description: GRANT_NOT_FOUND_MESSAGE,
+      });
+    case 'grant_expired':
+      throw jsonError(401, {
+        status_code: 401,
+        error: 'invalid_grant',
+        error_description: GRANT_EXPIRED_MESSAGE,
+      });
+    case 'reused':
+      core.stats.refreshTokenReuse++;
+      throw jsonError(400, { error: 'invalid_grant' });
+    case 'wrong_client':
+      throw jsonError(400, { error: 'invalid_grant' });
+    case 'invalid_scope':
+      throw jsonError(400, { error: 'invalid_scope' });
+    case 'ok': {
+      core.stats.refreshes++;
+      core.stats.tokensIssued++;
+      if (core.faults.refreshLostRate > 0 && core.random() < core.faults.refreshLostRate) {
+        // BB2 calls BFD after DOT has rotated and committed the tokens.
+        sendJson(ctx.res, 502, UPSTREAM_502, TOKEN_HEADERS);
+        return;
+      }
+      sendJson(
+        ctx.res,
+        200,
+        tokenBody(outcome.access, outcome.refresh.token, ttl, outcome.grant.expiresAt),
+        TOKEN_HEADERS,
+      );
+      return;
+    }
+  }
+}

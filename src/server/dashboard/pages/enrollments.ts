@@ -1,0 +1,115 @@
+/**
+ * The enrollments list (`/enrollments`): filters, sortable columns and pages, all through
+ * allowlists (the route validates the query before it reaches here).
+ */
+import { ENROLLMENT_STATUSES, type EnrollmentRow } from '../../../db/dashboard.ts';
+import { ERROR_CATEGORIES } from '../../../errors.ts';
+import { html, type Html } from '../../html.ts';
+import { enrollmentLink, EXPIRY_WARNING_DAYS, expiryCell, heldText } from '../components.ts';
+import { daysUntil, formatAge, formatCount, formatTime } from '../format.ts';
+import { pager, sortHeader, statusPill } from '../layout.ts';
+
+export interface EnrollmentListData {
+  now: Date;
+  rows: EnrollmentRow[];
+  total: number;
+  page: number;
+  pageSize: number;
+  /** The query as given (validated), for links. */
+  query: Record<string, string | undefined>;
+  sort: { key: string; dir: 'asc' | 'desc' };
+}
+
+function filtersForm(q: Record<string, string | undefined>): Html {
+  return html`<form class="filters" method="get" action="/enrollments">
+    <label
+      >Status
+      <select name="status">
+        <option value="">any</option>
+        ${ENROLLMENT_STATUSES.map((s) => html`<option value="${s}" ${q.status === s ? 'selected' : ''}>${s}</option>`)}
+      </select>
+    </label>
+    <label
+      >Last error
+      <select name="category">
+        <option value="">any or none</option>
+        <option value="any" ${q.category === 'any' ? 'selected' : ''}>any error</option>
+        ${ERROR_CATEGORIES.map(
+          (c) => html`<option value="${c}" ${q.category === c ? 'selected' : ''}>${c}</option>`,
+        )}
+      </select>
+    </label>
+    <label
+      >Grant ends
+      <select name="expiring">
+        <option value="">any time</option>
+        <option value="1" ${q.expiring === '1' ? 'selected' : ''}>within ${EXPIRY_WARNING_DAYS} days</option>
+      </select>
+    </label>
+    <label>Enrollment or patient id <input name="id" value="${q.id ?? ''}" size="22" /></label>
+    ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}" />` : ''}
+    ${q.dir ? html`<input type="hidden" name="dir" value="${q.dir}" />` : ''}
+    <button type="submit">Filter</button>
+    ${q.status || q.category || q.expiring || q.id ? html`<a href="/enrollments">Clear</a>` : ''}
+  </form>`;
+}
+
+function enrollmentRow(e: EnrollmentRow, now: Date): Html {
+  const days = daysUntil(e.access_grant_expiration, now);
+  const soon = e.status === 'active' && days !== undefined && days >= 0 && days <= EXPIRY_WARNING_DAYS;
+  return html`<tr class="${soon ? 'soon' : ''}">
+    <td>${enrollmentLink(e.enrollment_id)}</td>
+    <td class="wide-only">${e.patient_id}</td>
+    <td>${statusPill(e.status)}</td>
+    <td>${formatTime(e.last_success_at)}</td>
+    <td class="num">${formatAge(e.last_success_at, now)}</td>
+    <td class="num ${e.consecutive_failures > 0 ? 'bad' : ''}">${e.consecutive_failures}</td>
+    <td class="error">
+      ${
+        e.last_error_category
+          ? html`<span class="bad">${e.last_error_category}</span>
+              <div class="clip muted" title="${e.last_error_message ?? ''}">
+                ${e.last_error_message ?? ''}
+              </div>`
+          : ''
+      }
+    </td>
+    ${expiryCell(e.access_grant_expiration, now)}
+    <td class="num" title="${heldText(e.resources_held)}">${formatCount(e.held_total)}</td>
+  </tr>`;
+}
+
+export function enrollmentsPage(d: EnrollmentListData): Html {
+  const q = d.query;
+  const path = '/enrollments';
+  const h = (
+    label: string,
+    key: string,
+    opts: { num?: boolean; firstDir?: 'asc' | 'desc'; className?: string } = {},
+  ) => sortHeader(label, key, path, q, d.sort, opts);
+  return html`<h1>Enrollments</h1>
+    ${filtersForm(q)}
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            ${h('Enrollment', 'enrollment')} ${h('Patient', 'patient', { className: 'wide-only' })}
+            ${h('Status', 'status')} ${h('Last success', 'last_success', { firstDir: 'desc' })}
+            ${h('Lag', 'lag', { num: true, firstDir: 'desc' })}
+            ${h('Failures', 'failures', { num: true, firstDir: 'desc' })} ${h('Last error', 'error')}
+            ${h('Grant ends', 'expiry')} ${h('Held', 'held', { num: true, firstDir: 'desc' })}
+          </tr>
+        </thead>
+        <tbody>
+          ${
+            d.rows.length === 0
+              ? html`<tr>
+                  <td colspan="9" class="muted">No enrollment matches.</td>
+                </tr>`
+              : d.rows.map((e) => enrollmentRow(e, d.now))
+          }
+        </tbody>
+      </table>
+    </div>
+    ${pager(path, q, { page: d.page, pageSize: d.pageSize, total: d.total })}`;
+}

@@ -1,0 +1,91 @@
+/**
+ * The runs list (`/runs`) and one run (`/runs/:id`) with its failures grouped by error category.
+ */
+import type { RunRow } from '../../../db/dashboard.ts';
+import type { FailureGroup } from '../../../db/sync-state.ts';
+import { html, type Html } from '../../html.ts';
+import { enrollmentLink, metric, runsTable, sameDayTime } from '../components.ts';
+import { formatCount, formatDuration, formatTime } from '../format.ts';
+import { csrfField, pager, statusPill, type Viewer } from '../layout.ts';
+
+export function runsPage(d: { runs: RunRow[]; total: number; page: number; pageSize: number }): Html {
+  return html`<h1>Runs</h1>
+    ${runsTable(d.runs)} ${pager('/runs', {}, { page: d.page, pageSize: d.pageSize, total: d.total })}`;
+}
+
+export function runPage(d: { run: RunRow; failures: FailureGroup[]; pending: number; viewer: Viewer }): Html {
+  const r = d.run;
+  return html`<p class="muted"><a href="/runs">← Runs</a></p>
+    <h1>Run ${r.run_id} ${statusPill(r.status)}</h1>
+    <section class="cards small">
+      ${metric(
+        'Trigger',
+        html`${r.trigger}${r.full_sync ? ' (full)' : ''}`,
+        r.requested_by ?? (r.trigger === 'scheduled' ? 'the nightly schedule' : undefined),
+      )}
+      ${metric(
+        'Started',
+        formatTime(r.started_at).slice(11),
+        html`${formatTime(r.started_at).slice(0, 10)} ·
+        ${r.finished_at ? html`finished ${sameDayTime(r.started_at, r.finished_at)}` : 'running'}`,
+      )}
+      ${metric('Duration', formatDuration(r.duration_ms))}
+      ${metric('Enrollments', formatCount(r.enrollments_total), d.pending > 0 ? `${d.pending} pending` : undefined)}
+      ${metric('OK', html`<span class="ok">${formatCount(r.enrollments_ok)}</span>`)}
+      ${metric('Failed', html`<span class="${r.enrollments_failed > 0 ? 'bad' : ''}">${formatCount(r.enrollments_failed)}</span>`)}
+      ${metric('Skipped', formatCount(r.enrollments_skipped))}
+      ${metric('Resources changed', formatCount(r.resources_changed), html`${formatCount(r.resources_removed)} removed`)}
+      ${metric('Rows written', formatCount(r.rows_written))}
+      ${metric('Requests to BB2', formatCount(r.requests))}
+    </section>
+
+    <h2>Failed enrollments by error category</h2>
+    ${
+      d.failures.length === 0
+        ? html`<p class="muted">
+            ${r.status === 'finished' ? 'None: every enrollment succeeded or was skipped.' : 'None so far.'}
+          </p>`
+        : html`<form method="post" action="/runs/${encodeURIComponent(r.run_id)}/retry" class="actions">
+              ${csrfField(d.viewer)}
+              <button type="submit">Retry the ${r.enrollments_failed} failed enrollment(s)</button>
+              <span class="muted">starts a new run of the failed enrollments that are still active</span>
+            </form>
+            ${d.failures.map(
+              (g) =>
+                html`<section>
+                  <h3><span class="bad">${g.category}</span> · ${g.count} enrollment(s)</h3>
+                  <p class="muted">
+                    <a href="/enrollments?category=${g.category}"
+                      >Every enrollment whose last error is ${g.category} now →</a
+                    >
+                  </p>
+                  <div class="table-wrap">
+                    <table>
+                      <thead>
+                        <tr>
+                          <th>Enrollment</th>
+                          <th>Message</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        ${g.enrollments.map(
+                          (e) =>
+                            html`<tr>
+                              <td>${enrollmentLink(e.enrollment_id)}</td>
+                              <td class="wrap muted">${e.message ?? ''}</td>
+                            </tr>`,
+                        )}
+                        ${
+                          g.count > g.enrollments.length
+                            ? html`<tr>
+                                <td colspan="2" class="muted">and ${g.count - g.enrollments.length} more</td>
+                              </tr>`
+                            : ''
+                        }
+                      </tbody>
+                    </table>
+                  </div>
+                </section>`,
+            )}`
+    }`;
+}

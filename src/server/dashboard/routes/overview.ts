@@ -1,0 +1,43 @@
+/** `/`: the overview page. */
+import type { FastifyInstance } from 'fastify';
+
+import {
+  enrollmentsByStatus,
+  grantsExpiringWithin,
+  listRuns,
+  recentAudit,
+  requestCountsSince,
+  summarizeRequests,
+} from '../../../db/dashboard.ts';
+import { EXPIRY_WARNING_DAYS } from '../components.ts';
+import { overviewPage } from '../pages/overview.ts';
+import { showPage, type DashboardContext } from '../respond.ts';
+
+export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): void {
+  const { pool } = ctx;
+  app.get('/', async (request, reply) => {
+    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow] = await Promise.all([
+      listRuns(pool, { limit: 10 }),
+      listRuns(pool, { limit: 30 }),
+      enrollmentsByStatus(pool),
+      grantsExpiringWithin(pool, EXPIRY_WARNING_DAYS),
+      requestCountsSince(pool, 24),
+      recentAudit(pool, 10, ['login', 'logout']),
+      ctx.probes.queueState(),
+    ]);
+    return showPage(ctx, request, reply, 'Overview', 'overview', () =>
+      overviewPage({
+        now: ctx.now(),
+        runs: recent.rows,
+        chartRuns: chart.rows,
+        nextRun: queueNow.nextRun,
+        statusCounts,
+        expiring,
+        queues: queueNow.counts,
+        requests: summarizeRequests(requestRows),
+        requestRows,
+        audit,
+      }),
+    );
+  });
+}
