@@ -31,21 +31,10 @@ import {
   totalRowsWritten,
   type IngestOutcome,
 } from '../db/ingest.ts';
-import {
-  beginSync,
-  closeWalk,
-  closeWalkSql,
-  endSync,
-  finishSyncFailed,
-  finishSyncSucceeded,
-  pageProgressWrites,
-  recordMemberOutcome,
-  resetWalk,
-  startAttempt,
-  type AttemptResult,
-  type CloseWalk,
-  type WalkProgress,
-} from '../db/sync-state.ts';
+import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
+import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
+import { recordMemberOutcome } from '../db/runs.ts';
+import { beginSync, endSync, pageProgressWrites, resetWalk, type WalkProgress } from '../db/walks.ts';
 import { BbsyncError, classifyError, isTransient, RateLimitedError, ReauthRequiredError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
