@@ -5,7 +5,7 @@ import type { Pool } from '../db/client.ts';
 import { InputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
-import { dashboardRoutes } from '../server/dashboard/index.ts';
+import { buildMetricsServer, dashboardRoutes } from '../server/dashboard/index.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues, redisConnection } from '../workers/queues.ts';
 import { commandContext } from './context.ts';
@@ -26,9 +26,12 @@ export async function assembleDashboard(
   pool: Pool,
   services: Pick<Bb2Services, 'vault' | 'oauth'>,
   secret: string,
+  listenHost: string = config.server.host,
 ): Promise<{
   routes: (app: FastifyInstance) => Promise<void>;
   onConnected: (enrollmentId: string) => Promise<void>;
+  /** The METRICS_PORT listener, when that is set. */
+  metrics: FastifyInstance | undefined;
   close(): Promise<void>;
 }> {
   const redis = redisConnection(config.redisUrl, { failFast: true });
@@ -39,15 +42,23 @@ export async function assembleDashboard(
     );
   });
   const queues = createQueues(redis, config.queuePrefix);
+  const pingRedis = () => redis.ping();
+  const metrics =
+    config.server.metricsPort === undefined
+      ? undefined
+      : await buildMetricsServer({ config, log, pool, queues, pingRedis });
   return {
+    metrics,
     routes: dashboardRoutes({
       config,
       log,
       pool,
       queues,
-      pingRedis: () => redis.ping(),
+      redis,
+      pingRedis,
       revoke: { vault: services.vault, oauth: services.oauth },
       sessionSecret: secret,
+      listenHost,
     }),
     // A beneficiary who just connected expects to see their claims now, not after the next run.
     onConnected: async (enrollmentId) => {
@@ -57,6 +68,7 @@ export async function assembleDashboard(
       );
     },
     async close() {
+      await metrics?.close();
       await queues.close();
       redis.disconnect();
     },
@@ -75,7 +87,9 @@ export async function runServer(options: { port?: number; host?: string }): Prom
     say: (line) => process.stderr.write(`bbsync: ${line}\n`),
   });
   const services = buildBb2Services(config, log, pool);
-  const dashboard = await assembleDashboard(config, log, pool, services, secret);
+  const port = options.port ?? config.server.port;
+  const host = options.host ?? config.server.host;
+  const dashboard = await assembleDashboard(config, log, pool, services, secret, host);
   const app = await buildServer({
     config,
     log,
@@ -83,9 +97,8 @@ export async function runServer(options: { port?: number; host?: string }): Prom
     sessionSecret: secret,
     extraRoutes: dashboard.routes,
     onConnected: dashboard.onConnected,
+    listenHost: host,
   });
-  const port = options.port ?? config.server.port;
-  const host = options.host ?? config.server.host;
   try {
     await app.listen({ port, host });
   } catch (err) {
@@ -93,6 +106,13 @@ export async function runServer(options: { port?: number; host?: string }): Prom
     await dashboard.close();
     await pool.end();
     throw listenError(err, host, port);
+  }
+  if (dashboard.metrics) {
+    await dashboard.metrics.listen({ port: config.server.metricsPort, host: config.server.metricsHost });
+    log.info(
+      { host: config.server.metricsHost, port: config.server.metricsPort },
+      'metrics listening (/metrics, /readyz)',
+    );
   }
   const address = app.server.address();
   const url =
