@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildBb2Services } from '../../src/commands/services.ts';
-import type { SyncRun } from '../../src/db/sync-state.ts';
+import type { SyncRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { dashboardRoutes } from '../../src/server/dashboard/index.ts';
@@ -548,7 +548,7 @@ describe('actions', () => {
       [retryRunId],
     );
     expect(run).toEqual([{ trigger: 'retry', requested_by: 'dashboard:ops' }]);
-    const { waitForRun } = await import('../../src/db/sync-state.ts');
+    const { waitForRun } = await import('../../src/db/runs.ts');
     expect(await waitForRun(world.tdb.pool, retryRunId, { timeoutMs: 30_000 })).toMatchObject({
       enrollments_failed: 0,
     });
