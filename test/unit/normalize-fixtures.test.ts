@@ -518,7 +518,7 @@ describeWithFixtures('volatile and invalid values', () => {
   });
 });
 
-describe('claim versions and the facts analysts filter on', () => {
+describeWithFixtures('claim versions and the facts analysts filter on', () => {
   it('reads the final-action status and the PDE adjustment code (bfd/eob-pde.json adjstmt_dltn_cd A)', () => {
     const pde = claimOf(normalize('bfd/eob-pde.json', 'pde-89'));
     expect(pde.status).toBe('active');
