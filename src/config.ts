@@ -134,6 +134,14 @@ const schema = z.object({
   BB2_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
   BB2_PAGE_SIZE: int(1, 50).default(50),
   BB2_ALLOW_INSECURE_HTTP: bool.optional(),
+  BB2_API_VERSION: z.enum(['v2', 'v3']).default('v2'),
+  BB2_V3_EOB_SOURCES: z
+    .string()
+    .regex(
+      /^\s*((NCH|DDPS|FISS|MCS|VMS|CWF)\s*(,\s*(NCH|DDPS|FISS|MCS|VMS|CWF)\s*)*)?$/i,
+      'a comma list of NCH, DDPS, FISS, MCS, VMS, CWF',
+    )
+    .default(''),
 
   TOKEN_ENCRYPTION_KEY: z.string().default(''),
   TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
@@ -211,6 +219,13 @@ export interface Config {
     readonly pageSize: number;
     /** http:// BB2 URLs are refused unless this is on (the emulator turns it on for loopback). */
     readonly allowInsecureHttp: boolean;
+    /** The API version new enrollments go through; each enrollment keeps the version it was made with. */
+    readonly apiVersion: 'v2' | 'v3';
+    /**
+     * v3 EOB `_source` (NCH, DDPS, FISS, MCS, VMS, CWF); empty: BB2's default NCH,DDPS, i.e.
+     * no shared-system (partially adjudicated) claims and no prior authorizations.
+     */
+    readonly v3EobSources: readonly string[];
   };
   readonly tokens: {
     readonly keys: readonly EncryptionKey[];
@@ -303,6 +318,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
       pageSize: raw.BB2_PAGE_SIZE,
       allowInsecureHttp: raw.BB2_ALLOW_INSECURE_HTTP ?? isLoopback(raw.BB2_BASE_URL),
+      apiVersion: raw.BB2_API_VERSION,
+      v3EobSources: raw.BB2_V3_EOB_SOURCES.split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
     },
     tokens: {
       keys,
