@@ -7,7 +7,8 @@ ALTER TABLE "claims" ADD COLUMN "payment_denial_code" text;--> statement-breakpo
 ALTER TABLE "claims" ADD COLUMN "is_denied" boolean GENERATED ALWAYS AS (COALESCE(btrim(non_payment_reason_code), '') <> '' OR COALESCE(payment_denial_code, '') = '0') STORED NOT NULL;--> statement-breakpoint
 ALTER TABLE "claims" ADD COLUMN "bill_type_code" text;--> statement-breakpoint
 ALTER TABLE "claims" ADD COLUMN "admission_type_code" text;--> statement-breakpoint
-ALTER TABLE "claims" ADD COLUMN "admission_source_code" text;-- Rows written before this migration: status already says which version is final. The PDE code,
+ALTER TABLE "claims" ADD COLUMN "admission_source_code" text;--> statement-breakpoint
+-- Rows written before this migration: status already says which version is final. The PDE code,
 -- bill type, admission and rendering NPI columns fill in when the sync rewrites those rows
 -- (NORMALIZER_VERSION 2 makes it rewrite unchanged resources once).
 UPDATE "claims" SET "final_action" = ("status" = 'active') WHERE "status" IS NOT NULL;--> statement-breakpoint
