@@ -30,6 +30,8 @@ export function createPool(
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'bbsync',
     idleTimeoutMillis: 30_000,
+    // A host that never answers must fail a command, not hang it (pg waits forever by default).
+    connectionTimeoutMillis: 15_000,
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
