@@ -21,6 +21,8 @@ export interface EnrollRoutesDeps {
   secureCookies: (request: FastifyRequest) => boolean;
   config: Pick<Config, 'server'>;
   log: Logger;
+  /** Called once a beneficiary is connected (the server starts their first sync); never awaited by the page. */
+  onConnected?: (enrollmentId: string) => Promise<void>;
 }
 
 export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps): Promise<void> {
@@ -67,6 +69,17 @@ export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps)
       unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
     );
     reply.clearCookie(ENROLL_COOKIE, { path: '/enroll' });
+    if (outcome.kind === 'connected' && deps.onConnected) {
+      const { enrollmentId } = outcome.enrollment;
+      deps
+        .onConnected(enrollmentId)
+        .catch((err: unknown) =>
+          request.log.warn(
+            { enrollmentId, err: { message: (err as Error).message } },
+            'could not start the first sync of a new enrollment: the nightly run will do it',
+          ),
+        );
+    }
     const { status, body } = outcomePage(outcome);
     return reply.code(status).type('text/html; charset=utf-8').send(body);
   });
