@@ -35,6 +35,12 @@ export function createPool(
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // A checked-out client whose connection dies (terminated backend, network cut) emits 'error' as
+  // well as failing its query; the query's rejection is what callers handle, so the event itself
+  // must not become an uncaught exception that takes every sync of the process down with it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
