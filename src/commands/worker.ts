@@ -9,7 +9,7 @@ import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, pipelinePoolOptions } from './database.ts';
 import { buildBb2Services } from './services.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
@@ -67,6 +67,7 @@ export async function runWorker(options: { concurrency?: string; schedule?: bool
   const pool = await openDatabase(config.databaseUrl, {
     max: Math.max(config.databasePoolSize, concurrency * 3 + 2),
     applicationName: 'bbsync-worker',
+    ...pipelinePoolOptions(config, log),
   });
   const workers = await assembleWorkers(config, log, pool, { concurrency, schedule: options.schedule });
   log.info(
