@@ -44,6 +44,8 @@ export async function assembleWorkers(
         baseUrl: config.bb2.baseUrl,
         pageSize: config.bb2.pageSize,
         getText: services.getText,
+        apiVersion: config.bb2.apiVersion,
+        v3EobSources: config.bb2.v3EobSources,
       }),
       fullEvery: config.sync.fullEvery,
       failpoint: makeFailpoint(config.failpoints),

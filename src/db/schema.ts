@@ -15,6 +15,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   date,
   index,
   integer,
@@ -357,6 +358,13 @@ export const enrollments = pgTable(
     status: text('status').notNull(),
     /** The scopes BB2 granted, space-separated, as granted (may lack the demographic scopes). */
     scope: text('scope').notNull(),
+    /** The BB2 API version ('v2' | 'v3') that issued the tokens; they are used with it only. */
+    api_version: text('api_version').notNull().default('v2'),
+    /**
+     * v3: whether the beneficiary shared SAMHSA (42 CFR Part 2) data on the consent page, as read
+     * from BB2's EOB search links; NULL until known (and always for v2, where BB2 shares it).
+     */
+    samhsa_shared: boolean('samhsa_shared'),
     /** When the 13-month data access grant ends (NULL: never, e.g. research apps). */
     access_grant_expiration: tstz('access_grant_expiration'),
     refresh_token_ciphertext: text('refresh_token_ciphertext'),
