@@ -19,6 +19,7 @@ export const ERROR_CATEGORIES = [
   'db_error', // Postgres failed in a way worth retrying: connection, serialization, deadlock, shutdown, too many connections
   'db_rejected', // Postgres refused a statement (a constraint, a column, a type): retrying cannot help
   'reconcile_suspect', // a full reconcile would have removed most or all claims; nothing removed until confirmed
+  'key_missing', // a token encrypted with a key this process lacks: restart processes older than the key
   'internal', // anything else: a bug
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
@@ -31,6 +32,7 @@ export const TRANSIENT_CATEGORIES: ReadonlySet<ErrorCategory> = new Set([
   'network',
   'malformed_response',
   'db_error',
+  'key_missing',
 ]);
 
 export class BbsyncError extends Error {
@@ -45,13 +47,27 @@ export class BbsyncError extends Error {
   }
 }
 
-/** The environment is invalid; `problems` lists each one. */
+/**
+ * The environment is invalid; `problems` lists each one ("SETTING: what is wrong; how to fix").
+ * The message is one line, so a command that cannot start says so in one line.
+ */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
+  }
+}
+
+/**
+ * A service a command needs (Postgres, Redis, Blue Button) does not answer, or refuses us. The
+ * message names it, where it was looked for, and the setting to change.
+ */
+export class UnreachableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnreachableError';
   }
 }
 

@@ -40,6 +40,7 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'bbsync',
     idleTimeoutMillis: 30_000,
+<<<<<<< HEAD
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     ...(options.idleInTransactionTimeoutMs
@@ -50,6 +51,18 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
   pool.on('error', (err) => {
     if (options.onIdleError) options.onIdleError(err);
     else process.emitWarning(`idle Postgres connection failed: ${err.message}`, 'PoolWarning');
+=======
+    // A host that never answers must fail a command, not hang it (pg waits forever by default).
+    connectionTimeoutMillis: 15_000,
+  });
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  // A checked-out client whose connection dies (terminated backend, network cut) emits 'error' as
+  // well as failing its query; the query's rejection is what callers handle, so the event itself
+  // must not become an uncaught exception that takes every sync of the process down with it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+>>>>>>> main
   });
   return pool;
 }
