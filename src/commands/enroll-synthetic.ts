@@ -1,10 +1,10 @@
-import { enrollSynthetic, parseUserRange, syntheticLogin } from '../enrollment/synthetic.ts';
+import { enrollSynthetic, parseUserRange, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import type { EnrollmentOutcome } from '../enrollment/enroll.ts';
 import { InputError } from '../errors.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 export interface EnrollSyntheticOptions {
   users: string;

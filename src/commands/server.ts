@@ -8,7 +8,7 @@ import { dashboardRoutes } from '../server/dashboard/index.ts';
 import { createQueues, redisConnection } from '../workers/queues.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
-import { buildBb2Services, sessionSecret, type Bb2Services } from './services.ts';
+import { buildBb2Services, sessionSecret, type Bb2Services } from '../services.ts';
 
 /**
  * What the dashboard runs on: a Redis connection and the queues (for bull-board, queue depths and

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { unenroll } from '../enrollment/unenroll.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 export async function runUnenroll(
   enrollmentId: string,

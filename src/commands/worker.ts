@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
 export async function assembleWorkers(

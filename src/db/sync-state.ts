@@ -4,7 +4,7 @@
  */
 import type { ErrorCategory } from '../errors.ts';
 import type { Pool, PoolClient } from './client.ts';
-import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
+import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 import { Statement } from './statement.ts';
 
 type Db = Pool | PoolClient;

@@ -17,7 +17,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 import type { Pool, PoolClient } from '../db/client.ts';
-import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
+import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 import { BbsyncError, classifyError, ReauthRequiredError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';

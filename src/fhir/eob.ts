@@ -29,20 +29,9 @@ import type {
   ClaimLineRow,
   ClaimProcedureRow,
   ClaimRow,
-} from './rows.ts';
+} from '../model/analytics-rows.ts';
 import { centsToString, dateOnly, decimalString, sumCents, ValueError } from './values.ts';
-
-export const CLAIM_TYPES = [
-  'carrier',
-  'dme',
-  'hha',
-  'hospice',
-  'inpatient',
-  'outpatient',
-  'pde',
-  'snf',
-] as const;
-export type ClaimType = (typeof CLAIM_TYPES)[number];
+import { CLAIM_TYPES, type ClaimType } from '../model/claim-types.ts';
 
 const PROFESSIONAL: ReadonlySet<ClaimType> = new Set(['carrier', 'dme']);
 

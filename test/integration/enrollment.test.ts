@@ -11,14 +11,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config.ts';
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { KeyRing } from '../../src/enrollment/crypto.ts';
 import {
   createTokenVault,
   hasDemographicScope,
   EnrollmentInactiveError,
 } from '../../src/enrollment/vault.ts';
-import { enrollSynthetic, syntheticLogin } from '../../src/enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';
 import { ReauthRequiredError } from '../../src/errors.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';

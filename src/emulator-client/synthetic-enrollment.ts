@@ -4,8 +4,11 @@
  * HTTP the way a browser would (redirects followed by hand, cookies carried). It only works where
  * the login page is a plain form: the local emulator (Medicare.gov's real login is not scriptable).
  * The callback is completed through the same code as the web callback.
+ *
+ * It lives in src/emulator-client, beside the emulator rather than in src/enrollment, because it
+ * only works against the emulator: production code may not import it (eslint.config.js).
  */
-import type { EnrollmentFlow, EnrollmentOutcome } from './enroll.ts';
+import type { EnrollmentFlow, EnrollmentOutcome } from '../enrollment/enroll.ts';
 
 export interface SyntheticLogin {
   username: string;
