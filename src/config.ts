@@ -3,6 +3,8 @@
  * everything else receives the frozen result as an argument. Every variable is listed, with its
  * meaning, in `.env.example`.
  */
+import { isIP } from 'node:net';
+
 import { z } from 'zod';
 
 import { ConfigError } from './errors.ts';
@@ -65,6 +67,51 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[]
   return keys;
 }
 
+/** SESSION_SECRET signs session and CSRF cookies: shorter secrets are refused. */
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
+/** TRUST_PROXY: false (trust no X-Forwarded-* header), a hop count, or proxy addresses/CIDRs. */
+export type TrustProxy = false | number | readonly string[];
+
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, extra] = value.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
+  const value = raw.trim().toLowerCase();
+  if (value === '' || value === 'false' || value === 'off' || value === '0') return false;
+  if (value === 'true') {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'true would let any client choose its address with X-Forwarded-For: give the number of proxies in front of the server (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    });
+    return false;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) ctx.addIssue({ code: 'custom', message: 'a hop count must be between 0 and 10' });
+    return hops;
+  }
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = entries.filter((e) => !isAddressOrCidr(e));
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not an IP address or CIDR: ${bad.join(', ')} (give a hop count or a comma-separated list like 10.0.0.0/8,::1)`,
+    });
+  }
+  return entries;
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -104,8 +151,21 @@ const schema = z.object({
 
   SERVER_HOST: z.string().default('127.0.0.1'),
   SERVER_PORT: int(0, 65_535).default(3000),
-  SESSION_SECRET: z.string().default(''),
+  SESSION_SECRET: z
+    .string()
+    .min(
+      MIN_SESSION_SECRET_LENGTH,
+      `must be at least ${MIN_SESSION_SECRET_LENGTH} characters (npx bbsync gen-key prints one)`,
+    )
+    .default(''),
   COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((v, ctx) => parseTrustProxy(v, ctx)),
+  SERVER_REQUEST_TIMEOUT_MS: int(500, 600_000).default(30_000),
+  ENROLL_RATE_LIMIT: int(1, 1_000_000).default(20),
+  ENROLL_RATE_LIMIT_GLOBAL: int(1, 10_000_000).default(1_000),
   DASHBOARD_USER: z.string().default(''),
   DASHBOARD_PASSWORD_HASH: z
     .string()
@@ -119,6 +179,8 @@ const schema = z.object({
     .string()
     .min(16, 'must be at least 16 characters (npx bbsync gen-key prints one)')
     .default(''),
+  METRICS_PORT: int(0, 65_535).optional(),
+  METRICS_HOST: z.string().optional(),
 
   /** Test-only crash points (comma-separated names); see src/failpoints.ts. */
   BBSYNC_FAILPOINTS: z.string().default(''),
@@ -179,6 +241,16 @@ export interface Config {
     readonly dashboardAllowActions: boolean;
     /** Bearer token /metrics requires; empty: /metrics is open (for a private network). */
     readonly metricsToken: string;
+    /** Own listener for /metrics and /readyz details; undefined: on the main listener. */
+    readonly metricsPort: number | undefined;
+    readonly metricsHost: string;
+    /** Which proxies' X-Forwarded-* headers to believe: none (false), a hop count, or addresses. */
+    readonly trustProxy: TrustProxy;
+    /** Longest a request may take, from its first byte to the response (and longest idle). */
+    readonly requestTimeoutMs: number;
+    /** New enrollment links (GET /enroll) per client address, and per server instance, per 10 minutes. */
+    readonly enrollRateLimit: number;
+    readonly enrollRateLimitGlobal: number;
   };
   /** Names of crash points that kill the process when reached (tests of crash safety only). */
   readonly failpoints: readonly string[];
@@ -257,6 +329,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dashboardPasswordHash: raw.DASHBOARD_PASSWORD_HASH,
       dashboardAllowActions: raw.DASHBOARD_ALLOW_ACTIONS,
       metricsToken: raw.METRICS_TOKEN,
+      metricsPort: raw.METRICS_PORT,
+      metricsHost: raw.METRICS_HOST ?? raw.SERVER_HOST,
+      trustProxy: raw.TRUST_PROXY,
+      requestTimeoutMs: raw.SERVER_REQUEST_TIMEOUT_MS,
+      enrollRateLimit: raw.ENROLL_RATE_LIMIT,
+      enrollRateLimitGlobal: raw.ENROLL_RATE_LIMIT_GLOBAL,
     },
     failpoints: raw.BBSYNC_FAILPOINTS.split(',')
       .map((f) => f.trim())

@@ -10,7 +10,8 @@ import { requireBb2Client, requireTokenKeys, type Config } from './config.ts';
 import type { Pool } from './db/client.ts';
 import { KeyRing } from './enrollment/crypto.ts';
 import { createEnrollmentFlow, type EnrollmentFlow } from './enrollment/enroll.ts';
-import { createTokenVault, type TokenVault } from './enrollment/vault.ts';
+import { createPendingAuthorizations } from './enrollment/pending-authorizations.ts';
+import { createTokenVault, type TokenVault } from './enrollment/tokens.ts';
 import { ConfigError } from './errors.ts';
 import { makeFailpoint } from './failpoints.ts';
 import type { Logger } from './logger.ts';
@@ -45,15 +46,22 @@ export function buildBb2Services(
     },
     hooks,
   );
+  const keys = new KeyRing(config.tokens.keys);
   const vault = createTokenVault({
     pool,
-    keys: new KeyRing(config.tokens.keys),
+    keys,
     oauth,
     refreshMarginSeconds: config.tokens.refreshMarginSeconds,
     log,
     failpoint: makeFailpoint(config.failpoints),
   });
-  const flow = createEnrollmentFlow({ vault, oauth, redirectUri: config.bb2.redirectUri, log });
+  const flow = createEnrollmentFlow({
+    vault,
+    pending: createPendingAuthorizations({ pool, keys }),
+    oauth,
+    redirectUri: config.bb2.redirectUri,
+    log,
+  });
   const http = { ...hooks, timeoutMs: config.bb2.requestTimeoutMs };
   return { oauth, vault, flow, fetchImpl: makeFetch(http), getText: makeGetText(http) };
 }

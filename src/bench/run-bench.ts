@@ -31,7 +31,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { buildBb2Services } from '../services.ts';
 import { createPool, withDatabase, type Pool } from '../db/client.ts';
 import { dropDatabase, migrateDatabase, quoteIdent } from '../db/migrate.ts';
-import { waitForRun, type SyncRun } from '../db/sync-state.ts';
+import { waitForRun, type SyncRun } from '../db/runs.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import { ANALYTICS_TABLES } from '../model/analytics-rows.ts';

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.ts';
 import { withDatabase, type Pool } from '../db/client.ts';
 import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
-import { waitForRun } from '../db/sync-state.ts';
+import { waitForRun } from '../db/runs.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import { InputError } from '../errors.ts';

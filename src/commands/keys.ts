@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 
 import { requireTokenKeys } from '../config.ts';
 import { KeyRing } from '../enrollment/crypto.ts';
-import { createTokenVault } from '../enrollment/vault.ts';
+import { rotateKeys } from '../enrollment/key-rotation.ts';
 import { recordAudit } from '../db/audit.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
@@ -16,26 +16,12 @@ export function runGenKey(options: { id?: string }): void {
 }
 
 export async function runRotateKey(): Promise<void> {
-  const { config, log } = commandContext();
+  const { config } = commandContext();
   requireTokenKeys(config);
   const pool = await openDatabase(config.databaseUrl, { max: 2, applicationName: 'bbsync-rotate-key' });
   try {
     const keys = new KeyRing(config.tokens.keys);
-    // Rotation never talks to BB2: the vault's OAuth client is not used here.
-    const unused = () => Promise.reject(new Error('not used during key rotation'));
-    const vault = createTokenVault({
-      pool,
-      keys,
-      log,
-      refreshMarginSeconds: config.tokens.refreshMarginSeconds,
-      oauth: {
-        authorizationUrl: () => new URL('about:blank'),
-        exchangeCode: unused,
-        refresh: unused,
-        revokeGrant: unused,
-      },
-    });
-    const { reencrypted } = await vault.rotateKeys();
+    const { reencrypted } = await rotateKeys(pool, keys);
     await recordAudit(pool, {
       actor: `cli:${userInfo().username}`,
       action: 'rotate-key',

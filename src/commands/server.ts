@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
-import { dashboardRoutes } from '../server/dashboard/index.ts';
+import { buildMetricsServer, dashboardRoutes } from '../server/dashboard/index.ts';
 import { createQueues, redisConnection } from '../workers/queues.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
@@ -22,7 +22,13 @@ export async function assembleDashboard(
   pool: Pool,
   services: Pick<Bb2Services, 'vault' | 'oauth'>,
   secret: string,
-): Promise<{ routes: (app: FastifyInstance) => Promise<void>; close(): Promise<void> }> {
+  listenHost: string = config.server.host,
+): Promise<{
+  routes: (app: FastifyInstance) => Promise<void>;
+  /** The METRICS_PORT listener, when that is set. */
+  metrics: FastifyInstance | undefined;
+  close(): Promise<void>;
+}> {
   const redis = redisConnection(config.redisUrl, { failFast: true });
   redis.on('error', () => {});
   await redis.connect().catch((err: unknown) => {
@@ -32,17 +38,26 @@ export async function assembleDashboard(
     );
   });
   const queues = createQueues(redis, config.queuePrefix);
+  const pingRedis = () => redis.ping();
+  const metrics =
+    config.server.metricsPort === undefined
+      ? undefined
+      : await buildMetricsServer({ config, log, pool, queues, pingRedis });
   return {
+    metrics,
     routes: dashboardRoutes({
       config,
       log,
       pool,
       queues,
-      pingRedis: () => redis.ping(),
+      redis,
+      pingRedis,
       revoke: { vault: services.vault, oauth: services.oauth },
       sessionSecret: secret,
+      listenHost,
     }),
     async close() {
+      await metrics?.close();
       await queues.close();
       redis.disconnect();
     },
@@ -57,17 +72,25 @@ export async function runServer(options: { port?: string; host?: string }): Prom
   });
   const services = buildBb2Services(config, log, pool);
   const secret = sessionSecret(config, log);
-  const dashboard = await assembleDashboard(config, log, pool, services, secret);
+  const port = options.port !== undefined ? Number(options.port) : config.server.port;
+  const host = options.host ?? config.server.host;
+  const dashboard = await assembleDashboard(config, log, pool, services, secret, host);
   const app = await buildServer({
     config,
     log,
     flow: services.flow,
     sessionSecret: secret,
     extraRoutes: dashboard.routes,
+    listenHost: host,
   });
-  const port = options.port !== undefined ? Number(options.port) : config.server.port;
-  const host = options.host ?? config.server.host;
   await app.listen({ port, host });
+  if (dashboard.metrics) {
+    await dashboard.metrics.listen({ port: config.server.metricsPort, host: config.server.metricsHost });
+    log.info(
+      { host: config.server.metricsHost, port: config.server.metricsPort },
+      'metrics listening (/metrics, /readyz)',
+    );
+  }
   const address = app.server.address();
   const url =
     typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${host}:${port}`;

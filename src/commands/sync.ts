@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 
 import type { Pool } from '../db/client.ts';
-import { runFailures, waitForRun, type SyncRun } from '../db/sync-state.ts';
+import { runFailures, waitForRun, type SyncRun } from '../db/runs.ts';
 import { InputError } from '../errors.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { connectOrExplain, createQueues, redisConnection, type Queues } from '../workers/queues.ts';

@@ -5,7 +5,7 @@
  */
 import { ERROR_CATEGORIES, type ErrorCategory } from '../errors.ts';
 import type { Pool, PoolClient } from './client.ts';
-import type { SyncRun } from './sync-state.ts';
+import type { SyncRun } from './runs.ts';
 
 type Db = Pool | PoolClient;
 

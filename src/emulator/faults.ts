@@ -24,6 +24,29 @@ export interface FaultConfig {
    * failure), so the new refresh token is never delivered and the old one is already revoked.
    */
   refreshLostRate: number;
+
+  // Hostile BB2 (see hostile.ts): answers a careless client would choke on.
+  /** Probability of a 200 whose (uncompressed) body is `hugeBodyBytes` long. */
+  hugeBodyRate: number;
+  /** Size of a huge body; the default is far above any real BB2 page. */
+  hugeBodyBytes: number;
+  /** Probability of a 200 gzip body that inflates to `gzipBombBytes` (a few KB on the wire per 16 MiB). */
+  gzipBombRate: number;
+  gzipBombBytes: number;
+  /** Probability of a 200 with `Content-Encoding: gzip` whose gzip stream is cut short. */
+  badGzipRate: number;
+  /** Probability of a search page whose `next` link is the URL just requested (a loop). */
+  selfLinkRate: number;
+  /** Probability of a search page whose `next` link points to another origin. */
+  foreignLinkRate: number;
+  /** Probability that a token response (after a normal rotation) also carries an `id_token` no client can check. */
+  tokenIdTokenRate: number;
+  /** Probability that a token response (after a normal rotation) says `token_type: "mac"`. */
+  tokenTypeRate: number;
+  /** Probability that a refresh issues a new access token only: no `refresh_token`, the old one stays valid (RFC 6749 §6). */
+  noRefreshTokenRate: number;
+  /** Probability of a 200 from /token, before anything changes, with a `hugeBodyBytes` body. */
+  tokenHugeBodyRate: number;
 }
 
 export const NO_FAULTS: FaultConfig = Object.freeze({
@@ -35,6 +58,35 @@ export const NO_FAULTS: FaultConfig = Object.freeze({
   resetRate: 0,
   tokenRate5xx: 0,
   refreshLostRate: 0,
+  hugeBodyRate: 0,
+  hugeBodyBytes: 64 * 1024 * 1024,
+  gzipBombRate: 0,
+  gzipBombBytes: 1024 * 1024 * 1024,
+  badGzipRate: 0,
+  selfLinkRate: 0,
+  foreignLinkRate: 0,
+  tokenIdTokenRate: 0,
+  tokenTypeRate: 0,
+  noRefreshTokenRate: 0,
+  tokenHugeBodyRate: 0,
+});
+
+/**
+ * `--faults hostile`: every hostile fault on at once, at rates where most syncs still get through
+ * after a retry or two, and some walks fail for good (loops, foreign links).
+ */
+export const HOSTILE_FAULTS: FaultConfig = Object.freeze({
+  ...NO_FAULTS,
+  malformedRate: 0.03,
+  hugeBodyRate: 0.03,
+  gzipBombRate: 0.03,
+  badGzipRate: 0.03,
+  selfLinkRate: 0.02,
+  foreignLinkRate: 0.02,
+  tokenIdTokenRate: 0.2,
+  tokenTypeRate: 0.2,
+  noRefreshTokenRate: 0.2,
+  tokenHugeBodyRate: 0.1,
 });
 
 const RATE_KEYS = [
@@ -44,6 +96,15 @@ const RATE_KEYS = [
   'resetRate',
   'tokenRate5xx',
   'refreshLostRate',
+  'hugeBodyRate',
+  'gzipBombRate',
+  'badGzipRate',
+  'selfLinkRate',
+  'foreignLinkRate',
+  'tokenIdTokenRate',
+  'tokenTypeRate',
+  'noRefreshTokenRate',
+  'tokenHugeBodyRate',
 ] as const;
 
 /**
@@ -51,6 +112,7 @@ const RATE_KEYS = [
  * turns every fault off. Throws an Error with a readable message on bad input.
  */
 export function parseFaults(input: unknown): FaultConfig {
+  if (input === 'hostile') return { ...HOSTILE_FAULTS };
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new Error('faults must be a JSON object, e.g. {"rate429":0.1,"retryAfterSeconds":1}');
   }
@@ -73,6 +135,7 @@ export function parseFaults(input: unknown): FaultConfig {
 }
 
 export function parseFaultsJson(text: string): FaultConfig {
+  if (text.trim() === 'hostile') return { ...HOSTILE_FAULTS };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;

@@ -11,6 +11,7 @@ import type { CachedPage, Core, Ctx } from './core.ts';
 import type { FhirResource, PatientRecord } from './data/types.ts';
 import { throttledDetail } from './faults.ts';
 import { gzipWithHead, prepareGzipTail } from './gzip-splice.ts';
+import { foreignLink, sendGzipBomb, sendHugeBody, sendTruncatedGzip, withNextLink } from './hostile.ts';
 import { HttpError, sleep } from './http-util.ts';
 import { pageLink, selfLink } from './links.ts';
 import type { AccessTokenRecord } from './oauth/records.ts';
@@ -54,7 +55,10 @@ function acceptsGzip(ctx: Ctx): boolean {
  * Fault injection for one FHIR call, after authentication. Returns true when the fault answered
  * (or dropped) the request; `malformed` means: answer 200 with a cut body.
  */
-async function injectFaults(ctx: Ctx, core: Core): Promise<'handled' | 'malformed' | 'none'> {
+type FaultAnswer = 'handled' | 'malformed' | HostileAnswer | 'none';
+type HostileAnswer = 'huge' | 'bomb' | 'badGzip' | 'selfLink' | 'foreignLink';
+
+async function injectFaults(ctx: Ctx, core: Core): Promise<FaultAnswer> {
   const f = core.faults;
   if (f.latencyMs > 0) await sleep(f.latencyMs);
   if (f.resetRate > 0 && core.random() < f.resetRate) {
@@ -74,7 +78,34 @@ async function injectFaults(ctx: Ctx, core: Core): Promise<'handled' | 'malforme
     throw new HttpError(502, { detail: 'An error occurred contacting the upstream server' });
   }
   if (f.malformedRate > 0 && core.random() < f.malformedRate) return 'malformed';
+  return hostileFault(core);
+}
+
+function hostileFault(core: Core): HostileAnswer | 'none' {
+  const f = core.faults;
+  const rates: [HostileAnswer, number][] = [
+    ['huge', f.hugeBodyRate],
+    ['bomb', f.gzipBombRate],
+    ['badGzip', f.badGzipRate],
+    ['selfLink', f.selfLinkRate],
+    ['foreignLink', f.foreignLinkRate],
+  ];
+  for (const [answer, rate] of rates) if (rate > 0 && core.random() < rate) return answer;
   return 'none';
+}
+
+/** Answers with a hostile fault; false for the link faults on a read (they need a search page). */
+function sendHostile(ctx: Ctx, core: Core, fault: HostileAnswer, type: string, full: () => Buffer): boolean {
+  if (fault === 'huge') sendHugeBody(ctx.res, type, core.faults.hugeBodyBytes);
+  else if (fault === 'bomb') sendGzipBomb(ctx.res, type, core.faults.gzipBombBytes);
+  else if (fault === 'badGzip') sendTruncatedGzip(ctx.res, type, full());
+  else {
+    if (ctx.path.match(/\/fhir\/[A-Za-z]+\/?$/) === null) return false;
+    const requested = `${ctx.base}${ctx.req.url ?? ctx.path}`;
+    const next = fault === 'selfLink' ? requested : foreignLink(requested);
+    writeBody(ctx, 200, [withNextLink(full(), next)], { 'Content-Type': type });
+  }
+  return true;
 }
 
 function writeBody(
@@ -188,6 +219,9 @@ export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Prom
   const head = Buffer.from(`${BUNDLE_HEAD}${randomUUID()}`, 'utf8');
   const type_ = contentType(ctx);
   if (fault === 'malformed') return sendMalformed(ctx, Buffer.concat([head, page.tail]), type_);
+  const cached = page;
+  if (fault !== 'none' && sendHostile(ctx, core, fault, type_, () => Buffer.concat([head, cached.tail])))
+    return;
   const headers: Record<string, string> = { 'Content-Type': type_, Vary: 'Accept, Accept-Encoding' };
   if (acceptsGzip(ctx)) {
     if (!page.gzipTail) {
@@ -255,6 +289,7 @@ export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: str
   const body = resourceBuffer(resource, core.clock());
   const type_ = contentType(ctx);
   if (fault === 'malformed') return sendMalformed(ctx, body, type_);
+  if (fault !== 'none' && sendHostile(ctx, core, fault, type_, () => body)) return;
   const headers: Record<string, string> = { 'Content-Type': type_, Vary: 'Accept, Accept-Encoding' };
   if (acceptsGzip(ctx) && body.length > 1024) {
     writeBody(ctx, 200, [gzipSync(body, { level: 3 })], { ...headers, 'Content-Encoding': 'gzip' });

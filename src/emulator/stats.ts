@@ -19,6 +19,11 @@ export interface StatsSnapshot {
   refreshes: number;
   /** Refresh attempts with a refresh token that had already been used or revoked. */
   refreshTokenReuse: number;
+  /**
+   * Refresh tokens the client lost: it presented an older, rotated-away token although the one
+   * that replaced it had been delivered in a 200 and never used.
+   */
+  lostRefreshTokens: number;
   /** FHIR resource requests that passed authentication, by patient id. */
   fhirRequestsByPatient: Record<string, number>;
   /** The page cache: entries, bytes, hits and misses. */
@@ -32,6 +37,7 @@ export class Stats {
   tokensIssued = 0;
   refreshes = 0;
   refreshTokenReuse = 0;
+  lostRefreshTokens = 0;
   cacheHits = 0;
   cacheMisses = 0;
   private byPatient = new Map<string, number>();
@@ -63,6 +69,7 @@ export class Stats {
     this.tokensIssued = 0;
     this.refreshes = 0;
     this.refreshTokenReuse = 0;
+    this.lostRefreshTokens = 0;
     this.cacheHits = 0;
     this.cacheMisses = 0;
   }
@@ -81,6 +88,7 @@ export class Stats {
       tokensIssued: this.tokensIssued,
       refreshes: this.refreshes,
       refreshTokenReuse: this.refreshTokenReuse,
+      lostRefreshTokens: this.lostRefreshTokens,
       fhirRequestsByPatient: Object.fromEntries(this.byPatient),
       pageCache: { ...cache, hits: this.cacheHits, misses: this.cacheMisses },
     };

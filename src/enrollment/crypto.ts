@@ -73,3 +73,13 @@ export class DecryptError extends Error {
     this.name = 'DecryptError';
   }
 }
+
+/**
+ * The associated data that binds each stored secret to its row and column: a refresh token's
+ * ciphertext decrypts only as the refresh token of the enrollment it was written for.
+ */
+export const secretAad = {
+  refresh: (enrollmentId: string) => `refresh:${enrollmentId}`,
+  access: (enrollmentId: string) => `access:${enrollmentId}`,
+  pkce: (stateHash: string) => `pkce:${stateHash}`,
+};

@@ -10,7 +10,8 @@ import * as client from 'openid-client';
 import { AuthorizationDenied, type OAuthClient } from '../bluebutton/oauth.ts';
 import { classifyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { SavedEnrollment, TokenVault } from './vault.ts';
+import type { PendingAuthorizations } from './pending-authorizations.ts';
+import type { SavedEnrollment, TokenVault } from './tokens.ts';
 
 /** How long a started authorization may take before its link expires. */
 export const AUTHORIZATION_TTL_SECONDS = 600;
@@ -26,6 +27,7 @@ export type EnrollmentOutcome =
 
 export interface EnrollmentFlowDeps {
   vault: TokenVault;
+  pending: PendingAuthorizations;
   oauth: OAuthClient;
   redirectUri: string;
   log: Logger;
@@ -37,7 +39,7 @@ export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
       const state = client.randomState(); // 43 characters; BB2 wants at least 16
       const codeVerifier = client.randomPKCECodeVerifier();
       const codeChallenge = await client.calculatePKCECodeChallenge(codeVerifier);
-      await deps.vault.savePendingAuthorization(state, codeVerifier, AUTHORIZATION_TTL_SECONDS);
+      await deps.pending.save(state, codeVerifier, AUTHORIZATION_TTL_SECONDS);
       return { url: deps.oauth.authorizationUrl({ state, codeChallenge }), state };
     },
 
@@ -51,12 +53,12 @@ export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
 
       // A used or expired link says so whatever the browser; an unused one must come back to the
       // browser that started it.
-      const known = await deps.vault.pendingAuthorizationStatus(state);
+      const known = await deps.pending.status(state);
       if (known === 'used') return { kind: 'replayed' };
       if (known === 'expired') return { kind: 'expired' };
       if (known === 'unknown' || browserState !== state) return { kind: 'wrong_browser' };
 
-      const pending = await deps.vault.takePendingAuthorization(state);
+      const pending = await deps.pending.take(state);
       if ('problem' in pending)
         return pending.problem === 'expired' ? { kind: 'expired' } : { kind: 'replayed' };
       const bb2Error = query.get('error');

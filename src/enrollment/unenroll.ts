@@ -7,7 +7,7 @@ import type { Pool } from '../db/client.ts';
 import { recordAudit } from '../db/audit.ts';
 import { BbsyncError, ReauthRequiredError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { EnrollmentInactiveError, type TokenVault } from './vault.ts';
+import { EnrollmentInactiveError, type TokenVault } from './tokens.ts';
 
 export interface UnenrollDeps {
   pool: Pool;

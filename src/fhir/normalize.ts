@@ -18,6 +18,7 @@ import { mapExplanationOfBenefit } from './eob.ts';
 import { mapPatient } from './patient.ts';
 import { CREATED_STAND_IN, LAST_UPDATED_STAND_IN, type ResourceText } from './raw-text.ts';
 import { obj, str, type JsonObject } from './read.ts';
+import { apiVersionOf, mapV3Resource, placeholderOf, type MappedResource } from './v3/index.ts';
 import { instant } from './values.ts';
 
 /**
@@ -63,27 +64,11 @@ function normalize(input: unknown, raw: ResourceText | undefined): NormalizedRes
   const { json, contentHash } = raw ?? serialize(resource);
   if (json.includes('\\u0000')) ctx.fail('contains a NUL character, which Postgres cannot store');
 
-  const rows = emptyRows();
-  let patientId: string;
-  switch (resourceType) {
-    case 'Patient': {
-      const row = mapPatient(resource, ctx);
-      rows.patients.push(row);
-      patientId = row.patient_id;
-      break;
-    }
-    case 'Coverage': {
-      const row = mapCoverage(resource, ctx);
-      rows.coverages.push(row);
-      patientId = row.patient_id;
-      break;
-    }
-    case 'ExplanationOfBenefit': {
-      Object.assign(rows, mapExplanationOfBenefit(resource, ctx));
-      patientId = rows.claims[0]!.patient_id;
-      break;
-    }
-  }
+  const apiVersion = apiVersionOf(resource);
+  const mapped =
+    placeholderOf(resource, resourceType, ctx) ??
+    (apiVersion === 'v3' ? mapV3Resource(resource, resourceType, ctx) : undefined);
+  const { rows, patientId, claimVersion } = mapped ?? mapV2Resource(resource, resourceType, ctx);
 
   return {
     resourceType,
@@ -94,7 +79,33 @@ function normalize(input: unknown, raw: ResourceText | undefined): NormalizedRes
     json,
     rows,
     warnings: ctx.warnings,
+    apiVersion,
+    ...(claimVersion ? { claimVersion } : {}),
   };
+}
+
+function mapV2Resource(
+  resource: JsonObject,
+  resourceType: SupportedResourceType,
+  ctx: MapContext,
+): MappedResource {
+  const rows = emptyRows();
+  switch (resourceType) {
+    case 'Patient': {
+      const row = mapPatient(resource, ctx);
+      rows.patients.push(row);
+      return { rows, patientId: row.patient_id };
+    }
+    case 'Coverage': {
+      const row = mapCoverage(resource, ctx);
+      rows.coverages.push(row);
+      return { rows, patientId: row.patient_id };
+    }
+    case 'ExplanationOfBenefit': {
+      Object.assign(rows, mapExplanationOfBenefit(resource, ctx));
+      return { rows, patientId: rows.claims[0]!.patient_id };
+    }
+  }
 }
 
 /**

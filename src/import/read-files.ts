@@ -71,6 +71,14 @@ function* resourcesIn(value: unknown, location: string): Generator<FileEvent> {
   const record = value as Record<string, unknown>;
   const type = record.resourceType;
   if (type === 'Bundle') {
+    if (isInsuranceCard(record)) {
+      yield {
+        kind: 'skipped',
+        location,
+        reason: 'a Digital Insurance Card ($generate-insurance-card), which import does not load',
+      };
+      return;
+    }
     const entries = Array.isArray(record.entry) ? record.entry : [];
     if (entries.length === 0) {
       yield { kind: 'skipped', location, reason: 'an empty Bundle' };
@@ -100,6 +108,15 @@ function* resourcesIn(value: unknown, location: string): Generator<FileEvent> {
     return;
   }
   yield { kind: 'resource', found: { resource: value, location } };
+}
+
+/** BB2 v3's `Patient/$generate-insurance-card` answer: a collection of C4DIC resources without ids. */
+function isInsuranceCard(bundle: Record<string, unknown>): boolean {
+  if (bundle.type !== 'collection' || !Array.isArray(bundle.entry)) return false;
+  return bundle.entry.some((e: { resource?: { meta?: { profile?: unknown } } } | null) => {
+    const profiles = e?.resource?.meta?.profile;
+    return Array.isArray(profiles) && profiles.some((p) => typeof p === 'string' && p.includes('/C4DIC-'));
+  });
 }
 
 /** Reads one file and yields what it holds; a file that is not JSON yields one error event. */

@@ -2,19 +2,13 @@
  * Job: start a sync run. Records a `sync_runs` row, then fans out one sync job per active
  * enrollment, in chunks (so 100,000 enrollments never become one giant Redis transaction), with
  * deterministic job ids (`sync-<run>-<enrollment>`), so a retried fan-out adds nothing twice. The
- * run finishes when its last member's outcome is recorded (see db/sync-state.ts); a failed member
+ * run finishes when its last member's outcome is recorded (see db/runs.ts); a failed member
  * never blocks it.
  */
 import { createHash } from 'node:crypto';
 
 import type { Pool } from '../db/client.ts';
-import {
-  addActiveMembers,
-  createRun,
-  finishFanOut,
-  type RunTrigger,
-  type SyncRun,
-} from '../db/sync-state.ts';
+import { addActiveMembers, createRun, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
 import type { Logger } from '../logger.ts';
 import type { SyncEnrollmentPayload } from './sync-enrollment.ts';
 

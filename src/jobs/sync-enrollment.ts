@@ -14,44 +14,30 @@
  * The payload holds ids only; everything else is read again here. The handler knows nothing of
  * BullMQ: src/workers maps its errors onto retries, rate limits and delays.
  */
-import type { AccessGrant, TokenVault } from '../enrollment/vault.ts';
-import { hasDemographicScope } from '../enrollment/vault.ts';
-import {
-  AccessTokenRejected,
-  type FhirClient,
-  type FhirPageText,
-  type FhirResourceType,
-} from '../bluebutton/fhir.ts';
+import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
+import { hasDemographicScope } from '../enrollment/tokens.ts';
+import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
+import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import type { Pool } from '../db/client.ts';
-import {
-  addOutcome,
-  emptyOutcome,
-  ingestBatch,
-  quarantineWrite,
-  totalRowsWritten,
-  type IngestOutcome,
-} from '../db/ingest.ts';
+import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
+import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
+import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
+import { recordMemberOutcome } from '../db/runs.ts';
 import {
   beginSync,
-  closeWalk,
-  closeWalkSql,
   endSync,
-  finishSyncFailed,
-  finishSyncSucceeded,
   pageProgressWrites,
-  recordMemberOutcome,
   resetWalk,
-  startAttempt,
-  type AttemptResult,
-  type CloseWalk,
+  type SyncStart,
   type WalkProgress,
-} from '../db/sync-state.ts';
-import { BbsyncError, classifyError, isTransient, RateLimitedError, ReauthRequiredError } from '../errors.ts';
+} from '../db/walks.ts';
+import { BbsyncError, classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
-import { readPage } from '../fhir/page.ts';
+import { readPage, type NormalizedPage } from '../fhir/page.ts';
 import { noGate, type Gate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
+import { attemptTotals, logFinished, newTally, type Tally, type TypeCounts } from './sync-tally.ts';
 
 export const SYNC_JOB = 'sync-enrollment';
 
@@ -95,7 +81,7 @@ export interface SyncResult {
   requests: number;
   rowsWritten: number;
   removed: number;
-  counts: Record<string, IngestOutcome & { quarantined: number; pages: number }>;
+  counts: Record<string, TypeCounts>;
 }
 
 /** Another worker is syncing this enrollment right now: try again a little later. */
@@ -114,236 +100,286 @@ export class SyncInterruptedError extends BbsyncError {
 
 const RESOURCE_TYPES: readonly FhirResourceType[] = ['Patient', 'Coverage', 'ExplanationOfBenefit'];
 
+type ActiveEnrollment = NonNullable<SyncStart['enrollment']>;
+
+/** Everything the walks of one sync share. */
+interface SyncScope {
+  deps: SyncDeps;
+  ctx: SyncJobContext;
+  enrollmentId: string;
+  enrollment: ActiveEnrollment;
+  start: SyncStart;
+  tokens: AccessTokenSource;
+  tally: Tally;
+  log: Logger;
+}
+
 export async function syncEnrollment(
   deps: SyncDeps,
   payload: SyncEnrollmentPayload,
   ctx: SyncJobContext,
 ): Promise<SyncResult> {
-  const failpoint = deps.failpoint ?? noFailpoints;
-  const writeGate = deps.writeGate ?? noGate;
   const { enrollmentId, runId } = payload;
   const log = deps.log.child({ job: SYNC_JOB, jobId: ctx.jobId, enrollmentId, attempt: ctx.attempt });
   const started = performance.now();
+  const tally = newTally();
 
   // One sync per enrollment at a time, across all workers: a session lock held by this
   // connection for the job. It goes away with the connection if this process dies.
   const session = await deps.pool.connect();
   let attemptId: number | undefined;
-  let requests = 0;
-  let retries = 0;
-  let full = false;
-  const counts: SyncResult['counts'] = {};
-  const totals = emptyOutcome();
-  let removed = 0;
-  let quarantined = 0;
-  const attemptTotals = (): Omit<AttemptResult, 'status'> => ({
-    requests,
-    retries,
-    resourcesChanged: totals.inserted + totals.updated,
-    rowsWritten: totalRowsWritten(totals),
-    resourcesRemoved: removed,
-    resourcesQuarantined: quarantined,
-    counts,
-  });
   try {
     const start = await beginSync(session, enrollmentId);
     if (!start.locked) throw new EnrollmentBusyError(enrollmentId);
     const enrollment = start.enrollment;
     if (!enrollment || enrollment.status !== 'active') {
-      log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
-      if (runId && enrollment) {
-        await recordMemberOutcome(deps.pool, runId, enrollmentId, 'skipped', {
-          requests: 0,
-          resourcesChanged: 0,
-          rowsWritten: 0,
-          resourcesRemoved: 0,
-        });
-      }
-      return {
-        status: 'skipped',
-        enrollmentId,
-        full: false,
-        requests: 0,
-        rowsWritten: 0,
-        removed: 0,
-        counts,
-      };
+      return await skipInactive(deps, payload, enrollment, log);
     }
 
-    full = Boolean(payload.full) || start.syncsCompleted % deps.fullEvery === 0;
-    attemptId = await startAttempt(deps.pool, { enrollmentId, runId: runId ?? null, jobId: ctx.jobId, full });
-
-    let grant: AccessGrant | undefined;
-    const token = async (rejected?: string): Promise<AccessGrant> => {
-      // Ask the vault again only when needed: near expiry, or after BB2 rejected the token.
-      if (!grant || rejected || Date.parse(grant.expiresAt) - Date.now() < 60_000) {
-        grant = await deps.vault.getAccessToken(enrollmentId, rejected ? { rejectedToken: rejected } : {});
-      }
-      return grant;
-    };
-    const types = RESOURCE_TYPES.filter((t) => t !== 'Patient' || hasDemographicScope(enrollment.scope));
-    const walkEnd = (type: FhirResourceType, cursor: string | null): CloseWalk => ({
+    tally.full = Boolean(payload.full) || start.syncsCompleted % deps.fullEvery === 0;
+    attemptId = await startAttempt(deps.pool, {
       enrollmentId,
-      patientId: enrollment.patient_id,
-      resourceType: type,
-      full,
-      cursor,
+      runId: runId ?? null,
+      jobId: ctx.jobId,
+      full: tally.full,
     });
-
-    for (const type of types) {
-      const typeCounts = { ...emptyOutcome(), quarantined: 0, pages: 0 };
-      counts[type] = typeCounts;
-      let progress: WalkProgress | undefined = start.progress[type];
-      // Resume only this job's own walk (a retry); anything older starts over.
-      if (progress && (progress.job_id !== ctx.jobId || Boolean(progress.full_sync) !== full)) {
-        await resetWalk(deps.pool, enrollmentId, type);
-        progress = undefined;
-      }
-      if (progress && progress.next_url === null) {
-        // The last page was written but the walk was not closed: close it now.
-        removed += await closeWalk(deps.pool, walkEnd(type, progress.bundle_last_updated));
-        continue;
-      }
-      const since = progress ? progress.since : full ? null : (start.cursors[type] ?? null);
-      let url: string | null = progress?.next_url ?? deps.fhir.searchUrl(type, since);
-      let bundleLastUpdated = progress?.bundle_last_updated ?? null;
-
-      while (url) {
-        if (ctx.signal?.aborted) throw new SyncInterruptedError();
-        let page: FhirPageText | undefined;
-        const current = await token();
-        try {
-          requests++;
-          page = await deps.fhir.getPageText(url, current.accessToken);
-        } catch (err) {
-          if (!(err instanceof AccessTokenRejected)) throw err;
-          // One reactive refresh; a second 401 with a fresh token means the grant is gone.
-          retries++;
-          const renewed = await token(current.accessToken);
-          try {
-            requests++;
-            page = await deps.fhir.getPageText(url, renewed.accessToken);
-          } catch (again) {
-            if (again instanceof AccessTokenRejected) {
-              const reauth = new ReauthRequiredError('BB2 rejected a freshly refreshed access token (401)');
-              await deps.vault.markReauthRequired(enrollmentId, reauth);
-              throw reauth;
-            }
-            throw again;
-          }
-        }
-        typeCounts.pages++;
-        const { lastUpdated, next, seen, batch, rejects } = readPage(page.text, {
-          patientId: enrollment.patient_id,
-          source: new URL(url).pathname,
-        });
-        // The page's text is no longer needed: let it go before the write, which is where a sync
-        // waits longest (memory per running sync stays at about one page of rows).
-        page = undefined;
-        bundleLastUpdated ??= lastUpdated;
-        const outcome = await writeGate(() =>
-          ingestBatch(deps.pool, batch, {
-            normalizerVersion: NORMALIZER_VERSION,
-            asyncCommit: true,
-            alsoWrite: (w) => {
-              quarantineWrite(w, rejects);
-              pageProgressWrites(
-                w,
-                enrollmentId,
-                type,
-                {
-                  job_id: ctx.jobId,
-                  full_sync: full ? 1 : 0,
-                  since,
-                  next_url: next,
-                  bundle_last_updated: bundleLastUpdated,
-                },
-                full ? seen : undefined,
-              );
-            },
-            // The last page closes the walk in its own transaction: no state between the two.
-            ...(next === null
-              ? {
-                  finalStatement: {
-                    sql: closeWalkSql(walkEnd(type, bundleLastUpdated)),
-                    onRows: (rows: (string | null)[][]) => (removed += Number(rows[0]?.[0] ?? 0)),
-                  },
-                }
-              : {}),
-          }),
-        );
-        // Only where the walk goes on (a last page closes its walk in the same commit).
-        if (next !== null) failpoint('sync.after-page-commit');
-        addOutcome(typeCounts, outcome);
-        addOutcome(totals, outcome);
-        typeCounts.quarantined += rejects.length;
-        quarantined += rejects.length;
-        if (rejects.length)
-          log.warn({ resourceType: type, quarantined: rejects.length }, 'resources quarantined');
-        url = next;
-      }
+    const scope: SyncScope = {
+      deps,
+      ctx,
+      enrollmentId,
+      enrollment,
+      start,
+      tokens: accessTokens(deps.vault, enrollmentId, tally),
+      tally,
+      log,
+    };
+    for (const type of RESOURCE_TYPES) {
+      if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
+      await syncResourceType(scope, type);
     }
 
-    const result: AttemptResult = { status: 'ok', ...attemptTotals() };
+    const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
     await finishSyncSucceeded(deps.pool, {
       enrollmentId,
       patientId: enrollment.patient_id,
       attemptId,
       runId,
-      full,
+      full: tally.full,
       result,
     });
-    log.info(
-      {
-        outcome: 'ok',
-        full,
-        requests,
-        retries,
-        resources: Object.fromEntries(
-          Object.entries(counts).map(([t, c]) => [
-            t,
-            { inserted: c.inserted, updated: c.updated, unchanged: c.unchanged, quarantined: c.quarantined },
-          ]),
-        ),
-        rowsWritten: result.rowsWritten,
-        removed,
-        ms: Math.round(performance.now() - started),
-      },
-      'sync finished',
-    );
-    return { status: 'ok', enrollmentId, full, requests, rowsWritten: result.rowsWritten, removed, counts };
-  } catch (err) {
-    const { category, message } = classifyError(err);
-    const handedBack = err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
-    const comesBack = handedBack || err instanceof RateLimitedError;
-    const final = !comesBack && (!isTransient(err) || ctx.attempt >= ctx.maxAttempts);
-    await finishSyncFailed(deps.pool, {
+    logFinished(log, tally, result, started);
+    return {
+      status: 'ok',
       enrollmentId,
-      attemptId,
-      runId,
-      final,
-      recordError: !handedBack,
-      result: {
-        status: final ? 'failed' : 'retrying',
-        ...attemptTotals(),
-        errorCategory: category,
-        errorMessage: message,
-      },
-    }).catch(() => {});
-    log[final ? 'error' : 'warn'](
-      {
-        outcome: final ? 'failed' : 'will retry',
-        category,
-        error: message,
-        requests,
-        retries,
-        ms: Math.round(performance.now() - started),
-      },
-      'sync stopped',
-    );
+      full: tally.full,
+      requests: tally.requests,
+      rowsWritten: result.rowsWritten,
+      removed: tally.removed,
+      counts: tally.counts,
+    };
+  } catch (err) {
+    await recordStop(deps, { payload, ctx, attemptId, tally, log, started }, err);
     throw err;
   } finally {
     await endSync(session).catch(() => {});
     session.release();
   }
+}
+
+/** The enrollment is revoked or waits for re-consent (or is gone): nothing to sync. */
+async function skipInactive(
+  deps: SyncDeps,
+  payload: SyncEnrollmentPayload,
+  enrollment: SyncStart['enrollment'],
+  log: Logger,
+): Promise<SyncResult> {
+  const { enrollmentId, runId } = payload;
+  log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
+  if (runId && enrollment) {
+    await recordMemberOutcome(deps.pool, runId, enrollmentId, 'skipped', {
+      requests: 0,
+      resourcesChanged: 0,
+      rowsWritten: 0,
+      resourcesRemoved: 0,
+    });
+  }
+  return {
+    status: 'skipped',
+    enrollmentId,
+    full: false,
+    requests: 0,
+    rowsWritten: 0,
+    removed: 0,
+    counts: {},
+  };
+}
+
+/**
+ * Access tokens for a walk from the vault, asked again only when needed: near expiry, or after
+ * BB2 rejected the token (a reactive refresh, counted as a retry).
+ */
+function accessTokens(vault: TokenVault, enrollmentId: string, tally: Tally): AccessTokenSource {
+  let grant: AccessGrant | undefined;
+  return {
+    async current() {
+      if (!grant || Date.parse(grant.expiresAt) - Date.now() < 60_000) {
+        grant = await vault.getAccessToken(enrollmentId);
+      }
+      return grant.accessToken;
+    },
+    async renew(rejected) {
+      tally.retries++;
+      grant = await vault.getAccessToken(enrollmentId, { rejectedToken: rejected });
+      return grant.accessToken;
+    },
+    lost: (err) => vault.markReauthRequired(enrollmentId, err),
+  };
+}
+
+/**
+ * Walks one resource type: resumes this job's own walk where it stopped (a retry), else starts
+ * from the cursor (incremental) or from scratch (full), writing each page with the walk's position.
+ */
+async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promise<void> {
+  const { deps, ctx, enrollmentId, tally } = scope;
+  const typeCounts = { ...emptyOutcome(), quarantined: 0, pages: 0 };
+  tally.counts[type] = typeCounts;
+  let progress: WalkProgress | undefined = scope.start.progress[type];
+  // Resume only this job's own walk (a retry); anything older starts over.
+  if (progress && (progress.job_id !== ctx.jobId || Boolean(progress.full_sync) !== tally.full)) {
+    await resetWalk(deps.pool, enrollmentId, type);
+    progress = undefined;
+  }
+  if (progress && progress.next_url === null) {
+    // The last page was written but the walk was not closed: close it now.
+    tally.removed += await closeWalk(deps.pool, walkEnd(scope, type, progress.bundle_last_updated));
+    return;
+  }
+  const since = progress ? progress.since : tally.full ? null : (scope.start.cursors[type] ?? null);
+  let bundleLastUpdated = progress?.bundle_last_updated ?? null;
+
+  const pages = walkPages({
+    fhir: deps.fhir,
+    firstUrl: progress?.next_url ?? deps.fhir.searchUrl(type, since),
+    tokens: scope.tokens,
+    read: (text, url) =>
+      readPage(text, { patientId: scope.enrollment.patient_id, source: new URL(url).pathname }),
+    beforePage: () => {
+      if (ctx.signal?.aborted) throw new SyncInterruptedError();
+    },
+    onRequest: () => tally.requests++,
+  });
+  for await (const { page } of pages) {
+    typeCounts.pages++;
+    bundleLastUpdated ??= page.lastUpdated;
+    const outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
+    addOutcome(typeCounts, outcome);
+    addOutcome(tally.totals, outcome);
+    typeCounts.quarantined += page.rejects.length;
+    tally.quarantined += page.rejects.length;
+    if (page.rejects.length)
+      scope.log.warn({ resourceType: type, quarantined: page.rejects.length }, 'resources quarantined');
+  }
+}
+
+function walkEnd(scope: SyncScope, type: FhirResourceType, cursor: string | null): CloseWalk {
+  return {
+    enrollmentId: scope.enrollmentId,
+    patientId: scope.enrollment.patient_id,
+    resourceType: type,
+    full: scope.tally.full,
+    cursor,
+  };
+}
+
+/** One page's rows, its quarantined entries and the walk's position, in one transaction. */
+async function writePage(
+  scope: SyncScope,
+  type: FhirResourceType,
+  page: NormalizedPage,
+  walk: { since: string | null; bundleLastUpdated: string | null },
+): Promise<IngestOutcome> {
+  const { deps, ctx, tally } = scope;
+  const writeGate = deps.writeGate ?? noGate;
+  const { next, seen, batch, rejects } = page;
+  const outcome = await writeGate(() =>
+    ingestBatch(deps.pool, batch, {
+      normalizerVersion: NORMALIZER_VERSION,
+      asyncCommit: true,
+      alsoWrite: (w) => {
+        quarantineWrite(w, rejects);
+        pageProgressWrites(
+          w,
+          scope.enrollmentId,
+          type,
+          {
+            job_id: ctx.jobId,
+            full_sync: tally.full ? 1 : 0,
+            since: walk.since,
+            next_url: next,
+            bundle_last_updated: walk.bundleLastUpdated,
+          },
+          tally.full ? seen : undefined,
+        );
+      },
+      // The last page closes the walk in its own transaction: no state between the two.
+      ...(next === null
+        ? {
+            finalStatement: {
+              sql: closeWalkSql(walkEnd(scope, type, walk.bundleLastUpdated)),
+              onRows: (rows: (string | null)[][]) => (tally.removed += Number(rows[0]?.[0] ?? 0)),
+            },
+          }
+        : {}),
+    }),
+  );
+  // Only where the walk goes on (a last page closes its walk in the same commit).
+  if (next !== null) (deps.failpoint ?? noFailpoints)('sync.after-page-commit');
+  return outcome;
+}
+
+/**
+ * Records why a sync stopped: its attempt, the enrollment's last error and (when it will not be
+ * retried) its outcome in the run. A sync handed back (busy, shutdown) records no error.
+ */
+async function recordStop(
+  deps: SyncDeps,
+  s: {
+    payload: SyncEnrollmentPayload;
+    ctx: SyncJobContext;
+    attemptId: number | undefined;
+    tally: Tally;
+    log: Logger;
+    started: number;
+  },
+  err: unknown,
+): Promise<void> {
+  const { category, message } = classifyError(err);
+  const handedBack = err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
+  const comesBack = handedBack || err instanceof RateLimitedError;
+  const final = !comesBack && (!isTransient(err) || s.ctx.attempt >= s.ctx.maxAttempts);
+  await finishSyncFailed(deps.pool, {
+    enrollmentId: s.payload.enrollmentId,
+    attemptId: s.attemptId,
+    runId: s.payload.runId,
+    final,
+    recordError: !handedBack,
+    result: {
+      status: final ? 'failed' : 'retrying',
+      ...attemptTotals(s.tally),
+      errorCategory: category,
+      errorMessage: message,
+    },
+  }).catch(() => {});
+  s.log[final ? 'error' : 'warn'](
+    {
+      outcome: final ? 'failed' : 'will retry',
+      category,
+      error: message,
+      requests: s.tally.requests,
+      retries: s.tally.retries,
+      ms: Math.round(performance.now() - s.started),
+    },
+    'sync stopped',
+  );
 }

@@ -20,6 +20,32 @@ export interface NormalizedResource {
   json: string;
   rows: AnalyticsRows;
   warnings: string[];
+  /** The BB2 API version the resource came from (src/fhir/v3/detect.ts). */
+  apiVersion: ApiVersion;
+  /** v3 EOBs: source system, final action, control numbers (src/fhir/v3/claim-version.ts). */
+  claimVersion?: ClaimVersionFacts;
+}
+
+export type ApiVersion = 'v2' | 'v3';
+
+/**
+ * What v3 says about a claim's version and origin (src/fhir/v3/claim-version.ts reads it); these
+ * feed the claim-version rules of the analytics layer.
+ */
+export interface ClaimVersionFacts {
+  /** NCH | DDPS | FISS | MCS | VMS | CWF */
+  source: string | null;
+  /** NationalClaimsHistory | SharedSystem | DDPS */
+  systemType: string | null;
+  /** true: FinalAction; false: NotFinalAction; null: not tagged (prior authorizations). */
+  finalAction: boolean | null;
+  /** CLM-CNTL-NUM: the same claim from two systems shares it. */
+  controlNumber: string | null;
+  /** Control numbers of the versions this claim replaces. */
+  priorControlNumbers: string[];
+  /** CLM_ADJSTMT_TYPE_CD (0 original, 1 void, 4 debit adjustment, ...). */
+  adjustmentTypeCode: string | null;
+  samhsa: boolean;
 }
 
 /** A resource that could not be normalized, kept raw with the reason, for operators. */

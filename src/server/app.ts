@@ -2,14 +2,18 @@
  * The HTTP server (`bbsync server`): the public enrollment pages and, behind a login, the
  * operations dashboard. Built from its dependencies so tests run it in-process.
  */
+import type { ServerOptions } from 'node:http';
+
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
-import type { Config } from '../config.ts';
+import { MIN_SESSION_SECRET_LENGTH, type Config, type TrustProxy } from '../config.ts';
 import type { EnrollmentFlow } from '../enrollment/enroll.ts';
+import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { cookieSecurity } from './cookies.ts';
 import { enrollRoutes } from './enroll-routes.ts';
 import { html, page } from './html.ts';
 
@@ -21,15 +25,54 @@ export interface ServerDeps {
   sessionSecret: string;
   /** Adds the dashboard routes (registered by the dashboard module when present). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** The address the server listens on (default SERVER_HOST): decides COOKIE_SECURE=auto. */
+  listenHost?: string;
+}
+
+/** Request bodies are small forms: anything larger is refused with 413 before it is read. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** fastify's trustProxy from TRUST_PROXY: never `true` (any client could choose its address). */
+function trustProxyOption(
+  setting: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  // A hop count: the addresses of the nearest `setting` hops are proxies, the next one is the client.
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
+/**
+ * The listener's bounds: a request must arrive whole and be answered within the request timeout
+ * (also the longest a connection may sit idle), so slow or stalled clients cannot hold sockets.
+ */
+function timeoutOptions(config: Config) {
+  const ms = config.server.requestTimeoutMs;
+  return {
+    requestTimeout: ms,
+    connectionTimeout: ms,
+    keepAliveTimeout: Math.min(5_000, ms),
+    // Node checks request timeouts on this interval (30 s by default, longer than a short timeout).
+    http: <ServerOptions>{
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(ms / 2))),
+      headersTimeout: ms,
+    },
+  };
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  if (deps.sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
+    throw new ConfigError([
+      `SESSION_SECRET: must be at least ${MIN_SESSION_SECRET_LENGTH} characters (npx bbsync gen-key prints one)`,
+    ]);
+  }
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     // Request URLs can carry an authorization code or state: we log our own, path-only line.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
-    bodyLimit: 64 * 1024,
+    trustProxy: trustProxyOption(deps.config.server.trustProxy),
+    bodyLimit: BODY_LIMIT_BYTES,
+    ...timeoutOptions(deps.config),
   });
 
   await app.register(helmet, {
@@ -47,9 +90,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(cookie, { secret: deps.sessionSecret });
   await app.register(formbody);
 
-  const cookieSecure = deps.config.server.cookieSecure;
-  const secureCookies = (requestIsHttps: boolean) =>
-    cookieSecure === 'auto' ? requestIsHttps : cookieSecure;
+  const secureCookies = cookieSecurity(deps.config, deps.listenHost);
 
   app.addHook('onResponse', async (request, reply) => {
     deps.log.info(
@@ -82,7 +123,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await enrollRoutes(app, { flow: deps.flow, secureCookies });
+  await enrollRoutes(app, { flow: deps.flow, secureCookies, config: deps.config, log: deps.log });
   await deps.extraRoutes?.(app);
   return app;
 }

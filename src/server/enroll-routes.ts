@@ -3,31 +3,59 @@
  * is where Blue Button sends them back. The state is bound to the browser by a signed, short-lived,
  * httpOnly cookie and, server side, by a single-use record holding the PKCE verifier.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
+import type { Config } from '../config.ts';
 import {
   AUTHORIZATION_TTL_SECONDS,
   type EnrollmentFlow,
   type EnrollmentOutcome,
 } from '../enrollment/enroll.ts';
+import type { Logger } from '../logger.ts';
 import { html, page } from './html.ts';
+import { addressKey, MemoryWindowCounter } from './rate-limit.ts';
 
 export const ENROLL_COOKIE = 'bbsync_enroll';
 
+/** The window of the /enroll rate limits. */
+export const ENROLL_WINDOW_SECONDS = 600;
+
 export interface EnrollRoutesDeps {
   flow: EnrollmentFlow;
-  secureCookies: (requestIsHttps: boolean) => boolean;
+  secureCookies: (request: FastifyRequest) => boolean;
+  config: Pick<Config, 'server'>;
+  log: Logger;
 }
 
 export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps): Promise<void> {
+  // Each GET /enroll stores a pending authorization (its PKCE verifier): bounded per client address
+  // and per server instance, so a script cannot fill the table. In memory: /enroll needs no Redis.
+  const starts = new MemoryWindowCounter(ENROLL_WINDOW_SECONDS);
+  const { enrollRateLimit, enrollRateLimitGlobal } = deps.config.server;
+
   app.get('/enroll', async (request, reply) => {
+    const [perAddress, overall] = await starts.hit([`address:${addressKey(request.ip)}`, 'global']);
+    const limited =
+      perAddress!.count > enrollRateLimit
+        ? perAddress!
+        : overall!.count > enrollRateLimitGlobal
+          ? overall!
+          : undefined;
+    if (limited) {
+      deps.log.warn(
+        { scope: limited === overall ? 'global' : 'address' },
+        'enrollment start refused: rate limit',
+      );
+      reply.header('retry-after', String(limited.resetInSeconds));
+      return reply.code(429).type('text/html; charset=utf-8').send(tooManyStartsPage());
+    }
     const { url, state } = await deps.flow.start();
     reply.setCookie(ENROLL_COOKIE, state, {
       path: '/enroll',
       httpOnly: true,
       // Lax: the cookie must come back on the top-level redirect from Blue Button.
       sameSite: 'lax',
-      secure: deps.secureCookies(request.protocol === 'https'),
+      secure: deps.secureCookies(request),
       signed: true,
       maxAge: AUTHORIZATION_TTL_SECONDS,
     });
@@ -46,6 +74,19 @@ export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps)
     const { status, body } = outcomePage(outcome);
     return reply.code(status).type('text/html; charset=utf-8').send(body);
   });
+}
+
+function tooManyStartsPage(): string {
+  return page(
+    'Please wait',
+    html`<h1>Too many attempts</h1>
+      <div class="notice warn">
+        <p>
+          Connecting was started too many times from this network. Please wait a few minutes and try again.
+        </p>
+      </div>`,
+    { narrow: true },
+  );
 }
 
 /** What the beneficiary sees after Blue Button sent them back: plain words, never a stack trace. */

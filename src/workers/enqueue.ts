@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
-import type { SyncRun } from '../db/sync-state.ts';
+import type { SyncRun } from '../db/runs.ts';
 import { runIdFor, startRun, type StartRunPayload } from '../jobs/start-run.ts';
 import { SYNC_JOB } from '../jobs/sync-enrollment.ts';
 import type { Logger } from '../logger.ts';

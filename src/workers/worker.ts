@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
-import { addRequestCounts, recordMemberOutcome } from '../db/sync-state.ts';
+import { addRequestCounts } from '../db/request-counts.ts';
+import { recordMemberOutcome } from '../db/runs.ts';
 import { isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';

@@ -27,6 +27,7 @@ import {
   moneyValues,
   type Json,
 } from './data-helpers.ts';
+import { describeWithFixtures } from '../helpers/fixtures.ts';
 
 const store = createSyntheticStore({ users: 10_000, seed: 2024 });
 const generated = new Map<string, FhirResource[]>();
@@ -95,7 +96,7 @@ function eobsOf(type: string): FhirResource[] {
   return generated.get(type) ?? [];
 }
 
-describe('structure conformance with the real BB2/BFD fixtures', () => {
+describeWithFixtures('structure conformance with the real BB2/BFD fixtures', () => {
   for (const kind of [...CLAIM_TYPES, 'Patient', 'Coverage']) {
     describe(kind, () => {
       const resources = generated.get(kind) ?? [];
@@ -133,7 +134,9 @@ describe('structure conformance with the real BB2/BFD fixtures', () => {
       });
     });
   }
+});
 
+describe('claim-type quirks of the generated resources', () => {
   it('keeps the BFD profile and claim-type quirks per type (DME institutional, HHA professional)', () => {
     const typeCodes = (e: FhirResource): unknown[] => codings(e['type']).map((c) => c['code']);
     expect(typeCodes(eobsOf('dme')[0] as FhirResource)).toEqual(['82', 'DME', 'institutional']);

@@ -2,18 +2,20 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   compareEobIds,
   createFixtureStore,
+  type DataStore,
   type FhirResource,
   type PatientRecord,
 } from '../../src/emulator/data/index.ts';
 import { FIXTURES_V2, asArray, moneyValues, type Json } from './data-helpers.ts';
+import { describeWithFixtures } from '../helpers/fixtures.ts';
 
 const ANCHOR = '2026-11-01T04:00:00.000Z';
-const store = createFixtureStore({ dir: FIXTURES_V2, now: () => new Date('2027-02-01T00:00:00Z') });
+let store: DataStore;
 
 function record(patientId: string): PatientRecord {
   const r = store.record(patientId);
@@ -21,7 +23,11 @@ function record(patientId: string): PatientRecord {
   return r;
 }
 
-describe('fixture store over shared/fixtures/bb2/v2', () => {
+describeWithFixtures('fixture store over the real fixtures (v2)', () => {
+  beforeAll(() => {
+    store = createFixtureStore({ dir: FIXTURES_V2, now: () => new Date('2027-02-01T00:00:00Z') });
+  });
+
   it('finds the five fixture patients and logs users in by sorted patient id', () => {
     expect(store.userCount).toBe(5);
     const users = Array.from({ length: store.userCount }, (_, i) => store.userByIndex(i));
@@ -261,15 +267,21 @@ describe('fixture loading rules', () => {
   });
 });
 
-describe('advance() on fixture data', () => {
-  const fx = createFixtureStore({ dir: FIXTURES_V2, now: () => new Date('2027-02-01T00:00:00Z'), seed: 3 });
-  const before = new Map(
-    Array.from({ length: fx.userCount }, (_, i) => fx.userByIndex(i)?.patientId as string).map((pid) => [
-      pid,
-      fx.record(pid) as PatientRecord,
-    ]),
-  );
-  const result = fx.advance({ newClaimsFraction: 1, changedFraction: 0.3, removedFraction: 0.1 });
+describeWithFixtures('advance() on fixture data', () => {
+  let fx: DataStore;
+  let before: Map<string, PatientRecord>;
+  let result: ReturnType<DataStore['advance']>;
+  // Each test reads the same one load, made afresh here (advance() only changes this store).
+  beforeEach(() => {
+    fx = createFixtureStore({ dir: FIXTURES_V2, now: () => new Date('2027-02-01T00:00:00Z'), seed: 3 });
+    before = new Map(
+      Array.from({ length: fx.userCount }, (_, i) => fx.userByIndex(i)?.patientId as string).map((pid) => [
+        pid,
+        fx.record(pid) as PatientRecord,
+      ]),
+    );
+    result = fx.advance({ newClaimsFraction: 1, changedFraction: 0.3, removedFraction: 0.1 });
+  });
 
   it('changes, removes and clones existing claims, and reports exactly those ids', () => {
     expect(result.transactionTime).toBe('2027-02-01T00:00:00.000Z');

@@ -1,13 +1,11 @@
 /** Helpers for the emulator data-layer tests: the real fixtures, key paths, code systems, money. */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { FhirResource } from '../../src/emulator/data/index.ts';
+import { FIXTURES_DIR as FIXTURES_V2, fixturesPresent } from '../helpers/fixtures.ts';
 
-/** The shared BB2 fixtures (never copied into the repo). */
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../shared/fixtures/bb2', import.meta.url));
-export const FIXTURES_V2 = join(FIXTURES_DIR, 'v2');
+export { FIXTURES_V2 };
 
 export type Json = Record<string, unknown>;
 
@@ -25,8 +23,12 @@ export interface FixtureResource {
   readonly resource: FhirResource;
 }
 
-/** Every resource in the v2 fixtures (Bundle entries unwrapped), with the file it came from. */
+/**
+ * Every resource in the v2 fixtures (Bundle entries unwrapped), with the file it came from; none
+ * when the fixtures are absent (their tests are skipped then).
+ */
 export function loadFixtureResources(): FixtureResource[] {
+  if (!fixturesPresent) return [];
   return jsonFiles(FIXTURES_V2).flatMap((file) => {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as Json;
     const resources =

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { NO_FAULTS } from '../../src/emulator/faults.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import {
   enroll,
@@ -105,15 +106,12 @@ describe('fault injection', () => {
     await postFaults({ rate429: 1 });
     expect((await fhirGet(emu, '/v2/fhir/Coverage/', token.access_token)).status).toBe(429);
     const off = await postFaults({});
-    expect(await off.json()).toEqual({
+    expect(await off.json()).toEqual(NO_FAULTS);
+    expect(NO_FAULTS).toMatchObject({
       rate429: 0,
       retryAfterSeconds: 1,
-      rate5xx: 0,
-      latencyMs: 0,
-      malformedRate: 0,
-      resetRate: 0,
-      tokenRate5xx: 0,
-      refreshLostRate: 0,
+      hugeBodyRate: 0,
+      noRefreshTokenRate: 0,
     });
     expect((await fhirGet(emu, '/v2/fhir/Coverage/', token.access_token)).status).toBe(200);
   });

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { describeWithFixtures, FIXTURES_ROOT as FIXTURES } from '../helpers/fixtures.ts';
 import { enroll, linkOf, walk, type Bundle, type TokenResponse } from './support.ts';
 
-/** The shared fixtures sit beside the repository: ../shared/fixtures/bb2 from the repo root. */
-const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/bb2', import.meta.url));
 const SANDBOX_PAGES = `${FIXTURES}/v2/sandbox/eob-paging-bene-19990000000001`;
 const SANDBOX = 'https://sandbox.bluebutton.cms.gov';
 
@@ -22,14 +20,15 @@ async function loginAs(emu: RunningEmulator, patientId: string): Promise<TokenRe
   return enroll(emu, { username, password: `PW${username.slice(6)}!` });
 }
 
-describe('paging in fixture mode (patient -19990000000001, 52 EOBs, as the real sandbox)', () => {
+describeWithFixtures('paging in fixture mode (patient -19990000000001, 52 EOBs, as the real sandbox)', () => {
   let emu: RunningEmulator;
   let token: TokenResponse;
-  const sandboxPages = [0, 1, 2, 3, 4, 5].map(
-    (i) => JSON.parse(readFileSync(`${SANDBOX_PAGES}/eob-page-${i}.json`, 'utf8')) as Bundle,
-  );
+  let sandboxPages: Bundle[];
 
   beforeAll(async () => {
+    sandboxPages = [0, 1, 2, 3, 4, 5].map(
+      (i) => JSON.parse(readFileSync(`${SANDBOX_PAGES}/eob-page-${i}.json`, 'utf8')) as Bundle,
+    );
     emu = await startEmulator({ fixtures: FIXTURES });
     token = await loginAs(emu, '-19990000000001');
   });

@@ -13,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { buildBb2Services } from '../../src/services.ts';
 import { KeyRing } from '../../src/enrollment/crypto.ts';
+import { rotateKeys } from '../../src/enrollment/key-rotation.ts';
 import {
   createTokenVault,
   hasDemographicScope,
   EnrollmentInactiveError,
-} from '../../src/enrollment/vault.ts';
+} from '../../src/enrollment/tokens.ts';
 import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';
 import { ReauthRequiredError } from '../../src/errors.ts';
@@ -342,7 +343,7 @@ describe('encryption keys', () => {
     });
     expect((await vault.getAccessToken(enrollment.enrollmentId)).patientId).toBe(enrollment.patientId);
 
-    const { reencrypted } = await vault.rotateKeys();
+    const { reencrypted } = await rotateKeys(tdb.pool, new KeyRing(both.tokens.keys));
     expect(reencrypted).toBeGreaterThanOrEqual(2);
     expect(await countRows(tdb.pool, 'enrollments', `refresh_token_ciphertext LIKE 'v1.test1.%'`)).toBe(0);
     expect(await countRows(tdb.pool, 'enrollments', `access_token_ciphertext LIKE 'v1.test1.%'`)).toBe(0);

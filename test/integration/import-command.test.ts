@@ -8,22 +8,32 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { allFixtureFiles, FIXTURES_DIR, fixtureResources } from '../helpers/fixtures.ts';
+import {
+  allFixtureFiles,
+  describeWithFixtures,
+  FIXTURES_DIR,
+  fixtureResources,
+} from '../helpers/fixtures.ts';
 import { countRows, rowVersions } from '../helpers/tables.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let tdb: TestDatabase;
 let scratch: string;
 
-beforeAll(async () => {
+// Each test imports into a database of its own, so none depends on what another loaded.
+beforeEach(async () => {
   tdb = await createTestDatabase('import');
+});
+afterEach(async () => {
+  await tdb.drop();
+});
+beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'bbsync-import-'));
 });
-afterAll(async () => {
-  await tdb.drop();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -53,7 +63,7 @@ function count(stdout: string, label: string): number {
   return Number(m[1]);
 }
 
-describe('bbsync import', () => {
+describeWithFixtures('bbsync import of the real fixtures', () => {
   it('loads every Patient, Coverage and EOB of the real fixtures and explains what it skipped', async () => {
     const run = await bbsync('import', FIXTURES_DIR);
     expect(run.code).toBe(0);
@@ -94,6 +104,7 @@ describe('bbsync import', () => {
   });
 
   it('reports every resource unchanged on a second run and writes no row', async () => {
+    expect((await bbsync('import', FIXTURES_DIR)).code).toBe(0);
     const before = await rowVersions(tdb.pool);
     const run = await bbsync('import', FIXTURES_DIR);
     expect(run.code).toBe(0);
@@ -103,7 +114,9 @@ describe('bbsync import', () => {
     expect(count(run.stdout, 'analytics rows written')).toBe(0);
     expect(await rowVersions(tdb.pool)).toEqual(before);
   });
+});
 
+describe('bbsync import', () => {
   it('rejects what it cannot normalize with file, resource and reason, loads the rest and exits 1', async () => {
     const file = join(scratch, 'mixed.json');
     writeFileSync(
@@ -169,7 +182,7 @@ describe('bbsync import', () => {
 
   it('tells a new user to migrate when the database does not exist', async () => {
     const missing = tdb.url.replace(/\/[^/]+$/, '/bbsync_does_not_exist');
-    const { stderr, code } = await runBbsync(['import', FIXTURES_DIR], { DATABASE_URL: missing });
+    const { stderr, code } = await runBbsync(['import', scratch], { DATABASE_URL: missing });
     expect(code).toBe(2);
     expect(stderr).toContain(
       'database "bbsync_does_not_exist" does not exist; run `npx bbsync migrate` to create it',

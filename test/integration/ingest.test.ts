@@ -1,10 +1,10 @@
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, expect, it } from 'vitest';
 
 import { ingestBatch, totalRowsWritten } from '../../src/db/ingest.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { fixtureResource, fixtureResources, type Json } from '../helpers/fixtures.ts';
+import { describeWithFixtures, fixtureResource, fixtureResources, type Json } from '../helpers/fixtures.ts';
 import { countRows, dumpAnalytics, rowVersions } from '../helpers/tables.ts';
 
 let tdb: TestDatabase;
@@ -27,7 +27,7 @@ function withLastUpdated(resource: Json, lastUpdated: string): Json {
   return copy;
 }
 
-describe('ingestBatch', () => {
+describeWithFixtures('ingestBatch', () => {
   it('inserts a page of EOBs with all their rows, and a second identical load writes nothing', async () => {
     const first = await ingestBatch(tdb.pool, page(), options);
     expect(first).toMatchObject({ inserted: 10, updated: 0, unchanged: 0 });

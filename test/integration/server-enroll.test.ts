@@ -39,7 +39,7 @@ beforeAll(async () => {
     config,
     log: captured.log,
     flow: services.flow,
-    sessionSecret: 'test-session-secret-0123456789',
+    sessionSecret: 'test-session-secret-0123456789-abcdef',
   });
   await server.listen({ port, host: '127.0.0.1' });
   if (hasBrowser) browser = await launchChromium();

@@ -237,7 +237,7 @@ describe('resilience', () => {
     expect(half[0].n).toBeGreaterThan(0); // it died in the middle of walks
 
     const survivor = crash.spawnWorker({}, 4);
-    const finished = await import('../../src/db/sync-state.ts').then((m) =>
+    const finished = await import('../../src/db/runs.ts').then((m) =>
       m.waitForRun(crash.tdb.pool, run.run_id, { timeoutMs: 90_000 }),
     );
     survivor.kill('SIGTERM');
@@ -261,7 +261,7 @@ describe('resilience', () => {
     const b = pair.spawnWorker({}, 4);
     // Two runs over the same enrollments at the same time: every enrollment is wanted twice.
     const [first, second] = await Promise.all([pair.start({ full: true }), pair.start({ full: true })]);
-    const { waitForRun } = await import('../../src/db/sync-state.ts');
+    const { waitForRun } = await import('../../src/db/runs.ts');
     const done = await Promise.all(
       [first, second].map((r) => waitForRun(pair.tdb.pool, r.run_id, { timeoutMs: 90_000 })),
     );
@@ -299,7 +299,7 @@ describe('shutdown', () => {
       const first = world.spawnWorker({}, 8);
       // Let it get into the walks, then ask it to stop.
       await new Promise((r) => setTimeout(r, 3000));
-      const { getRun } = await import('../../src/db/sync-state.ts');
+      const { getRun } = await import('../../src/db/runs.ts');
       expect((await getRun(world.tdb.pool, run.run_id))?.status).toBe('running');
       const asked = Date.now();
       first.kill('SIGTERM');
@@ -309,7 +309,7 @@ describe('shutdown', () => {
       expect(first.output()).toMatch(/workers stopped/);
 
       const second = world.spawnWorker({}, 8);
-      const { waitForRun } = await import('../../src/db/sync-state.ts');
+      const { waitForRun } = await import('../../src/db/runs.ts');
       const finished = await waitForRun(world.tdb.pool, run.run_id, { timeoutMs: 60_000 });
       second.kill('SIGTERM');
       await exited(second);

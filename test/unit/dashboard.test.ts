@@ -1,5 +1,5 @@
 /**
- * The dashboard's pure parts: password hashing, session cookies, the login limiter, redirects
+ * The dashboard's pure parts: password hashing, rate-limit windows, redirects
  * after login, the queue view's masking of job data, and the pages' escaping.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,13 +16,8 @@ import {
   verifyPassword,
 } from '../../src/server/dashboard/password.ts';
 import { MASK, maskJobData } from '../../src/server/dashboard/queues-view.ts';
-import {
-  LoginLimiter,
-  newSession,
-  readSession,
-  safeNext,
-  SESSION_TTL_SECONDS,
-} from '../../src/server/dashboard/session.ts';
+import { safeNext } from '../../src/server/dashboard/redirect-after-login.ts';
+import { addressKey, MemoryWindowCounter } from '../../src/server/rate-limit.ts';
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
@@ -73,51 +68,42 @@ describe('the dashboard configuration', () => {
   });
 });
 
-describe('dashboard sessions', () => {
-  const hash = 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB';
-  const now = Date.parse('2026-03-01T12:00:00Z');
-
-  it('hold the user, a random session id and an expiry, and nothing else', () => {
-    const { operator, value } = newSession('ops', hash, now);
-    expect(operator.expiresAt).toBe(now / 1000 + SESSION_TTL_SECONDS);
-    const payload = JSON.parse(Buffer.from(value, 'base64url').toString()) as Record<string, unknown>;
-    expect(Object.keys(payload)).toEqual(['v', 'u', 's', 'e', 'g']);
-    expect(JSON.stringify(payload)).not.toContain(hash);
-    expect(readSession(value, { user: 'ops', passwordHash: hash }, now + 1000)).toEqual(operator);
-    expect(newSession('ops', hash, now).operator.sid).not.toBe(operator.sid);
-  });
-
-  it('end when they expire, when the user changes and when the password changes', () => {
-    const { value } = newSession('ops', hash, now);
-    const expected = { user: 'ops', passwordHash: hash };
-    expect(readSession(value, expected, now + SESSION_TTL_SECONDS * 1000)).toBeUndefined();
-    expect(readSession(value, { ...expected, user: 'admin' }, now)).toBeUndefined();
-    expect(
-      readSession(value, { ...expected, passwordHash: hash.replace('BBB', 'CCC') }, now),
-    ).toBeUndefined();
-    expect(readSession('not base64 json', expected, now)).toBeUndefined();
-  });
-
-  it('limit failed logins per address, and forget them after a success or the window', () => {
+describe('rate limits', () => {
+  it('count hits per key in a window that starts at the first hit and forget them when it ends', async () => {
     let t = 0;
-    const limiter = new LoginLimiter(3, 60_000, () => t);
-    for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfterMs('a')).toBe(0);
-      limiter.fail('a');
-    }
-    expect(limiter.retryAfterMs('a')).toBe(60_000);
-    expect(limiter.retryAfterMs('b')).toBe(0);
+    const counter = new MemoryWindowCounter(60, 100, () => t);
+    for (let i = 1; i <= 3; i++)
+      expect((await counter.hit(['a']))[0]).toEqual({ count: i, resetInSeconds: 60 });
     t = 30_000;
-    expect(limiter.retryAfterMs('a')).toBe(30_000);
+    expect((await counter.hit(['a', 'b'])).map((c) => c.count)).toEqual([4, 1]);
+    expect((await counter.hit(['a']))[0]!.resetInSeconds).toBe(30);
     t = 60_000;
-    expect(limiter.retryAfterMs('a')).toBe(0);
-    limiter.fail('a');
-    limiter.succeed('a');
-    expect(limiter.retryAfterMs('a')).toBe(0);
+    expect((await counter.hit(['a']))[0]!.count).toBe(1);
+    await counter.reset('a');
+    expect((await counter.hit(['a']))[0]!.count).toBe(1);
   });
 
-  it('only redirect to paths of this site after login', () => {
+  it('keep at most maxKeys keys in memory, whatever the number of clients', async () => {
+    const counter = new MemoryWindowCounter(60, 50, () => 0);
+    for (let i = 0; i < 1_000; i++) await counter.hit([`client-${i}`]);
+    // The oldest keys were dropped to make room: the first client starts again from 1.
+    expect((await counter.hit(['client-999']))[0]!.count).toBe(2);
+    expect((await counter.hit(['client-0']))[0]!.count).toBe(1);
+  });
+
+  it('count an IPv6 client by its /64 and an IPv4-mapped address as IPv4', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(addressKey('192.0.2.7')).toBe('192.0.2.7');
+  });
+});
+
+describe('the redirect after login', () => {
+  it('keeps paths of this site and sends everything else to /', () => {
     expect(safeNext('/runs/run_1?x=1')).toBe('/runs/run_1?x=1');
+    expect(safeNext('/enrollments?id=a%2Fb')).toBe('/enrollments?id=a%2Fb');
     for (const bad of [
       '//evil.example/',
       'https://evil.example/',

@@ -2,12 +2,17 @@
  * Conformance of the normalizer with real BB2/BFD responses. Every expected value below was read
  * by hand from the JSON files in ../shared/fixtures/bb2/v2 (the comment names the element).
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { NormalizeError } from '../../src/errors.ts';
 import { normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
-import { allFixtureFiles, fixtureResource, fixtureResources } from '../helpers/fixtures.ts';
+import {
+  allFixtureFiles,
+  describeWithFixtures,
+  fixtureResource,
+  fixtureResources,
+} from '../helpers/fixtures.ts';
 
 function normalize(file: string, id: string): NormalizedResource {
   return normalizeResource(fixtureResource(file, id));
@@ -31,7 +36,7 @@ function adjudication(n: NormalizedResource, lineNumber: number, variable: strin
   );
 }
 
-describe('every real fixture', () => {
+describeWithFixtures('every real fixture', () => {
   it('normalizes every Patient, Coverage and ExplanationOfBenefit without a rejection', () => {
     let count = 0;
     const types = new Set<string>();
@@ -74,7 +79,7 @@ describe('every real fixture', () => {
   });
 });
 
-describe('carrier claims', () => {
+describeWithFixtures('carrier claims', () => {
   it('maps the BFD carrier claim, reading money from CMS variables and not from the mislabelled total', () => {
     const n = normalize('bfd/eob-carrier.json', 'carrier-9991831999');
     expect(claimOf(n)).toMatchObject({
@@ -187,7 +192,7 @@ describe('carrier claims', () => {
   });
 });
 
-describe('institutional claims', () => {
+describeWithFixtures('institutional claims', () => {
   it('maps the BFD inpatient claim with its procedures, DRG, admission and contained provider', () => {
     const n = normalize('bfd/eob-inpatient.json', 'inpatient-333333222222');
     expect(claimOf(n)).toMatchObject({
@@ -334,7 +339,7 @@ describe('institutional claims', () => {
   });
 });
 
-describe('DME and PDE claims', () => {
+describeWithFixtures('DME and PDE claims', () => {
   it('maps a DME claim, keeping both entries of the variable BFD writes twice', () => {
     const n = normalize('bfd/eob-dme.json', 'dme-2188888888');
     expect(claimOf(n)).toMatchObject({
@@ -401,7 +406,7 @@ describe('DME and PDE claims', () => {
   });
 });
 
-describe('coverage and patients', () => {
+describeWithFixtures('coverage and patients', () => {
   it('maps the four BFD coverages with their part, status, period and Part C/D contract', () => {
     const byId = (id: string) => normalize('bfd/coverage-bundle.json', id).rows.coverages[0];
     expect(byId('part-a-567834')).toMatchObject({
@@ -464,7 +469,7 @@ describe('coverage and patients', () => {
   });
 });
 
-describe('volatile and invalid values', () => {
+describeWithFixtures('volatile and invalid values', () => {
   it('warns about BFD placeholder timestamps and stores them as unknown', () => {
     const n = normalize('bfd/eob-carrier.json', 'carrier-9991831999');
     expect(n.lastUpdated).toBeNull();

@@ -7,28 +7,31 @@ import { describe, expect, it } from 'vitest';
 import { normalizeResource } from '../../src/fhir/normalize.ts';
 import { readPage } from '../../src/fhir/page.ts';
 import { entryResourceTexts } from '../../src/fhir/raw-text.ts';
-import { allFixtureFiles, readFixture, type Json } from '../helpers/fixtures.ts';
+import { allFixtureFiles, itWithFixtures, readFixture, type Json } from '../helpers/fixtures.ts';
 
-const bundles = allFixtureFiles().filter((f) => readFixture(f).resourceType === 'Bundle');
+const bundles = () => allFixtureFiles().filter((f) => readFixture(f).resourceType === 'Bundle');
 
 describe('entryResourceTexts', () => {
-  it('finds exactly the parsed resources of every fixture Bundle, compact or pretty-printed', () => {
-    expect(bundles.length).toBeGreaterThan(10);
-    for (const file of bundles) {
-      const bundle = readFixture(file);
-      for (const text of [JSON.stringify(bundle), JSON.stringify(bundle, null, 2)]) {
-        const texts = entryResourceTexts(text);
-        expect(texts, file).toBeDefined();
-        expect(
-          texts!.map((t) => (t ? JSON.parse(t.json) : undefined)),
-          file,
-        ).toEqual((bundle.entry ?? []).map((e: Json) => e.resource));
+  itWithFixtures(
+    'finds exactly the parsed resources of every fixture Bundle, compact or pretty-printed',
+    () => {
+      expect(bundles().length).toBeGreaterThan(10);
+      for (const file of bundles()) {
+        const bundle = readFixture(file);
+        for (const text of [JSON.stringify(bundle), JSON.stringify(bundle, null, 2)]) {
+          const texts = entryResourceTexts(text);
+          expect(texts, file).toBeDefined();
+          expect(
+            texts!.map((t) => (t ? JSON.parse(t.json) : undefined)),
+            file,
+          ).toEqual((bundle.entry ?? []).map((e: Json) => e.resource));
+        }
       }
-    }
-  });
+    },
+  );
 
-  it('hashes compact text exactly as the normalizer hashes the parsed resource', () => {
-    for (const file of bundles) {
+  itWithFixtures('hashes compact text exactly as the normalizer hashes the parsed resource', () => {
+    for (const file of bundles()) {
       const bundle = readFixture(file);
       const texts = entryResourceTexts(JSON.stringify(bundle))!;
       (bundle.entry ?? []).forEach((e: Json, i: number) => {
@@ -37,7 +40,7 @@ describe('entryResourceTexts', () => {
     }
   });
 
-  it('leaves created and meta.lastUpdated out of the hash, and nothing else', () => {
+  itWithFixtures('leaves created and meta.lastUpdated out of the hash, and nothing else', () => {
     const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
     const hashOf = (b: Json) => entryResourceTexts(JSON.stringify(b, null, 1))![0]!.contentHash;
     const before = hashOf(bundle);
@@ -48,26 +51,29 @@ describe('entryResourceTexts', () => {
     expect(hashOf(bundle)).not.toBe(before);
   });
 
-  it('is not fooled by quotes, backslashes, braces or key names inside strings, or by nested resources', () => {
-    // A real EOB with awkward additions.
-    const resource = {
-      ...readFixture('sandbox/eob-bundle-bbuser29999-page1.json').entry[0].resource,
-      text: { div: 'a "quoted" }{ ][ \\ trailing backslash \\', status: '"entry":[{"resource":{}}]' },
-      contained: [{ resourceType: 'Organization', id: 'o', meta: { lastUpdated: 'x' } }],
-      note: [{ text: 'ends with backslash\\' }, { text: '\\"' }],
-      n: [1.5e3, -2, true, false, null],
-    };
-    const text = JSON.stringify({
-      resourceType: 'Bundle',
-      link: [{ url: '"entry"' }],
-      entry: [{ resource }, {}],
-    });
-    const texts = entryResourceTexts(text)!;
-    expect(texts).toHaveLength(2);
-    expect(JSON.parse(texts[0]!.json)).toEqual(resource);
-    expect(texts[1]).toBeUndefined();
-    expect(texts[0]!.contentHash).toBe(normalizeResource(resource).contentHash);
-  });
+  itWithFixtures(
+    'is not fooled by quotes, backslashes, braces or key names inside strings, or by nested resources',
+    () => {
+      // A real EOB with awkward additions.
+      const resource = {
+        ...readFixture('sandbox/eob-bundle-bbuser29999-page1.json').entry[0].resource,
+        text: { div: 'a "quoted" }{ ][ \\ trailing backslash \\', status: '"entry":[{"resource":{}}]' },
+        contained: [{ resourceType: 'Organization', id: 'o', meta: { lastUpdated: 'x' } }],
+        note: [{ text: 'ends with backslash\\' }, { text: '\\"' }],
+        n: [1.5e3, -2, true, false, null],
+      };
+      const text = JSON.stringify({
+        resourceType: 'Bundle',
+        link: [{ url: '"entry"' }],
+        entry: [{ resource }, {}],
+      });
+      const texts = entryResourceTexts(text)!;
+      expect(texts).toHaveLength(2);
+      expect(JSON.parse(texts[0]!.json)).toEqual(resource);
+      expect(texts[1]).toBeUndefined();
+      expect(texts[0]!.contentHash).toBe(normalizeResource(resource).contentHash);
+    },
+  );
 
   it('finds the resources of 300 random Bundles whose strings are full of JSON syntax', () => {
     let seed = 7;
@@ -114,7 +120,7 @@ describe('entryResourceTexts', () => {
     }
   });
 
-  it('gives up on text it does not expect, and a page then reads exactly as without it', () => {
+  itWithFixtures('gives up on text it does not expect, and a page then reads exactly as without it', () => {
     expect(entryResourceTexts('[1,2]')).toBeUndefined();
     expect(entryResourceTexts('{"entry":[{"resource":{"id":"a"}}],"entry":[]}')).toBeUndefined();
     expect(entryResourceTexts('{"resourceType":"Bundle"}')).toEqual([]);

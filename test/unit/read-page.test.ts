@@ -5,42 +5,48 @@ import { describe, expect, it } from 'vitest';
 
 import { Bb2Error } from '../../src/errors.ts';
 import { readPage } from '../../src/fhir/page.ts';
-import { readFixture, type Json } from '../helpers/fixtures.ts';
+import { itWithFixtures, readFixture, type Json } from '../helpers/fixtures.ts';
 
 const PAGE = 'sandbox/eob-bundle-bbuser29999-page1.json';
 const PATIENT = '-20140000010000';
 const ctx = { patientId: PATIENT, source: '/v2/fhir/ExplanationOfBenefit/' };
 
 describe('readPage', () => {
-  it('normalizes every entry of a sandbox page and returns its next link and transaction time', () => {
-    const bundle = readFixture(PAGE);
-    const page = readPage(JSON.stringify(bundle), ctx);
-    expect(page.batch.map((r) => r.resourceId)).toEqual(bundle.entry.map((e: Json) => e.resource.id));
-    expect(page.seen).toEqual(page.batch.map((r) => r.resourceId));
-    expect(page.rejects).toEqual([]);
-    expect(page.lastUpdated).toBe(bundle.meta.lastUpdated);
-    expect(page.next).toBe(bundle.link.find((l: Json) => l.relation === 'next').url);
-    expect(page.batch.every((r) => r.rows.claims.length === 1)).toBe(true);
-  });
+  itWithFixtures(
+    'normalizes every entry of a sandbox page and returns its next link and transaction time',
+    () => {
+      const bundle = readFixture(PAGE);
+      const page = readPage(JSON.stringify(bundle), ctx);
+      expect(page.batch.map((r) => r.resourceId)).toEqual(bundle.entry.map((e: Json) => e.resource.id));
+      expect(page.seen).toEqual(page.batch.map((r) => r.resourceId));
+      expect(page.rejects).toEqual([]);
+      expect(page.lastUpdated).toBe(bundle.meta.lastUpdated);
+      expect(page.next).toBe(bundle.link.find((l: Json) => l.relation === 'next').url);
+      expect(page.batch.every((r) => r.rows.claims.length === 1)).toBe(true);
+    },
+  );
 
-  it('quarantines a resource of another patient and one that cannot be normalized, and keeps the rest', () => {
-    const bundle = readFixture(PAGE);
-    bundle.entry[1].resource.patient = { reference: 'Patient/-19990000000001' };
-    delete bundle.entry[2].resource.patient;
-    const page = readPage(JSON.stringify(bundle), ctx);
-    expect(page.batch).toHaveLength(bundle.entry.length - 2);
-    expect(page.rejects.map((r) => [r.resourceId, r.source])).toEqual([
-      [bundle.entry[1].resource.id, `${ctx.source} entry[1]`],
-      [bundle.entry[2].resource.id, `${ctx.source} entry[2]`],
-    ]);
-    expect(page.rejects[0]!.reason).toMatch(/another patient/);
-    expect(page.rejects[1]!.reason).toMatch(/no patient reference/);
-    // A full reconcile must not delete what it saw but could not load.
-    expect(page.seen).toHaveLength(bundle.entry.length);
-    expect(page.rejects.every((r) => r.patientId === PATIENT && typeof r.json === 'string')).toBe(true);
-  });
+  itWithFixtures(
+    'quarantines a resource of another patient and one that cannot be normalized, and keeps the rest',
+    () => {
+      const bundle = readFixture(PAGE);
+      bundle.entry[1].resource.patient = { reference: 'Patient/-19990000000001' };
+      delete bundle.entry[2].resource.patient;
+      const page = readPage(JSON.stringify(bundle), ctx);
+      expect(page.batch).toHaveLength(bundle.entry.length - 2);
+      expect(page.rejects.map((r) => [r.resourceId, r.source])).toEqual([
+        [bundle.entry[1].resource.id, `${ctx.source} entry[1]`],
+        [bundle.entry[2].resource.id, `${ctx.source} entry[2]`],
+      ]);
+      expect(page.rejects[0]!.reason).toMatch(/another patient/);
+      expect(page.rejects[1]!.reason).toMatch(/no patient reference/);
+      // A full reconcile must not delete what it saw but could not load.
+      expect(page.seen).toHaveLength(bundle.entry.length);
+      expect(page.rejects.every((r) => r.patientId === PATIENT && typeof r.json === 'string')).toBe(true);
+    },
+  );
 
-  it('reads the last page (no next link) and an empty page', () => {
+  itWithFixtures('reads the last page (no next link) and an empty page', () => {
     const bundle = readFixture(PAGE);
     bundle.link = bundle.link.filter((l: Json) => l.relation !== 'next');
     expect(readPage(JSON.stringify(bundle), ctx).next).toBeNull();

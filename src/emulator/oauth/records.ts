@@ -53,6 +53,10 @@ export interface RefreshTokenRecord {
   readonly scopes: readonly string[];
   accessToken?: string;
   revoked: boolean;
+  /** The refresh token that replaced this one when it was used (rotation). */
+  successor?: string;
+  /** Whether this token reached the client in a 200 (a refresh-time 502 never delivers it). */
+  delivered?: boolean;
 }
 
 export interface DataAccessGrant {

@@ -26,7 +26,8 @@ export type RefreshOutcome =
   | { kind: 'not_found' }
   | { kind: 'grant_missing' }
   | { kind: 'grant_expired' }
-  | { kind: 'reused' }
+  /** `lost`: the token that replaced this one reached the client and was never used: the client lost it. */
+  | { kind: 'reused'; lost: boolean }
   | { kind: 'wrong_client' }
   | { kind: 'invalid_scope' };
 
@@ -185,6 +186,7 @@ export class OAuthState {
     requestedScope: string | null,
     now: number,
     ttlSeconds: number,
+    options: { rotate?: boolean } = {},
   ): RefreshOutcome {
     const rt = this.refresh.get(token);
     if (!rt) return { kind: 'not_found' };
@@ -192,16 +194,49 @@ export class OAuthState {
     if (!grant) return { kind: 'grant_missing' };
     if (now >= grant.expiresAt) return { kind: 'grant_expired' };
     if (rt.clientId !== clientId) return { kind: 'wrong_client' };
-    if (rt.revoked) return { kind: 'reused' };
+    if (rt.revoked) {
+      const successor = rt.successor ? this.refresh.get(rt.successor) : undefined;
+      return { kind: 'reused', lost: Boolean(successor?.delivered && !successor.revoked) };
+    }
     let scopes = rt.scopes;
     if (requestedScope !== null && requestedScope.trim() !== '') {
       const requested = requestedScope.trim().split(/\s+/);
       if (!requested.every((s) => isWithinScopes(s, rt.scopes))) return { kind: 'invalid_scope' };
       scopes = requested;
     }
+    if (options.rotate === false) {
+      // No rotation (RFC 6749 §6 allows it): a new access token, the refresh token stays valid.
+      return { kind: 'ok', access: this.issueAccessFor(rt, scopes, now, ttlSeconds), refresh: rt, grant };
+    }
     this.revokeRefresh(rt);
     const { access, refresh } = this.issueTokens(rt.clientId, rt.patientId, scopes, now, ttlSeconds);
+    rt.successor = refresh.token;
     return { kind: 'ok', access, refresh, grant };
+  }
+
+  private issueAccessFor(
+    rt: RefreshTokenRecord,
+    scopes: readonly string[],
+    now: number,
+    ttlSeconds: number,
+  ): AccessTokenRecord {
+    if (rt.accessToken) {
+      const old = this.access.get(rt.accessToken);
+      if (old) this.deleteAccess(old);
+    }
+    const access: AccessTokenRecord = {
+      token: generateToken(),
+      clientId: rt.clientId,
+      patientId: rt.patientId,
+      scopes,
+      expiresAt: now + ttlSeconds * 1000,
+      refreshToken: rt.token,
+    };
+    rt.accessToken = access.token;
+    this.issued.push(access.token);
+    this.access.set(access.token, access);
+    this.pair(rt.clientId, rt.patientId).access.add(access.token);
+    return access;
   }
 
   accessToken(token: string): AccessTokenRecord | undefined {

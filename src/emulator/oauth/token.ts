@@ -6,6 +6,7 @@ import { nowMs, type Core, type Ctx } from '../core.ts';
 import { HttpError, readForm, sendJson } from '../http-util.ts';
 import { authenticateClient, invalidClient, TOKEN_HEADERS } from './client-auth.ts';
 import { formatGrantExpiration, type ClientRegistration } from './records.ts';
+import { sendHugeBody } from '../hostile.ts';
 
 function jsonError(status: number, body: Record<string, unknown>): HttpError {
   return new HttpError(status, body);
@@ -28,12 +29,48 @@ function tokenBody(
   };
 }
 
+function chance(core: Core, rate: number): boolean {
+  return rate > 0 && core.random() < rate;
+}
+
+/**
+ * The token faults of hostile mode, on refresh responses only (a client must survive them with its
+ * rotated refresh token kept): no `refresh_token` when the refresh did not rotate, an `id_token`
+ * signed by nobody, an unexpected `token_type`.
+ */
+function hostileTokenBody(
+  core: Core,
+  body: Record<string, unknown>,
+  rotated: boolean,
+): Record<string, unknown> {
+  const out = { ...body };
+  if (!rotated) delete out.refresh_token;
+  if (chance(core, core.faults.tokenIdTokenRate)) out.id_token = uncheckableIdToken();
+  if (chance(core, core.faults.tokenTypeRate)) out.token_type = 'mac';
+  return out;
+}
+
+/** A JWT-shaped id_token with an issuer and audience no client expects, and no valid signature. */
+function uncheckableIdToken(): string {
+  const part = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return [
+    part({ alg: 'RS256', kid: 'none' }),
+    part({ iss: 'https://elsewhere.invalid', aud: 'someone-else', sub: 'x', iat: now, exp: now + 60 }),
+    'c2lnbmF0dXJl',
+  ].join('.');
+}
+
 const UPSTREAM_502 = { status_code: 502, message: 'Failed to retrieve data from data source.' };
 
 export async function handleToken(ctx: Ctx, core: Core): Promise<void> {
   const form = await readForm(ctx.req);
   if (core.faults.tokenRate5xx > 0 && core.random() < core.faults.tokenRate5xx) {
     sendJson(ctx.res, 502, UPSTREAM_502, TOKEN_HEADERS);
+    return;
+  }
+  if (chance(core, core.faults.tokenHugeBodyRate)) {
+    sendHugeBody(ctx.res, 'application/json', core.faults.hugeBodyBytes);
     return;
   }
   const client = authenticateClient(ctx, core, form);
@@ -110,7 +147,8 @@ function rotateRefreshToken(
       error_description: 'Missing refresh token parameter',
     });
   }
-  const outcome = core.oauth.refreshTokens(token, client.clientId, form.get('scope'), now, ttl);
+  const rotate = !chance(core, core.faults.noRefreshTokenRate);
+  const outcome = core.oauth.refreshTokens(token, client.clientId, form.get('scope'), now, ttl, { rotate });
   switch (outcome.kind) {
     case 'not_found':
       throw jsonError(400, {
@@ -132,6 +170,7 @@ function rotateRefreshToken(
       });
     case 'reused':
       core.stats.refreshTokenReuse++;
+      if (outcome.lost) core.stats.lostRefreshTokens++;
       throw jsonError(400, { error: 'invalid_grant' });
     case 'wrong_client':
       throw jsonError(400, { error: 'invalid_grant' });
@@ -145,12 +184,9 @@ function rotateRefreshToken(
         sendJson(ctx.res, 502, UPSTREAM_502, TOKEN_HEADERS);
         return;
       }
-      sendJson(
-        ctx.res,
-        200,
-        tokenBody(outcome.access, outcome.refresh.token, ttl, outcome.grant.expiresAt),
-        TOKEN_HEADERS,
-      );
+      outcome.refresh.delivered = true;
+      const body = tokenBody(outcome.access, outcome.refresh.token, ttl, outcome.grant.expiresAt);
+      sendJson(ctx.res, 200, hostileTokenBody(core, body, rotate), TOKEN_HEADERS);
       return;
     }
   }

@@ -9,19 +9,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { recordAudit } from '../../db/audit.ts';
 import { flashFrom } from './layout.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { formExpiredPage, loginPage, notConfiguredPage } from './pages/login.ts';
 import { safeEqual, verifyPassword } from './password.ts';
+import { safeNext } from './redirect-after-login.ts';
 import { sendPage, wantsHtml, type DashboardContext } from './respond.ts';
-import {
-  CSRF_COOKIE,
-  LoginLimiter,
-  newSession,
-  readSession,
-  safeNext,
-  SESSION_COOKIE,
-  SESSION_TTL_SECONDS,
-  type Operator,
-} from './session.ts';
+import { CSRF_COOKIE, SESSION_COOKIE, SESSION_TTL_SECONDS, type Operator } from './session.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,14 +49,27 @@ function sameOrigin(request: FastifyRequest): boolean {
   }
 }
 
-export function secureCookie(ctx: Pick<DashboardContext, 'config'>, request: FastifyRequest): boolean {
-  const setting = ctx.config.server.cookieSecure;
-  return setting === 'auto' ? request.protocol === 'https' : setting;
+export function csrfTokenFor(secureCookie: (request: FastifyRequest) => boolean) {
+  return (request: FastifyRequest, reply: FastifyReply): string =>
+    reply.generateCsrf({ userInfo: request.operator?.sid ?? ANONYMOUS, secure: secureCookie(request) });
 }
 
-export function csrfTokenFor(ctx: Pick<DashboardContext, 'config'>) {
-  return (request: FastifyRequest, reply: FastifyReply): string =>
-    reply.generateCsrf({ userInfo: request.operator?.sid ?? ANONYMOUS, secure: secureCookie(ctx, request) });
+/** The operator of the request's session cookie, or null (no cookie, a bad signature, ended). */
+async function readOperator(
+  request: FastifyRequest,
+  ctx: DashboardContext,
+  credentials: Credentials,
+): Promise<Operator | null> {
+  const raw = request.cookies[SESSION_COOKIE];
+  if (!raw) return null;
+  const unsigned = request.unsignCookie(raw);
+  if (!unsigned.valid || !unsigned.value) return null;
+  try {
+    return await ctx.sessions.read(unsigned.value, credentials, ctx.now().getTime());
+  } catch (err) {
+    ctx.log.warn({ err: { message: (err as Error).message } }, 'dashboard sessions unavailable (Redis)');
+    return null;
+  }
 }
 
 /**
@@ -73,7 +79,12 @@ export function csrfTokenFor(ctx: Pick<DashboardContext, 'config'>) {
 export async function registerAuth(
   dash: FastifyInstance,
   ctx: DashboardContext,
-  options: { credentials: Credentials; problems: string[]; sessionSecret: string },
+  options: {
+    credentials: Credentials;
+    problems: string[];
+    sessionSecret: string;
+    throttle: LoginThrottle;
+  },
 ): Promise<void> {
   const { credentials, problems } = options;
   dash.decorateRequest('operator', null);
@@ -97,14 +108,7 @@ export async function registerAuth(
         .code(503)
         .send({ error: 'the dashboard is not configured (DASHBOARD_USER, DASHBOARD_PASSWORD_HASH)' });
     }
-    const raw = request.cookies[SESSION_COOKIE];
-    if (raw) {
-      const unsigned = request.unsignCookie(raw);
-      request.operator =
-        unsigned.valid && unsigned.value
-          ? (readSession(unsigned.value, credentials, ctx.now().getTime()) ?? null)
-          : null;
-    }
+    request.operator = await readOperator(request, ctx, credentials);
     if (request.method !== 'GET' && request.method !== 'HEAD' && !sameOrigin(request)) {
       return reply.code(403).send({ error: 'cross-site request refused' });
     }
@@ -121,13 +125,16 @@ export async function registerAuth(
     throw error;
   });
 
-  loginRoutes(dash, ctx, credentials);
+  loginRoutes(dash, ctx, credentials, options.throttle);
 }
 
-function loginRoutes(dash: FastifyInstance, ctx: DashboardContext, credentials: Credentials): void {
-  const { log, pool } = ctx;
-  const { user, passwordHash } = credentials;
-  const limiter = new LoginLimiter();
+function loginRoutes(
+  dash: FastifyInstance,
+  ctx: DashboardContext,
+  credentials: Credentials,
+  throttle: LoginThrottle,
+): void {
+  const { log } = ctx;
 
   dash.get<{ Querystring: { next?: string; flash?: string } }>('/login', async (request, reply) => {
     const next = safeNext(request.query.next);
@@ -138,59 +145,76 @@ function loginRoutes(dash: FastifyInstance, ctx: DashboardContext, credentials: 
     );
   });
 
-  dash.post<{ Body: { username?: string; password?: string; next?: string } }>(
-    '/login',
-    { preHandler: dash.csrfProtection },
-    async (request, reply) => {
-      const next = safeNext(request.body?.next);
-      const wait = limiter.retryAfterMs(request.ip);
-      if (wait > 0) {
-        log.warn({ ip: request.ip }, 'dashboard login refused: too many failed attempts');
-        reply.header('retry-after', String(Math.ceil(wait / 1000)));
-        return sendPage(
-          reply,
-          loginPage({
-            csrf: ctx.csrfFor(request, reply),
-            next,
-            error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute(s).`,
-          }),
-          429,
-        );
-      }
-      const givenUser = String(request.body?.username ?? '');
-      const givenPassword = String(request.body?.password ?? '');
-      // The password is always checked, so a wrong user name takes as long as a wrong password.
-      const passwordOk = await verifyPassword(givenPassword, passwordHash);
-      if (!(safeEqual(givenUser, user) && passwordOk)) {
-        limiter.fail(request.ip);
-        log.warn({ ip: request.ip }, 'dashboard login failed');
-        return sendPage(
-          reply,
-          loginPage({ csrf: ctx.csrfFor(request, reply), next, error: 'Wrong user name or password.' }),
-          401,
-        );
-      }
-      limiter.succeed(request.ip);
-      const session = newSession(user, passwordHash, ctx.now().getTime());
-      reply.setCookie(SESSION_COOKIE, session.value, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookie(ctx, request),
-        signed: true,
-        maxAge: SESSION_TTL_SECONDS,
-      });
-      await recordAudit(pool, { actor: `dashboard:${user}`, action: 'login' });
-      log.info({ user }, 'dashboard login');
-      return reply.redirect(next, 303);
-    },
-  );
+  dash.post<{ Body: LoginBody }>('/login', { preHandler: dash.csrfProtection }, async (request, reply) => {
+    const next = safeNext(request.body?.next);
+    const refuse = (status: number, error: string) =>
+      sendPage(reply, loginPage({ csrf: ctx.csrfFor(request, reply), next, error }), status);
+    try {
+      return await logIn(ctx, credentials, throttle, request, reply, { next, refuse });
+    } catch (err) {
+      log.error({ err: { message: (err as Error).message } }, 'dashboard login failed: sessions unavailable');
+      return refuse(
+        503,
+        'Logging in is not possible right now (the session store does not answer). Try again.',
+      );
+    }
+  });
 
   dash.post('/logout', { preHandler: dash.csrfProtection }, async (request, reply) => {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    if (request.operator) log.info({ user: request.operator.user }, 'dashboard logout');
+    if (request.operator) {
+      await ctx.sessions.destroy(request.operator);
+      log.info({ user: request.operator.user }, 'dashboard logout');
+    }
     return reply.redirect('/login?flash=logged-out', 303);
   });
+}
+
+type LoginBody = { username?: string; password?: string; next?: string };
+
+/** Checks one login attempt (throttle, then password) and on success starts a session. */
+async function logIn(
+  ctx: DashboardContext,
+  credentials: Credentials,
+  throttle: LoginThrottle,
+  request: FastifyRequest<{ Body: LoginBody }>,
+  reply: FastifyReply,
+  options: { next: string; refuse: (status: number, error: string) => FastifyReply },
+): Promise<FastifyReply> {
+  const { log } = ctx;
+  const givenUser = String(request.body?.username ?? '').slice(0, 200);
+  const givenPassword = String(request.body?.password ?? '');
+  const verdict = await throttle.attempt(request.ip, givenUser);
+  if (!verdict.allowed) {
+    log.warn({ ip: request.ip, scope: verdict.scope }, 'dashboard login refused: too many attempts');
+    reply.header('retry-after', String(verdict.retryAfterSeconds));
+    const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+    return options.refuse(429, `Too many login attempts. Try again in ${minutes} minute(s).`);
+  }
+  // The password is always checked, so a wrong user name takes as long as a wrong password.
+  const passwordOk = await verifyPassword(givenPassword, credentials.passwordHash);
+  if (!(safeEqual(givenUser, credentials.user) && passwordOk)) {
+    log.warn({ ip: request.ip }, 'dashboard login failed');
+    return options.refuse(401, 'Wrong user name or password.');
+  }
+  await throttle.succeeded(request.ip, givenUser);
+  const operator = await ctx.sessions.create(
+    credentials.user,
+    credentials.passwordHash,
+    { address: request.ip, userAgent: String(request.headers['user-agent'] ?? '') },
+    ctx.now().getTime(),
+  );
+  reply.setCookie(SESSION_COOKIE, operator.sid, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secureCookie(request),
+    signed: true,
+    maxAge: SESSION_TTL_SECONDS,
+  });
+  await recordAudit(ctx.pool, { actor: `dashboard:${credentials.user}`, action: 'login' });
+  log.info({ user: credentials.user }, 'dashboard login');
+  return reply.redirect(options.next, 303);
 }
 
 /** Keeps every route of `secured` behind a login: a redirect for pages, 401 for anything else. */

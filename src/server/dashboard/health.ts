@@ -1,6 +1,8 @@
 /**
  * `/readyz` (readiness: Postgres and Redis answer) and `/metrics` (Prometheus text), outside the
- * dashboard's login. `/metrics` takes METRICS_TOKEN as a bearer token when it is set.
+ * dashboard's login. `/metrics` takes METRICS_TOKEN as a bearer token when it is set. On the public
+ * listener `/readyz` says only ok or unavailable; which dependency is down is told on the metrics
+ * listener (METRICS_PORT) or to a caller with the metrics token, and always in the log.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -21,8 +23,19 @@ export interface HealthDeps {
   pingRedis: () => Promise<unknown>;
 }
 
-export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const value = header ?? '';
+  const given = value.startsWith('Bearer ') ? value.slice(7) : '';
+  return safeEqual(given, token);
+}
+
+/**
+ * @param listener 'public': the server's own listener (readiness details only with the token);
+ *   'metrics': the separate METRICS_PORT listener (meant for a private network).
+ */
+export function healthRoutes(app: FastifyInstance, deps: HealthDeps, listener: 'public' | 'metrics'): void {
   const { config, log, pool, probes } = deps;
+  const token = config.server.metricsToken;
   const metrics = createMetricsRegistry({
     pool,
     queues: deps.queues,
@@ -30,7 +43,7 @@ export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
     pingRedis: deps.pingRedis,
   });
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     const check = async (name: string, probe: () => Promise<unknown>) => {
       try {
         await probes.withTimeout(probe());
@@ -45,15 +58,19 @@ export function healthRoutes(app: FastifyInstance, deps: HealthDeps): void {
       check('redis', deps.pingRedis),
     ]);
     const ok = postgres === 'ok' && redis === 'ok';
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', postgres, redis });
+    const status = ok ? 'ok' : 'unavailable';
+    const detailed =
+      listener === 'metrics' || (token !== '' && bearerMatches(request.headers.authorization, token));
+    reply.code(ok ? 200 : 503).header('cache-control', 'no-store');
+    return reply.send(detailed ? { status, postgres, redis } : { status });
   });
 
+  // With its own port, /metrics is not served on the public listener at all.
+  if (listener === 'public' && config.server.metricsPort !== undefined) return;
+
   app.get('/metrics', async (request, reply) => {
-    const token = config.server.metricsToken;
     if (token) {
-      const header = request.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!safeEqual(given, token)) {
+      if (!bearerMatches(request.headers.authorization, token)) {
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer realm="metrics"')

@@ -10,13 +10,14 @@ export interface Viewer {
   csrf: string;
 }
 
-export type Section = 'overview' | 'enrollments' | 'runs' | 'queues';
+export type Section = 'overview' | 'enrollments' | 'runs' | 'queues' | 'sessions';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/', label: 'Overview' },
   { section: 'enrollments', href: '/enrollments', label: 'Enrollments' },
   { section: 'runs', href: '/runs', label: 'Runs' },
   { section: 'queues', href: '/admin/queues', label: 'Queues' },
+  { section: 'sessions', href: '/sessions', label: 'Sessions' },
 ];
 
 export function csrfField(viewer: Viewer): Html {
@@ -85,6 +86,8 @@ const FLASHES: Record<string, { kind: FlashKind; text: string; withRun?: boolean
   'already-revoked': { kind: 'warn', text: 'This enrollment was already revoked.' },
   'queue-unavailable': { kind: 'bad', text: 'Redis is unreachable: nothing was queued. Try again.' },
   'logged-out': { kind: 'ok', text: 'You are logged out.' },
+  'sessions-ended': { kind: 'ok', text: 'The chosen sessions are logged out.' },
+  'no-session-ended': { kind: 'warn', text: 'No session was logged out (it had already ended).' },
   'session-ended': { kind: 'warn', text: 'Your session ended; please log in again.' },
 };
 

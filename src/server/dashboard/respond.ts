@@ -13,6 +13,7 @@ import type { Html } from '../html.ts';
 import { dashboardPage, flashFrom, type Section, type Viewer } from './layout.ts';
 import { notFoundPage } from './pages/login.ts';
 import type { Probes } from './probes.ts';
+import type { SessionStore } from './session.ts';
 
 export interface DashboardContext {
   config: Config;
@@ -23,6 +24,10 @@ export interface DashboardContext {
   probes: Probes;
   /** For revoking enrollments (the token vault and the BB2 OAuth client). */
   revoke: Pick<UnenrollDeps, 'vault' | 'oauth'>;
+  /** Operators' sessions (in Redis). */
+  sessions: SessionStore;
+  /** Whether cookies set in answer to `request` get the Secure attribute. */
+  secureCookie(request: FastifyRequest): boolean;
   /** A CSRF token for the forms of the page answering `request`. */
   csrfFor(request: FastifyRequest, reply: FastifyReply): string;
 }

@@ -2,7 +2,7 @@
  * The runs list (`/runs`) and one run (`/runs/:id`) with its failures grouped by error category.
  */
 import type { RunRow } from '../../../db/dashboard.ts';
-import type { FailureGroup } from '../../../db/sync-state.ts';
+import type { FailureGroup } from '../../../db/runs.ts';
 import { html, type Html } from '../../html.ts';
 import { enrollmentLink, metric, runsTable, sameDayTime } from '../components.ts';
 import { formatCount, formatDuration, formatTime } from '../format.ts';

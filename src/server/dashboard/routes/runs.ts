@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { recordAudit } from '../../../db/audit.ts';
 import { failedMemberIds, getRunRow, listRuns, pendingMembers } from '../../../db/dashboard.ts';
-import { runFailures } from '../../../db/sync-state.ts';
+import { runFailures } from '../../../db/runs.ts';
 import { startRunNow } from '../../../workers/enqueue.ts';
 import { runPage, runsPage } from '../pages/runs.ts';
 import { actorOf, notFound, showPage, type DashboardContext } from '../respond.ts';

@@ -1,5 +1,8 @@
 /**
- * The token vault: the only code that ever holds a plaintext refresh token.
+ * The token vault: the only code that ever holds a plaintext refresh token. It stores the tokens
+ * of a completed authorization, hands out access tokens (refreshing them when due) and forgets
+ * them on revocation. Authorizations in progress are in pending-authorizations.ts, key rotation
+ * in key-rotation.ts.
  *
  * BB2 refresh tokens are single use and rotate on every refresh with no grace period, so:
  * - refreshes of one enrollment are serialized across processes and machines by a row lock on
@@ -14,15 +17,15 @@
  * the token's role, and never appear in logs, errors or return values other than the access
  * token returned by getAccessToken.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 import type { Pool, PoolClient } from '../db/client.ts';
-import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
+import { purgePatient } from '../db/purge.ts';
 import { BbsyncError, classifyError, ReauthRequiredError } from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
 import type { OAuthClient, TokenResponse } from '../bluebutton/oauth.ts';
-import { KeyRing } from './crypto.ts';
+import { secretAad, type KeyRing } from './crypto.ts';
 
 export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoked';
 
@@ -90,9 +93,8 @@ interface TokenRow {
 const TOKEN_COLUMNS =
   'enrollment_id, patient_id, status, scope, refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at';
 
-const refreshAad = (id: string) => `refresh:${id}`;
-const accessAad = (id: string) => `access:${id}`;
-const pkceAad = (stateHash: string) => `pkce:${stateHash}`;
+const refreshAad = secretAad.refresh;
+const accessAad = secretAad.access;
 
 export function newEnrollmentId(): string {
   return `enr_${randomBytes(10).toString('hex')}`;
@@ -325,153 +327,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
         client.release();
       }
     },
-
-    /** Re-encrypts every stored secret under the active key; returns how many were re-encrypted. */
-    async rotateKeys(): Promise<{ reencrypted: number }> {
-      let reencrypted = 0;
-      const active = deps.keys.activeKeyId;
-      const { rows } = await deps.pool.query<{ enrollment_id: string }>(
-        `SELECT enrollment_id FROM enrollments
-          WHERE split_part(refresh_token_ciphertext, '.', 2) <> $1 OR split_part(access_token_ciphertext, '.', 2) <> $1`,
-        [active],
-      );
-      for (const { enrollment_id: id } of rows) {
-        const client = await deps.pool.connect();
-        try {
-          await client.query('BEGIN');
-          const row = (
-            await client.query<TokenRow>(
-              `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1 FOR UPDATE`,
-              [id],
-            )
-          ).rows[0];
-          if (row) {
-            const again = (ciphertext: string | null, aad: string) => {
-              if (!ciphertext || KeyRing.keyIdOf(ciphertext) === active) return ciphertext;
-              reencrypted++;
-              return deps.keys.encrypt(deps.keys.decrypt(ciphertext, aad), aad);
-            };
-            await client.query(
-              `UPDATE enrollments SET refresh_token_ciphertext = $2, access_token_ciphertext = $3, updated_at = now()
-                WHERE enrollment_id = $1`,
-              [
-                id,
-                again(row.refresh_token_ciphertext, refreshAad(id)),
-                again(row.access_token_ciphertext, accessAad(id)),
-              ],
-            );
-          }
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
-        } finally {
-          client.release();
-        }
-      }
-      // Authorizations in progress live minutes; the expired ones can simply go.
-      await deps.pool.query(`DELETE FROM authorization_requests WHERE expires_at < now()`);
-      const pending = await deps.pool.query<{ state_hash: string; code_verifier_ciphertext: string }>(
-        `SELECT state_hash, code_verifier_ciphertext FROM authorization_requests WHERE split_part(code_verifier_ciphertext, '.', 2) <> $1`,
-        [active],
-      );
-      for (const p of pending.rows) {
-        const aad = pkceAad(p.state_hash);
-        await deps.pool.query(
-          `UPDATE authorization_requests SET code_verifier_ciphertext = $2 WHERE state_hash = $1`,
-          [p.state_hash, deps.keys.encrypt(deps.keys.decrypt(p.code_verifier_ciphertext, aad), aad)],
-        );
-        reencrypted++;
-      }
-      return { reencrypted };
-    },
-
-    /** Remembers the PKCE verifier of an authorization in progress, keyed by its state. */
-    async savePendingAuthorization(state: string, codeVerifier: string, ttlSeconds: number): Promise<void> {
-      const stateHash = hashState(state);
-      await deps.pool.query(`DELETE FROM authorization_requests WHERE expires_at < now() - interval '1 day'`);
-      await deps.pool.query(
-        `INSERT INTO authorization_requests (state_hash, code_verifier_ciphertext, expires_at) VALUES ($1, $2, $3)`,
-        [
-          stateHash,
-          deps.keys.encrypt(codeVerifier, pkceAad(stateHash)),
-          new Date(now().getTime() + ttlSeconds * 1000).toISOString(),
-        ],
-      );
-    },
-
-    /** Whether an authorization with this state is waiting, was completed, expired, or never existed. */
-    async pendingAuthorizationStatus(state: string): Promise<'pending' | 'used' | 'expired' | 'unknown'> {
-      const { rows } = await deps.pool.query<{ used: boolean; expired: boolean }>(
-        `SELECT used_at IS NOT NULL AS used, expires_at <= $2 AS expired FROM authorization_requests WHERE state_hash = $1`,
-        [hashState(state), now().toISOString()],
-      );
-      const row = rows[0];
-      if (!row) return 'unknown';
-      return row.used ? 'used' : row.expired ? 'expired' : 'pending';
-    },
-
-    /**
-     * Takes (once) the verifier of the authorization with this state. A second use of the same
-     * callback, an expired or unknown state get a reason instead.
-     */
-    async takePendingAuthorization(
-      state: string,
-    ): Promise<{ codeVerifier: string } | { problem: 'unknown' | 'expired' | 'used' }> {
-      const stateHash = hashState(state);
-      const taken = await deps.pool.query<{ code_verifier_ciphertext: string }>(
-        `UPDATE authorization_requests SET used_at = now()
-          WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING code_verifier_ciphertext`,
-        [stateHash, now().toISOString()],
-      );
-      const row = taken.rows[0];
-      if (row) return { codeVerifier: deps.keys.decrypt(row.code_verifier_ciphertext, pkceAad(stateHash)) };
-      const { rows } = await deps.pool.query<{ used_at: string | null }>(
-        `SELECT used_at FROM authorization_requests WHERE state_hash = $1`,
-        [stateHash],
-      );
-      if (!rows[0]) return { problem: 'unknown' };
-      return { problem: rows[0].used_at ? 'used' : 'expired' };
-    },
   };
 }
 
 export type TokenVault = ReturnType<typeof createTokenVault>;
-
-function hashState(state: string): string {
-  return createHash('sha256').update(state).digest('base64url');
-}
-
-/**
- * Deletes everything held about a patient (claims and their child rows, coverages, the patient,
- * raw and quarantined resources, sync progress), inside the caller's transaction.
- */
-export async function purgePatient(
-  client: PoolClient,
-  patientId: string,
-  enrollmentId: string,
-): Promise<number> {
-  let n = 0;
-  for (const table of CLAIM_CHILD_TABLES) {
-    n +=
-      (
-        await client.query(
-          `DELETE FROM ${table} WHERE claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)`,
-          [patientId],
-        )
-      ).rowCount ?? 0;
-  }
-  for (const sql of [
-    'DELETE FROM claims WHERE patient_id = $1',
-    'DELETE FROM coverages WHERE patient_id = $1',
-    'DELETE FROM patients WHERE patient_id = $1',
-    'DELETE FROM fhir_resources WHERE patient_id = $1',
-    'DELETE FROM quarantined_resources WHERE patient_id = $1',
-  ]) {
-    n += (await client.query(sql, [patientId])).rowCount ?? 0;
-  }
-  for (const table of ['sync_seen', 'sync_progress', 'sync_cursors']) {
-    await client.query(`DELETE FROM ${table} WHERE enrollment_id = $1`, [enrollmentId]);
-  }
-  return n;
-}

@@ -1,0 +1,115 @@
+/**
+ * Attempts: one try at syncing one enrollment (a job run), its result, and the per-enrollment
+ * operator state (sync_state, the enrollment's last error) written together with it.
+ */
+import type { ErrorCategory } from '../errors.ts';
+import type { Pool, PoolClient } from './client.ts';
+import { memberOutcomeWrite, type AttemptTotals } from './runs.ts';
+import { Statement } from './statement.ts';
+
+type Db = Pool | PoolClient;
+
+export async function startAttempt(
+  db: Db,
+  attempt: { enrollmentId: string; runId: string | null; jobId: string; full: boolean },
+): Promise<number> {
+  const { rows } = await db.query<{ attempt_id: number }>(
+    `WITH state AS (
+       INSERT INTO sync_state (enrollment_id, last_attempt_at) VALUES ($1, now())
+       ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()
+     )
+     INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync) VALUES ($1, $2, $3, 'running', $4)
+     RETURNING attempt_id`,
+    [attempt.enrollmentId, attempt.runId, attempt.jobId, attempt.full ? 1 : 0],
+  );
+  return rows[0]!.attempt_id;
+}
+
+export interface AttemptResult extends AttemptTotals {
+  status: 'ok' | 'failed' | 'retrying' | 'skipped';
+  retries: number;
+  resourcesQuarantined: number;
+  counts: Record<string, unknown>;
+  errorCategory?: ErrorCategory;
+  errorMessage?: string;
+}
+
+function attemptWrite(w: Statement, attemptId: number, result: AttemptResult): void {
+  w.write(
+    `UPDATE sync_attempts SET status = ${w.param(result.status)}, finished_at = now(),
+            duration_ms = (extract(epoch from now() - started_at) * 1000)::int,
+            requests = ${w.param(result.requests)}, retries = ${w.param(result.retries)},
+            resources_changed = ${w.param(result.resourcesChanged)}, rows_written = ${w.param(result.rowsWritten)},
+            resources_removed = ${w.param(result.resourcesRemoved)}, resources_quarantined = ${w.param(result.resourcesQuarantined)},
+            counts = ${w.param(JSON.stringify(result.counts))}::jsonb, error_category = ${w.param(result.errorCategory ?? null)},
+            error_message = ${w.param(result.errorMessage?.slice(0, 1000) ?? null)}
+      WHERE attempt_id = ${w.param(attemptId)}`,
+  );
+}
+
+/**
+ * One statement at the end of a successful sync: operator state, the enrollment's error cleared,
+ * the attempt's result, and the outcome in its run.
+ */
+export async function finishSyncSucceeded(
+  db: Db,
+  s: {
+    enrollmentId: string;
+    patientId: string;
+    attemptId: number;
+    runId?: string;
+    full: boolean;
+    result: AttemptResult;
+  },
+): Promise<void> {
+  const w = new Statement();
+  const enrollment = w.param(s.enrollmentId);
+  w.write(
+    `UPDATE sync_state SET last_success_at = now(), consecutive_failures = 0, syncs_completed = syncs_completed + 1,
+            last_full_sync_at = CASE WHEN ${w.param(s.full)}::boolean THEN now() ELSE last_full_sync_at END,
+            last_rows_written = ${w.param(s.result.rowsWritten)},
+            resources_held = (SELECT coalesce(json_object_agg(resource_type, n), '{}'::json)::jsonb
+                                FROM (SELECT resource_type, count(*) AS n FROM fhir_resources
+                                       WHERE patient_id = ${w.param(s.patientId)} GROUP BY 1) h)
+      WHERE enrollment_id = ${enrollment}`,
+  );
+  w.write(
+    `UPDATE enrollments SET last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
+      WHERE enrollment_id = ${enrollment} AND status = 'active' AND last_error_category IS NOT NULL`,
+  );
+  attemptWrite(w, s.attemptId, s.result);
+  if (s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result);
+  await db.query(w.text(), w.values);
+}
+
+/** One statement when a sync stops: the attempt, operator state, and (when final) the run. */
+export async function finishSyncFailed(
+  db: Db,
+  s: {
+    enrollmentId: string;
+    attemptId: number | undefined;
+    runId?: string;
+    final: boolean;
+    /** Whether the enrollment's last error should show this one (not for hand-backs). */
+    recordError: boolean;
+    result: AttemptResult & { errorCategory: ErrorCategory; errorMessage: string };
+  },
+): Promise<void> {
+  const w = new Statement();
+  const enrollment = w.param(s.enrollmentId);
+  if (s.attemptId !== undefined) attemptWrite(w, s.attemptId, s.result);
+  if (s.recordError) {
+    if (s.final) {
+      w.write(
+        `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = ${enrollment}`,
+      );
+    }
+    w.write(
+      `UPDATE enrollments SET last_error_category = ${w.param(s.result.errorCategory)},
+              last_error_message = ${w.param(s.result.errorMessage.slice(0, 500))}, last_error_at = now(), updated_at = now()
+        WHERE enrollment_id = ${enrollment}`,
+    );
+  }
+  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'failed', s.result);
+  if (!w.empty) await db.query(w.text(), w.values);
+}

@@ -1,0 +1,201 @@
+/**
+ * Sync runs and their members: a run is one request to sync many enrollments (scheduled, manual
+ * or a retry); each member's outcome is recorded once and the run finishes with its last member.
+ */
+import type { Pool, PoolClient } from './client.ts';
+import { Statement } from './statement.ts';
+import { withTransaction } from './transaction.ts';
+
+type Db = Pool | PoolClient;
+
+export type RunTrigger = 'scheduled' | 'manual' | 'retry';
+export type MemberOutcome = 'ok' | 'failed' | 'skipped';
+
+export interface SyncRun {
+  run_id: string;
+  trigger: RunTrigger;
+  requested_by: string | null;
+  full_sync: number;
+  status: 'fanning_out' | 'running' | 'finished';
+  started_at: string;
+  finished_at: string | null;
+  enrollments_total: number;
+  enrollments_ok: number;
+  enrollments_failed: number;
+  enrollments_skipped: number;
+  resources_changed: number;
+  rows_written: number;
+  resources_removed: number;
+  requests: number;
+}
+
+export async function createRun(
+  db: Db,
+  run: { runId: string; trigger: RunTrigger; requestedBy?: string; full: boolean },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO sync_runs (run_id, trigger, requested_by, full_sync, status) VALUES ($1, $2, $3, $4, 'fanning_out')
+     ON CONFLICT (run_id) DO NOTHING`,
+    [run.runId, run.trigger, run.requestedBy ?? null, run.full ? 1 : 0],
+  );
+}
+
+/**
+ * Adds the next chunk of active enrollments (in id order, after `afterId`) to a run and returns
+ * their ids. Idempotent: a retried fan-out adds nobody twice.
+ */
+export async function addActiveMembers(
+  db: Db,
+  runId: string,
+  options: { afterId: string | null; limit: number; enrollmentIds?: readonly string[] },
+): Promise<string[]> {
+  const { rows } = await db.query<{ enrollment_id: string }>(
+    `WITH chosen AS (
+       SELECT enrollment_id FROM enrollments
+        WHERE status = 'active' AND ($2::text IS NULL OR enrollment_id > $2)
+          AND ($4::text[] IS NULL OR enrollment_id = ANY($4))
+        ORDER BY enrollment_id LIMIT $3
+     ), added AS (
+       INSERT INTO sync_run_members (run_id, enrollment_id) SELECT $1, enrollment_id FROM chosen
+       ON CONFLICT DO NOTHING
+     )
+     SELECT enrollment_id FROM chosen ORDER BY enrollment_id`,
+    [runId, options.afterId, options.limit, options.enrollmentIds ?? null],
+  );
+  return rows.map((r) => r.enrollment_id);
+}
+
+/**
+ * Ends the fan-out: the run's total is its member count, and its counters are recomputed from the
+ * members (some may already have finished). The run row is locked first, so a member finishing at
+ * the same moment adds its count after this, never lost under it. A run of nobody finishes at once.
+ */
+export async function finishFanOut(pool: Pool, runId: string): Promise<SyncRun> {
+  return withTransaction(pool, async (client) => {
+    await client.query('SELECT 1 FROM sync_runs WHERE run_id = $1 FOR UPDATE', [runId]);
+    const { rows } = await client.query<SyncRun>(
+      `UPDATE sync_runs r SET
+         enrollments_total = m.total,
+         enrollments_ok = m.ok, enrollments_failed = m.failed, enrollments_skipped = m.skipped,
+         status = CASE WHEN m.total = m.ok + m.failed + m.skipped THEN 'finished' ELSE 'running' END,
+         finished_at = CASE WHEN m.total = m.ok + m.failed + m.skipped THEN now() END
+       FROM (SELECT count(*)::int AS total,
+                    count(*) FILTER (WHERE outcome = 'ok')::int AS ok,
+                    count(*) FILTER (WHERE outcome = 'failed')::int AS failed,
+                    count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped
+               FROM sync_run_members WHERE run_id = $1) m
+       WHERE r.run_id = $1 RETURNING r.*`,
+      [runId],
+    );
+    return rows[0]!;
+  });
+}
+
+export interface AttemptTotals {
+  requests: number;
+  resourcesChanged: number;
+  rowsWritten: number;
+  resourcesRemoved: number;
+}
+
+/**
+ * Records an enrollment's final outcome in its run, once: a second call for the same member does
+ * nothing. The run finishes with its last member.
+ */
+export async function recordMemberOutcome(
+  db: Db,
+  runId: string,
+  enrollmentId: string,
+  outcome: MemberOutcome,
+  totals: AttemptTotals,
+): Promise<void> {
+  const w = new Statement();
+  memberOutcomeWrite(w, runId, enrollmentId, outcome, totals);
+  await db.query(w.text(), w.values);
+}
+
+/** recordMemberOutcome as one write of a Statement. */
+export function memberOutcomeWrite(
+  w: Statement,
+  runId: string,
+  enrollmentId: string,
+  outcome: MemberOutcome,
+  totals: AttemptTotals,
+): void {
+  const run = w.param(runId);
+  const result = w.param(outcome);
+  const member = `member_${w.values.length}`;
+  // The member update is its own CTE so the run's counters move only when it changed a row.
+  w.write(
+    `UPDATE sync_run_members SET outcome = ${result}, finished_at = now()
+      WHERE run_id = ${run} AND enrollment_id = ${w.param(enrollmentId)} AND outcome IS NULL
+     RETURNING run_id AS ${member}`,
+  );
+  const memberCte = `w${w.count - 1}`;
+  w.write(
+    `UPDATE sync_runs r SET
+       enrollments_ok = r.enrollments_ok + CASE WHEN ${result} = 'ok' THEN 1 ELSE 0 END,
+       enrollments_failed = r.enrollments_failed + CASE WHEN ${result} = 'failed' THEN 1 ELSE 0 END,
+       enrollments_skipped = r.enrollments_skipped + CASE WHEN ${result} = 'skipped' THEN 1 ELSE 0 END,
+       requests = r.requests + ${w.param(totals.requests)}, resources_changed = r.resources_changed + ${w.param(totals.resourcesChanged)},
+       rows_written = r.rows_written + ${w.param(totals.rowsWritten)}, resources_removed = r.resources_removed + ${w.param(totals.resourcesRemoved)},
+       status = CASE WHEN r.status = 'running'
+                      AND r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped + 1 >= r.enrollments_total
+                     THEN 'finished' ELSE r.status END,
+       finished_at = CASE WHEN r.status = 'running'
+                          AND r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped + 1 >= r.enrollments_total
+                         THEN now() ELSE r.finished_at END
+      FROM ${memberCte} WHERE r.run_id = ${memberCte}.${member}`,
+  );
+}
+
+export async function getRun(db: Db, runId: string): Promise<SyncRun | undefined> {
+  const { rows } = await db.query<SyncRun>('SELECT * FROM sync_runs WHERE run_id = $1', [runId]);
+  return rows[0];
+}
+
+/** Polls a run until it finishes (or `timeoutMs` passes), reporting each change of progress. */
+export async function waitForRun(
+  db: Db,
+  runId: string,
+  options: { timeoutMs?: number; intervalMs?: number; onPoll?: (run: SyncRun) => Promise<void> | void } = {},
+): Promise<SyncRun> {
+  const deadline = Date.now() + (options.timeoutMs ?? Infinity);
+  for (;;) {
+    const run = await getRun(db, runId);
+    if (!run) throw new Error(`no run ${runId}`);
+    await options.onPoll?.(run);
+    if (run.status === 'finished') return run;
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} did not finish in time (${JSON.stringify(run)})`);
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
+
+export interface FailureGroup {
+  category: string;
+  count: number;
+  enrollments: { enrollment_id: string; message: string | null }[];
+}
+
+/** A run's failed enrollments grouped by error category (the last failed attempt of each). */
+export async function runFailures(db: Db, runId: string, perGroup = 20): Promise<FailureGroup[]> {
+  const { rows } = await db.query<{ category: string; enrollment_id: string; message: string | null }>(
+    `SELECT DISTINCT ON (m.enrollment_id) coalesce(a.error_category, 'internal') AS category, m.enrollment_id,
+            a.error_message AS message
+       FROM sync_run_members m
+       LEFT JOIN sync_attempts a ON a.run_id = m.run_id AND a.enrollment_id = m.enrollment_id AND a.status = 'failed'
+      WHERE m.run_id = $1 AND m.outcome = 'failed'
+      ORDER BY m.enrollment_id, a.attempt_id DESC`,
+    [runId],
+  );
+  const groups = new Map<string, FailureGroup>();
+  for (const r of rows) {
+    let g = groups.get(r.category);
+    if (!g) groups.set(r.category, (g = { category: r.category, count: 0, enrollments: [] }));
+    g.count++;
+    if (g.enrollments.length < perGroup)
+      g.enrollments.push({ enrollment_id: r.enrollment_id, message: r.message });
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}

@@ -1,0 +1,104 @@
+/**
+ * A sync's walks: the enrollment's sync lock and starting state, and the progress of each
+ * resource type's walk through BB2's pages (cursor, next link, ids seen on a full walk).
+ */
+import type { Pool, PoolClient } from './client.ts';
+import { Statement } from './statement.ts';
+
+type Db = Pool | PoolClient;
+
+export interface WalkProgress {
+  job_id: string;
+  full_sync: number;
+  since: string | null;
+  next_url: string | null;
+  pages_done: number;
+  bundle_last_updated: string | null;
+}
+
+export interface SyncStart {
+  /** Whether this session got the enrollment's sync lock (false: another worker has it). */
+  locked: boolean;
+  enrollment: { status: string; patient_id: string; scope: string } | undefined;
+  syncsCompleted: number;
+  /** Walks in progress, by resource type. */
+  progress: Record<string, WalkProgress>;
+  /** Incremental cursors, by resource type. */
+  cursors: Record<string, string>;
+}
+
+/**
+ * One round trip at the start of a sync: take the enrollment's sync lock (a session lock held by
+ * `session` until it is released, or until the connection dies with its process) and read
+ * everything the sync needs to decide what to do.
+ */
+export async function beginSync(session: PoolClient, enrollmentId: string): Promise<SyncStart> {
+  const { rows } = await session.query<{
+    locked: boolean;
+    enrollment: SyncStart['enrollment'] | null;
+    syncs_completed: number | null;
+    progress: Record<string, WalkProgress> | null;
+    cursors: Record<string, string> | null;
+  }>(
+    `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
+            (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope)
+               FROM enrollments WHERE enrollment_id = $1) AS enrollment,
+            (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
+            (SELECT json_object_agg(resource_type, json_build_object('job_id', job_id, 'full_sync', full_sync,
+                      'since', since, 'next_url', next_url, 'pages_done', pages_done,
+                      'bundle_last_updated', bundle_last_updated))
+               FROM sync_progress WHERE enrollment_id = $1) AS progress,
+            (SELECT json_object_agg(resource_type, cursor) FROM sync_cursors WHERE enrollment_id = $1) AS cursors`,
+    [enrollmentId],
+  );
+  const row = rows[0]!;
+  return {
+    locked: row.locked,
+    enrollment: row.locked ? (row.enrollment ?? undefined) : undefined,
+    syncsCompleted: row.syncs_completed ?? 0,
+    progress: row.progress ?? {},
+    cursors: row.cursors ?? {},
+  };
+}
+
+/** Releases the sync lock taken by beginSync. */
+export async function endSync(session: PoolClient): Promise<void> {
+  await session.query('SELECT pg_advisory_unlock_all()');
+}
+
+/** Forgets a walk in progress (and the ids it saw): the walk starts over. */
+export async function resetWalk(db: Db, enrollmentId: string, resourceType: string): Promise<void> {
+  const w = new Statement();
+  const e = w.param(enrollmentId);
+  const t = w.param(resourceType);
+  w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+  w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+  await db.query(w.text(), w.values);
+}
+
+/** A page's progress (and, on a full walk, the ids it returned), as writes committed with the page. */
+export function pageProgressWrites(
+  w: Statement,
+  enrollmentId: string,
+  resourceType: string,
+  progress: Omit<WalkProgress, 'pages_done'>,
+  seenIds: readonly string[] | undefined,
+): void {
+  const e = w.param(enrollmentId);
+  const t = w.param(resourceType);
+  w.write(
+    `INSERT INTO sync_progress (enrollment_id, resource_type, job_id, full_sync, since, next_url, pages_done, bundle_last_updated)
+     VALUES (${e}, ${t}, ${w.param(progress.job_id)}, ${w.param(progress.full_sync)}, ${w.param(progress.since)},
+             ${w.param(progress.next_url)}, 1, ${w.param(progress.bundle_last_updated)})
+     ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET
+       job_id = excluded.job_id, next_url = excluded.next_url, pages_done = sync_progress.pages_done + 1,
+       bundle_last_updated = coalesce(sync_progress.bundle_last_updated, excluded.bundle_last_updated),
+       updated_at = now()`,
+  );
+  if (seenIds && seenIds.length > 0) {
+    w.write(
+      `INSERT INTO sync_seen (enrollment_id, resource_type, resource_id)
+       SELECT ${e}, ${t}, unnest(${w.param(seenIds)}::text[]) ON CONFLICT DO NOTHING`,
+    );
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Money: line adjudications, claim-level `total[]` and `benefitBalance[].financial[]`, and the
+ * claim amounts derived from them per claim type. The rules are documented in the README
+ * ("Money columns") and must change together with it.
+ */
+import type { MapContext } from '../context.ts';
+import {
+  arr,
+  CMS_CODESYSTEM,
+  CMS_VARIABLES,
+  codings,
+  obj,
+  str,
+  variableName,
+  type Coding,
+  type JsonObject,
+} from '../read.ts';
+import type { ClaimFinancialRow, ClaimLineAdjudicationRow } from '../../model/analytics-rows.ts';
+import { centsToString, sumCents } from '../values.ts';
+import { PROFESSIONAL, type ClaimType } from './claim-type.ts';
+
+/** One adjudication-like entry: the generic code, the CMS variable, the amount. */
+export interface MoneyEntry {
+  category: string | undefined;
+  categorySystem: string | undefined;
+  variable: string | undefined;
+  cents: number | undefined;
+}
+
+export interface Lineage {
+  claim_id: string;
+  last_updated: string | null;
+}
+
+export function text(cents: number | undefined): string | null {
+  return cents === undefined ? null : centsToString(cents);
+}
+
+/**
+ * Splits a category's codings into the generic CARIN/HL7 code and the CMS variable. The order of
+ * the two codings is not fixed (2020 data puts the variable first), so they are told apart by
+ * content: the variable coding's code is a `.../variables/<name>` URL.
+ */
+function splitCategory(concept: unknown): { generic: Coding | undefined; variable: string | undefined } {
+  let generic: Coding | undefined;
+  let variable: string | undefined;
+  const list = obj(concept)?.coding;
+  if (!Array.isArray(list)) return { generic, variable };
+  for (const c of list as JsonObject[]) {
+    if (!c || typeof c !== 'object') continue;
+    const code = typeof c.code === 'string' ? c.code : undefined;
+    const system = typeof c.system === 'string' ? c.system : undefined;
+    if (!code) continue;
+    if (code.startsWith(CMS_VARIABLES) && system?.startsWith(CMS_CODESYSTEM)) {
+      variable ??= code.slice(CMS_VARIABLES.length);
+    } else {
+      generic ??= { system, code, display: undefined };
+    }
+  }
+  return { generic, variable };
+}
+
+/**
+ * One line's adjudication entries: pushes their rows onto `rows` and returns them as MoneyEntry.
+ * Hot loop (a claim can carry hundreds of adjudication entries): no per-entry allocations beyond
+ * the rows themselves, and error paths are only built on failure.
+ */
+export function mapLineAdjudications(
+  item: JsonObject,
+  itemIndex: number,
+  lineNumber: number,
+  ctx: MapContext,
+  rows: ClaimLineAdjudicationRow[],
+): MoneyEntry[] {
+  const entries: MoneyEntry[] = [];
+  const list = arr(item.adjudication);
+  for (let j = 0; j < list.length; j++) {
+    const adj = list[j]!;
+    const { generic, variable } = splitCategory(adj.category);
+    const reasonCoding = arr(obj(adj.reason)?.coding)[0];
+    const reasonSystem = str(reasonCoding?.system);
+    const amount = obj(adj.amount);
+    const cents = ctx.cents(amount?.value, () => `item[${itemIndex}].adjudication[${j}].amount.value`);
+    entries.push({ category: generic?.code, categorySystem: generic?.system, variable, cents });
+    rows.push({
+      claim_id: ctx.resourceId,
+      line_number: lineNumber,
+      entry_index: j,
+      category: generic?.code ?? null,
+      category_system: generic?.system ?? null,
+      // A denial reason carries no amount; its CMS variable is the reason's code system.
+      variable: variable ?? variableName(reasonSystem) ?? null,
+      amount: cents === undefined ? null : centsToString(cents),
+      currency: str(amount?.currency) ?? null,
+      reason_code: str(reasonCoding?.code) ?? null,
+      reason_system: reasonSystem ?? null,
+      last_updated: ctx.lastUpdated,
+    });
+  }
+  return entries;
+}
+
+/** The first amount among `variables` (in that order of preference) on one line. */
+export function entryAmount(entries: readonly MoneyEntry[], ...variables: string[]): number | undefined {
+  for (const v of variables) {
+    for (const e of entries) if (e.variable === v && e.cents !== undefined) return e.cents;
+  }
+  return undefined;
+}
+
+/** The line-level amounts a claim line row carries, per claim type. */
+export function lineAmounts(claimType: ClaimType, entries: readonly MoneyEntry[]) {
+  const amount = (...variables: string[]) => entryAmount(entries, ...variables);
+  return {
+    submitted_amount: text(amount('line_sbmtd_chrg_amt', 'rev_cntr_tot_chrg_amt', 'tot_rx_cst_amt')),
+    allowed_amount: text(amount('line_alowd_chrg_amt')),
+    paid_amount: text(amount('line_nch_pmt_amt', 'rev_cntr_pmt_amt_amt', 'cvrd_d_plan_pd_amt')),
+    patient_responsibility_amount: text(
+      PROFESSIONAL.has(claimType)
+        ? sumCents([amount('line_bene_ptb_ddctbl_amt'), amount('line_coinsrnc_amt')])
+        : amount('rev_cntr_ptnt_rspnsblty_pmt', 'ptnt_pay_amt'),
+    ),
+    noncovered_amount: text(amount('rev_cntr_ncvrd_chrg_amt')),
+  };
+}
+
+export interface ClaimMoney {
+  financials: ClaimFinancialRow[];
+  totals: MoneyEntry[];
+  /** benefitBalance amounts by CMS variable (the first one wins). */
+  balances: Map<string, number>;
+}
+
+/** Claim-level money rows: `total[]` then `benefitBalance[].financial[]`, numbered in that order. */
+export function mapClaimFinancials(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimMoney {
+  const financials: ClaimFinancialRow[] = [];
+  const totals: MoneyEntry[] = [];
+  const balances = new Map<string, number>();
+  arr(resource.total).forEach((t, i) => {
+    const { generic, variable } = splitCategory(t.category);
+    const cents = ctx.cents(obj(t.amount)?.value, `total[${i}].amount.value`);
+    totals.push({ category: generic?.code, categorySystem: generic?.system, variable, cents });
+    financials.push({
+      ...lineage,
+      entry_index: financials.length,
+      source: 'total',
+      category: generic?.code ?? null,
+      variable: variable ?? null,
+      amount: text(cents),
+      count_value: null,
+    });
+  });
+  arr(resource.benefitBalance).forEach((balance, b) => {
+    arr(balance.financial).forEach((f, i) => {
+      const path = `benefitBalance[${b}].financial[${i}]`;
+      const variable = codings(f.type)
+        .map((c) => variableName(c.code))
+        .find(Boolean);
+      const cents = ctx.cents(obj(f.usedMoney)?.value, `${path}.usedMoney.value`);
+      if (variable && cents !== undefined && !balances.has(variable)) balances.set(variable, cents);
+      financials.push({
+        ...lineage,
+        entry_index: financials.length,
+        source: 'benefit_balance',
+        category: null,
+        variable: variable ?? null,
+        amount: text(cents),
+        count_value: ctx.int(f.usedUnsignedInt, `${path}.usedUnsignedInt`),
+      });
+    });
+  });
+  return { financials, totals, balances };
+}
+
+export interface ClaimAmounts {
+  payment: number | undefined;
+  submitted: number | undefined;
+  allowed: number | undefined;
+  patientResponsibility: number | undefined;
+  primaryPayer: number | undefined;
+}
+
+/** The claim's money columns, by claim type (see the README's "Money columns"). */
+export function claimAmounts(
+  claimType: ClaimType,
+  resource: JsonObject,
+  money: ClaimMoney,
+  lineEntries: ReadonlyMap<number, readonly MoneyEntry[]>,
+  ctx: MapContext,
+): ClaimAmounts {
+  const { totals, balances } = money;
+  const lineSum = (variable: string) =>
+    sumCents([...lineEntries.values()].map((entries) => entries.find((e) => e.variable === variable)?.cents));
+  const totalOf = (variable: string) =>
+    totals.find((t) => t.variable === variable && t.cents !== undefined)?.cents;
+  const paymentCents = ctx.cents(obj(obj(resource.payment)?.amount)?.value, 'payment.amount.value');
+
+  if (claimType === 'pde') {
+    return {
+      payment: lineSum('cvrd_d_plan_pd_amt'),
+      submitted: totals.find((t) => t.category === 'drugcost')?.cents ?? lineSum('tot_rx_cst_amt'),
+      allowed: undefined,
+      patientResponsibility: lineSum('ptnt_pay_amt'),
+      primaryPayer: sumCents([lineSum('othr_troop_amt'), lineSum('plro_amt')]),
+    };
+  }
+  if (PROFESSIONAL.has(claimType)) {
+    return {
+      payment: paymentCents,
+      submitted: balances.get('nch_carr_clm_sbmtd_chrg_amt') ?? lineSum('line_sbmtd_chrg_amt'),
+      allowed: balances.get('nch_carr_clm_alowd_amt') ?? lineSum('line_alowd_chrg_amt'),
+      patientResponsibility: sumCents([lineSum('line_bene_ptb_ddctbl_amt'), lineSum('line_coinsrnc_amt')]),
+      // BFD writes the carrier primary-payer-paid amount into `total`, labelled clm_tot_chrg_amt.
+      primaryPayer: totalOf('clm_tot_chrg_amt'),
+    };
+  }
+  // The 2020 data has one institutional total without any category: it is the total charge.
+  const onlyTotal = totals.length === 1 ? totals[0] : undefined;
+  return {
+    payment: paymentCents,
+    submitted:
+      totalOf('clm_tot_chrg_amt') ??
+      (onlyTotal && onlyTotal.category === undefined && onlyTotal.variable === undefined
+        ? onlyTotal.cents
+        : undefined),
+    allowed: undefined,
+    patientResponsibility: institutionalPatientResponsibility(claimType, balances),
+    primaryPayer: balances.get('prpayamt'),
+  };
+}
+
+function institutionalPatientResponsibility(
+  claimType: ClaimType,
+  balances: ReadonlyMap<string, number>,
+): number | undefined {
+  const balanceSum = (...variables: string[]) => sumCents(variables.map((v) => balances.get(v)));
+  if (claimType === 'outpatient') {
+    return balanceSum(
+      'nch_bene_ptb_ddctbl_amt',
+      'nch_bene_ptb_coinsrnc_amt',
+      'nch_bene_blood_ddctbl_lblty_am',
+    );
+  }
+  if (claimType === 'inpatient' || claimType === 'snf') {
+    return balanceSum(
+      'nch_bene_ip_ddctbl_amt',
+      'nch_bene_pta_coinsrnc_lblty_amt',
+      'nch_bene_blood_ddctbl_lblty_am',
+    );
+  }
+  return undefined;
+}

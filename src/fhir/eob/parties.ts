@@ -1,0 +1,73 @@
+/** The parties of a claim: billing provider, care team, and the coverage it was paid under. */
+import type { MapContext } from '../context.ts';
+import { arr, CMS_VARIABLES, firstCoding, obj, referenceId, str, type JsonObject } from '../read.ts';
+import type { ClaimCareTeamRow } from '../../model/analytics-rows.ts';
+import type { Lineage } from './money.ts';
+
+const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
+
+/**
+ * The billing provider: carrier names its NPI with `carr_clm_blg_npi_num`, DME and PDE with
+ * us-npi (2022 sandbox PDEs use `prvdr_num`, which is not an NPI), institutional claims point to a
+ * contained Organization carrying the NPI, the CCN (PRN) and the name.
+ */
+export function providerOf(resource: JsonObject): { npi?: string; ccn?: string; name?: string } {
+  const provider = obj(resource.provider);
+  const reference = str(provider?.reference);
+  if (reference?.startsWith('#')) {
+    const org = arr(resource.contained).find((c) => c.id === reference.slice(1));
+    if (!org) return {};
+    let npi: string | undefined;
+    let ccn: string | undefined;
+    for (const id of arr(org.identifier)) {
+      const type = firstCoding(id.type)?.code;
+      if (id.system === NPI_SYSTEM || type === 'npi') npi ??= str(id.value);
+      else if (type === 'PRN') ccn ??= str(id.value);
+    }
+    return { npi, ccn, name: str(org.name) };
+  }
+  const identifier = obj(provider?.identifier);
+  const system = str(identifier?.system);
+  const npi =
+    system === NPI_SYSTEM || system === `${CMS_VARIABLES}carr_clm_blg_npi_num`
+      ? str(identifier?.value)
+      : undefined;
+  return { npi, name: str(provider?.display) };
+}
+
+/** The coverage the claim was paid under (the focal insurance first) and its Medicare part. */
+export function coverageOf(resource: JsonObject): { coverageId: string | null; part: string | null } {
+  const coverageId = arr(resource.insurance)
+    .map((ins) => ({ focal: ins.focal === true, id: referenceId(ins.coverage, 'Coverage') }))
+    .sort((a, b) => Number(b.focal) - Number(a.focal))[0]?.id;
+  if (!coverageId) return { coverageId: null, part: null };
+  return {
+    coverageId,
+    part: /^(?:c4dic-)?part-([a-d])-/.exec(coverageId)?.[1]?.toUpperCase() ?? null,
+  };
+}
+
+export function mapCareTeam(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimCareTeamRow[] {
+  const rows: ClaimCareTeamRow[] = [];
+  const seen = new Set<number>();
+  arr(resource.careTeam).forEach((member, i) => {
+    const sequence = ctx.int(member.sequence, `careTeam[${i}].sequence`) ?? i + 1;
+    if (seen.has(sequence)) {
+      ctx.fail(`careTeam sequence ${sequence} appears twice`, `careTeam[${i}].sequence`);
+    }
+    seen.add(sequence);
+    const provider = obj(member.provider);
+    const identifier = obj(provider?.identifier);
+    rows.push({
+      ...lineage,
+      sequence,
+      role: firstCoding(member.role)?.code ?? null,
+      provider_id: str(identifier?.value) ?? null,
+      provider_id_type:
+        firstCoding(identifier?.type)?.code ?? (identifier?.system === NPI_SYSTEM ? 'npi' : null),
+      provider_name: str(provider?.display) ?? null,
+      qualification_code: firstCoding(member.qualification)?.code ?? null,
+    });
+  });
+  return rows;
+}

@@ -1,0 +1,145 @@
+/** v3 EOB items -> claim_lines and claim_line_adjudications. */
+import type { MapContext } from '../context.ts';
+import type { ClaimType } from '../eob.ts';
+import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
+import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
+import { centsToString, decimalString, sumCents, ValueError } from '../values.ts';
+import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM } from './codes.ts';
+import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';
+
+export const PROFESSIONAL: ReadonlySet<ClaimType> = new Set(['carrier', 'dme']);
+
+export interface V3Lines {
+  lines: ClaimLineRow[];
+  adjudications: ClaimLineAdjudicationRow[];
+  /** Each line's money entries, for the claim-level sums. */
+  entries: V3MoneyEntry[][];
+}
+
+export function mapV3Lines(
+  resource: JsonObject,
+  claimType: ClaimType,
+  billable: { start: string | null; end: string | null },
+  ctx: MapContext,
+): V3Lines {
+  const out: V3Lines = { lines: [], adjudications: [], entries: [] };
+  const seen = new Set<number>();
+  arr(resource.item).forEach((item, i) => {
+    const path = `item[${i}]`;
+    const lineNumber = ctx.int(item.sequence, `${path}.sequence`);
+    if (lineNumber === null) ctx.fail('a line has no usable sequence number', `${path}.sequence`);
+    if (seen.has(lineNumber)) ctx.fail(`line sequence ${lineNumber} appears twice`, `${path}.sequence`);
+    seen.add(lineNumber);
+
+    const entries = readMoneyEntries(item.adjudication, ctx, `${path}.adjudication`);
+    out.entries.push(entries);
+    arr(item.adjudication).forEach((adj, j) => {
+      const entry = entries[j]!;
+      const reason = codings(adj.reason)[0];
+      out.adjudications.push({
+        claim_id: ctx.resourceId,
+        line_number: lineNumber,
+        entry_index: j,
+        category: entry.generic?.code ?? null,
+        category_system: entry.generic?.system ?? null,
+        variable: entry.idr ?? null,
+        amount: entry.cents === undefined ? null : centsToString(entry.cents),
+        currency: str(obj(adj.amount)?.currency) ?? null,
+        reason_code: reason?.code ?? null,
+        reason_system: reason?.system ?? null,
+        last_updated: ctx.lastUpdated,
+      });
+    });
+
+    const amount = (idrs: string[], generic?: string) => text(amountOf(entries, idrs, generic));
+    const served = lineDates(item, ctx, path);
+    const product = productOf(item);
+    out.lines.push({
+      claim_id: ctx.resourceId,
+      line_number: lineNumber,
+      product_system: product?.system ?? null,
+      product_code: product?.code ?? null,
+      product_display: product?.display ?? null,
+      modifiers: modifierCodes(item),
+      revenue_code:
+        (codingBySystem(item.revenue, REV_CNTR_SYSTEM) ?? codingBySystem(item.revenue, NUBC_REVENUE_SYSTEM))
+          ?.code ?? null,
+      place_of_service: codings(item.locationCodeableConcept)[0]?.code ?? null,
+      service_start: served.start ?? billable.start,
+      service_end: served.end ?? billable.end,
+      service_dates_from_claim: served.start || served.end ? 0 : 1,
+      quantity: quantityOf(item, ctx, path),
+      submitted_amount: amount(['CLM_LINE_SBMT_CHRG_AMT', 'TOT_RX_CST_AMT'], 'submitted'),
+      allowed_amount: amount(['CLM_LINE_ALOWD_CHRG_AMT']),
+      paid_amount: amount(['CLM_LINE_CVRD_PD_AMT'], 'benefit'),
+      patient_responsibility_amount: PROFESSIONAL.has(claimType)
+        ? text(
+            sumCents([
+              amountOf(entries, ['CLM_LINE_MDCR_DDCTBL_AMT']),
+              amountOf(entries, ['CLM_LINE_MDCR_COINSRNC_AMT']),
+            ]),
+          )
+        : amount(['CLM_LINE_BENE_PMT_AMT']),
+      noncovered_amount: amount(['CLM_LINE_NCVRD_CHRG_AMT']),
+      last_updated: ctx.lastUpdated,
+    });
+  });
+  return out;
+}
+
+export function text(cents: number | undefined): string | null {
+  return cents === undefined ? null : centsToString(cents);
+}
+
+/**
+ * The line's product: NDC, then HCPCS, then CPT. A PDE compound (`productOrService` coded
+ * `compound`) names its drugs in `detail[]`: the first ingredient's NDC stands for the line.
+ */
+function productOf(item: JsonObject): Coding | undefined {
+  const all = codings(item.productOrService).filter((c) => c.code);
+  if (all.some((c) => c.system === COMPOUND_SYSTEM)) {
+    const ingredient = arr(item.detail)
+      .map((d) => preferred(codings(d.productOrService)))
+      .find(Boolean);
+    if (ingredient) return ingredient;
+  }
+  return preferred(all);
+}
+
+function preferred(all: Coding[]): Coding | undefined {
+  for (const system of PRODUCT_SYSTEMS) {
+    const hit = all.find((c) => c.system === system && c.code);
+    if (hit) return hit;
+  }
+  return all.find((c) => c.code);
+}
+
+/** v3 packs a line's modifiers as codings of one concept (HCPCS and CPT alike): every code, once. */
+function modifierCodes(item: JsonObject): string[] | null {
+  const codes: string[] = [];
+  for (const m of arr(item.modifier)) {
+    for (const c of codings(m)) if (c.code && !codes.includes(c.code)) codes.push(c.code);
+  }
+  return codes.length ? codes : null;
+}
+
+function lineDates(item: JsonObject, ctx: MapContext, path: string) {
+  const period = obj(item.servicedPeriod);
+  if (period) {
+    return {
+      start: ctx.date(period.start, `${path}.servicedPeriod.start`),
+      end: ctx.date(period.end, `${path}.servicedPeriod.end`),
+    };
+  }
+  const single = ctx.date(item.servicedDate, `${path}.servicedDate`);
+  return { start: single, end: single };
+}
+
+function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
+  try {
+    return decimalString(obj(item.quantity)?.value) ?? null;
+  } catch (err) {
+    ctx.warn(`${path}.quantity.value: ${(err as ValueError).message}; stored as NULL`);
+    return null;
+  }
+}
