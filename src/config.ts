@@ -25,7 +25,7 @@ const bool = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const url = z.string().refine((v) => URL.canParse(v), 'must be a URL');
+const url = z.string().refine((v) => URL.canParse(v), 'must be a URL (scheme://host...)');
 
 /** A dashboard password hash as `bbsync hash-password` prints it: `scrypt$N$r$p$salt$hash`. */
 export const PASSWORD_HASH_PATTERN =
@@ -41,8 +41,18 @@ export interface EncryptionKey {
   readonly key: Buffer;
 }
 
+/** A key id: what `bbsync gen-key --id` accepts and TOKEN_ENCRYPTION_KEY's `id:` part. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+export const KEY_ID_RULE = '1-32 letters, digits, _ or -';
+
+/** What the user wrote, enough to recognize it without printing a whole secret. */
+function shown(part: string): string {
+  return part.length <= 12 ? `"${part}"` : `"${part.slice(0, 6)}…" (${part.length} characters)`;
+}
+
 function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[] {
   const keys: EncryptionKey[] = [];
+  const fix = 'generate a key with `npx bbsync gen-key`';
   for (const part of raw
     .split(',')
     .map((p) => p.trim())
@@ -51,12 +61,17 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[]
     const id = colon === -1 ? 'k1' : part.slice(0, colon);
     const encoded = colon === -1 ? part : part.slice(colon + 1);
     const key = Buffer.from(encoded, 'base64');
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
-      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be 1-32 letters, digits, _ or -` });
+    if (!KEY_ID_PATTERN.test(id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be ${KEY_ID_RULE}` });
+    } else if (key.length !== 32 && colon === -1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${shown(part)} is not a key: expected id:base64 of 32 bytes (or 32 bytes of base64); ${fix}`,
+      });
     } else if (key.length !== 32) {
       ctx.addIssue({
         code: 'custom',
-        message: `key "${id}" must be 32 bytes of base64 (got ${key.length} bytes)`,
+        message: `key "${id}" must be 32 bytes of base64 (got ${key.length} bytes); ${fix}`,
       });
     } else if (keys.some((k) => k.id === id)) {
       ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
@@ -66,6 +81,13 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[]
   }
   return keys;
 }
+
+/** A URL whose scheme is one of `protocols` (a mysql:// DATABASE_URL is a mistake, not a database). */
+const serviceUrl = (service: string, protocols: readonly string[]) =>
+  url.refine(
+    (v) => !URL.canParse(v) || protocols.includes(new URL(v).protocol),
+    `must be a ${service} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)`,
+  );
 
 /** SESSION_SECRET signs session and CSRF cookies: shorter secrets are refused. */
 export const MIN_SESSION_SECRET_LENGTH = 32;
@@ -117,9 +139,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
-  DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/bbsync'),
+  DATABASE_URL: serviceUrl('Postgres', ['postgres:', 'postgresql:']).default(
+    'postgres://postgres@127.0.0.1:5432/bbsync',
+  ),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
-  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
@@ -134,6 +158,14 @@ const schema = z.object({
   BB2_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
   BB2_PAGE_SIZE: int(1, 50).default(50),
   BB2_ALLOW_INSECURE_HTTP: bool.optional(),
+  BB2_API_VERSION: z.enum(['v2', 'v3']).default('v2'),
+  BB2_V3_EOB_SOURCES: z
+    .string()
+    .regex(
+      /^\s*((NCH|DDPS|FISS|MCS|VMS|CWF)\s*(,\s*(NCH|DDPS|FISS|MCS|VMS|CWF)\s*)*)?$/i,
+      'a comma list of NCH, DDPS, FISS, MCS, VMS, CWF',
+    )
+    .default(''),
 
   TOKEN_ENCRYPTION_KEY: z.string().default(''),
   TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
@@ -211,6 +243,13 @@ export interface Config {
     readonly pageSize: number;
     /** http:// BB2 URLs are refused unless this is on (the emulator turns it on for loopback). */
     readonly allowInsecureHttp: boolean;
+    /** The API version new enrollments go through; each enrollment keeps the version it was made with. */
+    readonly apiVersion: 'v2' | 'v3';
+    /**
+     * v3 EOB `_source` (NCH, DDPS, FISS, MCS, VMS, CWF); empty: BB2's default NCH,DDPS, i.e.
+     * no shared-system (partially adjudicated) claims and no prior authorizations.
+     */
+    readonly v3EobSources: readonly string[];
   };
   readonly tokens: {
     readonly keys: readonly EncryptionKey[];
@@ -303,6 +342,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
       pageSize: raw.BB2_PAGE_SIZE,
       allowInsecureHttp: raw.BB2_ALLOW_INSECURE_HTTP ?? isLoopback(raw.BB2_BASE_URL),
+      apiVersion: raw.BB2_API_VERSION,
+      v3EobSources: raw.BB2_V3_EOB_SOURCES.split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
     },
     tokens: {
       keys,
@@ -345,8 +388,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** The settings a command needs to talk to BB2; lists every missing one at once. */
 export function requireBb2Client(config: Config): void {
   const missing: string[] = [];
-  if (!config.bb2.clientId) missing.push('BB2_CLIENT_ID: required to talk to Blue Button');
-  if (!config.bb2.clientSecret) missing.push('BB2_CLIENT_SECRET: required to talk to Blue Button');
+  const where = 'set it in .env or the environment (for the emulator: bbsync-local)';
+  if (!config.bb2.clientId) missing.push(`BB2_CLIENT_ID: required to talk to Blue Button; ${where}`);
+  if (!config.bb2.clientSecret) {
+    missing.push(
+      `BB2_CLIENT_SECRET: required to talk to Blue Button; ${where.replace('bbsync-local', 'bbsync-local-secret')}`,
+    );
+  }
   if (!config.bb2.allowInsecureHttp && new URL(config.bb2.baseUrl).protocol !== 'https:') {
     missing.push(
       'BB2_BASE_URL: must be https:// (set BB2_ALLOW_INSECURE_HTTP=true only for a local emulator)',

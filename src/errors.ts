@@ -17,6 +17,7 @@ export const ERROR_CATEGORIES = [
   'fhir_4xx', // BB2 refused the request (bug or data)
   'mapping_error', // a resource we could not normalize
   'db_error', // Postgres failed
+  'key_missing', // a token encrypted with a key this process lacks: restart processes older than the key
   'internal', // anything else: a bug
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
@@ -29,6 +30,7 @@ export const TRANSIENT_CATEGORIES: ReadonlySet<ErrorCategory> = new Set([
   'network',
   'malformed_response',
   'db_error',
+  'key_missing',
 ]);
 
 export class BbsyncError extends Error {
@@ -43,13 +45,27 @@ export class BbsyncError extends Error {
   }
 }
 
-/** The environment is invalid; `problems` lists each one. */
+/**
+ * The environment is invalid; `problems` lists each one ("SETTING: what is wrong; how to fix").
+ * The message is one line, so a command that cannot start says so in one line.
+ */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
+  }
+}
+
+/**
+ * A service a command needs (Postgres, Redis, Blue Button) does not answer, or refuses us. The
+ * message names it, where it was looked for, and the setting to change.
+ */
+export class UnreachableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnreachableError';
   }
 }
 

@@ -43,6 +43,7 @@ export function buildBb2Services(
       scopes: config.bb2.scopes,
       timeoutMs: config.bb2.requestTimeoutMs,
       allowInsecureHttp: config.bb2.allowInsecureHttp,
+      apiVersion: config.bb2.apiVersion,
     },
     hooks,
   );

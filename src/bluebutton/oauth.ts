@@ -1,8 +1,10 @@
 /**
  * OAuth 2.0 with BB2, through openid-client: the authorization URL (PKCE S256 and a state, both
  * always sent: BB2 requires them even though its discovery document does not say so), the code
- * exchange, refresh and revocation. Endpoints are configured statically from BB2_BASE_URL, so the
- * sandbox, production and the local emulator differ only by that URL.
+ * exchange, refresh and revocation. Endpoints are configured statically from BB2_BASE_URL and the
+ * API version (api-version.ts), so the sandbox, production and the local emulator differ only by
+ * that URL. New authorizations use BB2_API_VERSION; a refresh or revocation uses the version that
+ * issued the token.
  *
  * Every failure is classified here (see classifyTokenError): the caller decides retry or
  * re-consent from the error's category, never from HTTP details.
@@ -10,6 +12,7 @@
 import * as client from 'openid-client';
 
 import { Bb2Error, ReauthRequiredError } from '../errors.ts';
+import { API_VERSIONS, bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
 export interface OAuthSettings {
@@ -20,6 +23,8 @@ export interface OAuthSettings {
   scopes: string;
   timeoutMs: number;
   allowInsecureHttp: boolean;
+  /** The version new authorizations go through (BB2_API_VERSION); v3 requires `scope`, always sent. */
+  apiVersion?: ApiVersion;
 }
 
 /** What BB2's token endpoint returns (access_token, refresh_token, patient, access_grant_expiration...). */
@@ -34,15 +39,18 @@ export interface TokenResponse {
 }
 
 export interface OAuthClient {
+  /** The API version new authorizations (authorizationUrl, exchangeCode) go through. */
+  readonly apiVersion: ApiVersion;
   authorizationUrl(params: { state: string; codeChallenge: string }): URL;
   /** Exchanges the code in a callback URL; throws AuthorizationDenied for `access_denied`. */
   exchangeCode(
     callbackUrl: URL,
     checks: { codeVerifier: string; expectedState: string },
   ): Promise<TokenResponse>;
-  refresh(refreshToken: string): Promise<TokenResponse>;
-  /** BB2's `/v2/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
-  revokeGrant(accessToken: string): Promise<void>;
+  /** `version`: the version that issued the token (default: apiVersion). */
+  refresh(refreshToken: string, version?: ApiVersion): Promise<TokenResponse>;
+  /** BB2's `/v{n}/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
+  revokeGrant(accessToken: string, version?: ApiVersion): Promise<void>;
 }
 
 /** The beneficiary said no on the consent page, or BB2 refused the authorization. */
@@ -58,14 +66,16 @@ export class AuthorizationDenied extends Error {
 
 export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
   const base = settings.baseUrl.replace(/\/+$/, '');
+  const apiVersion = settings.apiVersion ?? 'v2';
   const fetchImpl = makeFetch({ ...hooks, timeoutMs: settings.timeoutMs });
-  const configure = (revocationEndpoint: string) => {
+  const configure = (version: ApiVersion, revocation: 'revokeToken' | 'revokeGrant') => {
+    const endpoints = bb2Endpoints(base, version);
     const config = new client.Configuration(
       {
         issuer: base,
-        authorization_endpoint: `${base}/v2/o/authorize/`,
-        token_endpoint: `${base}/v2/o/token/`,
-        revocation_endpoint: revocationEndpoint,
+        authorization_endpoint: endpoints.authorize,
+        token_endpoint: endpoints.token,
+        revocation_endpoint: endpoints[revocation],
       },
       settings.clientId,
       undefined,
@@ -76,10 +86,14 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
     if (settings.allowInsecureHttp) client.allowInsecureRequests(config);
     return config;
   };
-  const config = configure(`${base}/v2/o/revoke_token/`);
-  const grantRevocation = configure(`${base}/v2/o/revoke/`);
+  const configs = Object.fromEntries(
+    API_VERSIONS.map((v) => [v, { token: configure(v, 'revokeToken'), grant: configure(v, 'revokeGrant') }]),
+  ) as Record<ApiVersion, { token: client.Configuration; grant: client.Configuration }>;
+  const config = configs[apiVersion].token;
 
   return {
+    apiVersion,
+
     authorizationUrl({ state, codeChallenge }) {
       return client.buildAuthorizationUrl(config, {
         response_type: 'code',
@@ -108,17 +122,22 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       }
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, version = apiVersion) {
       try {
-        return (await client.refreshTokenGrant(config, refreshToken)) as unknown as TokenResponse;
+        return (await client.refreshTokenGrant(
+          configs[version].token,
+          refreshToken,
+        )) as unknown as TokenResponse;
       } catch (err) {
         throw classifyTokenError(err, 'refreshing the access token');
       }
     },
 
-    async revokeGrant(accessToken) {
+    async revokeGrant(accessToken, version = apiVersion) {
       try {
-        await client.tokenRevocation(grantRevocation, accessToken, { token_type_hint: 'access_token' });
+        await client.tokenRevocation(configs[version].grant, accessToken, {
+          token_type_hint: 'access_token',
+        });
       } catch (err) {
         throw classifyTokenError(err, 'revoking the grant');
       }

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { createPool, databaseName, type Pool } from '../db/client.ts';
 import { countApplied, MIGRATIONS_FOLDER } from '../db/migrate.ts';
 import { InputError } from '../errors.ts';
+import { checkPostgres, explainPostgresError, type AttemptOptions } from './reach.ts';
 
 export async function openDatabase(
   databaseUrl: string,
-  options: { max?: number; applicationName?: string } = {},
+  options: { max?: number; applicationName?: string } & Partial<AttemptOptions> = {},
 ): Promise<Pool> {
+  await checkPostgres(databaseUrl, { attempts: options.attempts ?? 1, say: options.say });
   const pool = createPool(databaseUrl, options);
   const name = databaseName(databaseUrl);
   try {
@@ -28,15 +30,6 @@ export async function openDatabase(
     return pool;
   } catch (err) {
     await pool.end().catch(() => {});
-    const code = (err as { code?: string }).code;
-    if (code === '3D000') {
-      throw new InputError(`database "${name}" does not exist; run \`npx bbsync migrate\` to create it`);
-    }
-    if (code === 'ECONNREFUSED') {
-      throw new InputError(
-        `cannot reach Postgres at ${new URL(databaseUrl).host} (connection refused); start it (e.g. \`docker compose up -d\`) or set DATABASE_URL`,
-      );
-    }
-    throw err;
+    throw explainPostgresError(err, databaseUrl);
   }
 }

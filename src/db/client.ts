@@ -30,9 +30,17 @@ export function createPool(
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'bbsync',
     idleTimeoutMillis: 30_000,
+    // A host that never answers must fail a command, not hang it (pg waits forever by default).
+    connectionTimeoutMillis: 15_000,
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  // A checked-out client whose connection dies (terminated backend, network cut) emits 'error' as
+  // well as failing its query; the query's rejection is what callers handle, so the event itself
+  // must not become an uncaught exception that takes every sync of the process down with it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

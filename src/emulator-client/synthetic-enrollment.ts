@@ -25,23 +25,6 @@ export function syntheticLogin(index: number): SyntheticLogin {
   return { username: `BBUser${digits}`, password: `PW${digits}!` };
 }
 
-/** Parses "0-99", "5", "1,3,10-12" into user numbers. */
-export function parseUserRange(spec: string): number[] {
-  const out: number[] = [];
-  for (const part of spec
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new Error(`"${part}" is not a user number or range like 0-99`);
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from) throw new Error(`range "${part}" ends before it starts`);
-    for (let i = from; i <= to; i++) out.push(i);
-  }
-  return out;
-}
-
 interface Form {
   action: string;
   fields: Map<string, string>;

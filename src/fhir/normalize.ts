@@ -25,7 +25,7 @@ import { instant } from './values.ts';
  * Bumped whenever a change to the mapping changes the rows it produces, so stored raw resources
  * can be re-normalized (`fhir_resources.normalizer_version` records which version wrote them).
  */
-export const NORMALIZER_VERSION = 1;
+export const NORMALIZER_VERSION = 2;
 
 export function isSupportedResourceType(type: unknown): type is SupportedResourceType {
   return (SUPPORTED_RESOURCE_TYPES as readonly unknown[]).includes(type);

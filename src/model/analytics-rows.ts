@@ -80,6 +80,14 @@ export interface ClaimRow extends Lineage {
   patient_responsibility_amount?: string | null;
   primary_payer_paid_amount?: string | null;
   line_count?: number;
+  /** Claim versions; `is_final` and `is_denied` are computed by the database from these. */
+  final_action?: boolean | null;
+  pde_adjustment_code?: string | null;
+  non_payment_reason_code?: string | null;
+  payment_denial_code?: string | null;
+  bill_type_code?: string | null;
+  admission_type_code?: string | null;
+  admission_source_code?: string | null;
 }
 
 export interface ClaimLineRow extends Lineage {
@@ -100,6 +108,7 @@ export interface ClaimLineRow extends Lineage {
   paid_amount?: string | null;
   patient_responsibility_amount?: string | null;
   noncovered_amount?: string | null;
+  rendering_npi?: string | null;
 }
 
 export interface ClaimLineAdjudicationRow extends Lineage {
