@@ -10,7 +10,7 @@ import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, pipelinePoolOptions } from './database.ts';
 import { checkRedis, watchRedis } from './reach.ts';
 import { buildBb2Services } from './services.ts';
 
@@ -78,6 +78,7 @@ export async function runWorker(options: { concurrency?: number; schedule?: bool
   const pool = await openDatabase(config.databaseUrl, {
     max: Math.max(config.databasePoolSize, concurrency * 3 + 2),
     applicationName: 'bbsync-worker',
+    ...pipelinePoolOptions(config, log),
     attempts: SERVICE_START_ATTEMPTS,
     say,
   });
