@@ -143,7 +143,14 @@ const schema = z.object({
     'postgres://postgres@127.0.0.1:5432/bbsync',
   ),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
+<<<<<<< HEAD
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+=======
   REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+>>>>>>> main
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
@@ -170,6 +177,9 @@ const schema = z.object({
   TOKEN_ENCRYPTION_KEY: z.string().default(''),
   TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
   PURGE_ON_REVOKE: bool.default(false),
+  RETENTION_DAYS_AFTER_REVOKE: int(0, 36_500).default(0),
+  RECONCILE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+  JANITOR_EVERY_MS: int(1_000, 86_400_000).default(300_000),
 
   SYNC_CRON: z.string().default('0 2 * * *'),
   SYNC_TZ: z.string().default('UTC'),
@@ -214,7 +224,7 @@ const schema = z.object({
   METRICS_PORT: int(0, 65_535).optional(),
   METRICS_HOST: z.string().optional(),
 
-  /** Test-only crash points (comma-separated names); see src/failpoints.ts. */
+  /** Test-only crash points (comma-separated names; ignored when NODE_ENV=production); see src/failpoints.ts. */
   BBSYNC_FAILPOINTS: z.string().default(''),
 });
 
@@ -230,6 +240,14 @@ export interface Config {
   };
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** Limits on the pipeline's (worker's) Postgres connections, so no wait is unbounded. */
+  readonly database: {
+    readonly connectTimeoutMs: number;
+    /** 0: no limit. */
+    readonly statementTimeoutMs: number;
+    /** 0: no limit. */
+    readonly idleInTransactionTimeoutMs: number;
+  };
   readonly redisUrl: string;
   readonly queuePrefix: string;
   readonly bb2: {
@@ -256,6 +274,10 @@ export interface Config {
     readonly refreshMarginSeconds: number;
     readonly purgeOnRevoke: boolean;
   };
+  readonly retention: {
+    /** Delete the data of enrollments `reauth_required` or `revoked` for this many days; 0: never. */
+    readonly daysAfterRevoke: number;
+  };
   readonly sync: {
     readonly cron: string;
     readonly tz: string;
@@ -269,6 +291,13 @@ export interface Config {
     readonly backoffMs: number;
     /** BullMQ job lock: a job whose worker died is taken over after about this long. */
     readonly lockDurationMs: number;
+    /**
+     * A full reconcile that would remove more than this share of a patient's claims (or
+     * coverages), or all of them, removes nothing until a later full walk confirms.
+     */
+    readonly reconcileMaxDeleteShare: number;
+    /** How often the janitor closes attempts and runs left `running` by a dead process. */
+    readonly janitorEveryMs: number;
   };
   readonly server: {
     readonly host: string;
@@ -291,8 +320,13 @@ export interface Config {
     readonly enrollRateLimit: number;
     readonly enrollRateLimitGlobal: number;
   };
-  /** Names of crash points that kill the process when reached (tests of crash safety only). */
+  /**
+   * Names of crash points that kill the process when reached (tests of crash safety only).
+   * Always empty when NODE_ENV=production: a crash switch has no place there.
+   */
   readonly failpoints: readonly string[];
+  /** BBSYNC_FAILPOINTS names ignored because NODE_ENV=production (commands warn about them). */
+  readonly ignoredFailpoints: readonly string[];
 }
 
 function isLoopback(baseUrl: string): boolean {
@@ -330,6 +364,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT, levelSet: 'LOG_LEVEL' in present },
     databaseUrl: raw.DATABASE_URL,
     databasePoolSize: raw.DATABASE_POOL_SIZE,
+    database: {
+      connectTimeoutMs: raw.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: raw.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     redisUrl: raw.REDIS_URL,
     queuePrefix: raw.QUEUE_PREFIX,
     bb2: {
@@ -352,6 +391,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refreshMarginSeconds: raw.TOKEN_REFRESH_MARGIN_SECONDS,
       purgeOnRevoke: raw.PURGE_ON_REVOKE,
     },
+    retention: { daysAfterRevoke: raw.RETENTION_DAYS_AFTER_REVOKE },
     sync: {
       cron: raw.SYNC_CRON,
       tz: raw.SYNC_TZ,
@@ -362,6 +402,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
       backoffMs: raw.SYNC_BACKOFF_MS,
       lockDurationMs: raw.SYNC_LOCK_DURATION_MS,
+      reconcileMaxDeleteShare: raw.RECONCILE_MAX_DELETE_SHARE,
+      janitorEveryMs: raw.JANITOR_EVERY_MS,
     },
     server: {
       host: raw.SERVER_HOST,
@@ -379,10 +421,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       enrollRateLimit: raw.ENROLL_RATE_LIMIT,
       enrollRateLimitGlobal: raw.ENROLL_RATE_LIMIT_GLOBAL,
     },
-    failpoints: raw.BBSYNC_FAILPOINTS.split(',')
-      .map((f) => f.trim())
-      .filter(Boolean),
+    failpoints: raw.NODE_ENV === 'production' ? [] : failpointNames(raw.BBSYNC_FAILPOINTS),
+    ignoredFailpoints: raw.NODE_ENV === 'production' ? failpointNames(raw.BBSYNC_FAILPOINTS) : [],
   } satisfies Config);
+}
+
+function failpointNames(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
 }
 
 /** The settings a command needs to talk to BB2; lists every missing one at once. */

@@ -5,16 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { createPool, databaseName, type Pool } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import { createPool, databaseName, type Pool, type PoolOptions } from '../db/client.ts';
 import { countApplied, MIGRATIONS_FOLDER } from '../db/migrate.ts';
 import { InputError } from '../errors.ts';
 import { checkPostgres, explainPostgresError, type AttemptOptions } from './reach.ts';
 
+<<<<<<< HEAD
+export async function openDatabase(databaseUrl: string, options: PoolOptions = {}): Promise<Pool> {
+=======
 export async function openDatabase(
   databaseUrl: string,
   options: { max?: number; applicationName?: string } & Partial<AttemptOptions> = {},
 ): Promise<Pool> {
   await checkPostgres(databaseUrl, { attempts: options.attempts ?? 1, say: options.say });
+>>>>>>> main
   const pool = createPool(databaseUrl, options);
   const name = databaseName(databaseUrl);
   try {
@@ -32,4 +37,21 @@ export async function openDatabase(
     await pool.end().catch(() => {});
     throw explainPostgresError(err, databaseUrl);
   }
+}
+
+/**
+ * The pool settings of the pipeline (workers): every wait bounded, a transaction left open by a
+ * stuck process ended by Postgres, and an idle connection's failure logged with its category.
+ */
+export function pipelinePoolOptions(
+  config: Config,
+  log: { warn(obj: object, msg: string): void },
+): PoolOptions {
+  return {
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+    onIdleError: (err) =>
+      log.warn({ category: 'db_error', err: { message: err.message } }, 'idle Postgres connection failed'),
+  };
 }
