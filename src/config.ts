@@ -143,14 +143,10 @@ const schema = z.object({
     'postgres://postgres@127.0.0.1:5432/bbsync',
   ),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
-<<<<<<< HEAD
-  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(15_000),
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
-  REDIS_URL: url.default('redis://127.0.0.1:6379'),
-=======
   REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
->>>>>>> main
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')

@@ -11,15 +11,11 @@ import { countApplied, MIGRATIONS_FOLDER } from '../db/migrate.ts';
 import { InputError } from '../errors.ts';
 import { checkPostgres, explainPostgresError, type AttemptOptions } from './reach.ts';
 
-<<<<<<< HEAD
-export async function openDatabase(databaseUrl: string, options: PoolOptions = {}): Promise<Pool> {
-=======
 export async function openDatabase(
   databaseUrl: string,
-  options: { max?: number; applicationName?: string } & Partial<AttemptOptions> = {},
+  options: PoolOptions & Partial<AttemptOptions> = {},
 ): Promise<Pool> {
   await checkPostgres(databaseUrl, { attempts: options.attempts ?? 1, say: options.say });
->>>>>>> main
   const pool = createPool(databaseUrl, options);
   const name = databaseName(databaseUrl);
   try {

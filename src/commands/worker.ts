@@ -10,12 +10,8 @@ import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
-<<<<<<< HEAD
 import { openDatabase, pipelinePoolOptions } from './database.ts';
-=======
-import { openDatabase } from './database.ts';
 import { checkRedis, watchRedis } from './reach.ts';
->>>>>>> main
 import { buildBb2Services } from './services.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
@@ -82,9 +78,7 @@ export async function runWorker(options: { concurrency?: number; schedule?: bool
   const pool = await openDatabase(config.databaseUrl, {
     max: Math.max(config.databasePoolSize, concurrency * 3 + 2),
     applicationName: 'bbsync-worker',
-<<<<<<< HEAD
     ...pipelinePoolOptions(config, log),
-=======
     attempts: SERVICE_START_ATTEMPTS,
     say,
   });
@@ -93,7 +87,6 @@ export async function runWorker(options: { concurrency?: number; schedule?: bool
   await checkRedis(config.redisUrl, { attempts: SERVICE_START_ATTEMPTS, say }).catch(async (err: unknown) => {
     await pool.end();
     throw err;
->>>>>>> main
   });
   const workers = await assembleWorkers(config, log, pool, { concurrency, schedule: options.schedule });
   log.info(
