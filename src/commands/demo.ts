@@ -15,7 +15,7 @@ import { databaseName, withDatabase, type Pool } from '../db/client.ts';
 import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun } from '../db/runs.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
-import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import { InputError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { startRunNow } from '../workers/enqueue.ts';
@@ -24,7 +24,7 @@ import { commandConfig } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 import { assembleDemoServer, DEMO_LOGIN, demoPasswordHash } from './demo-server.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 import { assembleWorkers } from './worker.ts';
 
 export interface DemoOptions {
