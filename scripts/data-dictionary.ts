@@ -19,7 +19,7 @@ import pg from 'pg';
 
 import { withDatabase } from '../src/db/client.ts';
 import { dropDatabase, migrateDatabase } from '../src/db/migrate.ts';
-import { ANALYTICS_TABLES as ANALYTICS } from '../src/fhir/rows.ts';
+import { ANALYTICS_TABLES as ANALYTICS } from '../src/model/analytics-rows.ts';
 
 export const DICTIONARY_PATH = fileURLToPath(new URL('../docs/data-dictionary.md', import.meta.url));
 

@@ -6,7 +6,7 @@
  * Values come back as the pool's type parsers leave them (src/db/client.ts): dates as
  * 'YYYY-MM-DD', timestamps as ISO-8601 UTC, amounts as exact decimal strings, counts as numbers.
  */
-import { CLAIM_TYPES } from '../fhir/eob.ts';
+import { CLAIM_TYPES } from '../model/claim-types.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { withTransaction } from './transaction.ts';
 

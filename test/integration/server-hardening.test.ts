@@ -11,7 +11,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { ConfigError } from '../../src/errors.ts';
