@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { v3Record } from '../../src/emulator/v3/records.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';

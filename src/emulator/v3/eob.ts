@@ -283,7 +283,8 @@ function item(line: Json): Json {
       ],
     };
   }
-  for (const k of ['servicedDate', 'servicedPeriod', 'quantity']) if (line[k] !== undefined) out[k] = line[k];
+  for (const k of ['careTeamSequence', 'servicedDate', 'servicedPeriod', 'quantity'])
+    if (line[k] !== undefined) out[k] = line[k];
   const adjudication: Json[] = [];
   for (const adj of (line.adjudication ?? []) as Json[]) {
     const { generic, variable } = categoryVariable(adj.category);
