@@ -193,7 +193,7 @@ async function summary(
   }>(
     `SELECT claim_type, count(*)::int AS claims, sum(line_count)::int AS lines,
             sum(payment_amount) AS paid, sum(submitted_amount) AS submitted
-       FROM claims GROUP BY 1 ORDER BY 1`,
+       FROM claims WHERE is_final GROUP BY 1 ORDER BY 1`,
   );
   const { rows: patients } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM patients');
   const r = run[0] ?? {};
