@@ -8,8 +8,9 @@
  * re-consent from the error's category, never from HTTP details.
  */
 import * as client from 'openid-client';
+import { z } from 'zod';
 
-import { Bb2Error, ReauthRequiredError } from '../errors.ts';
+import { Bb2Error, BbsyncError, ReauthRequiredError } from '../errors.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
 export interface OAuthSettings {
@@ -19,6 +20,10 @@ export interface OAuthSettings {
   redirectUri: string;
   scopes: string;
   timeoutMs: number;
+  /** The refresh's own timeout, shorter than the shutdown grace: a refresh is never cut off by a shutdown. */
+  refreshTimeoutMs?: number;
+  /** BB2_MAX_RESPONSE_BYTES, for token and revoke responses too. */
+  maxResponseBytes?: number;
   allowInsecureHttp: boolean;
 }
 
@@ -40,7 +45,21 @@ export interface OAuthClient {
     callbackUrl: URL,
     checks: { codeVerifier: string; expectedState: string },
   ): Promise<TokenResponse>;
-  refresh(refreshToken: string): Promise<TokenResponse>;
+  /**
+   * Refreshes. `onRefreshToken` is awaited with the new refresh token the moment a 200 carrying
+   * one arrives, before anything validates the response: BB2 has already spent the old token, so
+   * the new one must be stored even if the response is then rejected. If it throws, the refresh
+   * fails with its error.
+   */
+  refresh(
+    refreshToken: string,
+    options?: { onRefreshToken?: (refreshToken: string) => Promise<void> },
+  ): Promise<TokenResponse>;
+  /**
+   * Awaits the shared request limit for a refresh, so the caller can wait for it before taking
+   * its lock; the refresh itself then does not wait again.
+   */
+  awaitRefreshSlot(): Promise<void>;
   /** BB2's `/v2/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
   revokeGrant(accessToken: string): Promise<void>;
 }
@@ -58,8 +77,15 @@ export class AuthorizationDenied extends Error {
 
 export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
   const base = settings.baseUrl.replace(/\/+$/, '');
-  const fetchImpl = makeFetch({ ...hooks, timeoutMs: settings.timeoutMs });
-  const configure = (revocationEndpoint: string) => {
+  const caps = { maxResponseBytes: settings.maxResponseBytes };
+  const fetchImpl = makeFetch({ ...hooks, ...caps, timeoutMs: settings.timeoutMs });
+  // The caller waits for the rate limit before a refresh (awaitRefreshSlot), outside its lock.
+  const refreshFetch = makeFetch({
+    onResponse: hooks.onResponse,
+    ...caps,
+    timeoutMs: settings.refreshTimeoutMs ?? settings.timeoutMs,
+  });
+  const configure = (revocationEndpoint: string, fetchFn: typeof fetch = fetchImpl) => {
     const config = new client.Configuration(
       {
         issuer: base,
@@ -71,7 +97,7 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       undefined,
       client.ClientSecretBasic(settings.clientSecret),
     );
-    config[client.customFetch] = (url, options) => fetchImpl(url, options as RequestInit);
+    config[client.customFetch] = (url, options) => fetchFn(url, options as RequestInit);
     // openid-client refuses http:// unless told; only the local emulator is ever plain http.
     if (settings.allowInsecureHttp) client.allowInsecureRequests(config);
     return config;
@@ -99,8 +125,9 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
           { pkceCodeVerifier: codeVerifier, expectedState },
           { redirect_uri: settings.redirectUri },
         );
-        return tokens as unknown as TokenResponse;
+        return parseTokenResponse(tokens, 'exchanging the authorization code');
       } catch (err) {
+        if (err instanceof BbsyncError) throw err;
         if (err instanceof client.AuthorizationResponseError) {
           throw new AuthorizationDenied(err.error, err.error_description);
         }
@@ -108,12 +135,30 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       }
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, options = {}) {
+      const onRefreshToken = options.onRefreshToken;
+      const keepRotated: typeof fetch = async (input, init) => {
+        const response = await refreshFetch(input, init);
+        if (response.status === 200 && onRefreshToken) {
+          const rotated = refreshTokenIn(await response.clone().text());
+          if (rotated !== undefined) await onRefreshToken(rotated);
+        }
+        return response;
+      };
+      let tokens: unknown;
       try {
-        return (await client.refreshTokenGrant(config, refreshToken)) as unknown as TokenResponse;
+        tokens = await client.refreshTokenGrant(
+          configure(`${base}/v2/o/revoke_token/`, keepRotated),
+          refreshToken,
+        );
       } catch (err) {
         throw classifyTokenError(err, 'refreshing the access token');
       }
+      return parseTokenResponse(tokens, 'refreshing the access token');
+    },
+
+    async awaitRefreshSlot() {
+      await hooks.beforeRequest?.();
     },
 
     async revokeGrant(accessToken) {
@@ -137,6 +182,10 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
  *   with the one it holds.
  */
 export function classifyTokenError(err: unknown, doing: string): Error {
+  // Our own errors from inside the request (a body over the cap, a failed save of a rotated token)
+  // reach us wrapped by openid-client.
+  if (err instanceof client.ClientError && err.cause instanceof BbsyncError) return err.cause;
+  if (err instanceof BbsyncError) return err;
   if (err instanceof client.ResponseBodyError) {
     const description = err.error_description ? ` (${err.error_description})` : '';
     const what = `BB2 answered ${err.status} ${err.error}${description} while ${doing}`;
@@ -177,4 +226,38 @@ export function classifyTokenError(err: unknown, doing: string): Error {
     return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err)}`, 'network');
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The `refresh_token` of a token response body, if it has one; never throws. */
+function refreshTokenIn(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { refresh_token?: unknown } | null;
+    const token = body?.refresh_token;
+    return typeof token === 'string' && token.length > 0 ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What we rely on in a token response (RFC 6749 §5.1 plus BB2's `patient` and `access_grant_expiration`). */
+const tokenResponseSchema = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().regex(/^bearer$/i, 'must be Bearer'),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().positive().optional(),
+  scope: z.string().optional(),
+  patient: z.string().min(1).optional(),
+  access_grant_expiration: z.string().optional(),
+});
+
+/** A token response checked field by field: a malformed_response names what is wrong, never a value. */
+export function parseTokenResponse(tokens: unknown, doing: string): TokenResponse {
+  const parsed = tokenResponseSchema.safeParse(tokens);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+  throw new Bb2Error(
+    `BB2's token response is not usable while ${doing} (${problems})`,
+    'malformed_response',
+    200,
+  );
 }

@@ -26,6 +26,7 @@ export async function assembleWorkers(
     beforeRequest: createRequestLimiter(limiterConnection, {
       maxPerSecond: config.bb2.maxRequestsPerSecond,
       prefix: config.queuePrefix,
+      maxWaitMs: config.bb2.rateLimitMaxWaitMs,
     }),
     onResponse: (endpoint, status) => requestCounter.record(endpoint, status),
   });
@@ -46,6 +47,7 @@ export async function assembleWorkers(
         getText: services.getText,
       }),
       fullEvery: config.sync.fullEvery,
+      maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
     },
