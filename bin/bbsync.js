@@ -5,4 +5,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli.ts');
-await main(process.argv);
+const failed = await main(process.argv);
+// A command that failed at the top has printed why; exit now, so that whatever it had opened
+// (a pool, a Redis connection retrying in the background) cannot keep the process alive.
+if (failed !== undefined) process.exit(failed);

@@ -4,35 +4,81 @@
  * Commands that need the database, Redis or BB2 build those clients themselves: entry points are
  * the only places that construct pools and connections.
  */
-import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 
-import { ConfigError, InputError } from './errors.ts';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { ConfigError, InputError, UnreachableError } from './errors.ts';
 import type { BenchCommandOptions } from './commands/bench.ts';
+import { keyId, plainName, port, userRange, wholeNumber } from './commands/options.ts';
 
-export async function main(argv: string[]): Promise<void> {
+/** How `bbsync` exits; the README's "Exit codes" table says the same. */
+export const EXIT_CODES = {
+  /** The command did what it was asked. */
+  ok: 0,
+  /** It ran, but something in it failed (a sync, a file, a user), or an unexpected error (a bug). */
+  failed: 1,
+  /** The command line or an input cannot be used: an unknown or conflicting option, a bad value, a missing id. */
+  usage: 2,
+  /** The configuration (environment or .env) is invalid or incomplete. */
+  config: 3,
+  /** Postgres, Redis or Blue Button does not answer or refuses us. */
+  unreachable: 4,
+} as const;
+
+/**
+ * Runs the command line. Returns the exit code when the command failed at the top (the caller
+ * exits with it at once, so nothing a failed start left open can keep the process alive), or
+ * undefined when the command finished on its own.
+ */
+export async function main(argv: string[]): Promise<number | undefined> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    return undefined;
   } catch (err) {
-    process.exitCode = reportFatal(err);
+    const code = reportFatal(err);
+    process.exitCode = code;
+    return code;
   }
 }
 
-/** Prints a failure the way a user can act on it: no stack trace for expected problems. */
+/** Prints a failure the way a user can act on it: one line, no stack trace unless BBSYNC_DEBUG=1. */
 export function reportFatal(err: unknown): number {
-  if (err instanceof CommanderError) return err.exitCode;
-  if (err instanceof ConfigError || err instanceof InputError) {
-    process.stderr.write(`bbsync: ${err.message}\n`);
-    return 2;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`bbsync: ${message}\n`);
-  if (process.env.BBSYNC_DEBUG === '1' && err instanceof Error && err.stack) {
-    process.stderr.write(`${err.stack}\n`);
-  } else {
-    process.stderr.write('(set BBSYNC_DEBUG=1 to see the stack trace)\n');
-  }
-  return 1;
+  // Commander has printed its own message (see configureOutput below).
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+  const debug = process.env.BBSYNC_DEBUG === '1';
+  const message = oneLine(err instanceof Error ? err.message : String(err));
+  const expected = err instanceof ConfigError || err instanceof InputError || err instanceof UnreachableError;
+  process.stderr.write(
+    `bbsync: ${message}${expected || debug ? '' : ' (set BBSYNC_DEBUG=1 to see where)'}\n`,
+  );
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  if (err instanceof ConfigError) return EXIT_CODES.config;
+  if (err instanceof InputError) return EXIT_CODES.usage;
+  if (err instanceof UnreachableError) return EXIT_CODES.unreachable;
+  return EXIT_CODES.failed;
+}
+
+function oneLine(text: string): string {
+  return (
+    text
+      .replace(/^error: /, '')
+      // "option '--port <port>' argument 'abc' is invalid. expected..." -> "--port abc: expected..."
+      .replace(/^option '(-[^' ]+)[^']*' argument '(.*)' is invalid\. /, '$1 $2: ')
+      .replace(/^command-argument value '(.*)' is invalid for argument '(.*)'\. /, '<$2> $1: ')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .join(' ')
+  );
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 export function buildProgram(): Command {
@@ -40,7 +86,9 @@ export function buildProgram(): Command {
     .description(
       'Sync Medicare claims from the CMS Blue Button 2.0 API into analytics-ready Postgres tables.',
     )
-    .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    // Usage errors in one line: "bbsync: unknown option '--al' (Did you mean --all?)".
+    .configureOutput({ outputError: (text, write) => write(`bbsync: ${oneLine(text)} (see --help)\n`) })
     .exitOverride();
 
   program
@@ -57,12 +105,12 @@ export function buildProgram(): Command {
       'Load FHIR .json (Bundle or resource) and .ndjson files, or folders of them, into the database.',
     )
     .argument('<paths...>', 'files or folders to import')
-    .option('--batch-size <n>', 'resources per transaction', '250')
+    .option('--batch-size <n>', 'resources per transaction', wholeNumber(1, 100_000), 250)
     .addHelpText(
       'after',
       '\nThe exit code is 1 when a resource was rejected or a file could not be read; the rest still load.',
     )
-    .action(async (paths: string[], options: { batchSize?: string }) => {
+    .action(async (paths: string[], options: { batchSize: number }) => {
       const { runImport } = await import('./commands/import.ts');
       await runImport(paths, options);
     });
@@ -112,13 +160,13 @@ Examples:
   program
     .command('server')
     .description('Run the web server: the public enrollment pages (/enroll) and the operations dashboard.')
-    .option('--port <port>', 'port to listen on (default: SERVER_PORT, 3000)')
+    .option('--port <port>', 'port to listen on (default: SERVER_PORT, 3000)', port)
     .option('--host <host>', 'interface to listen on (default: SERVER_HOST, 127.0.0.1)')
     .addHelpText(
       'after',
       '\nNeeds BB2_BASE_URL, BB2_CLIENT_ID, BB2_CLIENT_SECRET, BB2_REDIRECT_URI and TOKEN_ENCRYPTION_KEY (see .env.example).',
     )
-    .action(async (options: { port?: string; host?: string }) => {
+    .action(async (options: { port?: number; host?: string }) => {
       const { runServer } = await import('./commands/server.ts');
       await runServer(options);
     });
@@ -128,13 +176,17 @@ Examples:
     .description(
       'Run sync workers: they process sync jobs from Redis and schedule the nightly run (SYNC_CRON). Run as many as you like, on any machines.',
     )
-    .option('--concurrency <n>', 'enrollments synced at once by this process (default: SYNC_CONCURRENCY, 8)')
+    .option(
+      '--concurrency <n>',
+      'enrollments synced at once by this process (default: SYNC_CONCURRENCY, 8)',
+      wholeNumber(1, 256),
+    )
     .option('--no-schedule', 'do not create or update the nightly Job Scheduler from this process')
     .addHelpText(
       'after',
       '\nStops gracefully on SIGTERM or Ctrl-C: running syncs finish, or stop between pages and resume elsewhere.',
     )
-    .action(async (options: { concurrency?: string; schedule?: boolean }) => {
+    .action(async (options: { concurrency?: number; schedule?: boolean }) => {
       const { runWorker } = await import('./commands/worker.ts');
       await runWorker(options);
     });
@@ -142,8 +194,8 @@ Examples:
   program
     .command('sync')
     .description('Sync enrollments now: start a run for all active enrollments, or for one.')
-    .option('--all', 'every active enrollment')
-    .option('--enrollment <id>', 'just this enrollment (enr_...)')
+    .addOption(new Option('--all', 'every active enrollment').conflicts('enrollment'))
+    .option('--enrollment <id>', 'just this enrollment (enr_...)', enrollmentId)
     .option('--full', 'a full reconcile: pull everything and remove what Blue Button no longer returns')
     .option(
       '--wait',
@@ -160,12 +212,12 @@ Examples:
     .description(
       'Enroll synthetic users (BBUser00000..) through the real authorization-code flow, submitting the login and consent forms over HTTP (the emulator).',
     )
-    .requiredOption('--users <range>', 'user numbers, e.g. 0-99 or 1,5,10-12')
-    .option('--concurrency <n>', 'users enrolled at once', '8')
+    .requiredOption('--users <range>', 'user numbers, e.g. 0-99 or 1,5,10-12', userRange)
+    .option('--concurrency <n>', 'users enrolled at once', wholeNumber(1, 64), 8)
     .option('--no-demographics', 'withhold the demographic scopes on the consent page')
     .option('--deny', 'press Deny instead of Allow (to try the denial path)')
     .action(
-      async (options: { users: string; concurrency: string; demographics: boolean; deny?: boolean }) => {
+      async (options: { users: number[]; concurrency: number; demographics: boolean; deny?: boolean }) => {
         const { runEnrollSynthetic } = await import('./commands/enroll-synthetic.ts');
         await runEnrollSynthetic(options);
       },
@@ -174,8 +226,12 @@ Examples:
   program
     .command('unenroll')
     .description('Revoke an enrollment: revoke its grant at Blue Button and forget its tokens.')
-    .argument('<enrollment-id>', 'the enrollment to revoke (enr_...)')
-    .option('--purge', "also delete the patient's data (default: PURGE_ON_REVOKE)")
+    .argument('<enrollment-id>', 'the enrollment to revoke (enr_...)', enrollmentId)
+    .addOption(
+      new Option('--purge', "also delete the patient's data (default: PURGE_ON_REVOKE)").conflicts(
+        'keepData',
+      ),
+    )
     .option('--keep-data', "keep the patient's data even when PURGE_ON_REVOKE=true")
     .action(async (enrollmentId: string, options: { purge?: boolean; keepData?: boolean }) => {
       const { runUnenroll } = await import('./commands/unenroll.ts');
@@ -185,7 +241,7 @@ Examples:
   program
     .command('gen-key')
     .description('Print a new random 32-byte key for TOKEN_ENCRYPTION_KEY (or SESSION_SECRET).')
-    .option('--id <id>', 'key id (default: k<today>)')
+    .option('--id <id>', 'key id: 1-32 letters, digits, _ or - (default: k<today>)', keyId)
     .action(async (options: { id?: string }) => {
       const { runGenKey } = await import('./commands/keys.ts');
       runGenKey(options);
@@ -229,13 +285,26 @@ Examples:
     .description(
       'The whole product on this machine: emulator, server and worker; enrolls synthetic users, syncs them and keeps serving until Ctrl-C.',
     )
-    .option('--users <n>', 'synthetic beneficiaries to enroll', '25')
+    .option('--users <n>', 'synthetic beneficiaries to enroll', wholeNumber(1, 10_000), 25)
+    .option('--port <port>', 'port of its web server (default: 3000, or a free one)', port)
+    .option(
+      '--db <name>',
+      'its database on the DATABASE_URL server, recreated each time',
+      plainName,
+      'bbsync_demo',
+    )
+    .option(
+      '--prefix <prefix>',
+      'its Redis queue prefix (two demos at once need two)',
+      plainName,
+      'bbsync-demo',
+    )
     .option('--exit', 'stop after the summary instead of serving')
     .addHelpText(
       'after',
-      '\nUses its own database (bbsync_demo on the DATABASE_URL server, recreated each time) and queue prefix.',
+      '\nUses its own database and queue prefix, so it never touches other data; stopping it removes its queues from Redis.',
     )
-    .action(async (options: { users: string; exit?: boolean }) => {
+    .action(async (options: { users: number; port?: number; db: string; prefix: string; exit?: boolean }) => {
       const { runDemo } = await import('./commands/demo.ts');
       await runDemo(options);
     });
@@ -325,6 +394,14 @@ Examples:
     });
 
   return program;
+}
+
+/** An enrollment id as bbsync makes them (enr_ and 20 hex digits), so a typo is caught before any lookup. */
+function enrollmentId(value: string): string {
+  if (!/^enr_[A-Za-z0-9]{1,64}$/.test(value)) {
+    throw new InvalidArgumentError('expected an enrollment id like enr_0123456789abcdef0123');
+  }
+  return value;
 }
 
 /** Collects a repeatable option; used without a default so --help does not print "(default: [])". */

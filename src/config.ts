@@ -25,7 +25,7 @@ const bool = z
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-const url = z.string().refine((v) => URL.canParse(v), 'must be a URL');
+const url = z.string().refine((v) => URL.canParse(v), 'must be a URL (scheme://host...)');
 
 /** A dashboard password hash as `bbsync hash-password` prints it: `scrypt$N$r$p$salt$hash`. */
 export const PASSWORD_HASH_PATTERN =
@@ -41,8 +41,18 @@ export interface EncryptionKey {
   readonly key: Buffer;
 }
 
+/** A key id: what `bbsync gen-key --id` accepts and TOKEN_ENCRYPTION_KEY's `id:` part. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+export const KEY_ID_RULE = '1-32 letters, digits, _ or -';
+
+/** What the user wrote, enough to recognize it without printing a whole secret. */
+function shown(part: string): string {
+  return part.length <= 12 ? `"${part}"` : `"${part.slice(0, 6)}…" (${part.length} characters)`;
+}
+
 function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[] {
   const keys: EncryptionKey[] = [];
+  const fix = 'generate a key with `npx bbsync gen-key`';
   for (const part of raw
     .split(',')
     .map((p) => p.trim())
@@ -51,12 +61,17 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[]
     const id = colon === -1 ? 'k1' : part.slice(0, colon);
     const encoded = colon === -1 ? part : part.slice(colon + 1);
     const key = Buffer.from(encoded, 'base64');
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
-      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be 1-32 letters, digits, _ or -` });
+    if (!KEY_ID_PATTERN.test(id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be ${KEY_ID_RULE}` });
+    } else if (key.length !== 32 && colon === -1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${shown(part)} is not a key: expected id:base64 of 32 bytes (or 32 bytes of base64); ${fix}`,
+      });
     } else if (key.length !== 32) {
       ctx.addIssue({
         code: 'custom',
-        message: `key "${id}" must be 32 bytes of base64 (got ${key.length} bytes)`,
+        message: `key "${id}" must be 32 bytes of base64 (got ${key.length} bytes); ${fix}`,
       });
     } else if (keys.some((k) => k.id === id)) {
       ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
@@ -66,6 +81,13 @@ function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[]
   }
   return keys;
 }
+
+/** A URL whose scheme is one of `protocols` (a mysql:// DATABASE_URL is a mistake, not a database). */
+const serviceUrl = (service: string, protocols: readonly string[]) =>
+  url.refine(
+    (v) => !URL.canParse(v) || protocols.includes(new URL(v).protocol),
+    `must be a ${service} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)`,
+  );
 
 /** SESSION_SECRET signs session and CSRF cookies: shorter secrets are refused. */
 export const MIN_SESSION_SECRET_LENGTH = 32;
@@ -117,9 +139,14 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 
-  DATABASE_URL: url.default('postgres://postgres@127.0.0.1:5432/bbsync'),
+  DATABASE_URL: serviceUrl('Postgres', ['postgres:', 'postgresql:']).default(
+    'postgres://postgres@127.0.0.1:5432/bbsync',
+  ),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
-  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
+  REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
@@ -138,10 +165,21 @@ const schema = z.object({
   BB2_MAX_PAGES_PER_WALK: int(1, 1_000_000).default(2_000),
   BB2_REFRESH_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
   BB2_RATE_LIMIT_MAX_WAIT_MS: int(100, 600_000).default(15_000),
+  BB2_API_VERSION: z.enum(['v2', 'v3']).default('v2'),
+  BB2_V3_EOB_SOURCES: z
+    .string()
+    .regex(
+      /^\s*((NCH|DDPS|FISS|MCS|VMS|CWF)\s*(,\s*(NCH|DDPS|FISS|MCS|VMS|CWF)\s*)*)?$/i,
+      'a comma list of NCH, DDPS, FISS, MCS, VMS, CWF',
+    )
+    .default(''),
 
   TOKEN_ENCRYPTION_KEY: z.string().default(''),
   TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
   PURGE_ON_REVOKE: bool.default(false),
+  RETENTION_DAYS_AFTER_REVOKE: int(0, 36_500).default(0),
+  RECONCILE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+  JANITOR_EVERY_MS: int(1_000, 86_400_000).default(300_000),
 
   SYNC_CRON: z.string().default('0 2 * * *'),
   SYNC_TZ: z.string().default('UTC'),
@@ -186,7 +224,7 @@ const schema = z.object({
   METRICS_PORT: int(0, 65_535).optional(),
   METRICS_HOST: z.string().optional(),
 
-  /** Test-only crash points (comma-separated names); see src/failpoints.ts. */
+  /** Test-only crash points (comma-separated names; ignored when NODE_ENV=production); see src/failpoints.ts. */
   BBSYNC_FAILPOINTS: z.string().default(''),
 });
 
@@ -202,6 +240,14 @@ export interface Config {
   };
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** Limits on the pipeline's (worker's) Postgres connections, so no wait is unbounded. */
+  readonly database: {
+    readonly connectTimeoutMs: number;
+    /** 0: no limit. */
+    readonly statementTimeoutMs: number;
+    /** 0: no limit. */
+    readonly idleInTransactionTimeoutMs: number;
+  };
   readonly redisUrl: string;
   readonly queuePrefix: string;
   readonly bb2: {
@@ -223,11 +269,22 @@ export interface Config {
     readonly refreshTimeoutMs: number;
     /** The longest a request waits for the shared rate limiter (Redis) before failing as transient. */
     readonly rateLimitMaxWaitMs: number;
+    /** The API version new enrollments go through; each enrollment keeps the version it was made with. */
+    readonly apiVersion: 'v2' | 'v3';
+    /**
+     * v3 EOB `_source` (NCH, DDPS, FISS, MCS, VMS, CWF); empty: BB2's default NCH,DDPS, i.e.
+     * no shared-system (partially adjudicated) claims and no prior authorizations.
+     */
+    readonly v3EobSources: readonly string[];
   };
   readonly tokens: {
     readonly keys: readonly EncryptionKey[];
     readonly refreshMarginSeconds: number;
     readonly purgeOnRevoke: boolean;
+  };
+  readonly retention: {
+    /** Delete the data of enrollments `reauth_required` or `revoked` for this many days; 0: never. */
+    readonly daysAfterRevoke: number;
   };
   readonly sync: {
     readonly cron: string;
@@ -242,6 +299,13 @@ export interface Config {
     readonly backoffMs: number;
     /** BullMQ job lock: a job whose worker died is taken over after about this long. */
     readonly lockDurationMs: number;
+    /**
+     * A full reconcile that would remove more than this share of a patient's claims (or
+     * coverages), or all of them, removes nothing until a later full walk confirms.
+     */
+    readonly reconcileMaxDeleteShare: number;
+    /** How often the janitor closes attempts and runs left `running` by a dead process. */
+    readonly janitorEveryMs: number;
   };
   readonly server: {
     readonly host: string;
@@ -264,8 +328,13 @@ export interface Config {
     readonly enrollRateLimit: number;
     readonly enrollRateLimitGlobal: number;
   };
-  /** Names of crash points that kill the process when reached (tests of crash safety only). */
+  /**
+   * Names of crash points that kill the process when reached (tests of crash safety only).
+   * Always empty when NODE_ENV=production: a crash switch has no place there.
+   */
   readonly failpoints: readonly string[];
+  /** BBSYNC_FAILPOINTS names ignored because NODE_ENV=production (commands warn about them). */
+  readonly ignoredFailpoints: readonly string[];
 }
 
 function isLoopback(baseUrl: string): boolean {
@@ -303,6 +372,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     log: { level: raw.LOG_LEVEL, format: raw.LOG_FORMAT, levelSet: 'LOG_LEVEL' in present },
     databaseUrl: raw.DATABASE_URL,
     databasePoolSize: raw.DATABASE_POOL_SIZE,
+    database: {
+      connectTimeoutMs: raw.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: raw.DATABASE_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: raw.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     redisUrl: raw.REDIS_URL,
     queuePrefix: raw.QUEUE_PREFIX,
     bb2: {
@@ -319,12 +393,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPagesPerWalk: raw.BB2_MAX_PAGES_PER_WALK,
       refreshTimeoutMs: raw.BB2_REFRESH_TIMEOUT_MS,
       rateLimitMaxWaitMs: raw.BB2_RATE_LIMIT_MAX_WAIT_MS,
+      apiVersion: raw.BB2_API_VERSION,
+      v3EobSources: raw.BB2_V3_EOB_SOURCES.split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
     },
     tokens: {
       keys,
       refreshMarginSeconds: raw.TOKEN_REFRESH_MARGIN_SECONDS,
       purgeOnRevoke: raw.PURGE_ON_REVOKE,
     },
+    retention: { daysAfterRevoke: raw.RETENTION_DAYS_AFTER_REVOKE },
     sync: {
       cron: raw.SYNC_CRON,
       tz: raw.SYNC_TZ,
@@ -335,6 +414,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
       backoffMs: raw.SYNC_BACKOFF_MS,
       lockDurationMs: raw.SYNC_LOCK_DURATION_MS,
+      reconcileMaxDeleteShare: raw.RECONCILE_MAX_DELETE_SHARE,
+      janitorEveryMs: raw.JANITOR_EVERY_MS,
     },
     server: {
       host: raw.SERVER_HOST,
@@ -352,17 +433,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       enrollRateLimit: raw.ENROLL_RATE_LIMIT,
       enrollRateLimitGlobal: raw.ENROLL_RATE_LIMIT_GLOBAL,
     },
-    failpoints: raw.BBSYNC_FAILPOINTS.split(',')
-      .map((f) => f.trim())
-      .filter(Boolean),
+    failpoints: raw.NODE_ENV === 'production' ? [] : failpointNames(raw.BBSYNC_FAILPOINTS),
+    ignoredFailpoints: raw.NODE_ENV === 'production' ? failpointNames(raw.BBSYNC_FAILPOINTS) : [],
   } satisfies Config);
+}
+
+function failpointNames(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
 }
 
 /** The settings a command needs to talk to BB2; lists every missing one at once. */
 export function requireBb2Client(config: Config): void {
   const missing: string[] = [];
-  if (!config.bb2.clientId) missing.push('BB2_CLIENT_ID: required to talk to Blue Button');
-  if (!config.bb2.clientSecret) missing.push('BB2_CLIENT_SECRET: required to talk to Blue Button');
+  const where = 'set it in .env or the environment (for the emulator: bbsync-local)';
+  if (!config.bb2.clientId) missing.push(`BB2_CLIENT_ID: required to talk to Blue Button; ${where}`);
+  if (!config.bb2.clientSecret) {
+    missing.push(
+      `BB2_CLIENT_SECRET: required to talk to Blue Button; ${where.replace('bbsync-local', 'bbsync-local-secret')}`,
+    );
+  }
   if (!config.bb2.allowInsecureHttp && new URL(config.bb2.baseUrl).protocol !== 'https:') {
     missing.push(
       'BB2_BASE_URL: must be https:// (set BB2_ALLOW_INSECURE_HTTP=true only for a local emulator)',

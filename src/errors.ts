@@ -17,7 +17,10 @@ export const ERROR_CATEGORIES = [
   'paging_error', // a walk whose next links loop, leave BB2, or exceed BB2_MAX_PAGES_PER_WALK
   'fhir_4xx', // BB2 refused the request (bug or data)
   'mapping_error', // a resource we could not normalize
-  'db_error', // Postgres failed
+  'db_error', // Postgres failed in a way worth retrying: connection, serialization, deadlock, shutdown, too many connections
+  'db_rejected', // Postgres refused a statement (a constraint, a column, a type): retrying cannot help
+  'reconcile_suspect', // a full reconcile would have removed most or all claims; nothing removed until confirmed
+  'key_missing', // a token encrypted with a key this process lacks: restart processes older than the key
   'internal', // anything else: a bug
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
@@ -30,6 +33,7 @@ export const TRANSIENT_CATEGORIES: ReadonlySet<ErrorCategory> = new Set([
   'network',
   'malformed_response',
   'db_error',
+  'key_missing',
 ]);
 
 export class BbsyncError extends Error {
@@ -44,13 +48,27 @@ export class BbsyncError extends Error {
   }
 }
 
-/** The environment is invalid; `problems` lists each one. */
+/**
+ * The environment is invalid; `problems` lists each one ("SETTING: what is wrong; how to fix").
+ * The message is one line, so a command that cannot start says so in one line.
+ */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
+  }
+}
+
+/**
+ * A service a command needs (Postgres, Redis, Blue Button) does not answer, or refuses us. The
+ * message names it, where it was looked for, and the setting to change.
+ */
+export class UnreachableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnreachableError';
   }
 }
 
@@ -108,14 +126,51 @@ export function classifyError(err: unknown): { category: ErrorCategory; message:
   if (err instanceof BbsyncError) return { category: err.category, message: err.message };
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
     // node-postgres errors carry a SQLSTATE of five characters.
-    if (/^[0-9A-Z]{5}$/.test(err.code) && 'severity' in err) {
-      return { category: 'db_error', message: `database: ${(err as unknown as Error).message}` };
-    }
+    if (/^[0-9A-Z]{5}$/.test(err.code) && 'severity' in err)
+      return classifyPostgresError(err as unknown as PgError);
     if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EPIPE', 'ETIMEDOUT'].includes(err.code)) {
       return { category: 'network', message: (err as unknown as Error).message };
     }
   }
+  // node-postgres's own failures to get or keep a connection carry no SQLSTATE.
+  if (err instanceof Error && PG_CONNECTION_FAILURE.test(err.message)) {
+    return { category: 'db_error', message: `database: ${err.message}` };
+  }
   return { category: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+interface PgError extends Error {
+  code: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+}
+
+const PG_CONNECTION_FAILURE =
+  /^(timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable)$/;
+
+/**
+ * SQLSTATEs worth retrying: the connection (class 08), serialization failure, deadlock, an
+ * administrator's or crash shutdown, too many connections. Anything else (a constraint, a missing
+ * column, a bad value, a statement timeout) fails the same way again.
+ */
+export function isTransientSqlState(code: string): boolean {
+  return code.startsWith('08') || ['40001', '40P01', '57P01', '57P02', '57P03', '53300'].includes(code);
+}
+
+function classifyPostgresError(err: PgError): { category: ErrorCategory; message: string } {
+  if (isTransientSqlState(err.code)) {
+    return { category: 'db_error', message: `database (${err.code}): ${err.message}` };
+  }
+  const where = [
+    err.constraint && `constraint ${err.constraint}`,
+    err.table && `table ${err.table}`,
+    err.column && `column ${err.column}`,
+  ].filter(Boolean);
+  return {
+    category: 'db_rejected',
+    message: `database refused (${err.code}${where.length ? `, ${where.join(', ')}` : ''}): ${err.message}`,
+  };
 }
 
 /** Whether retrying may help: a transient category (network, 5xx, timeouts, a database hiccup...). */

@@ -5,6 +5,7 @@
  */
 import { Bb2Error, BbsyncError, RateLimitedError, ReauthRequiredError } from '../errors.ts';
 import { parseBundle, type Bundle } from '../fhir/page.ts';
+import { bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
 
 export type FhirResourceType = 'Patient' | 'Coverage' | 'ExplanationOfBenefit';
@@ -37,6 +38,10 @@ export interface FhirClientSettings {
   baseUrl: string;
   pageSize: number;
   getText: GetText;
+  /** The version of searches that do not name one (default v2). */
+  apiVersion?: ApiVersion;
+  /** v3 EOB `_source` values; empty or absent: BB2's default (NCH,DDPS). */
+  v3EobSources?: readonly string[];
 }
 
 export function createFhirClient(settings: FhirClientSettings) {
@@ -44,11 +49,19 @@ export function createFhirClient(settings: FhirClientSettings) {
   const origin = new URL(base).origin;
 
   const client = {
-    /** The first page of a search, optionally only what changed after `since` (BB2's `_lastUpdated=gt`). */
-    searchUrl(type: FhirResourceType, since?: string | null): string {
+    /**
+     * The first page of a search, optionally only what changed after `since` (BB2's
+     * `_lastUpdated=gt`), through the API version of the token that will read it. Later pages
+     * follow BB2's own `next` links (v2 `startIndex`, v3 `_offset`), never built here.
+     */
+    searchUrl(type: FhirResourceType, since?: string | null, version?: ApiVersion): string {
+      const v = version ?? settings.apiVersion ?? 'v2';
       const params = new URLSearchParams({ _count: String(settings.pageSize) });
       if (since) params.set('_lastUpdated', `gt${since}`);
-      return `${base}/v2/fhir/${type}/?${params}`;
+      if (v === 'v3' && type === 'ExplanationOfBenefit' && settings.v3EobSources?.length) {
+        params.set('_source', settings.v3EobSources.join(','));
+      }
+      return `${bb2Endpoints(base, v).fhir}/${type}/?${params}`;
     },
 
     /** One page of a search, parsed. */
@@ -110,11 +123,29 @@ export function createFhirClient(settings: FhirClientSettings) {
 
 export type FhirClient = ReturnType<typeof createFhirClient>;
 
-/** BB2's DRF error detail, short; never the whole body. */
+/**
+ * BB2's error text, short; never the whole body. v2 and BB2's own v3 errors are DRF
+ * `{"detail": ...}`; v3 relays BFD's OperationOutcome (`issue[].diagnostics`) with BFD's status;
+ * strict-mode rejections are `{"error": ...}` and OAuth-style ones `{"message": ...}`
+ * (../shared/reference/bb2-v3.md section 5). The status, not the shape, decides the category.
+ */
 function detail(text: string): string {
   try {
-    const parsed = JSON.parse(text) as { detail?: unknown };
-    if (typeof parsed.detail === 'string') return parsed.detail.slice(0, 200);
+    const parsed = JSON.parse(text) as {
+      detail?: unknown;
+      error?: unknown;
+      message?: unknown;
+      resourceType?: unknown;
+      issue?: { diagnostics?: unknown; details?: { text?: unknown }; code?: unknown }[];
+    };
+    if (parsed.resourceType === 'OperationOutcome' && Array.isArray(parsed.issue)) {
+      const issue = parsed.issue.find((i) => i && typeof i === 'object');
+      const said = issue?.diagnostics ?? issue?.details?.text ?? issue?.code;
+      if (typeof said === 'string') return `OperationOutcome: ${said}`.slice(0, 200);
+    }
+    for (const said of [parsed.detail, parsed.error, parsed.message]) {
+      if (typeof said === 'string') return said.slice(0, 200);
+    }
   } catch {
     // not JSON
   }

@@ -1,8 +1,10 @@
 /**
  * OAuth 2.0 with BB2, through openid-client: the authorization URL (PKCE S256 and a state, both
  * always sent: BB2 requires them even though its discovery document does not say so), the code
- * exchange, refresh and revocation. Endpoints are configured statically from BB2_BASE_URL, so the
- * sandbox, production and the local emulator differ only by that URL.
+ * exchange, refresh and revocation. Endpoints are configured statically from BB2_BASE_URL and the
+ * API version (api-version.ts), so the sandbox, production and the local emulator differ only by
+ * that URL. New authorizations use BB2_API_VERSION; a refresh or revocation uses the version that
+ * issued the token.
  *
  * Every failure is classified here (see classifyTokenError): the caller decides retry or
  * re-consent from the error's category, never from HTTP details.
@@ -11,6 +13,7 @@ import * as client from 'openid-client';
 import { z } from 'zod';
 
 import { Bb2Error, BbsyncError, ReauthRequiredError } from '../errors.ts';
+import { API_VERSIONS, bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
 export interface OAuthSettings {
@@ -25,6 +28,8 @@ export interface OAuthSettings {
   /** BB2_MAX_RESPONSE_BYTES, for token and revoke responses too. */
   maxResponseBytes?: number;
   allowInsecureHttp: boolean;
+  /** The version new authorizations go through (BB2_API_VERSION); v3 requires `scope`, always sent. */
+  apiVersion?: ApiVersion;
 }
 
 /** What BB2's token endpoint returns (access_token, refresh_token, patient, access_grant_expiration...). */
@@ -39,6 +44,8 @@ export interface TokenResponse {
 }
 
 export interface OAuthClient {
+  /** The API version new authorizations (authorizationUrl, exchangeCode) go through. */
+  readonly apiVersion: ApiVersion;
   authorizationUrl(params: { state: string; codeChallenge: string }): URL;
   /** Exchanges the code in a callback URL; throws AuthorizationDenied for `access_denied`. */
   exchangeCode(
@@ -46,22 +53,22 @@ export interface OAuthClient {
     checks: { codeVerifier: string; expectedState: string },
   ): Promise<TokenResponse>;
   /**
-   * Refreshes. `onRefreshToken` is awaited with the new refresh token the moment a 200 carrying
-   * one arrives, before anything validates the response: BB2 has already spent the old token, so
-   * the new one must be stored even if the response is then rejected. If it throws, the refresh
-   * fails with its error.
+   * Refreshes with the version that issued the token (`version`, default: apiVersion).
+   * `onRefreshToken` is awaited with the new refresh token the moment a 200 carrying one arrives,
+   * before anything validates the response: BB2 has already spent the old token, so the new one
+   * must be stored even if the response is then rejected. If it throws, the refresh fails with it.
    */
   refresh(
     refreshToken: string,
-    options?: { onRefreshToken?: (refreshToken: string) => Promise<void> },
+    options?: { version?: ApiVersion; onRefreshToken?: (refreshToken: string) => Promise<void> },
   ): Promise<TokenResponse>;
   /**
    * Awaits the shared request limit for a refresh, so the caller can wait for it before taking
    * its lock; the refresh itself then does not wait again.
    */
   awaitRefreshSlot(): Promise<void>;
-  /** BB2's `/v2/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
-  revokeGrant(accessToken: string): Promise<void>;
+  /** BB2's `/v{n}/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
+  revokeGrant(accessToken: string, version?: ApiVersion): Promise<void>;
 }
 
 /** The beneficiary said no on the consent page, or BB2 refused the authorization. */
@@ -77,6 +84,7 @@ export class AuthorizationDenied extends Error {
 
 export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
   const base = settings.baseUrl.replace(/\/+$/, '');
+  const apiVersion = settings.apiVersion ?? 'v2';
   const caps = { maxResponseBytes: settings.maxResponseBytes };
   const fetchImpl = makeFetch({ ...hooks, ...caps, timeoutMs: settings.timeoutMs });
   // The caller waits for the rate limit before a refresh (awaitRefreshSlot), outside its lock.
@@ -85,13 +93,18 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
     ...caps,
     timeoutMs: settings.refreshTimeoutMs ?? settings.timeoutMs,
   });
-  const configure = (revocationEndpoint: string, fetchFn: typeof fetch = fetchImpl) => {
+  const configure = (
+    version: ApiVersion,
+    revocation: 'revokeToken' | 'revokeGrant',
+    fetchFn: typeof fetch = fetchImpl,
+  ) => {
+    const endpoints = bb2Endpoints(base, version);
     const config = new client.Configuration(
       {
         issuer: base,
-        authorization_endpoint: `${base}/v2/o/authorize/`,
-        token_endpoint: `${base}/v2/o/token/`,
-        revocation_endpoint: revocationEndpoint,
+        authorization_endpoint: endpoints.authorize,
+        token_endpoint: endpoints.token,
+        revocation_endpoint: endpoints[revocation],
       },
       settings.clientId,
       undefined,
@@ -102,10 +115,14 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
     if (settings.allowInsecureHttp) client.allowInsecureRequests(config);
     return config;
   };
-  const config = configure(`${base}/v2/o/revoke_token/`);
-  const grantRevocation = configure(`${base}/v2/o/revoke/`);
+  const configs = Object.fromEntries(
+    API_VERSIONS.map((v) => [v, { token: configure(v, 'revokeToken'), grant: configure(v, 'revokeGrant') }]),
+  ) as Record<ApiVersion, { token: client.Configuration; grant: client.Configuration }>;
+  const config = configs[apiVersion].token;
 
   return {
+    apiVersion,
+
     authorizationUrl({ state, codeChallenge }) {
       return client.buildAuthorizationUrl(config, {
         response_type: 'code',
@@ -147,10 +164,8 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       };
       let tokens: unknown;
       try {
-        tokens = await client.refreshTokenGrant(
-          configure(`${base}/v2/o/revoke_token/`, keepRotated),
-          refreshToken,
-        );
+        const config = configure(options.version ?? apiVersion, 'revokeToken', keepRotated);
+        tokens = await client.refreshTokenGrant(config, refreshToken);
       } catch (err) {
         throw classifyTokenError(err, 'refreshing the access token');
       }
@@ -161,9 +176,11 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       await hooks.beforeRequest?.();
     },
 
-    async revokeGrant(accessToken) {
+    async revokeGrant(accessToken, version = apiVersion) {
       try {
-        await client.tokenRevocation(grantRevocation, accessToken, { token_type_hint: 'access_token' });
+        await client.tokenRevocation(configs[version].grant, accessToken, {
+          token_type_hint: 'access_token',
+        });
       } catch (err) {
         throw classifyTokenError(err, 'revoking the grant');
       }

@@ -35,5 +35,11 @@ export function commandContext(options: { service?: boolean } = {}): CommandCont
     format: config.log.format,
     fd: options.service ? 1 : 2,
   });
+  if (config.ignoredFailpoints.length > 0) {
+    log.warn(
+      { failpoints: config.ignoredFailpoints },
+      'BBSYNC_FAILPOINTS is ignored because NODE_ENV=production (crash points are for tests only)',
+    );
+  }
   return { config, log };
 }

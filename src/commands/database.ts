@@ -5,14 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { createPool, databaseName, type Pool } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import { createPool, databaseName, type Pool, type PoolOptions } from '../db/client.ts';
 import { countApplied, MIGRATIONS_FOLDER } from '../db/migrate.ts';
 import { InputError } from '../errors.ts';
+import { checkPostgres, explainPostgresError, type AttemptOptions } from './reach.ts';
 
 export async function openDatabase(
   databaseUrl: string,
-  options: { max?: number; applicationName?: string } = {},
+  options: PoolOptions & Partial<AttemptOptions> = {},
 ): Promise<Pool> {
+  await checkPostgres(databaseUrl, { attempts: options.attempts ?? 1, say: options.say });
   const pool = createPool(databaseUrl, options);
   const name = databaseName(databaseUrl);
   try {
@@ -28,15 +31,23 @@ export async function openDatabase(
     return pool;
   } catch (err) {
     await pool.end().catch(() => {});
-    const code = (err as { code?: string }).code;
-    if (code === '3D000') {
-      throw new InputError(`database "${name}" does not exist; run \`npx bbsync migrate\` to create it`);
-    }
-    if (code === 'ECONNREFUSED') {
-      throw new InputError(
-        `cannot reach Postgres at ${new URL(databaseUrl).host} (connection refused); start it (e.g. \`docker compose up -d\`) or set DATABASE_URL`,
-      );
-    }
-    throw err;
+    throw explainPostgresError(err, databaseUrl);
   }
+}
+
+/**
+ * The pool settings of the pipeline (workers): every wait bounded, a transaction left open by a
+ * stuck process ended by Postgres, and an idle connection's failure logged with its category.
+ */
+export function pipelinePoolOptions(
+  config: Config,
+  log: { warn(obj: object, msg: string): void },
+): PoolOptions {
+  return {
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+    onIdleError: (err) =>
+      log.warn({ category: 'db_error', err: { message: err.message } }, 'idle Postgres connection failed'),
+  };
 }

@@ -32,6 +32,7 @@ export async function assembleDemoServer(
     flow: services.flow,
     sessionSecret: config.server.sessionSecret,
     extraRoutes: dashboard.routes,
+    onConnected: dashboard.onConnected,
   });
   await app.listen({ port: config.server.port, host: config.server.host });
   return {

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 
 import { loadConfig, type Config } from '../config.ts';
-import { withDatabase, type Pool } from '../db/client.ts';
+import { databaseName, withDatabase, type Pool } from '../db/client.ts';
 import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun } from '../db/runs.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
@@ -28,19 +28,39 @@ import { buildBb2Services } from './services.ts';
 import { assembleWorkers } from './worker.ts';
 
 export interface DemoOptions {
-  users: string;
+  users: number;
+  /** Its web server's port (default 3000, or a free one when 3000 is taken). */
+  port?: number;
+  /** Its database, recreated (default bbsync_demo). */
+  db: string;
+  /** Its queue prefix in Redis, removed when it stops (default bbsync-demo). */
+  prefix: string;
   /** Stop after the summary instead of serving until Ctrl-C (used by tests). */
   exit?: boolean;
 }
 
-const DEMO_DATABASE = 'bbsync_demo';
-const DEMO_PREFIX = 'bbsync-demo';
-
 export async function runDemo(options: DemoOptions): Promise<void> {
   const base = commandConfig();
-  const users = Number(options.users);
-  if (!Number.isInteger(users) || users < 1 || users > 10_000)
-    throw new InputError('--users must be between 1 and 10000');
+  const { users, db: demoDatabase, prefix: demoPrefix } = options;
+  // The demo drops its database and empties its queues: never the ones real work uses.
+  if (
+    demoDatabase === databaseName(base.databaseUrl) ||
+    ['postgres', 'template0', 'template1'].includes(demoDatabase)
+  ) {
+    throw new InputError(
+      `--db ${demoDatabase}: the demo recreates its database, so it needs one of its own (not DATABASE_URL's or a system one); the default is bbsync_demo`,
+    );
+  }
+  if (demoPrefix === base.queuePrefix) {
+    throw new InputError(
+      `--prefix ${demoPrefix}: the demo removes its queues when it stops, so it needs a prefix of its own (not QUEUE_PREFIX's); the default is bbsync-demo`,
+    );
+  }
+  if (options.port !== undefined && options.port !== 0 && (await freePort(options.port)) === undefined) {
+    throw new InputError(
+      `--port ${options.port}: that port is in use; choose another (or leave --port out for a free one)`,
+    );
+  }
   const say = (line: string) => process.stderr.write(`demo: ${line}\n`);
   const log = createLogger({
     level: base.log.levelSet ? base.log.level : 'warn',
@@ -49,19 +69,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
 
   const services = await findServices(base, say);
-  const databaseUrl = withDatabase(services.databaseUrl, DEMO_DATABASE);
+  const databaseUrl = withDatabase(services.databaseUrl, demoDatabase);
   say(
-    `using Postgres at ${new URL(databaseUrl).host} (database ${DEMO_DATABASE}, recreated) and Redis at ${new URL(services.redisUrl).host}`,
+    `using Postgres at ${new URL(databaseUrl).host} (database ${demoDatabase}, recreated) and Redis at ${new URL(services.redisUrl).host} (queue prefix ${demoPrefix})`,
   );
   await recreateDatabase(databaseUrl);
 
-  const serverPort = await portOr(3000);
+  const serverPort = options.port ? options.port : await portOr(3000);
   const emulatorPort = await portOr(8000);
   const redirectUri = `http://127.0.0.1:${serverPort}/enroll/callback`;
   const emulator: RunningEmulator = await startEmulator({
     host: '127.0.0.1',
     port: emulatorPort,
-    users: Math.max(users, 100),
+    // Room for the users the demo enrolls and as many more to connect by hand at /enroll.
+    users: users + 100,
     seed: 1,
     clients: [
       { clientId: 'bbsync-demo', clientSecret: randomBytes(16).toString('hex'), redirectUris: [redirectUri] },
@@ -74,7 +95,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     LOG_FORMAT: base.log.format,
     DATABASE_URL: databaseUrl,
     REDIS_URL: services.redisUrl,
-    QUEUE_PREFIX: DEMO_PREFIX,
+    QUEUE_PREFIX: demoPrefix,
     BB2_BASE_URL: emulator.url,
     BB2_CLIENT_ID: client.clientId,
     BB2_CLIENT_SECRET: client.clientSecret,
@@ -94,7 +115,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const queues = createQueues(producer, config.queuePrefix);
   await queues.sync.obliterate({ force: true });
   await queues.runs.obliterate({ force: true });
-  const workers = await assembleWorkers(config, log, pool, { concurrency: 8, schedule: false });
+  // With its nightly schedule, as a deployment's worker (the dashboard then shows the next run).
+  const workers = await assembleWorkers(config, log, pool, { concurrency: 8, schedule: true });
   const server = await assembleDemoServer(config, log, pool);
   const { flow, fetchImpl } = buildBb2Services(config, log, pool);
 
@@ -103,6 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await workers.stop();
     await queues.close();
     producer.disconnect();
+    await removeRedisKeys(config.redisUrl, config.queuePrefix);
     await pool.end();
     await emulator.close();
     await services.stop();
@@ -130,13 +153,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         syncing.update(r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped, r.enrollments_total),
     });
     syncing.stop();
-    process.stdout.write(await summary(pool, finished.run_id, serverPort, config));
+    process.stdout.write(await summary(pool, finished.run_id, { serverPort, users }, config));
   } catch (err) {
     await stopAll().catch(() => {});
     throw err;
   }
 
   if (options.exit) {
+    say('stopping (--exit): the servers above stop now; the data stays in the database');
     await stopAll();
     return;
   }
@@ -150,7 +174,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   say('stopped');
 }
 
-async function summary(pool: Pool, runId: string, serverPort: number, config: Config): Promise<string> {
+async function summary(
+  pool: Pool,
+  runId: string,
+  { serverPort, users }: { serverPort: number; users: number },
+  config: Config,
+): Promise<string> {
   const { rows: run } = await pool.query(
     'SELECT enrollments_ok, enrollments_failed, resources_changed, rows_written, extract(epoch FROM finished_at - started_at) AS seconds FROM sync_runs WHERE run_id = $1',
     [runId],
@@ -185,13 +214,14 @@ async function summary(pool: Pool, runId: string, serverPort: number, config: Co
     `  ${'all'.padEnd(12)}${String(total.claims).padStart(8)}${String(total.lines).padStart(8)}`,
   ];
   const base = `http://127.0.0.1:${serverPort}`;
+  const nextLogin = syntheticLogin(users);
   return [
     '',
     `Synced ${patients[0]?.n ?? 0} beneficiaries in ${Number(r.seconds ?? 0).toFixed(1)} s: ${r.enrollments_ok ?? 0} ok, ${r.enrollments_failed ?? 0} failed, ${r.resources_changed ?? 0} resources, ${r.rows_written ?? 0} rows`,
     ...table,
     '',
     `Dashboard          ${base}/            (log in as ${DEMO_LOGIN.user} / ${DEMO_LOGIN.password})`,
-    `Connect a user     ${base}/enroll      (BBUser00042 / PW00042!)`,
+    `Connect a user     ${base}/enroll      (${nextLogin.username} / ${nextLogin.password}: not enrolled yet, synced at once)`,
     `Blue Button (emu)  ${config.bb2.baseUrl}`,
     `SQL                psql ${config.databaseUrl}`,
     `                   example queries: README.md, "Analytics: example queries"; or npx bbsync report with DATABASE_URL=${config.databaseUrl}`,
@@ -288,19 +318,38 @@ async function recreateDatabase(databaseUrl: string): Promise<void> {
   await migrateDatabase(databaseUrl);
 }
 
+/** The port when it is free on 127.0.0.1 (0: any free one), else undefined. */
+function freePort(port: number): Promise<number | undefined> {
+  return new Promise<number | undefined>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const got = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => resolve(got));
+    });
+  });
+}
+
 /** The preferred port when it is free, else any free one. */
 async function portOr(preferred: number): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => {
-        const address = server.address();
-        const got = typeof address === 'object' && address ? address.port : undefined;
-        server.close(() => resolve(got));
-      });
-    });
-  return (await tryPort(preferred)) ?? (await tryPort(0))!;
+  return (await freePort(preferred)) ?? (await freePort(0))!;
+}
+
+/** Everything the demo left in Redis under its prefix: queues, the scheduler, the request window. */
+async function removeRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bbsync-demo-cleanup' });
+  redis.on('error', () => {});
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export type { Logger };

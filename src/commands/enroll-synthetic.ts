@@ -1,27 +1,27 @@
-import { enrollSynthetic, parseUserRange, syntheticLogin } from '../enrollment/synthetic.ts';
+import { requireBb2Client, requireTokenKeys } from '../config.ts';
+import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
 import type { EnrollmentOutcome } from '../enrollment/enroll.ts';
-import { InputError } from '../errors.ts';
+import { InputError, UnreachableError } from '../errors.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 import { buildBb2Services } from './services.ts';
 
 export interface EnrollSyntheticOptions {
-  users: string;
-  concurrency: string;
+  /** User numbers, checked by the command line (src/commands/options.ts userRange). */
+  users: number[];
+  concurrency: number;
   demographics: boolean;
   deny?: boolean;
 }
 
 export async function runEnrollSynthetic(options: EnrollSyntheticOptions): Promise<void> {
   const { config, log } = commandContext();
-  let users: number[];
-  try {
-    users = parseUserRange(options.users);
-  } catch (err) {
-    throw new InputError(`--users: ${(err as Error).message}`);
-  }
-  const concurrency = Math.max(1, Number(options.concurrency) || 1);
+  requireBb2Client(config);
+  requireTokenKeys(config);
+  const users = options.users;
+  await checkPopulation(config.bb2.baseUrl, users);
+  const concurrency = options.concurrency;
   const pool = await openDatabase(config.databaseUrl, {
     max: concurrency + 2,
     applicationName: 'bbsync-enroll',
@@ -90,4 +90,36 @@ export async function runEnrollSynthetic(options: EnrollSyntheticOptions): Promi
   if (problems.length) lines.push('Problems:', ...problems.slice(0, 50).map((p) => `  - ${p}`));
   process.stdout.write(`${lines.join('\n')}\n`);
   if (problems.length) process.exitCode = 1;
+}
+
+/**
+ * Asks the emulator how many synthetic users it has (its control API's X-Total-Count), so a range
+ * beyond them is refused with the numbers that exist instead of failing user by user. Servers
+ * without that API (the real sandbox) are not checked here.
+ */
+async function checkPopulation(baseUrl: string, users: readonly number[]): Promise<void> {
+  let total: number;
+  try {
+    const response = await fetch(`${baseUrl}/__emulator/users?limit=1`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.body?.cancel();
+    const header = response.headers.get('x-total-count');
+    if (!response.ok || header === null) return;
+    total = Number(header);
+  } catch (err) {
+    throw new UnreachableError(
+      `cannot reach Blue Button at ${baseUrl} (${(err as Error).message}); start the emulator (\`npx bbsync emulator\`) or set BB2_BASE_URL`,
+      { cause: err },
+    );
+  }
+  const highest = Math.max(...users);
+  if (highest < total) return;
+  const last = total - 1;
+  const name = (n: number) => `BBUser${String(n).padStart(5, '0')}`;
+  throw new InputError(
+    total === 0
+      ? `--users: the emulator at ${baseUrl} has no synthetic users`
+      : `--users: the emulator at ${baseUrl} has ${total} synthetic users (${name(0)} to ${name(last)}), so ${highest} is out of range; use numbers from 0 to ${last}, or start the emulator with --users ${highest + 1}`,
+  );
 }

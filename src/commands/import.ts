@@ -4,7 +4,7 @@ import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 
-export async function runImport(paths: string[], options: { batchSize?: string }): Promise<void> {
+export async function runImport(paths: string[], options: { batchSize?: number }): Promise<void> {
   const { config } = commandContext();
   const files = await listInputFiles(paths);
   const pool = await openDatabase(config.databaseUrl, { max: 2, applicationName: 'bbsync-import' });
@@ -13,7 +13,7 @@ export async function runImport(paths: string[], options: { batchSize?: string }
   let summary: ImportSummary;
   try {
     summary = await importFiles(pool, files, {
-      batchSize: options.batchSize ? Number(options.batchSize) : undefined,
+      batchSize: options.batchSize,
       onProgress: (done, total) => progress.update(done, total),
     });
   } finally {
@@ -29,7 +29,15 @@ export function formatSummary(s: ImportSummary, seconds: number): string {
   const out: string[] = [];
   const line = (label: string, value: number, note = '') =>
     out.push(`  ${label.padEnd(24)}${String(value).padStart(8)}${note ? `  ${note}` : ''}`);
-  out.push(`Imported ${s.files} file(s) in ${seconds.toFixed(1)} s`);
+  if (s.fileErrors.length > 0 && s.resourcesRead === 0) {
+    out.push(
+      `Nothing imported: ${s.files} file(s) read in ${seconds.toFixed(1)} s, none holding FHIR JSON (below)`,
+    );
+  } else if (s.fileErrors.length > 0) {
+    out.push(`Imported ${s.files} file(s) in ${seconds.toFixed(1)} s, but some could not be read (below)`);
+  } else {
+    out.push(`Imported ${s.files} file(s) in ${seconds.toFixed(1)} s`);
+  }
   line('resources read', s.resourcesRead);
   line('inserted', s.inserted);
   line('updated', s.updated);

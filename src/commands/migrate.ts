@@ -1,10 +1,15 @@
-import { databaseName } from '../db/client.ts';
+import { databaseName, withDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
 import { commandContext } from './context.ts';
+import { checkPostgres, explainPostgresError } from './reach.ts';
 
 export async function runMigrate(): Promise<void> {
   const { config } = commandContext();
-  const result = await migrateDatabase(config.databaseUrl);
+  // The server's maintenance database first: ours may not exist yet (migrate creates it).
+  await checkPostgres(withDatabase(config.databaseUrl, 'postgres'));
+  const result = await migrateDatabase(config.databaseUrl).catch((err: unknown) => {
+    throw explainPostgresError(err, config.databaseUrl);
+  });
   const name = databaseName(config.databaseUrl);
   const created = result.databaseCreated ? `created database "${name}"; ` : '';
   process.stdout.write(

@@ -127,10 +127,16 @@ function formatJson(report: Report, options: FormatOptions): string {
 
 // ---- CSV -------------------------------------------------------------------------------------
 
-/** RFC 4180: quote a field holding a comma, quote or line break; double the quotes. */
+/**
+ * RFC 4180: quote a field holding a comma, quote or line break; double the quotes. A text that a
+ * spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage return: a
+ * display text from BB2 is data we do not control) gets a leading `'`, so it opens as text. A
+ * plain number ("-12.50", or BB2's negative synthetic patient ids) cannot be a formula and is kept.
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = Array.isArray(value) ? value.join(',') : String(value);
+  let text = Array.isArray(value) ? value.join(',') : String(value);
+  if (/^[=+\-@\t\r]/.test(text) && !/^[-+]?\d+(\.\d+)?$/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

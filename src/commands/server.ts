@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 
-import type { Config } from '../config.ts';
+import { requireBb2Client, requireTokenKeys, type Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
+import { InputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
 import { buildMetricsServer, dashboardRoutes } from '../server/dashboard/index.ts';
+import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues, redisConnection } from '../workers/queues.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
+import { explainRedisError } from './reach.ts';
+import { SERVICE_START_ATTEMPTS } from './worker.ts';
 import { buildBb2Services, sessionSecret, type Bb2Services } from './services.ts';
 
 /**
@@ -25,6 +29,7 @@ export async function assembleDashboard(
   listenHost: string = config.server.host,
 ): Promise<{
   routes: (app: FastifyInstance) => Promise<void>;
+  onConnected: (enrollmentId: string) => Promise<void>;
   /** The METRICS_PORT listener, when that is set. */
   metrics: FastifyInstance | undefined;
   close(): Promise<void>;
@@ -33,8 +38,7 @@ export async function assembleDashboard(
   redis.on('error', () => {});
   await redis.connect().catch((err: unknown) => {
     log.warn(
-      { redis: new URL(config.redisUrl).host, err: { message: (err as Error).message } },
-      'Redis is unreachable: the dashboard shows no queues and /readyz answers 503 until it is back',
+      `${explainRedisError(err, config.redisUrl).message}: the dashboard shows no queues, /readyz answers 503 and new enrollments wait for the nightly run until it is back`,
     );
   });
   const queues = createQueues(redis, config.queuePrefix);
@@ -56,6 +60,13 @@ export async function assembleDashboard(
       sessionSecret: secret,
       listenHost,
     }),
+    // A beneficiary who just connected expects to see their claims now, not after the next run.
+    onConnected: async (enrollmentId) => {
+      await startRunNow(
+        { pool, log, queues, config },
+        { trigger: 'manual', requestedBy: 'first sync after enrollment', enrollmentIds: [enrollmentId] },
+      );
+    },
     async close() {
       await metrics?.close();
       await queues.close();
@@ -64,15 +75,19 @@ export async function assembleDashboard(
   };
 }
 
-export async function runServer(options: { port?: string; host?: string }): Promise<void> {
+export async function runServer(options: { port?: number; host?: string }): Promise<void> {
   const { config, log } = commandContext({ service: true });
+  requireBb2Client(config);
+  requireTokenKeys(config);
+  const secret = sessionSecret(config, log);
   const pool = await openDatabase(config.databaseUrl, {
     max: config.databasePoolSize,
     applicationName: 'bbsync-server',
+    attempts: SERVICE_START_ATTEMPTS,
+    say: (line) => process.stderr.write(`bbsync: ${line}\n`),
   });
   const services = buildBb2Services(config, log, pool);
-  const secret = sessionSecret(config, log);
-  const port = options.port !== undefined ? Number(options.port) : config.server.port;
+  const port = options.port ?? config.server.port;
   const host = options.host ?? config.server.host;
   const dashboard = await assembleDashboard(config, log, pool, services, secret, host);
   const app = await buildServer({
@@ -81,9 +96,17 @@ export async function runServer(options: { port?: string; host?: string }): Prom
     flow: services.flow,
     sessionSecret: secret,
     extraRoutes: dashboard.routes,
+    onConnected: dashboard.onConnected,
     listenHost: host,
   });
-  await app.listen({ port, host });
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await app.close();
+    await dashboard.close();
+    await pool.end();
+    throw listenError(err, host, port);
+  }
   if (dashboard.metrics) {
     await dashboard.metrics.listen({ port: config.server.metricsPort, host: config.server.metricsHost });
     log.info(
@@ -95,6 +118,11 @@ export async function runServer(options: { port?: string; host?: string }): Prom
   const url =
     typeof address === 'object' && address ? `http://${host}:${address.port}` : `http://${host}:${port}`;
   log.info({ url }, 'server listening');
+  const redirectWarning = redirectMismatch(config.bb2.redirectUri, url);
+  if (redirectWarning) {
+    log.warn(redirectWarning);
+    process.stderr.write(`bbsync: warning: ${redirectWarning}\n`);
+  }
   process.stderr.write(
     `bbsync server listening on ${url} (enrollment: ${url}/enroll, dashboard: ${url}/${config.server.dashboardUser ? '' : ', not configured: set DASHBOARD_USER and DASHBOARD_PASSWORD_HASH'})\n`,
   );
@@ -108,4 +136,41 @@ export async function runServer(options: { port?: string; host?: string }): Prom
   await app.close();
   await dashboard.close();
   await pool.end();
+}
+
+/** A port in use or not ours to take, as a sentence with the flag that changes it. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new InputError(
+      `port ${port} on ${host} is already in use; choose another with --port or SERVER_PORT`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new InputError(
+      `port ${port} on ${host} needs privileges; choose one above 1023 with --port or SERVER_PORT`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new InputError(`cannot listen on ${host}: no such local address; set --host or SERVER_HOST`);
+  }
+  return err;
+}
+
+/**
+ * Blue Button sends beneficiaries back to BB2_REDIRECT_URI. When that names this machine but
+ * another port (or not the callback path), consent would end on a page nobody serves: say so.
+ * A public URL (behind a proxy) is not second-guessed.
+ */
+export function redirectMismatch(redirectUri: string, listeningOn: string): string | undefined {
+  const redirect = new URL(redirectUri);
+  const here = new URL(listeningOn);
+  const local = (host: string) =>
+    host === 'localhost' || host === '[::1]' || host.startsWith('127.') || host === '0.0.0.0';
+  const sameMachine =
+    redirect.hostname === here.hostname || (local(redirect.hostname) && local(here.hostname));
+  if (!sameMachine) return undefined;
+  const expected = `${here.origin}/enroll/callback`;
+  if (redirect.port === here.port && redirect.pathname === '/enroll/callback') return undefined;
+  return `BB2_REDIRECT_URI is ${redirectUri} but this server's callback is ${expected}: Blue Button would send beneficiaries elsewhere after consent; set BB2_REDIRECT_URI=${expected} (and register it with your Blue Button application)`;
 }

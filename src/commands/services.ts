@@ -45,6 +45,7 @@ export function buildBb2Services(
       refreshTimeoutMs: config.bb2.refreshTimeoutMs,
       maxResponseBytes: config.bb2.maxResponseBytes,
       allowInsecureHttp: config.bb2.allowInsecureHttp,
+      apiVersion: config.bb2.apiVersion,
     },
     hooks,
   );

@@ -1,12 +1,13 @@
 import { userInfo } from 'node:os';
 
-import type { Pool } from '../db/client.ts';
+import { databaseName, type Pool } from '../db/client.ts';
 import { runFailures, waitForRun, type SyncRun } from '../db/runs.ts';
 import { InputError } from '../errors.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { connectOrExplain, createQueues, redisConnection, type Queues } from '../workers/queues.ts';
+import { createQueues, redisConnection, type Queues } from '../workers/queues.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
+import { checkRedis, explainRedisError } from './reach.ts';
 import { createProgress } from './progress.ts';
 
 export interface SyncOptions {
@@ -24,10 +25,14 @@ export async function runSync(options: SyncOptions): Promise<void> {
   const pool = await openDatabase(config.databaseUrl, { max: 3, applicationName: 'bbsync-sync' });
   const connection = redisConnection(config.redisUrl, { failFast: true });
   try {
-    await connectOrExplain(connection, config.redisUrl);
+    await checkRedis(config.redisUrl);
+    await connection.connect().catch((err: unknown) => {
+      throw explainRedisError(err, config.redisUrl);
+    });
   } catch (err) {
+    connection.disconnect();
     await pool.end();
-    throw new InputError((err as Error).message);
+    throw err;
   }
   const queues = createQueues(connection, config.queuePrefix);
   try {
@@ -36,11 +41,26 @@ export async function runSync(options: SyncOptions): Promise<void> {
         'SELECT status FROM enrollments WHERE enrollment_id = $1',
         [options.enrollment],
       );
-      if (!rows[0]) throw new InputError(`no enrollment ${options.enrollment}`);
+      if (!rows[0]) {
+        throw new InputError(
+          `no enrollment ${options.enrollment} in database "${databaseName(config.databaseUrl)}"; the dashboard's /enrollments page lists them`,
+        );
+      }
       if (rows[0].status !== 'active') {
         throw new InputError(
           `enrollment ${options.enrollment} is ${rows[0].status}: it cannot be synced until the beneficiary connects again`,
         );
+      }
+    }
+    if (options.all) {
+      const { rows } = await pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM enrollments WHERE status = 'active'",
+      );
+      if (rows[0]?.n === 0) {
+        process.stderr.write(
+          `bbsync: nothing to sync: database "${databaseName(config.databaseUrl)}" has no active enrollments; connect beneficiaries first (\`npx bbsync enroll-synthetic --users 0-49\` against the emulator, or /enroll on \`npx bbsync server\`)\n`,
+        );
+        return;
       }
     }
     const run = await startRunNow(

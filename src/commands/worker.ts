@@ -3,13 +3,15 @@ import { RequestCounter } from '../bluebutton/request-counter.ts';
 import { makeFailpoint } from '../failpoints.ts';
 import { createGate } from '../limit.ts';
 import { redisConnection } from '../workers/queues.ts';
+import { requireBb2Client, requireTokenKeys } from '../config.ts';
 import { createRequestLimiter } from '../workers/request-limiter.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, pipelinePoolOptions } from './database.ts';
+import { checkRedis, watchRedis } from './reach.ts';
 import { buildBb2Services } from './services.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
@@ -21,6 +23,7 @@ export async function assembleWorkers(
 ): Promise<RunningWorkers & { stop(): Promise<void> }> {
   const connection = redisConnection(config.redisUrl);
   const limiterConnection = redisConnection(config.redisUrl);
+  watchRedis(connection, log, config.redisUrl);
   const requestCounter = new RequestCounter();
   const services = buildBb2Services(config, log, pool, {
     beforeRequest: createRequestLimiter(limiterConnection, {
@@ -45,6 +48,8 @@ export async function assembleWorkers(
         baseUrl: config.bb2.baseUrl,
         pageSize: config.bb2.pageSize,
         getText: services.getText,
+        apiVersion: config.bb2.apiVersion,
+        v3EobSources: config.bb2.v3EobSources,
       }),
       fullEvery: config.sync.fullEvery,
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
@@ -62,13 +67,28 @@ export async function assembleWorkers(
   };
 }
 
-export async function runWorker(options: { concurrency?: string; schedule?: boolean }): Promise<void> {
+/** Services try a few times at start (a container may come up a moment after them). */
+export const SERVICE_START_ATTEMPTS = 3;
+
+export async function runWorker(options: { concurrency?: number; schedule?: boolean }): Promise<void> {
   const { config, log } = commandContext({ service: true });
-  const concurrency = options.concurrency ? Number(options.concurrency) : config.sync.concurrency;
+  requireBb2Client(config);
+  requireTokenKeys(config);
+  const concurrency = options.concurrency ?? config.sync.concurrency;
+  const say = (line: string) => process.stderr.write(`bbsync: ${line}\n`);
   // Each running sync holds one connection for its lock and uses up to two more.
   const pool = await openDatabase(config.databaseUrl, {
     max: Math.max(config.databasePoolSize, concurrency * 3 + 2),
     applicationName: 'bbsync-worker',
+    ...pipelinePoolOptions(config, log),
+    attempts: SERVICE_START_ATTEMPTS,
+    say,
+  });
+  // Before consuming: a worker that cannot reach Redis says so once and exits, instead of
+  // logging connection errors forever.
+  await checkRedis(config.redisUrl, { attempts: SERVICE_START_ATTEMPTS, say }).catch(async (err: unknown) => {
+    await pool.end();
+    throw err;
   });
   const workers = await assembleWorkers(config, log, pool, { concurrency, schedule: options.schedule });
   log.info(

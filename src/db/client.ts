@@ -21,18 +21,43 @@ pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => {
 });
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export function createPool(
-  databaseUrl: string,
-  options: { max?: number; applicationName?: string } = {},
-): Pool {
+export interface PoolOptions {
+  max?: number;
+  applicationName?: string;
+  /** How long to wait for a connection (a new one, or a free one of the pool); default 15 s. */
+  connectTimeoutMs?: number;
+  /** Postgres `statement_timeout` of every connection (0 or absent: none). */
+  statementTimeoutMs?: number;
+  /** Postgres `idle_in_transaction_session_timeout` of every connection (0 or absent: none). */
+  idleInTransactionTimeoutMs?: number;
+  /** Where an idle connection's error (a server restart) is reported. */
+  onIdleError?: (err: Error) => void;
+}
+
+export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'bbsync',
     idleTimeoutMillis: 30_000,
+    // A host that never answers must fail a command, not hang it (pg waits forever by default).
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.idleInTransactionTimeoutMs
+      ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }
+      : {}),
   });
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
-  pool.on('error', () => {});
+  pool.on('error', (err) => {
+    if (options.onIdleError) options.onIdleError(err);
+    else process.emitWarning(`idle Postgres connection failed: ${err.message}`, 'PoolWarning');
+  });
+  // A checked-out client whose connection dies (terminated backend, network cut) emits 'error' as
+  // well as failing its query; the query's rejection is what callers handle, so the event itself
+  // must not become an uncaught exception that takes every sync of the process down with it.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

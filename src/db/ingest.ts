@@ -82,11 +82,14 @@ interface TableWriter {
   upsert: ((rowsParam: string) => string) | undefined;
 }
 
-/** Built once per table from the schema. `loaded_at` is left to its default, now(). */
+/**
+ * Built once per table from the schema. `loaded_at` is left to its default, now(); generated
+ * columns (claims.is_final, is_denied) are computed by Postgres and never written.
+ */
 const WRITERS = new Map<string, TableWriter>(
   ANALYTICS_TABLES.map((name) => {
     const config = getTableConfig(TABLES[name]);
-    const columns = config.columns.filter((c) => c.name !== 'loaded_at');
+    const columns = config.columns.filter((c) => c.name !== 'loaded_at' && c.generated === undefined);
     const names = columns.map((c) => c.name);
     const key = UPSERT_KEYS[name];
     const typed = columns.map((c) => `${c.name} ${c.getSQLType()}`).join(', ');

@@ -15,6 +15,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   date,
   index,
   integer,
@@ -198,6 +199,34 @@ export const claims = pgTable(
     patient_responsibility_amount: money('patient_responsibility_amount'),
     primary_payer_paid_amount: money('primary_payer_paid_amount'),
     line_count: integer('line_count').notNull().default(0),
+    /**
+     * Claim versions. BFD maps the CCW final-action flag to EOB.status (active = final version,
+     * cancelled = superseded or cancelled): v2 final_action is status = 'active'; v3 reads its
+     * Final-Action tag. PDE events carry adjstmt_dltn_cd (blank original, A adjustment, D deletion).
+     */
+    final_action: boolean('final_action'),
+    pde_adjustment_code: text('pde_adjustment_code'),
+    /**
+     * The version that counts: not superseded or cancelled, and not a PDE deletion (whose own
+     * status is active). claim_group does not decide: real data shares one value across claims.
+     */
+    is_final: boolean('is_final')
+      .notNull()
+      .generatedAlwaysAs(sql`final_action IS NOT FALSE AND COALESCE(pde_adjustment_code, '') <> 'D'`),
+    /** Why Medicare paid nothing: institutional clm_mdcr_non_pmt_rsn_cd, carrier/DME carr_clm_pmt_dnl_cd. */
+    non_payment_reason_code: text('non_payment_reason_code'),
+    payment_denial_code: text('payment_denial_code'),
+    /** Denied: a non-payment reason is present (institutional) or the payment denial code is 0 (carrier, DME). */
+    is_denied: boolean('is_denied')
+      .notNull()
+      .generatedAlwaysAs(
+        sql`COALESCE(btrim(non_payment_reason_code), '') <> '' OR COALESCE(payment_denial_code, '') = '0'`,
+      ),
+    /** Type of bill: facility type + service classification + frequency, e.g. '111'. */
+    bill_type_code: text('bill_type_code'),
+    /** Admission type (clm_ip_admsn_type_cd) and source (clm_src_ip_admsn_cd), institutional claims. */
+    admission_type_code: text('admission_type_code'),
+    admission_source_code: text('admission_source_code'),
     ...lineage(),
   },
   (t) => [
@@ -237,6 +266,8 @@ export const claimLines = pgTable(
     paid_amount: money('paid_amount'),
     patient_responsibility_amount: money('patient_responsibility_amount'),
     noncovered_amount: money('noncovered_amount'),
+    /** The line's rendering (performing) provider: the careTeam entry its careTeamSequence points to. */
+    rendering_npi: text('rendering_npi'),
     ...lineage(),
   },
   (t) => [
@@ -357,6 +388,13 @@ export const enrollments = pgTable(
     status: text('status').notNull(),
     /** The scopes BB2 granted, space-separated, as granted (may lack the demographic scopes). */
     scope: text('scope').notNull(),
+    /** The BB2 API version ('v2' | 'v3') that issued the tokens; they are used with it only. */
+    api_version: text('api_version').notNull().default('v2'),
+    /**
+     * v3: whether the beneficiary shared SAMHSA (42 CFR Part 2) data on the consent page, as read
+     * from BB2's EOB search links; NULL until known (and always for v2, where BB2 shares it).
+     */
+    samhsa_shared: boolean('samhsa_shared'),
     /** When the 13-month data access grant ends (NULL: never, e.g. research apps). */
     access_grant_expiration: tstz('access_grant_expiration'),
     refresh_token_ciphertext: text('refresh_token_ciphertext'),

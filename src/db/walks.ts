@@ -19,7 +19,15 @@ export interface WalkProgress {
 export interface SyncStart {
   /** Whether this session got the enrollment's sync lock (false: another worker has it). */
   locked: boolean;
-  enrollment: { status: string; patient_id: string; scope: string } | undefined;
+  enrollment:
+    | {
+        status: string;
+        patient_id: string;
+        scope: string;
+        api_version: 'v2' | 'v3';
+        samhsa_shared: boolean | null;
+      }
+    | undefined;
   syncsCompleted: number;
   /** Walks in progress, by resource type. */
   progress: Record<string, WalkProgress>;
@@ -41,7 +49,8 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     cursors: Record<string, string> | null;
   }>(
     `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
-            (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope)
+            (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope,
+                                     'api_version', api_version, 'samhsa_shared', samhsa_shared)
                FROM enrollments WHERE enrollment_id = $1) AS enrollment,
             (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
             (SELECT json_object_agg(resource_type, json_build_object('job_id', job_id, 'full_sync', full_sync,

@@ -25,17 +25,50 @@ export const EOB_TYPES = [
 const EOB_TYPE_SYSTEM = 'https://bluebutton.cms.gov/resources/codesystem/eob-type|';
 
 const PREFIX_RE = /^((lt)|(le)|(gt)|(ge)).+/;
-/** BB2's REGEX_TYPE_VALUES_LIST (case-insensitive). */
-const TYPE_LIST_RE = new RegExp(
-  `^((${[
-    ...EOB_TYPES,
-    'https://bluebutton\\.cms\\.gov/resources/codesystem/eob-type\\|',
-    ...EOB_TYPES.map((t) => `https://bluebutton\\.cms\\.gov/resources/codesystem/eob-type\\|${t}`),
-  ]
-    .map((v) => `(${v})`)
-    .join('|')})\\s*,*\\s*)+$`,
-  'i',
-);
+const EOB_TYPE_SYSTEM_PREFIX = EOB_TYPE_SYSTEM.toLowerCase();
+const TYPE_TOKENS = [
+  ...EOB_TYPES,
+  EOB_TYPE_SYSTEM_PREFIX,
+  ...EOB_TYPES.map((t) => EOB_TYPE_SYSTEM_PREFIX + t),
+];
+
+/**
+ * BB2's REGEX_TYPE_VALUES_LIST, `^((token)\s*,*\s*)+$` case-insensitive, decided in linear time.
+ * As a backtracking regex it is exponential in the length of a value that almost matches (a
+ * 91-character one took 25 s), so it is evaluated here as a left-to-right pass over the positions
+ * where a token may start: each position is visited once and each token tried there once.
+ */
+export function isTypeList(value: string): boolean {
+  const text = value.toLowerCase();
+  const n = text.length;
+  const tokenMayStart = new Uint8Array(n + 1);
+  tokenMayStart[0] = 1;
+  let matched = false;
+  const markSeparatorEnds = (tokenEnd: number) => {
+    // After a token: whitespace, then commas, then whitespace; a next token may start anywhere in it.
+    let i = tokenEnd;
+    for (const isSeparatorChar of [isSpace, isComma, isSpace]) {
+      tokenMayStart[i] = 1;
+      while (i < n && isSeparatorChar(text.charCodeAt(i))) tokenMayStart[++i] = 1;
+    }
+    if (i === n) matched = true;
+  };
+  for (let start = 0; start < n && !matched; start++) {
+    if (!tokenMayStart[start]) continue;
+    for (const token of TYPE_TOKENS) {
+      if (text.startsWith(token, start)) markSeparatorEnds(start + token.length);
+    }
+  }
+  return matched;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
+
+function isComma(code: number): boolean {
+  return code === 44;
+}
 
 /** A 400 from BB2's own parameter checks: `{"detail": "<message>"}`. */
 function badParam(message: string): HttpError {
@@ -166,7 +199,7 @@ export function parseSearch(type: SearchType, query: URLSearchParams, patientId:
   let serviceDateText: string[] = [];
   if (type === 'ExplanationOfBenefit') {
     typeText = last('type');
-    if (typeText !== undefined && !TYPE_LIST_RE.test(typeText)) {
+    if (typeText !== undefined && !isTypeList(typeText)) {
       throw badParam('the type parameter value is not valid');
     }
     serviceDateText = query.getAll('service-date');

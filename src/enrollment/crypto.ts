@@ -10,6 +10,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 import type { EncryptionKey } from '../config.ts';
+import { BbsyncError } from '../errors.ts';
 
 export class KeyRing {
   readonly #keys: ReadonlyMap<string, Buffer>;
@@ -41,11 +42,7 @@ export class KeyRing {
     if (parts.length !== 5 || parts[0] !== 'v1') throw new DecryptError('not a bbsync ciphertext');
     const [, keyId, iv, body, tag] = parts as [string, string, string, string, string];
     const key = this.#keys.get(keyId);
-    if (!key) {
-      throw new DecryptError(
-        `encrypted with key "${keyId}", which is not configured in TOKEN_ENCRYPTION_KEY`,
-      );
-    }
+    if (!key) throw new KeyMissingError(keyId);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(associatedData, 'utf8'));
@@ -64,6 +61,22 @@ export class KeyRing {
   static keyIdOf(ciphertext: string): string | undefined {
     const parts = ciphertext.split('.');
     return parts.length === 5 && parts[0] === 'v1' ? parts[1] : undefined;
+  }
+}
+
+/**
+ * A secret was encrypted with a key this process does not hold: almost always a process started
+ * before `bbsync rotate-key` with an older TOKEN_ENCRYPTION_KEY. Its own category, so operators
+ * see what to do instead of an "internal" error; retried, as a restarted worker will succeed.
+ */
+export class KeyMissingError extends BbsyncError {
+  readonly keyId: string;
+  constructor(keyId: string) {
+    super(
+      `encrypted with key "${keyId}", which is not configured in this process's TOKEN_ENCRYPTION_KEY: restart the workers and servers started before the key changed (they read TOKEN_ENCRYPTION_KEY once), or add the key back`,
+      'key_missing',
+    );
+    this.keyId = keyId;
   }
 }
 

@@ -81,6 +81,7 @@ export async function refreshUnderLock<G>(
         tokens = await deps.oauth.refresh(
           deps.keys.decrypt(row.refresh_token_ciphertext, refreshAad(enrollmentId)),
           {
+            version: row.api_version,
             onRefreshToken: (rotated) => storeRotated(deps, client, enrollmentId, rotated, failpoint),
           },
         );

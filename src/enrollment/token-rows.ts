@@ -2,6 +2,7 @@
  * An enrollment's token columns as the vault reads them, and the errors of an enrollment that
  * cannot hand out tokens.
  */
+import type { ApiVersion } from '../bluebutton/api-version.ts';
 import { BbsyncError } from '../errors.ts';
 import { secretAad } from './crypto.ts';
 
@@ -32,10 +33,11 @@ export interface TokenRow {
   refresh_token_ciphertext: string | null;
   access_token_ciphertext: string | null;
   access_token_expires_at: string | null;
+  api_version: ApiVersion;
 }
 
 export const TOKEN_COLUMNS =
-  'enrollment_id, patient_id, status, scope, refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at';
+  'enrollment_id, patient_id, status, scope, refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at, api_version';
 
 export const refreshAad = secretAad.refresh;
 export const accessAad = secretAad.access;

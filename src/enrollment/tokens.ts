@@ -25,6 +25,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { classifyError, ReauthRequiredError } from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
+import type { ApiVersion } from '../bluebutton/api-version.ts';
 import type { OAuthClient, TokenResponse } from '../bluebutton/oauth.ts';
 import type { KeyRing } from './crypto.ts';
 import { refreshUnderLock } from './refresh.ts';
@@ -52,6 +53,8 @@ export interface AccessGrant {
   scope: string;
   /** When the access token expires (ISO-8601). */
   expiresAt: string;
+  /** The API version that issued the token: the only one it may be used with. */
+  apiVersion: ApiVersion;
 }
 
 export interface SavedEnrollment {
@@ -59,6 +62,7 @@ export interface SavedEnrollment {
   patientId: string;
   scope: string;
   accessGrantExpiration: string | null;
+  apiVersion: ApiVersion;
   /** True when this patient was enrolled before (BB2 has then invalidated the old tokens). */
   reenrolled: boolean;
 }
@@ -93,6 +97,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
       accessToken,
       scope: row.scope,
       expiresAt: row.access_token_expires_at,
+      apiVersion: row.api_version,
     };
   }
 
@@ -154,22 +159,33 @@ export function createTokenVault(deps: TokenVaultDeps) {
         await client.query(
           `INSERT INTO enrollments (enrollment_id, patient_id, status, scope, access_grant_expiration,
                                     refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at,
-                                    token_version, enrolled_at)
-           VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 1, now())
+                                    token_version, enrolled_at, api_version, samhsa_shared)
+           VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, 1, now(), $8, NULL)
            ON CONFLICT (enrollment_id) DO UPDATE SET
              status = 'active', scope = excluded.scope, access_grant_expiration = excluded.access_grant_expiration,
              refresh_token_ciphertext = excluded.refresh_token_ciphertext,
              access_token_ciphertext = excluded.access_token_ciphertext,
              access_token_expires_at = excluded.access_token_expires_at,
              token_version = enrollments.token_version + 1, enrolled_at = now(), revoked_at = NULL,
+             api_version = excluded.api_version, samhsa_shared = NULL,
              last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()`,
-          [enrollmentId, patientId, scope, expiration, refresh, access, tokenExpiry(tokens)],
+          [
+            enrollmentId,
+            patientId,
+            scope,
+            expiration,
+            refresh,
+            access,
+            tokenExpiry(tokens),
+            deps.oauth.apiVersion,
+          ],
         );
         return {
           enrollmentId,
           patientId,
           scope,
           accessGrantExpiration: expiration,
+          apiVersion: deps.oauth.apiVersion,
           reenrolled: existing.rows.length > 0,
         };
       });
@@ -230,9 +246,19 @@ export function createTokenVault(deps: TokenVaultDeps) {
             accessToken: tokens.access_token,
             scope: tokens.scope ?? row.scope,
             expiresAt,
+            apiVersion: row.api_version,
           };
         },
       });
+    },
+
+    /** Records what a v3 EOB search said about the beneficiary's SAMHSA choice (when it changed). */
+    async recordSamhsaShared(enrollmentId: string, shared: boolean): Promise<void> {
+      await deps.pool.query(
+        `UPDATE enrollments SET samhsa_shared = $2, updated_at = now()
+          WHERE enrollment_id = $1 AND samhsa_shared IS DISTINCT FROM $2`,
+        [enrollmentId, shared],
+      );
     },
 
     /** Marks an enrollment as needing re-consent (e.g. FHIR said the grant timed out). */

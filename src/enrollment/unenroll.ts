@@ -30,7 +30,7 @@ export async function unenroll(
   let revokedAtBb2 = false;
   try {
     const grant = await deps.vault.getAccessToken(enrollmentId);
-    await deps.oauth.revokeGrant(grant.accessToken);
+    await deps.oauth.revokeGrant(grant.accessToken, grant.apiVersion);
     revokedAtBb2 = true;
   } catch (err) {
     // A grant that is already gone at BB2 (revoked, expired, re-consent pending) needs no revoking.

@@ -130,6 +130,53 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
     patient_responsibility_amount: text(amounts.patientResponsibility),
     primary_payer_paid_amount: text(amounts.primaryPayer),
     line_count: parts.lineCount,
+    ...claimVersion(resource, parts.claimType, supporting),
+    ...claimFacts(resource, supporting),
     last_updated: ctx.lastUpdated,
+  };
+}
+
+/**
+ * The claim version facts: BFD maps the CCW final-action flag to `status` (active = final,
+ * cancelled = superseded or cancelled); a PDE also carries adjstmt_dltn_cd (blank original,
+ * A adjustment, D deletion). Postgres derives is_final from both.
+ */
+function claimVersion(
+  resource: JsonObject,
+  claimType: ClaimType,
+  supporting: Map<string, JsonObject>,
+): Pick<ClaimRow, 'final_action' | 'pde_adjustment_code'> {
+  const status = str(resource.status);
+  const adjustment =
+    claimType === 'pde' ? supportingCode(supporting.get('adjstmt_dltn_cd'))?.trim() : undefined;
+  return {
+    final_action: status === undefined ? null : status === 'active',
+    pde_adjustment_code: adjustment ? adjustment : null,
+  };
+}
+
+/** Denial codes, the full type of bill, admission type and source. */
+function claimFacts(
+  resource: JsonObject,
+  supporting: Map<string, JsonObject>,
+): Pick<
+  ClaimRow,
+  | 'non_payment_reason_code'
+  | 'payment_denial_code'
+  | 'bill_type_code'
+  | 'admission_type_code'
+  | 'admission_source_code'
+> {
+  const header = (name: string) => extensionCode(extension(resource, `${CMS_VARIABLES}${name}`)) ?? null;
+  const facility = extensionCode(extension(resource.facility, `${CMS_VARIABLES}clm_fac_type_cd`));
+  const classification = header('clm_srvc_clsfctn_type_cd');
+  const frequency = supportingCode(supporting.get('typeofbill'));
+  return {
+    non_payment_reason_code: header('clm_mdcr_non_pmt_rsn_cd'),
+    payment_denial_code: header('carr_clm_pmt_dnl_cd'),
+    bill_type_code:
+      facility && classification && frequency ? `${facility}${classification}${frequency}` : null,
+    admission_type_code: supportingCode(supporting.get('admtype')),
+    admission_source_code: supportingCode(supporting.get('clm_src_ip_admsn_cd')),
   };
 }

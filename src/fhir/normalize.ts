@@ -27,7 +27,7 @@ import { instant } from './values.ts';
  * Bumped whenever a change to the mapping changes the rows it produces, so stored raw resources
  * can be re-normalized (`fhir_resources.normalizer_version` records which version wrote them).
  */
-export const NORMALIZER_VERSION = 1;
+export const NORMALIZER_VERSION = 2;
 
 export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Coverage', 'ExplanationOfBenefit'] as const;
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];

@@ -33,6 +33,8 @@ export interface NormalizedPage {
   lastUpdated: string | null;
   /** The `next` link, or null on the last page. */
   next: string | null;
+  /** Every link of the Bundle (v3 reads the beneficiary's SAMHSA choice from them). */
+  links: { relation?: string; url?: string }[];
   /** Ids of every entry, normalized or not (a full reconcile keeps what it saw). */
   seen: string[];
   batch: NormalizedResource[];
@@ -84,6 +86,7 @@ export function normalizePage(
   const page: NormalizedPage = {
     lastUpdated: bundle.meta?.lastUpdated ?? null,
     next: nextLink(bundle) ?? null,
+    links: bundle.link ?? [],
     seen: [],
     batch: [],
     rejects: [],

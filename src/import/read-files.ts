@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { InputError } from '../errors.ts';
@@ -13,7 +13,7 @@ const EXTENSIONS = new Set(['.json', '.ndjson']);
 
 export interface InputFile {
   path: string;
-  /** The path as shown to the user: relative to the working directory. */
+  /** The path as shown to the user: as they wrote it, and under a folder they named. */
   display: string;
 }
 
@@ -24,27 +24,33 @@ export interface InputFile {
 export async function listInputFiles(paths: readonly string[], cwd = process.cwd()): Promise<InputFile[]> {
   const files: InputFile[] = [];
   const seen = new Set<string>();
-  const add = (path: string) => {
+  const add = (path: string, display: string) => {
     if (seen.has(path)) return;
     seen.add(path);
-    files.push({ path, display: relative(cwd, path) || path });
+    files.push({ path, display });
   };
-  async function walk(dir: string): Promise<void> {
+  async function walk(dir: string, shown: string): Promise<void> {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
       a.name.localeCompare(b.name),
     );
     for (const entry of entries) {
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) add(full);
+      const display = join(shown, entry.name);
+      if (entry.isDirectory()) await walk(full, display);
+      else if (entry.isFile() && EXTENSIONS.has(extname(entry.name).toLowerCase())) add(full, display);
     }
   }
   for (const p of paths) {
     const full = resolve(cwd, p);
     const info = await stat(full).catch(() => undefined);
     if (!info) throw new InputError(`${p}: no such file or folder`);
-    if (info.isDirectory()) await walk(full);
-    else add(full);
+    if (info.isDirectory()) {
+      const before = files.length;
+      await walk(full, p);
+      if (files.length === before) {
+        throw new InputError(`${p}: no .json or .ndjson files in this folder (or its subfolders)`);
+      }
+    } else add(full, p);
   }
   return files;
 }
@@ -104,7 +110,12 @@ function* resourcesIn(value: unknown, location: string): Generator<FileEvent> {
     return;
   }
   if (type !== 'Patient' && type !== 'Coverage' && type !== 'ExplanationOfBenefit') {
-    yield { kind: 'skipped', location, reason: `a ${type}, not a Patient, Coverage or ExplanationOfBenefit` };
+    const article = /^[AEIOU]/i.test(type) ? 'an' : 'a';
+    yield {
+      kind: 'skipped',
+      location,
+      reason: `${article} ${type}, not a Patient, Coverage or ExplanationOfBenefit`,
+    };
     return;
   }
   yield { kind: 'resource', found: { resource: value, location } };

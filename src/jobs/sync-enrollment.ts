@@ -18,6 +18,7 @@ import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
 import { hasDemographicScope } from '../enrollment/tokens.ts';
 import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
+import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { Pool } from '../db/client.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
@@ -181,7 +182,8 @@ export async function syncEnrollment(
     };
   } catch (caught) {
     // A request cut off by the shutdown signal is an interruption, whatever error it surfaced as.
-    const err = ctx.signal?.aborted && !(caught instanceof SyncInterruptedError) ? new SyncInterruptedError() : caught;
+    const err =
+      ctx.signal?.aborted && !(caught instanceof SyncInterruptedError) ? new SyncInterruptedError() : caught;
     await recordStop(deps, { payload, ctx, attemptId, tally, log, started }, err);
     throw err;
   } finally {
@@ -264,7 +266,7 @@ async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promi
 
   const pages = walkPages({
     fhir: deps.fhir,
-    firstUrl: progress?.next_url ?? deps.fhir.searchUrl(type, since),
+    firstUrl: progress?.next_url ?? deps.fhir.searchUrl(type, since, scope.enrollment.api_version),
     tokens: scope.tokens,
     read: (text, url) =>
       readPage(text, { patientId: scope.enrollment.patient_id, source: new URL(url).pathname }),
@@ -278,6 +280,7 @@ async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promi
   for await (const { page } of pages) {
     typeCounts.pages++;
     bundleLastUpdated ??= page.lastUpdated;
+    if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
     const outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
     addOutcome(typeCounts, outcome);
     addOutcome(tally.totals, outcome);
@@ -286,6 +289,15 @@ async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promi
     if (page.rejects.length)
       scope.log.warn({ resourceType: type, quarantined: page.rejects.length }, 'resources quarantined');
   }
+}
+
+/** v3: what the EOB Bundle's links say about the beneficiary's SAMHSA choice, recorded when it changes. */
+async function noteSamhsaChoice(scope: SyncScope, page: NormalizedPage): Promise<void> {
+  if (scope.enrollment.api_version !== 'v3') return;
+  const shared = samhsaSharedFromLinks(page.links);
+  if (shared === undefined || shared === scope.enrollment.samhsa_shared) return;
+  await scope.deps.vault.recordSamhsaShared(scope.enrollmentId, shared);
+  scope.enrollment.samhsa_shared = shared;
 }
 
 function walkEnd(scope: SyncScope, type: FhirResourceType, cursor: string | null): CloseWalk {

@@ -23,6 +23,8 @@ export interface ServerDeps {
   flow: EnrollmentFlow;
   /** Secret that signs cookies (SESSION_SECRET). */
   sessionSecret: string;
+  /** Starts the first sync of a beneficiary who just connected (see enrollRoutes). */
+  onConnected?: (enrollmentId: string) => Promise<void>;
   /** Adds the dashboard routes (registered by the dashboard module when present). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
   /** The address the server listens on (default SERVER_HOST): decides COOKIE_SECURE=auto. */
@@ -123,7 +125,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await enrollRoutes(app, { flow: deps.flow, secureCookies, config: deps.config, log: deps.log });
+  await enrollRoutes(app, {
+    flow: deps.flow,
+    secureCookies,
+    config: deps.config,
+    log: deps.log,
+    onConnected: deps.onConnected,
+  });
   await deps.extraRoutes?.(app);
   return app;
 }

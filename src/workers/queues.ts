@@ -17,13 +17,17 @@ export const SCHEDULER_ID = 'nightly-sync';
  * `failFast`, for producers that should report a down Redis at once instead of queueing commands.
  */
 export function redisConnection(url: string, options: { failFast?: boolean } = {}): Redis {
-  return new Redis(url, {
+  const connection = new Redis(url, {
     maxRetriesPerRequest: options.failFast ? 1 : null,
     enableOfflineQueue: !options.failFast,
     lazyConnect: Boolean(options.failFast),
     connectTimeout: options.failFast ? 3000 : 10_000,
     connectionName: 'bbsync',
   });
+  // Without a listener ioredis prints "[ioredis] Unhandled error event" and a stack trace for
+  // every failed reconnect. Commands check Redis before they start and watch it (watchRedis).
+  connection.on('error', () => {});
+  return connection;
 }
 
 /** Connects a fail-fast connection, with a message that says what to do when Redis is not there. */

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import { addRequestCounts } from '../db/request-counts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
-import { isTransient, RateLimitedError } from '../errors.ts';
+import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
 import {
@@ -134,7 +134,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   );
 
   for (const worker of [syncWorker, runsWorker]) {
-    worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
+    worker.on('error', (err) => {
+      // A lost Redis connection fails every command until it is back: the command that made the
+      // connection reports it once per reconnect attempt instead (src/commands/reach.ts).
+      if (classifyError(err).category === 'network') return;
+      log.error({ err: { message: err.message } }, 'worker error');
+    });
   }
   // A job can also fail without its handler having the last word: it stalled too often (its
   // worker kept dying) or was started too many times. Its run must still learn the outcome, or

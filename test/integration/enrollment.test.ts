@@ -354,6 +354,13 @@ describe('encryption keys', () => {
     await expect(
       services({ TOKEN_ENCRYPTION_KEY: TEST_KEY }).vault.getAccessToken(enrollment.enrollmentId),
     ).rejects.toThrow(/encrypted with key "test2", which is not configured/);
+    // Its own category, telling the operator what to do (not "internal").
+    await expect(
+      services({ TOKEN_ENCRYPTION_KEY: TEST_KEY }).vault.getAccessToken(enrollment.enrollmentId),
+    ).rejects.toMatchObject({
+      category: 'key_missing',
+      message: expect.stringMatching(/restart the workers/),
+    });
   });
 
   it('refuses a ciphertext moved to another enrollment', () => {

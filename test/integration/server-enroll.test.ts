@@ -10,7 +10,7 @@ import { buildBb2Services } from '../../src/commands/services.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { capturingLogger, leakedTokens, startTestEmulator, testConfig } from '../helpers/bb2.ts';
-import { chromiumAvailable, freePort, launchChromium } from '../helpers/browser.ts';
+import { chromiumAvailable, freePort, itWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const hasBrowser = chromiumAvailable();
@@ -53,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('enrollment pages', () => {
-  it.skipIf(!hasBrowser)('let a beneficiary connect in a browser through login and consent', async () => {
+  itWithBrowser('let a beneficiary connect in a browser through login and consent', async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/enroll`);
     await page.fill('input[name=username]', 'BBUser00001');
@@ -72,7 +72,7 @@ describe('enrollment pages', () => {
     await page.close();
   });
 
-  it.skipIf(!hasBrowser)('tell a beneficiary who denies access that nothing was shared', async () => {
+  itWithBrowser('tell a beneficiary who denies access that nothing was shared', async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/enroll`);
     await page.fill('input[name=username]', 'BBUser00002');

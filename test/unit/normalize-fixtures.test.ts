@@ -517,3 +517,41 @@ describeWithFixtures('volatile and invalid values', () => {
     expect(() => normalizeResource(big)).toThrow(/too large for an amount/);
   });
 });
+
+describeWithFixtures('claim versions and the facts analysts filter on', () => {
+  it('reads the final-action status and the PDE adjustment code (bfd/eob-pde.json adjstmt_dltn_cd A)', () => {
+    const pde = claimOf(normalize('bfd/eob-pde.json', 'pde-89'));
+    expect(pde.status).toBe('active');
+    expect(pde.final_action).toBe(true);
+    expect(pde.pde_adjustment_code).toBe('A');
+    const carrier = claimOf(normalize('bfd/eob-carrier.json', 'carrier-9991831999'));
+    expect(carrier.final_action).toBe(true);
+    expect(carrier.pde_adjustment_code).toBeNull();
+  });
+
+  it('marks a cancelled version as not final', () => {
+    const resource = {
+      ...fixtureResource('bfd/eob-carrier.json', 'carrier-9991831999'),
+      status: 'cancelled',
+    };
+    expect(claimOf(normalizeResource(resource)).final_action).toBe(false);
+  });
+
+  it('builds the full type of bill and reads admission type and source (bfd/eob-inpatient.json, eob-snf.json)', () => {
+    // clm_fac_type_cd 1 + clm_srvc_clsfctn_type_cd 1 + clm_freq_cd 1; admtype 1; clm_src_ip_admsn_cd 4.
+    const inpatient = claimOf(normalize('bfd/eob-inpatient.json', 'inpatient-333333222222'));
+    expect(inpatient.bill_type_code).toBe('111');
+    expect(inpatient.admission_type_code).toBe('1');
+    expect(inpatient.admission_source_code).toBe('4');
+    expect(inpatient.non_payment_reason_code).toBe('A');
+    const snf = claimOf(normalize('bfd/eob-snf.json', 'snf-777777777'));
+    expect(snf.bill_type_code).toBe('211');
+  });
+
+  it('reads the carrier payment denial code (carr_clm_pmt_dnl_cd) and the line rendering provider through careTeamSequence', () => {
+    const n = normalize('bfd/eob-carrier.json', 'carrier-9991831999');
+    expect(claimOf(n).payment_denial_code).toBe('1');
+    // item.careTeamSequence [3, 4]: 3 is the performing provider 1923124, 4 the primary (billing) one.
+    expect(line(n, 6).rendering_npi).toBe('1923124');
+  });
+});

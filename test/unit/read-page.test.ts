@@ -51,7 +51,7 @@ describe('readPage', () => {
     bundle.link = bundle.link.filter((l: Json) => l.relation !== 'next');
     expect(readPage(JSON.stringify(bundle), ctx).next).toBeNull();
     const empty = readPage(JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total: 0 }), ctx);
-    expect(empty).toEqual({ lastUpdated: null, next: null, seen: [], batch: [], rejects: [] });
+    expect(empty).toEqual({ lastUpdated: null, next: null, links: [], seen: [], batch: [], rejects: [] });
   });
 
   it('rejects a body that is not JSON, or JSON that is not a Bundle, as a retryable BB2 fault naming the page', () => {

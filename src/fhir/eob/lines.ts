@@ -6,6 +6,7 @@ import { decimalString, ValueError } from '../values.ts';
 import type { ClaimType } from './claim-type.ts';
 import { preferredCoding, PRODUCT_SYSTEM_PREFERENCE } from './codes.ts';
 import { lineAmounts, mapLineAdjudications, type MoneyEntry } from './money.ts';
+import { renderingProviderOf } from './parties.ts';
 
 export interface MappedLines {
   lines: ClaimLineRow[];
@@ -30,6 +31,7 @@ export function mapLines(
   const adjudications: ClaimLineAdjudicationRow[] = [];
   const lineEntries = new Map<number, MoneyEntry[]>();
   const items = arr(resource.item);
+  const renderingOf = renderingProviderOf(resource);
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const lineNumber = ctx.int(item.sequence, () => `item[${i}].sequence`);
@@ -39,7 +41,9 @@ export function mapLines(
     }
     const entries = mapLineAdjudications(item, i, lineNumber, ctx, adjudications);
     lineEntries.set(lineNumber, entries);
-    lines.push(mapLine(item, i, lineNumber, claimType, entries, billable, ctx));
+    const line = mapLine(item, i, lineNumber, claimType, entries, billable, ctx);
+    line.rendering_npi = renderingOf(item);
+    lines.push(line);
   }
   return { lines, adjudications, lineEntries };
 }

@@ -2,6 +2,7 @@
 import type { MapContext } from '../context.ts';
 import { arr, CMS_VARIABLES, firstCoding, obj, referenceId, str, type JsonObject } from '../read.ts';
 import type { ClaimCareTeamRow } from '../rows.ts';
+import { int32 } from '../values.ts';
 import type { Lineage } from './money.ts';
 
 const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
@@ -70,4 +71,34 @@ export function mapCareTeam(resource: JsonObject, lineage: Lineage, ctx: MapCont
     });
   });
   return rows;
+}
+
+/** careTeam roles that name who rendered a line (CARIN C4BBClaimCareTeamRole performing). */
+const RENDERING_ROLES = new Set(['performing', 'rendering']);
+
+/**
+ * A line's rendering provider: of the careTeam entries its careTeamSequence names, the one with
+ * a performing role, else the first one named. Returns a function so the careTeam is read once.
+ */
+export function renderingProviderOf(resource: JsonObject): (item: JsonObject) => string | null {
+  const team = new Map<number, { role: string | undefined; id: string | undefined }>();
+  arr(resource.careTeam).forEach((member, i) => {
+    const sequence = int32(member.sequence) ?? i + 1;
+    if (team.has(sequence)) return;
+    team.set(sequence, {
+      role: firstCoding(member.role)?.code,
+      id: str(obj(obj(member.provider)?.identifier)?.value),
+    });
+  });
+  return (item) => {
+    const named = Array.isArray(item.careTeamSequence) ? item.careTeamSequence : [];
+    let first: string | undefined;
+    for (const value of named) {
+      const member = team.get(int32(value) ?? Number.NaN);
+      if (!member) continue;
+      if (member.role && RENDERING_ROLES.has(member.role)) return member.id ?? null;
+      first ??= member.id;
+    }
+    return first ?? null;
+  };
 }

@@ -42,8 +42,14 @@ export interface MetricsDeps {
 
 export function createMetricsRegistry(deps: MetricsDeps): Registry {
   const registry = new Registry();
-  const { pool } = deps;
+  registerRedisMetrics(registry, deps);
+  registerDatabaseMetrics(registry, deps.pool);
+  registry.registerMetric(durationHistogram(deps.pool) as unknown as Metric);
+  return registry;
+}
 
+/** Redis's own health and the queues' depths (absent while Redis does not answer). */
+function registerRedisMetrics(registry: Registry, deps: MetricsDeps): void {
   // One ping per scrape, shared by the Redis metrics (collect callbacks run concurrently).
   let ping: { at: number; up: Promise<boolean> } | undefined;
   const redisUp = () => {
@@ -91,7 +97,10 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
       }
     },
   });
+}
 
+/** Enrollments, BB2 requests and runs, read from Postgres at each scrape. */
+function registerDatabaseMetrics(registry: Registry, pool: Pool): void {
   new Gauge({
     name: 'bbsync_enrollments',
     help: 'Enrollments per status (active, reauth_required, revoked).',
@@ -158,9 +167,6 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
       this.set(rows[0]?.n ?? 0);
     },
   });
-
-  registry.registerMetric(durationHistogram(pool) as unknown as Metric);
-  return registry;
 }
 
 /**

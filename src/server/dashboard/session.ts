@@ -154,13 +154,18 @@ export class SessionStore {
 
   /** Ends the sessions of `user` named by their handles; returns how many ended. */
   async revoke(user: string, handles: readonly string[]): Promise<number> {
-    const valid = handles.filter(isSessionHandle);
+    const index = this.#indexKey(user);
+    const candidates = handles.filter(isSessionHandle);
+    if (candidates.length === 0) return 0;
+    // Only sessions of this user: a handle of someone else's session is not theirs to end.
+    const scores = await this.withTimeout(this.redis.zmscore(index, ...candidates));
+    const valid = candidates.filter((_, i) => scores[i] !== null);
     if (valid.length === 0) return 0;
     const results = await this.withTimeout(
       this.redis
         .multi()
         .del(...valid.map((h) => this.#sessionKey(h)))
-        .zrem(this.#indexKey(user), ...valid)
+        .zrem(index, ...valid)
         .exec(),
     );
     return Number(results?.[0]?.[1] ?? 0);
