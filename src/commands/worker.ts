@@ -12,7 +12,7 @@ import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
 import { openDatabase, pipelinePoolOptions } from './database.ts';
 import { checkRedis, watchRedis } from './reach.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
 export async function assembleWorkers(

@@ -2,7 +2,7 @@
  * Deleting what is held about a patient (a purge on unenroll or PURGE_ON_REVOKE).
  */
 import type { PoolClient } from './client.ts';
-import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
+import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 
 /**
  * Deletes everything held about a patient (claims and their child rows, coverages, the patient,

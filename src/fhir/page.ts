@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 
 import { Bb2Error, NormalizeError } from '../errors.ts';
-import { normalizeResource, normalizeResourceWithText, type NormalizedResource } from './normalize.ts';
+import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
+import { normalizeResource, normalizeResourceWithText } from './normalize.ts';
 import { entryResourceTexts, type ResourceText } from './raw-text.ts';
 
 export interface Bundle {
@@ -15,17 +16,6 @@ export interface Bundle {
   total?: number;
   link?: { relation?: string; url?: string }[];
   entry?: { resource?: unknown }[];
-}
-
-/** A resource that could not be normalized, kept raw with the reason, for operators. */
-export interface QuarantineEntry {
-  resourceType: string;
-  resourceId: string;
-  patientId: string | undefined;
-  source: string;
-  reason: string;
-  /** The raw resource when it can be stored (JSON text), else undefined. */
-  json: string | undefined;
 }
 
 export interface NormalizedPage {

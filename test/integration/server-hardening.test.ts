@@ -11,7 +11,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { ConfigError } from '../../src/errors.ts';
@@ -45,14 +45,22 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const o of opened.reverse()) await o.close();
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  }
   redis?.disconnect();
   await tdb?.drop();
   await emulator?.close();
 });
 
+const prefixes: string[] = [];
+
 /** A Redis prefix of the test's own, so its counters and sessions start empty. */
 function freshPrefix(): string {
-  return `bbsync-test-hardening-${randomBytes(4).toString('hex')}`;
+  const prefix = `bbsync-test-hardening-${randomBytes(4).toString('hex')}`;
+  prefixes.push(prefix);
+  return prefix;
 }
 
 function configWith(env: Record<string, string>): Config {

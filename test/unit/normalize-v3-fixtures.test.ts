@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { normalizeResource, type NormalizedResource } from '../../src/fhir/normalize.ts';
+import { normalizeResource } from '../../src/fhir/normalize.ts';
+import type { NormalizedResource } from '../../src/model/resources.ts';
 import { allFixtureFiles, fixtureResources, type Json } from '../helpers/fixtures.ts';
 import { haveV3Fixtures, readV3Fixture, v3FixtureFiles, v3Resources } from '../helpers/v3-fixtures.ts';
 

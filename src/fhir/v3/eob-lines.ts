@@ -2,7 +2,7 @@
 import type { MapContext } from '../context.ts';
 import type { ClaimType } from '../eob.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
-import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../rows.ts';
+import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { centsToString, decimalString, sumCents, ValueError } from '../values.ts';
 import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM } from './codes.ts';
 import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';

@@ -4,9 +4,10 @@
  * v2's (README "Money columns") with the IDR names in place of the CCW variables.
  */
 import type { MapContext } from '../context.ts';
-import { CLAIM_TYPES, type ClaimType } from '../eob.ts';
+import { CLAIM_TYPES, type ClaimType } from '../../model/claim-types.ts';
 import { arr, codingBySystem, obj, referenceId, str, type JsonObject } from '../read.ts';
-import type { AnalyticsRows, ClaimFinancialRow, ClaimRow } from '../rows.ts';
+import type { AnalyticsRows, ClaimFinancialRow, ClaimRow } from '../../model/analytics-rows.ts';
+import type { ClaimVersionFacts } from '../../model/resources.ts';
 import { sumCents } from '../values.ts';
 import {
   BILL_FACILITY_TYPE_SYSTEM,
@@ -16,7 +17,7 @@ import {
   EOB_TYPE_SYSTEM,
   UNIQUE_CLAIM_ID_TYPE,
 } from './codes.ts';
-import { claimVersionOf, type ClaimVersionFacts } from './claim-version.ts';
+import { claimVersionOf } from './claim-version.ts';
 import { mapV3Lines, PROFESSIONAL, text } from './eob-lines.ts';
 import {
   mapV3CareTeam,

@@ -1,20 +1,20 @@
 /**
  * Building the long-lived pieces a command needs from the configuration: pools, the BB2 clients,
- * the token vault. Only commands (entry points) call these.
+ * the token vault. Only entry points call these: the commands, the benchmark and the test harness.
  */
 import { randomBytes } from 'node:crypto';
 
-import { makeFetch, makeGetText, type GetText, type HttpHooks } from '../bluebutton/http.ts';
-import { createOAuthClient, type OAuthClient } from '../bluebutton/oauth.ts';
-import { requireBb2Client, requireTokenKeys, type Config } from '../config.ts';
-import type { Pool } from '../db/client.ts';
-import { KeyRing } from '../enrollment/crypto.ts';
-import { createEnrollmentFlow, type EnrollmentFlow } from '../enrollment/enroll.ts';
-import { createPendingAuthorizations } from '../enrollment/pending-authorizations.ts';
-import { createTokenVault, type TokenVault } from '../enrollment/tokens.ts';
-import { ConfigError } from '../errors.ts';
-import { makeFailpoint } from '../failpoints.ts';
-import type { Logger } from '../logger.ts';
+import { makeFetch, makeGetText, type GetText, type HttpHooks } from './bluebutton/http.ts';
+import { createOAuthClient, type OAuthClient } from './bluebutton/oauth.ts';
+import { requireBb2Client, requireTokenKeys, type Config } from './config.ts';
+import type { Pool } from './db/client.ts';
+import { KeyRing } from './enrollment/crypto.ts';
+import { createEnrollmentFlow, type EnrollmentFlow } from './enrollment/enroll.ts';
+import { createPendingAuthorizations } from './enrollment/pending-authorizations.ts';
+import { createTokenVault, type TokenVault } from './enrollment/tokens.ts';
+import { ConfigError } from './errors.ts';
+import { makeFailpoint } from './failpoints.ts';
+import type { Logger } from './logger.ts';
 
 export interface Bb2Services {
   oauth: OAuthClient;
