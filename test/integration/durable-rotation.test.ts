@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
-import { enrollSynthetic, syntheticLogin } from '../../src/enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import { capturingLogger, leakedTokens, startTestEmulator, testConfig, testEnv } from '../helpers/bb2.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
