@@ -20,6 +20,8 @@ let server: FastifyInstance;
 let browser: Browser | undefined;
 let base: string;
 const captured = capturingLogger('debug');
+/** Enrollments the server asked to sync at once (bbsync server starts a run for each). */
+const connected: string[] = [];
 
 beforeAll(async () => {
   const port = await freePort();
@@ -40,6 +42,9 @@ beforeAll(async () => {
     log: captured.log,
     flow: services.flow,
     sessionSecret: 'test-session-secret-0123456789-abcdef',
+    onConnected: async (enrollmentId) => {
+      connected.push(enrollmentId);
+    },
   });
   await server.listen({ port, host: '127.0.0.1' });
   if (hasBrowser) browser = await launchChromium();
@@ -63,8 +68,12 @@ describe('enrollment pages', () => {
     await page.click('button[name=allow][value=true]');
     await page.waitForURL(`${base}/enroll/callback?**`);
     expect(await page.textContent('h1')).toBe('Your Medicare data is connected');
-    const { rows } = await tdb.pool.query('SELECT patient_id, status FROM enrollments');
-    expect(rows).toEqual([{ patient_id: '-19990000000002', status: 'active' }]);
+    const { rows } = await tdb.pool.query('SELECT enrollment_id, patient_id, status FROM enrollments');
+    expect(rows).toEqual([
+      { enrollment_id: expect.stringMatching(/^enr_/), patient_id: '-19990000000002', status: 'active' },
+    ]);
+    // Their first sync starts now, not at the next nightly run.
+    expect(connected).toEqual([rows[0].enrollment_id]);
 
     // Going back to the callback replays a used link.
     await page.reload();
