@@ -31,6 +31,9 @@ const VIEWS = [
   'diagnoses_by_patient',
   'coverage_periods',
   'claim_versions',
+  'coverage_months',
+  'member_months',
+  'enrollment_spans',
 ];
 const ANALYTICS_TABLES: readonly string[] = ANALYTICS;
 const RAW_TABLES = ['fhir_resources', 'quarantined_resources'];
