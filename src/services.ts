@@ -42,6 +42,8 @@ export function buildBb2Services(
       redirectUri: config.bb2.redirectUri,
       scopes: config.bb2.scopes,
       timeoutMs: config.bb2.requestTimeoutMs,
+      refreshTimeoutMs: config.bb2.refreshTimeoutMs,
+      maxResponseBytes: config.bb2.maxResponseBytes,
       allowInsecureHttp: config.bb2.allowInsecureHttp,
       apiVersion: config.bb2.apiVersion,
     },
@@ -63,7 +65,11 @@ export function buildBb2Services(
     redirectUri: config.bb2.redirectUri,
     log,
   });
-  const http = { ...hooks, timeoutMs: config.bb2.requestTimeoutMs };
+  const http = {
+    ...hooks,
+    timeoutMs: config.bb2.requestTimeoutMs,
+    maxResponseBytes: config.bb2.maxResponseBytes,
+  };
   return { oauth, vault, flow, fetchImpl: makeFetch(http), getText: makeGetText(http) };
 }
 

@@ -29,6 +29,7 @@ export async function assembleWorkers(
     beforeRequest: createRequestLimiter(limiterConnection, {
       maxPerSecond: config.bb2.maxRequestsPerSecond,
       prefix: config.queuePrefix,
+      maxWaitMs: config.bb2.rateLimitMaxWaitMs,
     }),
     onResponse: (endpoint, status) => requestCounter.record(endpoint, status),
   });
@@ -51,6 +52,7 @@ export async function assembleWorkers(
         v3EobSources: config.bb2.v3EobSources,
       }),
       fullEvery: config.sync.fullEvery,
+      maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
     },

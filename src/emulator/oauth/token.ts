@@ -75,6 +75,7 @@ export async function handleToken(
     sendJson(ctx.res, 502, UPSTREAM_502, TOKEN_HEADERS);
     return;
   }
+  if (core.faults.tokenLatencyMs > 0) await new Promise((r) => setTimeout(r, core.faults.tokenLatencyMs));
   if (chance(core, core.faults.tokenHugeBodyRate)) {
     sendHugeBody(ctx.res, 'application/json', core.faults.hugeBodyBytes);
     return;
