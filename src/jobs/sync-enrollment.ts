@@ -19,7 +19,6 @@ import { hasDemographicScope } from '../enrollment/tokens.ts';
 import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
-import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
 import type { Pool } from '../db/client.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
@@ -160,15 +159,6 @@ export async function syncEnrollment(
     for (const type of RESOURCE_TYPES) {
       if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
       await syncResourceType(scope, type);
-    }
-    if (enrollment.api_version === 'v3') {
-      const folded = await foldV2CopyIntoV3(deps.pool, { enrollmentId, patientId: enrollment.patient_id });
-      if (folded.v2PatientIds.length > 0) {
-        log.info(
-          { duplicatesRemoved: folded.duplicatesRemoved, claimsMoved: folded.claimsMoved },
-          'folded the v2 copy of this beneficiary into its v3 enrollment',
-        );
-      }
     }
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };

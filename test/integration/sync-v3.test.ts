@@ -9,8 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBb2Services } from '../../src/services.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { v3Record } from '../../src/emulator/v3/records.ts';
-import { loadConfig } from '../../src/config.ts';
-import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
@@ -20,6 +18,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const USERS = [0, 1, 2, 3, 4, 5];
 const clients = [
   { clientId: 'v3app', clientSecret: 'v3-secret', redirectUris: ['http://127.0.0.1:3000/v3/callback'] },
+  { clientId: 'mover', clientSecret: 'mover-secret', redirectUris: ['http://127.0.0.1:3000/mover/callback'] },
 ];
 
 let emulator: RunningEmulator;
@@ -150,69 +149,5 @@ describe('a v3 deployment', () => {
       target.enrollmentId,
     ]);
     expect(rows[0].status).toBe('revoked');
-  });
-});
-
-describe('a beneficiary who moves from v2 to v3', () => {
-  it('ends with one patient and every claim once after reconnecting through v3', async () => {
-    const USER = 12;
-    const v2World = await createSyncWorld({
-      emulator,
-      clientId: 'mover',
-      users: [USER],
-      log: captured.log,
-      label: 'sync_v2_to_v3',
-    });
-    try {
-      await v2World.startWorkers(2);
-      expect(await v2World.run()).toMatchObject({ enrollments_ok: 1 });
-      const pool = v2World.tdb.pool;
-      const { rows: before } = await pool.query<{ claim_link_key: string | null }>(
-        'SELECT claim_link_key FROM claims',
-      );
-      expect(before.length).toBeGreaterThan(0);
-      expect(before.every((r) => r.claim_link_key !== null)).toBe(true);
-      const v2Patient = v2World.enrolled[0]!.patientId;
-
-      // The same deployment switches to v3; the beneficiary connects again.
-      const v3Config = loadConfig({ ...v2World.env, BB2_API_VERSION: 'v3' });
-      const services = buildBb2Services(v3Config, captured.log, pool);
-      const outcome = await enrollSynthetic(services.flow, syntheticLogin(USER), {
-        redirectUri: v3Config.bb2.redirectUri,
-        fetchImpl: services.fetchImpl,
-      });
-      if (outcome.kind !== 'connected') throw new Error(outcome.kind);
-      expect(outcome.enrollment).toMatchObject({ apiVersion: 'v3', patientId: served(USER).patientId });
-      expect(await v2World.run({ enrollmentIds: [outcome.enrollment.enrollmentId] })).toMatchObject({
-        enrollments_ok: 1,
-      });
-
-      const { rows: patients } = await pool.query('SELECT patient_id FROM patients');
-      expect(patients).toEqual([{ patient_id: served(USER).patientId }]);
-      const { rows: after } = await pool.query<{ claim_link_key: string; patient_id: string }>(
-        'SELECT claim_link_key, patient_id FROM claims',
-      );
-      // Each claim once: the v3 copies replaced their v2 twins, and nothing was lost.
-      expect(after.length).toBe(before.length);
-      expect(new Set(after.map((r) => r.claim_link_key)).size).toBe(after.length);
-      expect(new Set(after.map((r) => r.patient_id))).toEqual(new Set([served(USER).patientId]));
-      for (const id of served(USER).claims.keys()) {
-        expect(await pool.query('SELECT 1 FROM claims WHERE claim_id = $1', [id])).toMatchObject({
-          rowCount: 1,
-        });
-      }
-      const { rows: enrollments } = await pool.query(
-        'SELECT api_version, status FROM enrollments ORDER BY api_version',
-      );
-      expect(enrollments).toEqual([
-        { api_version: 'v2', status: 'revoked' },
-        { api_version: 'v3', status: 'active' },
-      ]);
-      expect(await pool.query('SELECT 1 FROM claims WHERE patient_id = $1', [v2Patient])).toMatchObject({
-        rowCount: 0,
-      });
-    } finally {
-      await v2World.close();
-    }
   });
 });
