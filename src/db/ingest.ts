@@ -28,7 +28,7 @@ import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts'
 import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { encodeRows, runScript, type ScriptStep } from './copy.ts';
-import { Statement } from './statement.ts';
+import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
 export interface IngestOutcome {
@@ -158,7 +158,7 @@ interface StoredState {
 
 /**
  * One round trip: BEGIN, the per-patient locks, and what is stored for the batch. Sent as one
- * simple-query string (literals escaped by the driver), whose last statement takes its snapshot
+ * simple-query string (values written in with statement.ts's `literal`), whose last statement takes its snapshot
  * after the locks are held. The locks serialize writers of the same patient (an import racing a
  * sync); they are taken in sorted order, so two batches never wait on each other in a cycle.
  */
@@ -170,16 +170,15 @@ async function beginAndReadStored(
   const statements = ['BEGIN'];
   if (asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
   if (resources.length > 0) {
-    const lit = (v: string) => client.escapeLiteral(v);
     const patients = [...new Set(resources.map((r) => r.patientId))].sort();
     statements.push(
       `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${patients
-        .map((p) => `(${lit(p)})`)
+        .map((p) => `(${literal(p)})`)
         .join(', ')}) AS v(p)`,
       `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
          FROM fhir_resources f
         WHERE (f.resource_type, f.resource_id) IN (VALUES ${resources
-          .map((r) => `(${lit(r.resourceType)}, ${lit(r.resourceId)})`)
+          .map((r) => `(${literal(r.resourceType)}, ${literal(r.resourceId)})`)
           .join(', ')})`,
     );
   }

@@ -1,7 +1,7 @@
 /**
  * One page of a FHIR search, from response text to the rows it holds: parsed, checked to be a
  * Bundle, and every entry normalized or set aside for quarantine. Pure (text in, values out), so
- * it runs on whichever thread has time: see src/workers/page-threads.ts.
+ * it can run on any thread.
  */
 import { createHash } from 'node:crypto';
 
