@@ -148,7 +148,7 @@ describe('a next link to another origin', () => {
     expect(other.requests).toEqual([]);
     const last = (await attempts(world)).at(-1)!;
     expect(last.status).toBe('failed');
-    expect(last.error_message).toContain(`refusing to follow a link to ${other.url}`);
+    expect(last.error_message).toContain(`leads to ${other.url}, not BB2_BASE_URL: not followed`);
     // Not the beneficiary's doing: the enrollment stays active.
     expect(await enrollmentStatus(world, world.enrolled[0]!.enrollmentId)).toBe('active');
   });
