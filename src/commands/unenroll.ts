@@ -1,3 +1,4 @@
+import { makeFailpoint } from '../failpoints.ts';
 import { userInfo } from 'node:os';
 
 import { requireBb2Client, requireTokenKeys } from '../config.ts';
@@ -36,10 +37,20 @@ export async function runUnenroll(
       return;
     }
     const services = buildBb2Services(config, log, pool);
-    const result = await unenroll({ pool, log, vault: services.vault, oauth: services.oauth }, enrollmentId, {
-      purge,
-      actor: `cli:${userInfo().username}`,
-    });
+    const result = await unenroll(
+      {
+        pool,
+        log,
+        vault: services.vault,
+        oauth: services.oauth,
+        failpoint: makeFailpoint(config.failpoints),
+      },
+      enrollmentId,
+      {
+        purge,
+        actor: `cli:${userInfo().username}`,
+      },
+    );
     const where =
       known.status === 'revoked'
         ? 'was already revoked'

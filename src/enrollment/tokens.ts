@@ -28,7 +28,7 @@ import type { ApiVersion } from '../bluebutton/api-version.ts';
 import type { OAuthClient, TokenResponse } from '../bluebutton/oauth.ts';
 import { secretAad, type KeyRing } from './crypto.ts';
 
-export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoked';
+export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoking' | 'revoked';
 
 /** BB2's demographic scopes: without them Patient and userinfo answer 403. */
 export function hasDemographicScope(scope: string): boolean {
@@ -125,8 +125,14 @@ export function createTokenVault(deps: TokenVaultDeps) {
     };
   }
 
-  function assertActive(row: TokenRow | undefined, enrollmentId: string): asserts row is TokenRow {
+  function assertActive(
+    row: TokenRow | undefined,
+    enrollmentId: string,
+    forRevocation = false,
+  ): asserts row is TokenRow {
     if (!row) throw new UnknownEnrollmentError(enrollmentId);
+    // An unenroll in progress still needs a token to revoke the grant at BB2 with.
+    if (row.status === 'revoking' && forRevocation) return;
     if (row.status !== 'active') throw new EnrollmentInactiveError(enrollmentId, row.status);
   }
 
@@ -139,7 +145,8 @@ export function createTokenVault(deps: TokenVaultDeps) {
     const { category, message } = classifyError(err);
     await client.query(
       `UPDATE enrollments SET last_error_category = $2, last_error_message = $3, last_error_at = now(),
-              status = coalesce($4, status), updated_at = now()
+              status = CASE WHEN status IN ('revoking', 'revoked') THEN status ELSE coalesce($4, status) END,
+              updated_at = now()
         WHERE enrollment_id = $1`,
       [enrollmentId, category, message.slice(0, 500), status ?? null],
     );
@@ -230,14 +237,14 @@ export function createTokenVault(deps: TokenVaultDeps) {
      */
     async getAccessToken(
       enrollmentId: string,
-      options: { rejectedToken?: string } = {},
+      options: { rejectedToken?: string; forRevocation?: boolean } = {},
     ): Promise<AccessGrant> {
       const { rows } = await deps.pool.query<TokenRow>(
         `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1`,
         [enrollmentId],
       );
       const current = rows[0];
-      assertActive(current, enrollmentId);
+      assertActive(current, enrollmentId, options.forRevocation);
       const fast = usable(current, options.rejectedToken);
       if (fast) return fast;
 
@@ -252,7 +259,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
             [enrollmentId],
           )
         ).rows[0];
-        assertActive(locked, enrollmentId);
+        assertActive(locked, enrollmentId, options.forRevocation);
         const refreshedMeanwhile = usable(locked, options.rejectedToken);
         if (refreshedMeanwhile) {
           await client.query('COMMIT');
