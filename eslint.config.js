@@ -1,6 +1,55 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Code that exists for development, tests, the demo and the benchmark, not for production. */
+const NOT_PRODUCTION = [
+  'src/emulator/**',
+  'src/emulator-client/**',
+  'src/bench/**',
+  'src/commands/demo.ts',
+  'src/commands/demo-server.ts',
+  'src/commands/bench.ts',
+  'src/commands/enroll-synthetic.ts',
+  // The entry point: `bbsync emulator` loads the emulator on demand.
+  'src/cli.ts',
+];
+
+const NO_EMULATOR = {
+  group: ['**/emulator/**', '**/emulator-client/**'],
+  message:
+    'Production code never imports the emulator or its scripted clients (src/emulator-client): they are for development, tests, the demo and the benchmark.',
+};
+
+const EMULATOR_ALONE =
+  'The emulator imports nothing from the sync pipeline (it must behave like BB2, not like us).';
+
+/** Packages that do I/O (network, database, files, processes). */
+const IO_PACKAGES = [
+  'pg',
+  'pg-copy-streams',
+  'drizzle-orm',
+  'drizzle-orm/*',
+  'bullmq',
+  'ioredis',
+  'fastify',
+  'openid-client',
+  'node:fs',
+  'node:fs/*',
+  'node:http',
+  'node:https',
+  'node:net',
+  'node:child_process',
+];
+
+/** Import paths into these src/ folders, from any depth. */
+function folders(...names) {
+  return names.map((name) => `**/${name}/*`);
+}
+
+function restrictImports({ files, ignores = [], patterns }) {
+  return { files, ignores, rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules', 'migrations', 'coverage', 'dist', '.scratch'] },
   js.configs.recommended,
@@ -22,79 +71,96 @@ export default tseslint.config(
       'no-throw-literal': 'error',
     },
   },
-  // Layering: dependencies point one way, the pure mapper and the emulator stand alone.
-  {
+  // Layering: dependencies point one way (docs/architecture.md), and `npm test` runs this.
+  // Flat config replaces a rule's options rather than merging them, so each block lists all that
+  // its files may not import, the production-code ban included; later blocks win.
+  restrictImports({
+    files: ['src/**/*.ts'],
+    ignores: [...NOT_PRODUCTION, 'src/fhir/**', 'src/db/**', 'src/jobs/**', 'src/model/**', 'src/bench/**'],
+    patterns: [NO_EMULATOR],
+  }),
+  restrictImports({
+    files: ['src/model/**/*.ts'],
+    patterns: [
+      { group: ['../*'], message: 'src/model is shared by every layer: it imports nothing from them.' },
+    ],
+  }),
+  restrictImports({
     files: ['src/fhir/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../db/*', '../bluebutton/*', '../jobs/*', '../workers/*', 'pg', 'bullmq', 'ioredis'],
-              message: 'src/fhir is pure: no I/O imports (type-only imports of the schema are fine).',
-              allowTypeImports: true,
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/emulator/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '../fhir/*',
-                '../db/*',
-                '../bluebutton/*',
-                '../jobs/*',
-                '../workers/*',
-                '../server/*',
-                '../config.ts',
-                '../logger.ts',
-              ],
-              message: 'The emulator imports nothing from the sync pipeline.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
+    patterns: [
+      NO_EMULATOR,
+      {
+        group: [
+          ...folders(
+            'db',
+            'bluebutton',
+            'jobs',
+            'workers',
+            'server',
+            'enrollment',
+            'import',
+            'commands',
+            'bench',
+          ),
+          '**/config.ts',
+          '**/logger.ts',
+          '**/services.ts',
+          ...IO_PACKAGES,
+        ],
+        message: 'src/fhir is pure (no I/O): shapes it shares with src/db live in src/model.',
+      },
+    ],
+  }),
+  restrictImports({
     files: ['src/db/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../jobs/*', '../workers/*', '../bluebutton/*', '../server/*'],
-              message: 'src/db depends on nothing above it.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
+    patterns: [
+      NO_EMULATOR,
+      {
+        group: [
+          ...folders(
+            'fhir',
+            'jobs',
+            'workers',
+            'bluebutton',
+            'server',
+            'enrollment',
+            'import',
+            'commands',
+            'bench',
+          ),
+          '**/services.ts',
+        ],
+        message: 'src/db depends on nothing above it: shapes it shares with src/fhir live in src/model.',
+      },
+    ],
+  }),
+  restrictImports({
     files: ['src/jobs/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['bullmq', '../workers/*'],
-              message: 'Jobs are plain handlers; only src/workers knows BullMQ.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+    patterns: [
+      NO_EMULATOR,
+      {
+        group: ['bullmq', ...folders('workers', 'server', 'commands', 'bench')],
+        message: 'Jobs are plain handlers; only src/workers knows BullMQ.',
+      },
+    ],
+  }),
+  restrictImports({
+    files: ['src/bench/**/*.ts'],
+    patterns: [
+      {
+        group: folders('commands', 'emulator'),
+        message:
+          'The benchmark is below the CLI (src/commands/bench.ts calls it) and runs the emulator as a process.',
+      },
+    ],
+  }),
+  // The emulator stands alone: nothing outside src/emulator but the leaf error classes.
+  restrictImports({
+    files: ['src/emulator/*.ts'],
+    patterns: [{ group: ['../*', '!../errors.ts'], message: EMULATOR_ALONE }],
+  }),
+  restrictImports({
+    files: ['src/emulator/*/*.ts'],
+    patterns: [{ group: ['../../*', '!../../errors.ts'], message: EMULATOR_ALONE }],
+  }),
 );

@@ -161,6 +161,10 @@ const schema = z.object({
   BB2_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
   BB2_PAGE_SIZE: int(1, 50).default(50),
   BB2_ALLOW_INSECURE_HTTP: bool.optional(),
+  BB2_MAX_RESPONSE_BYTES: int(65_536, 1_073_741_824).default(33_554_432),
+  BB2_MAX_PAGES_PER_WALK: int(1, 1_000_000).default(2_000),
+  BB2_REFRESH_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
+  BB2_RATE_LIMIT_MAX_WAIT_MS: int(100, 600_000).default(15_000),
   BB2_API_VERSION: z.enum(['v2', 'v3']).default('v2'),
   BB2_V3_EOB_SOURCES: z
     .string()
@@ -257,6 +261,14 @@ export interface Config {
     readonly pageSize: number;
     /** http:// BB2 URLs are refused unless this is on (the emulator turns it on for loopback). */
     readonly allowInsecureHttp: boolean;
+    /** The largest response body accepted from BB2, on the wire and inflated (FHIR, token, revoke). */
+    readonly maxResponseBytes: number;
+    /** The most pages one walk of one resource type may take before it is failed as `paging_error`. */
+    readonly maxPagesPerWalk: number;
+    /** Timeout of a token refresh: shorter than SYNC_SHUTDOWN_GRACE_MS, so no refresh is cut off mid-rotation. */
+    readonly refreshTimeoutMs: number;
+    /** The longest a request waits for the shared rate limiter (Redis) before failing as transient. */
+    readonly rateLimitMaxWaitMs: number;
     /** The API version new enrollments go through; each enrollment keeps the version it was made with. */
     readonly apiVersion: 'v2' | 'v3';
     /**
@@ -377,6 +389,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
       pageSize: raw.BB2_PAGE_SIZE,
       allowInsecureHttp: raw.BB2_ALLOW_INSECURE_HTTP ?? isLoopback(raw.BB2_BASE_URL),
+      maxResponseBytes: raw.BB2_MAX_RESPONSE_BYTES,
+      maxPagesPerWalk: raw.BB2_MAX_PAGES_PER_WALK,
+      refreshTimeoutMs: raw.BB2_REFRESH_TIMEOUT_MS,
+      rateLimitMaxWaitMs: raw.BB2_RATE_LIMIT_MAX_WAIT_MS,
       apiVersion: raw.BB2_API_VERSION,
       v3EobSources: raw.BB2_V3_EOB_SOURCES.split(',')
         .map((s) => s.trim().toUpperCase())

@@ -13,7 +13,8 @@ export const ERROR_CATEGORIES = [
   'upstream_5xx', // BB2/BFD answered 5xx
   'timeout', // no answer in time
   'network', // connection refused, reset, DNS
-  'malformed_response', // a body that is not the JSON we expect
+  'malformed_response', // a body that is not the JSON we expect, over BB2_MAX_RESPONSE_BYTES, or broken gzip
+  'paging_error', // a walk whose next links loop, leave BB2, or exceed BB2_MAX_PAGES_PER_WALK
   'fhir_4xx', // BB2 refused the request (bug or data)
   'mapping_error', // a resource we could not normalize
   'db_error', // Postgres failed in a way worth retrying: connection, serialization, deadlock, shutdown, too many connections

@@ -5,9 +5,9 @@
  * the version that issued it: BB2 says v2 and v3 tokens "aren't compatible", and a v3 token whose
  * beneficiary did not share SAMHSA data is refused on v2 EOB searches.
  */
-import type { ApiVersion } from '../fhir/v3/detect.ts';
+import type { ApiVersion } from '../model/resources.ts';
 
-export type { ApiVersion } from '../fhir/v3/detect.ts';
+export type { ApiVersion } from '../model/resources.ts';
 export const API_VERSIONS = ['v2', 'v3'] as const satisfies readonly ApiVersion[];
 
 export interface Bb2Endpoints {

@@ -3,7 +3,7 @@
  * (401 -> refresh once, 429 -> wait Retry-After, 5xx/network/timeout/bad JSON -> retry, other 4xx
  * -> stop). The caller follows `next` links itself, so it can commit its position page by page.
  */
-import { Bb2Error, RateLimitedError, ReauthRequiredError } from '../errors.ts';
+import { Bb2Error, BbsyncError, RateLimitedError, ReauthRequiredError } from '../errors.ts';
 import { parseBundle, type Bundle } from '../fhir/page.ts';
 import { bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
@@ -71,7 +71,7 @@ export function createFhirClient(settings: FhirClientSettings) {
     },
 
     /** One page of a search as text, every failure but a body that is not a Bundle classified. */
-    async getPageText(url: string, accessToken: string): Promise<FhirPageText> {
+    async getPageText(url: string, accessToken: string, signal?: AbortSignal): Promise<FhirPageText> {
       // The bearer token only ever goes to BB2 itself, whatever a next link says.
       if (new URL(url).origin !== origin) {
         throw new Bb2Error(
@@ -82,11 +82,13 @@ export function createFhirClient(settings: FhirClientSettings) {
       const what = `${new URL(url).pathname}`;
       let response: TextResponse;
       try {
-        response = await settings.getText(url, {
-          authorization: `Bearer ${accessToken}`,
-          accept: 'application/fhir+json',
-        });
+        response = await settings.getText(
+          url,
+          { authorization: `Bearer ${accessToken}`, accept: 'application/fhir+json' },
+          signal,
+        );
       } catch (err) {
+        if (err instanceof BbsyncError) throw err; // a body over the cap or undecodable, no rate-limit slot
         if (isTimeout(err)) throw new Bb2Error(`BB2 did not answer ${what} in time`, 'timeout');
         throw new Bb2Error(`network error on ${what}: ${describeNetworkError(err)}`, 'network');
       }

@@ -10,19 +10,43 @@ import http from 'node:http';
 import https from 'node:https';
 import { gunzip } from 'node:zlib';
 
+import { Bb2Error } from '../errors.ts';
+
 export type Bb2Endpoint = 'token' | 'revoke' | 'Patient' | 'Coverage' | 'ExplanationOfBenefit' | 'other';
 
 export interface HttpHooks {
-  /** Awaited before every request: the deployment-wide request rate limit. */
-  beforeRequest?: () => Promise<void>;
+  /** Awaited before every request: the deployment-wide request rate limit. Rejects to refuse it. */
+  beforeRequest?: (signal?: AbortSignal) => Promise<void>;
   /** Called after every request with its status (0 when no response arrived). */
   onResponse?: (endpoint: Bb2Endpoint, status: number, ms: number) => void;
 }
 
 export interface HttpSettings extends HttpHooks {
   timeoutMs: number;
+  /**
+   * The most bytes a response body may have, counted on the wire and again after inflating
+   * (BB2_MAX_RESPONSE_BYTES): a bigger body is refused as `malformed_response`, never buffered.
+   */
+  maxResponseBytes?: number;
   /** Aborts requests in flight, e.g. on worker shutdown. */
   signal?: AbortSignal;
+}
+
+/** Far above BB2's largest real page (50 EOBs of a few KB to tens of KB each). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** A body BB2 sent that cannot be used: over the size cap, a broken gzip stream, undecodable. */
+export class MalformedResponseError extends Bb2Error {
+  constructor(message: string, status?: number) {
+    super(message, 'malformed_response', status);
+  }
+}
+
+function tooLarge(url: string, cap: number, what: string, status?: number): MalformedResponseError {
+  return new MalformedResponseError(
+    `BB2's answer on ${new URL(url).pathname} is larger than BB2_MAX_RESPONSE_BYTES (${cap} bytes ${what}); refused`,
+    status,
+  );
 }
 
 export function endpointOf(url: string): Bb2Endpoint {
@@ -35,12 +59,68 @@ export function endpointOf(url: string): Bb2Endpoint {
 
 /** A fetch with the project's timeout, hooks and abort signal applied. */
 export function makeFetch(settings: HttpSettings): typeof fetch {
+  const cap = settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   return (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    return underSettings(settings, url, init?.signal ?? undefined, (signal) =>
-      fetch(input, { ...init, signal }),
+    return underSettings(settings, url, init?.signal ?? undefined, async (signal) =>
+      bufferedUnderCap(await fetch(input, { ...init, signal }), url, cap),
     );
   };
+}
+
+/**
+ * The response with its whole body read, refused when it is (or inflates to) more than `cap`
+ * bytes. fetch inflates gzip as a stream, so counting what it yields bounds memory as it goes.
+ */
+async function bufferedUnderCap(response: Response, url: string, cap: number): Promise<Response> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > cap) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(url, cap, 'declared', response.status);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body?.getReader();
+  while (reader) {
+    let step: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      step = await reader.read();
+    } catch (err) {
+      if (isDecodingError(err)) {
+        throw new MalformedResponseError(
+          `BB2's answer on ${new URL(url).pathname} could not be decoded (${describeNetworkError(err)})`,
+          response.status,
+        );
+      }
+      throw err;
+    }
+    if (step.done) break;
+    total += step.value.byteLength;
+    if (total > cap) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(url, cap, 'inflated', response.status);
+    }
+    chunks.push(step.value);
+  }
+  const headers = new Headers(response.headers);
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  const bodiless = [101, 204, 205, 304].includes(response.status);
+  return new Response(bodiless ? null : Buffer.concat(chunks), {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+/** A zlib failure (bad gzip), as opposed to a connection that broke. */
+function isDecodingError(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) return true;
+    if (e.name === 'ZlibError') return true;
+  }
+  return false;
 }
 
 /**
@@ -53,10 +133,10 @@ async function underSettings<R extends { status: number }>(
   callerSignal: AbortSignal | undefined,
   send: (signal: AbortSignal, timeout: AbortSignal) => Promise<R>,
 ): Promise<R> {
-  await settings.beforeRequest?.();
+  const stops = [settings.signal, callerSignal].filter((s): s is AbortSignal => s !== undefined);
+  await settings.beforeRequest?.(stops.length === 0 ? undefined : AbortSignal.any(stops));
   const timeout = AbortSignal.timeout(settings.timeoutMs);
-  const signals = [timeout, settings.signal, callerSignal].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length === 1 ? timeout : AbortSignal.any(signals);
+  const signal = stops.length === 0 ? timeout : AbortSignal.any([timeout, ...stops]);
   const started = performance.now();
   try {
     const response = await send(signal, timeout);
@@ -76,8 +156,15 @@ export interface TextResponse {
   text: string;
 }
 
-/** A GET that answers with the whole body as text. Rejects only when no complete response came. */
-export type GetText = (url: string, headers: Record<string, string>) => Promise<TextResponse>;
+/**
+ * A GET that answers with the whole body as text. Rejects when no complete response came, or with
+ * MalformedResponseError when the body is over the cap or cannot be decoded. `signal` aborts it.
+ */
+export type GetText = (
+  url: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+) => Promise<TextResponse>;
 
 /**
  * GETs with Node's http client, asking for gzip (as BB2 recommends) and inflating each body in
@@ -90,10 +177,11 @@ export function makeGetText(settings: HttpSettings): GetText {
     'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
     'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
   };
-  return (url, headers) =>
-    underSettings(settings, url, undefined, async (signal, timeout) => {
+  const cap = settings.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  return (url, headers, callerSignal) =>
+    underSettings(settings, url, callerSignal, async (signal, timeout) => {
       try {
-        return await requestText(new URL(url), headers, signal, agents);
+        return await requestText(new URL(url), headers, signal, agents, cap);
       } catch (err) {
         // The same error shape fetch gives on its timeout, so isTimeout() recognizes both.
         if (timeout.aborted) throw new Error('request timed out', { cause: timeout.reason });
@@ -109,6 +197,7 @@ function requestText(
   headers: Record<string, string>,
   signal: AbortSignal,
   agents: { 'http:': http.Agent; 'https:': https.Agent },
+  cap: number,
 ): Promise<TextResponse> {
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : undefined;
   if (!client) return Promise.reject(new Error(`unsupported protocol ${url.protocol}`));
@@ -117,30 +206,62 @@ function requestText(
       url,
       { headers: { ...headers, 'accept-encoding': 'gzip' }, agent: agents[url.protocol as 'http:'], signal },
       (response) => {
+        const status = response.statusCode ?? 0;
+        // Refused bodies are not read on: the connection is dropped instead of drained.
+        const refuse = (err: Error) => {
+          reject(err);
+          request.destroy();
+        };
+        if (Number(response.headers['content-length'] ?? 0) > cap) {
+          return refuse(tooLarge(url.href, cap, 'declared', status));
+        }
         const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > cap) return refuse(tooLarge(url.href, cap, 'on the wire', status));
+          chunks.push(chunk);
+        });
         response.on('error', reject);
         response.on('aborted', () => reject(new Error('the connection closed before the body ended')));
         response.on('end', () => {
-          if (!response.complete) return; // 'aborted' has rejected
+          if (!response.complete || received > cap) return; // already rejected
+          const done = (body: Buffer) => {
+            try {
+              resolve({
+                status,
+                header: (name) => {
+                  const value = response.headers[name];
+                  return Array.isArray(value) ? value.join(', ') : value;
+                },
+                text: body.toString('utf8'),
+              });
+            } catch (err) {
+              reject(
+                new MalformedResponseError(`BB2's answer on ${url.pathname} is not text: ${String(err)}`),
+              );
+            }
+          };
           const body = Buffer.concat(chunks);
-          const done = (text: string) =>
-            resolve({
-              status: response.statusCode ?? 0,
-              header: (name) => {
-                const value = response.headers[name];
-                return Array.isArray(value) ? value.join(', ') : value;
-              },
-              text,
-            });
           const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-          if (!encoding || encoding === 'identity') return done(body.toString('utf8'));
-          if (encoding !== 'gzip' && encoding !== 'x-gzip')
-            return reject(new Error(`unexpected content-encoding ${encoding}`));
-          // Big output chunks: zlib calls back into JS once per chunk (16 KB by default).
-          gunzip(body, { chunkSize: GUNZIP_CHUNK }, (err, inflated) =>
-            err ? reject(err) : done(inflated.toString('utf8')),
-          );
+          if (!encoding || encoding === 'identity') return done(body);
+          if (encoding !== 'gzip' && encoding !== 'x-gzip') {
+            return reject(new MalformedResponseError(`unexpected content-encoding ${encoding}`, status));
+          }
+          // Big output chunks: zlib calls back into JS once per chunk (16 KB by default). The
+          // output cap stops a gzip bomb inside zlib, before it is allocated.
+          gunzip(body, { chunkSize: GUNZIP_CHUNK, maxOutputLength: cap }, (err, inflated) => {
+            if (!err) return done(inflated);
+            if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+              return reject(tooLarge(url.href, cap, 'inflated', status));
+            }
+            reject(
+              new MalformedResponseError(
+                `BB2 sent a broken gzip body on ${url.pathname} (${err.message})`,
+                status,
+              ),
+            );
+          });
         });
       },
     );

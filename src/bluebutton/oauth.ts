@@ -10,8 +10,9 @@
  * re-consent from the error's category, never from HTTP details.
  */
 import * as client from 'openid-client';
+import { z } from 'zod';
 
-import { Bb2Error, ReauthRequiredError } from '../errors.ts';
+import { Bb2Error, BbsyncError, ReauthRequiredError } from '../errors.ts';
 import { API_VERSIONS, bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
@@ -22,6 +23,10 @@ export interface OAuthSettings {
   redirectUri: string;
   scopes: string;
   timeoutMs: number;
+  /** The refresh's own timeout, shorter than the shutdown grace: a refresh is never cut off by a shutdown. */
+  refreshTimeoutMs?: number;
+  /** BB2_MAX_RESPONSE_BYTES, for token and revoke responses too. */
+  maxResponseBytes?: number;
   allowInsecureHttp: boolean;
   /** The version new authorizations go through (BB2_API_VERSION); v3 requires `scope`, always sent. */
   apiVersion?: ApiVersion;
@@ -47,8 +52,21 @@ export interface OAuthClient {
     callbackUrl: URL,
     checks: { codeVerifier: string; expectedState: string },
   ): Promise<TokenResponse>;
-  /** `version`: the version that issued the token (default: apiVersion). */
-  refresh(refreshToken: string, version?: ApiVersion): Promise<TokenResponse>;
+  /**
+   * Refreshes with the version that issued the token (`version`, default: apiVersion).
+   * `onRefreshToken` is awaited with the new refresh token the moment a 200 carrying one arrives,
+   * before anything validates the response: BB2 has already spent the old token, so the new one
+   * must be stored even if the response is then rejected. If it throws, the refresh fails with it.
+   */
+  refresh(
+    refreshToken: string,
+    options?: { version?: ApiVersion; onRefreshToken?: (refreshToken: string) => Promise<void> },
+  ): Promise<TokenResponse>;
+  /**
+   * Awaits the shared request limit for a refresh, so the caller can wait for it before taking
+   * its lock; the refresh itself then does not wait again.
+   */
+  awaitRefreshSlot(): Promise<void>;
   /** BB2's `/v{n}/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
   revokeGrant(accessToken: string, version?: ApiVersion): Promise<void>;
 }
@@ -67,8 +85,19 @@ export class AuthorizationDenied extends Error {
 export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
   const base = settings.baseUrl.replace(/\/+$/, '');
   const apiVersion = settings.apiVersion ?? 'v2';
-  const fetchImpl = makeFetch({ ...hooks, timeoutMs: settings.timeoutMs });
-  const configure = (version: ApiVersion, revocation: 'revokeToken' | 'revokeGrant') => {
+  const caps = { maxResponseBytes: settings.maxResponseBytes };
+  const fetchImpl = makeFetch({ ...hooks, ...caps, timeoutMs: settings.timeoutMs });
+  // The caller waits for the rate limit before a refresh (awaitRefreshSlot), outside its lock.
+  const refreshFetch = makeFetch({
+    onResponse: hooks.onResponse,
+    ...caps,
+    timeoutMs: settings.refreshTimeoutMs ?? settings.timeoutMs,
+  });
+  const configure = (
+    version: ApiVersion,
+    revocation: 'revokeToken' | 'revokeGrant',
+    fetchFn: typeof fetch = fetchImpl,
+  ) => {
     const endpoints = bb2Endpoints(base, version);
     const config = new client.Configuration(
       {
@@ -81,7 +110,7 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       undefined,
       client.ClientSecretBasic(settings.clientSecret),
     );
-    config[client.customFetch] = (url, options) => fetchImpl(url, options as RequestInit);
+    config[client.customFetch] = (url, options) => fetchFn(url, options as RequestInit);
     // openid-client refuses http:// unless told; only the local emulator is ever plain http.
     if (settings.allowInsecureHttp) client.allowInsecureRequests(config);
     return config;
@@ -113,8 +142,9 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
           { pkceCodeVerifier: codeVerifier, expectedState },
           { redirect_uri: settings.redirectUri },
         );
-        return tokens as unknown as TokenResponse;
+        return parseTokenResponse(tokens, 'exchanging the authorization code');
       } catch (err) {
+        if (err instanceof BbsyncError) throw err;
         if (err instanceof client.AuthorizationResponseError) {
           throw new AuthorizationDenied(err.error, err.error_description);
         }
@@ -122,15 +152,28 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       }
     },
 
-    async refresh(refreshToken, version = apiVersion) {
+    async refresh(refreshToken, options = {}) {
+      const onRefreshToken = options.onRefreshToken;
+      const keepRotated: typeof fetch = async (input, init) => {
+        const response = await refreshFetch(input, init);
+        if (response.status === 200 && onRefreshToken) {
+          const rotated = refreshTokenIn(await response.clone().text());
+          if (rotated !== undefined) await onRefreshToken(rotated);
+        }
+        return response;
+      };
+      let tokens: unknown;
       try {
-        return (await client.refreshTokenGrant(
-          configs[version].token,
-          refreshToken,
-        )) as unknown as TokenResponse;
+        const config = configure(options.version ?? apiVersion, 'revokeToken', keepRotated);
+        tokens = await client.refreshTokenGrant(config, refreshToken);
       } catch (err) {
         throw classifyTokenError(err, 'refreshing the access token');
       }
+      return parseTokenResponse(tokens, 'refreshing the access token');
+    },
+
+    async awaitRefreshSlot() {
+      await hooks.beforeRequest?.();
     },
 
     async revokeGrant(accessToken, version = apiVersion) {
@@ -156,6 +199,10 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
  *   with the one it holds.
  */
 export function classifyTokenError(err: unknown, doing: string): Error {
+  // Our own errors from inside the request (a body over the cap, a failed save of a rotated token)
+  // reach us wrapped by openid-client.
+  if (err instanceof client.ClientError && err.cause instanceof BbsyncError) return err.cause;
+  if (err instanceof BbsyncError) return err;
   if (err instanceof client.ResponseBodyError) {
     const description = err.error_description ? ` (${err.error_description})` : '';
     const what = `BB2 answered ${err.status} ${err.error}${description} while ${doing}`;
@@ -196,4 +243,38 @@ export function classifyTokenError(err: unknown, doing: string): Error {
     return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err)}`, 'network');
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The `refresh_token` of a token response body, if it has one; never throws. */
+function refreshTokenIn(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { refresh_token?: unknown } | null;
+    const token = body?.refresh_token;
+    return typeof token === 'string' && token.length > 0 ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What we rely on in a token response (RFC 6749 §5.1 plus BB2's `patient` and `access_grant_expiration`). */
+const tokenResponseSchema = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().regex(/^bearer$/i, 'must be Bearer'),
+  refresh_token: z.string().min(1).optional(),
+  expires_in: z.number().positive().optional(),
+  scope: z.string().optional(),
+  patient: z.string().min(1).optional(),
+  access_grant_expiration: z.string().optional(),
+});
+
+/** A token response checked field by field: a malformed_response names what is wrong, never a value. */
+export function parseTokenResponse(tokens: unknown, doing: string): TokenResponse {
+  const parsed = tokenResponseSchema.safeParse(tokens);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+  throw new Bb2Error(
+    `BB2's token response is not usable while ${doing} (${problems})`,
+    'malformed_response',
+    200,
+  );
 }

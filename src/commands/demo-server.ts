@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
 import { hashPassword } from '../server/dashboard/password.ts';
 import { assembleDashboard } from './server.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 /** The dashboard login the demo prints (a local demo only: never a deployment's). */
 export const DEMO_LOGIN = { user: 'demo', password: 'demo' } as const;

@@ -15,7 +15,7 @@ import { databaseName, withDatabase, type Pool } from '../db/client.ts';
 import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun } from '../db/runs.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
-import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import { InputError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { startRunNow } from '../workers/enqueue.ts';
@@ -24,7 +24,7 @@ import { commandConfig } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 import { assembleDemoServer, DEMO_LOGIN, demoPasswordHash } from './demo-server.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 import { assembleWorkers } from './worker.ts';
 
 export interface DemoOptions {
@@ -193,7 +193,7 @@ async function summary(
   }>(
     `SELECT claim_type, count(*)::int AS claims, sum(line_count)::int AS lines,
             sum(payment_amount) AS paid, sum(submitted_amount) AS submitted
-       FROM claims GROUP BY 1 ORDER BY 1`,
+       FROM claims WHERE is_final GROUP BY 1 ORDER BY 1`,
   );
   const { rows: patients } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM patients');
   const r = run[0] ?? {};

@@ -1,11 +1,11 @@
 import { requireBb2Client, requireTokenKeys } from '../config.ts';
-import { enrollSynthetic, syntheticLogin } from '../enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import type { EnrollmentOutcome } from '../enrollment/enroll.ts';
 import { InputError, UnreachableError } from '../errors.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 export interface EnrollSyntheticOptions {
   /** User numbers, checked by the command line (src/commands/options.ts userRange). */

@@ -7,7 +7,6 @@ import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 
 import { KEY_ID_PATTERN, KEY_ID_RULE } from '../config.ts';
-import { parseUserRange } from '../enrollment/synthetic.ts';
 
 function parseWith<T>(schema: z.ZodType<T>, value: string, expected: string): T {
   const result = schema.safeParse(value);
@@ -49,4 +48,21 @@ export function userRange(value: string): number[] {
   }
   if (users.length === 0) throw new InvalidArgumentError('expected user numbers like 0-99 or 1,5,10-12');
   return [...new Set(users)];
+}
+
+/** Parses "0-99", "5", "1,3,10-12" into user numbers. */
+function parseUserRange(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`"${part}" is not a user number or range like 0-99`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new Error(`range "${part}" ends before it starts`);
+    for (let i = from; i <= to; i++) out.push(i);
+  }
+  return out;
 }

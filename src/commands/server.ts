@@ -12,7 +12,7 @@ import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { explainRedisError } from './reach.ts';
 import { SERVICE_START_ATTEMPTS } from './worker.ts';
-import { buildBb2Services, sessionSecret, type Bb2Services } from './services.ts';
+import { buildBb2Services, sessionSecret, type Bb2Services } from '../services.ts';
 
 /**
  * What the dashboard runs on: a Redis connection and the queues (for bull-board, queue depths and

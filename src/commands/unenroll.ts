@@ -7,7 +7,7 @@ import { unenroll } from '../enrollment/unenroll.ts';
 import { InputError } from '../errors.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 
 export async function runUnenroll(
   enrollmentId: string,

@@ -12,7 +12,7 @@ import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './context.ts';
 import { openDatabase, pipelinePoolOptions } from './database.ts';
 import { checkRedis, watchRedis } from './reach.ts';
-import { buildBb2Services } from './services.ts';
+import { buildBb2Services } from '../services.ts';
 import { finishUnenroll } from '../enrollment/unenroll.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
@@ -30,6 +30,7 @@ export async function assembleWorkers(
     beforeRequest: createRequestLimiter(limiterConnection, {
       maxPerSecond: config.bb2.maxRequestsPerSecond,
       prefix: config.queuePrefix,
+      maxWaitMs: config.bb2.rateLimitMaxWaitMs,
     }),
     onResponse: (endpoint, status) => requestCounter.record(endpoint, status),
   });
@@ -57,6 +58,7 @@ export async function assembleWorkers(
       }),
       fullEvery: config.sync.fullEvery,
       reconcileMaxDeleteShare: config.sync.reconcileMaxDeleteShare,
+      maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
     },

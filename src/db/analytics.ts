@@ -3,10 +3,12 @@
  * `bbsync report`: the patient summary and the most common diagnoses, drugs and procedures, for
  * every beneficiary or one. Formatting is the command's business; this returns plain rows.
  *
+ * Every query counts final claim versions only (claims.is_final; the views do the same).
+ *
  * Values come back as the pool's type parsers leave them (src/db/client.ts): dates as
  * 'YYYY-MM-DD', timestamps as ISO-8601 UTC, amounts as exact decimal strings, counts as numbers.
  */
-import { CLAIM_TYPES } from '../fhir/eob.ts';
+import { CLAIM_TYPES } from '../model/claim-types.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -130,7 +132,7 @@ export async function topDiagnoses(db: Queryable, options: ReportOptions): Promi
             count(DISTINCT c.patient_id)::int AS patient_count
      FROM claim_diagnoses dx
      JOIN claims c ON c.claim_id = dx.claim_id
-     WHERE dx.code IS NOT NULL ${where}
+     WHERE dx.code IS NOT NULL AND c.is_final ${where}
      GROUP BY dx.code, dx.system
      ORDER BY claim_count DESC, patient_count DESC, dx.code, dx.system
      LIMIT $1`,
@@ -174,12 +176,12 @@ export async function topProcedures(db: Queryable, options: ReportOptions): Prom
               l.claim_id, c.patient_id
        FROM claim_lines l
        JOIN claims c ON c.claim_id = l.claim_id
-       WHERE c.claim_type <> 'pde' AND l.product_code IS NOT NULL ${where}
+       WHERE c.claim_type <> 'pde' AND c.is_final AND l.product_code IS NOT NULL ${where}
        UNION ALL
        SELECT px.code, px.system, px.display, px.claim_id, c.patient_id
        FROM claim_procedures px
        JOIN claims c ON c.claim_id = px.claim_id
-       WHERE px.code IS NOT NULL ${where}
+       WHERE px.code IS NOT NULL AND c.is_final ${where}
      ) p
      GROUP BY p.code, p.system
      ORDER BY claim_count DESC, patient_count DESC, p.code, p.system

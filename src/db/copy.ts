@@ -17,10 +17,16 @@ const SPECIAL = /[\\\n\r\t]/;
 /** A value in COPY text format: `\N` for NULL, special characters backslash-escaped. */
 export function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') return escapeText(value);
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`cannot COPY ${value}`);
+    return String(value);
+  }
   if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return escapeText(arrayLiteral(value));
-  return escapeText(String(value));
+  // An object would be written as "[object Object]": a mapping bug, so it fails loudly instead.
+  throw new Error(`cannot COPY a ${typeof value}: encode it first (JSON columns take JSON text)`);
 }
 
 function escapeText(text: string): string {

@@ -16,16 +16,20 @@
  * resources (measured 2.7x cheaper per row than json_to_recordset), and COMMIT. Values are written
  * into the script as literals, so no bind-parameter limit applies.
  */
-import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig } from 'drizzle-orm/pg-core';
 
-import { ANALYTICS_TABLES, CLAIM_CHILD_TABLES, type AnalyticsRows } from '../fhir/rows.ts';
-import type { NormalizedResource } from '../fhir/normalize.ts';
-import type { QuarantineEntry } from '../fhir/page.ts';
+import {
+  ANALYTICS_TABLES,
+  CLAIM_CHILD_TABLES,
+  type AnalyticsRows,
+  type AnalyticsTable,
+} from '../model/analytics-rows.ts';
+import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
+import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { EnrollmentNotActiveError } from '../errors.ts';
 import { encodeRows, runScript, type ScriptStep } from './copy.ts';
-import { Statement } from './statement.ts';
-import * as schema from './schema.ts';
+import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
 export interface IngestOutcome {
@@ -34,7 +38,7 @@ export interface IngestOutcome {
   unchanged: number;
   stale: number;
   /** Analytics rows written (inserted or updated), by table; raw resources are not counted. */
-  rowsWritten: Record<(typeof ANALYTICS_TABLES)[number], number>;
+  rowsWritten: Record<AnalyticsTable, number>;
 }
 
 export interface IngestOptions {
@@ -66,20 +70,8 @@ export interface IngestOptions {
   activeEnrollment?: string;
 }
 
-const TABLES: Record<(typeof ANALYTICS_TABLES)[number], PgTable> = {
-  patients: schema.patients,
-  coverages: schema.coverages,
-  claims: schema.claims,
-  claim_lines: schema.claimLines,
-  claim_line_adjudications: schema.claimLineAdjudications,
-  claim_financials: schema.claimFinancials,
-  claim_diagnoses: schema.claimDiagnoses,
-  claim_procedures: schema.claimProcedures,
-  claim_care_team: schema.claimCareTeam,
-};
-
 /** Patient and Coverage rows are upserted on their primary key; the claim tables are COPYed. */
-const UPSERT_KEYS: Partial<Record<(typeof ANALYTICS_TABLES)[number], string>> = {
+const UPSERT_KEYS: Partial<Record<AnalyticsTable, string>> = {
   patients: 'patient_id',
   coverages: 'coverage_id',
 };
@@ -96,7 +88,7 @@ interface TableWriter {
  */
 const WRITERS = new Map<string, TableWriter>(
   ANALYTICS_TABLES.map((name) => {
-    const config = getTableConfig(TABLES[name]);
+    const config = getTableConfig(ANALYTICS_TABLE_DEFINITIONS[name]);
     const columns = config.columns.filter((c) => c.name !== 'loaded_at' && c.generated === undefined);
     const names = columns.map((c) => c.name);
     const key = UPSERT_KEYS[name];
@@ -174,7 +166,7 @@ interface StoredState {
 
 /**
  * One round trip: BEGIN, the per-patient locks, and what is stored for the batch. Sent as one
- * simple-query string (literals escaped by the driver), whose last statement takes its snapshot
+ * simple-query string (values written in with statement.ts's `literal`), whose last statement takes its snapshot
  * after the locks are held. The locks serialize writers of the same patient (an import racing a
  * sync); they are taken in sorted order, so two batches never wait on each other in a cycle.
  */
@@ -190,7 +182,7 @@ async function beginAndReadStored(
     const patients = [...new Set(resources.map((r) => r.patientId))].sort();
     statements.push(
       `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${patients
-        .map((p) => `(${lit(p)})`)
+        .map((p) => `(${literal(p)})`)
         .join(', ')}) AS v(p)`,
     );
   }
@@ -205,7 +197,7 @@ async function beginAndReadStored(
       `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
          FROM fhir_resources f
         WHERE (f.resource_type, f.resource_id) IN (VALUES ${resources
-          .map((r) => `(${lit(r.resourceType)}, ${lit(r.resourceId)})`)
+          .map((r) => `(${literal(r.resourceType)}, ${literal(r.resourceId)})`)
           .join(', ')})`,
     );
   }
@@ -280,7 +272,7 @@ async function writeBatch(
     script.push({ sql: del.inline() });
   }
 
-  const rowsOf = (table: (typeof ANALYTICS_TABLES)[number]) => {
+  const rowsOf = (table: AnalyticsTable) => {
     const rows: object[] = [];
     for (const r of toWrite) for (const row of r.rows[table] as AnalyticsRows[typeof table]) rows.push(row);
     return rows;

@@ -8,7 +8,7 @@
  * wrote its page before the purge, which then deletes it, or finds the enrollment inactive after.
  */
 import type { PoolClient } from './client.ts';
-import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
+import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 import { memberOutcomeWrite } from './runs.ts';
 import { Statement } from './statement.ts';
 

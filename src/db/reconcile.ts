@@ -3,7 +3,7 @@
  * longer returns are removed for the patient.
  */
 import type { Pool, PoolClient } from './client.ts';
-import { CLAIM_CHILD_TABLES } from '../fhir/rows.ts';
+import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 import { Statement } from './statement.ts';
 
 type Db = Pool | PoolClient;

@@ -53,7 +53,14 @@ function optionalFraction(body: Record<string, unknown>, key: string): number | 
 
 function parseAdvance(value: unknown): AdvanceOptions {
   const body = asObject(value, 'advance options');
-  const known = new Set(['newClaimsFraction', 'changedFraction', 'removedFraction', 'userIndexes']);
+  const known = new Set([
+    'newClaimsFraction',
+    'changedFraction',
+    'removedFraction',
+    'adjustedFraction',
+    'cancelledFraction',
+    'userIndexes',
+  ]);
   for (const key of Object.keys(body)) {
     if (!known.has(key)) {
       throw new HttpError(400, {
@@ -69,6 +76,10 @@ function parseAdvance(value: unknown): AdvanceOptions {
   if (changed !== undefined) options.changedFraction = changed;
   const removed = optionalFraction(body, 'removedFraction');
   if (removed !== undefined) options.removedFraction = removed;
+  const adjusted = optionalFraction(body, 'adjustedFraction');
+  if (adjusted !== undefined) options.adjustedFraction = adjusted;
+  const cancelledClaims = optionalFraction(body, 'cancelledFraction');
+  if (cancelledClaims !== undefined) options.cancelledFraction = cancelledClaims;
   if (body.userIndexes !== undefined) {
     const list = body.userIndexes;
     if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && (i as number) >= 0)) {

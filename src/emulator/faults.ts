@@ -47,6 +47,8 @@ export interface FaultConfig {
   noRefreshTokenRate: number;
   /** Probability of a 200 from /token, before anything changes, with a `hugeBodyBytes` body. */
   tokenHugeBodyRate: number;
+  /** Added latency in milliseconds on /token, before it answers (the refresh still happens). */
+  tokenLatencyMs: number;
 }
 
 export const NO_FAULTS: FaultConfig = Object.freeze({
@@ -69,6 +71,7 @@ export const NO_FAULTS: FaultConfig = Object.freeze({
   tokenTypeRate: 0,
   noRefreshTokenRate: 0,
   tokenHugeBodyRate: 0,
+  tokenLatencyMs: 0,
 });
 
 /**

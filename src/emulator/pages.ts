@@ -114,6 +114,8 @@ export interface ConsentPageInput {
   scopes: readonly string[];
   hiddenFields: Readonly<Record<string, string>>;
   grantEnds: string;
+  /** v3: the optional, unchecked "Alcohol & substance use information" box (share_samhsa_data). */
+  samhsaChoice?: boolean;
 }
 
 export function consentPage(input: ConsentPageInput): string {
@@ -137,6 +139,15 @@ ${hiddenInputs}
 <div class="choice"><input type="radio" id="share_yes" name="share_demographic_scopes" value="true" checked><label for="share_yes">Yes, share it</label></div>
 <div class="choice"><input type="radio" id="share_no" name="share_demographic_scopes" value="false"><label for="share_no">No, keep it private</label></div>
 </fieldset>
+${
+  input.samhsaChoice
+    ? `<fieldset>
+<legend>Optional</legend>
+<input type="hidden" name="share_samhsa_data" value="False">
+<div class="choice"><input type="checkbox" id="share_samhsa" name="share_samhsa_data" value="True"><label for="share_samhsa">Alcohol &amp; substance use information</label></div>
+</fieldset>`
+    : ''
+}
 <p>${escapeHtml(input.appName)} will have access to your data until ${escapeHtml(input.grantEnds)}.</p>
 <div class="buttons">
 <button type="submit" name="allow" value="true" class="primary">Allow</button>

@@ -14,6 +14,7 @@ import { handleLogin } from './oauth/login.ts';
 import { handleExpireAuthenticatedUser, handleIntrospect, handleRevokeToken } from './oauth/revoke.ts';
 import { handleToken } from './oauth/token.ts';
 import { handleUserinfo } from './oauth/userinfo.ts';
+import { routeV3 } from './v3/routes.ts';
 
 const FHIR_TYPES = new Set<string>(['Patient', 'Coverage', 'ExplanationOfBenefit']);
 const HOST_RE = /^[A-Za-z0-9.\-_]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
@@ -35,7 +36,9 @@ async function route(ctx: Ctx, core: Core): Promise<void> {
   const path = ctx.path.length > 1 && ctx.path.endsWith('/') ? ctx.path.slice(0, -1) : ctx.path;
   const get = method === 'GET' || method === 'HEAD';
 
-  if (path.startsWith('/v2/fhir/')) {
+  if (path.startsWith('/v3/') || path === '/.well-known/openid-configuration-v3') {
+    if (await routeV3(ctx, core, path)) return;
+  } else if (path.startsWith('/v2/fhir/')) {
     const rest = path.slice('/v2/fhir/'.length);
     if (rest === 'metadata') {
       ctx.route = `${method} /v2/fhir/metadata`;

@@ -12,6 +12,12 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { EncryptionKey } from '../config.ts';
 import { BbsyncError } from '../errors.ts';
 
+/**
+ * The tag length pinned: without it, decipher.setAuthTag accepts a tag as short as 4 bytes, so a
+ * forger would only have to guess 32 bits (Node's docs on createDecipheriv, NIST SP 800-38D §5.2.1.2).
+ */
+const GCM_TAG = { authTagLength: 16 } as const;
+
 export class KeyRing {
   readonly #keys: ReadonlyMap<string, Buffer>;
   readonly activeKeyId: string;
@@ -25,7 +31,7 @@ export class KeyRing {
 
   encrypt(plaintext: string, associatedData: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.activeKeyId)!, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.activeKeyId)!, iv, GCM_TAG);
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return [
@@ -44,7 +50,7 @@ export class KeyRing {
     const key = this.#keys.get(keyId);
     if (!key) throw new KeyMissingError(keyId);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), GCM_TAG);
       decipher.setAAD(Buffer.from(associatedData, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(

@@ -4,6 +4,7 @@
  * talks to BB2.
  */
 import type { Pool } from '../db/client.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { KeyRing, secretAad } from './crypto.ts';
 
 interface StoredTokens {
@@ -21,9 +22,7 @@ export async function rotateKeys(pool: Pool, keys: KeyRing): Promise<{ reencrypt
     [active],
   );
   for (const { enrollment_id: id } of rows) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(pool, async (client) => {
       // The row lock keeps a refresh from writing a token between our read and our write.
       const row = (
         await client.query<StoredTokens>(
@@ -47,13 +46,7 @@ export async function rotateKeys(pool: Pool, keys: KeyRing): Promise<{ reencrypt
           ],
         );
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
   // Authorizations in progress live minutes; the expired ones can simply go.
   await pool.query(`DELETE FROM authorization_requests WHERE expires_at < now()`);

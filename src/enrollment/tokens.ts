@@ -20,15 +20,25 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Pool, PoolClient } from '../db/client.ts';
-import { purgePatient } from '../db/purge.ts';
-import { BbsyncError, classifyError, ReauthRequiredError } from '../errors.ts';
-import { noFailpoints, type Failpoint } from '../failpoints.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { classifyError, ReauthRequiredError } from '../errors.ts';
+import type { Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
 import type { ApiVersion } from '../bluebutton/api-version.ts';
 import type { OAuthClient, TokenResponse } from '../bluebutton/oauth.ts';
-import { secretAad, type KeyRing } from './crypto.ts';
+import type { KeyRing } from './crypto.ts';
+import { refreshUnderLock } from './refresh.ts';
+import {
+  accessAad,
+  EnrollmentInactiveError,
+  refreshAad,
+  TOKEN_COLUMNS,
+  UnknownEnrollmentError,
+  type EnrollmentStatus,
+  type TokenRow,
+} from './token-rows.ts';
 
-export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoking' | 'revoked';
+export { EnrollmentInactiveError, UnknownEnrollmentError, type EnrollmentStatus } from './token-rows.ts';
 
 /** BB2's demographic scopes: without them Patient and userinfo answer 403. */
 export function hasDemographicScope(scope: string): boolean {
@@ -67,47 +77,12 @@ export interface TokenVaultDeps {
   failpoint?: Failpoint;
 }
 
-/** The enrollment is not active: revoked, or waiting for the beneficiary to connect again. */
-export class EnrollmentInactiveError extends BbsyncError {
-  constructor(
-    readonly enrollmentId: string,
-    readonly status: string,
-  ) {
-    super(`enrollment ${enrollmentId} is ${status}`, 'reauth_required');
-  }
-}
-
-export class UnknownEnrollmentError extends Error {
-  constructor(readonly enrollmentId: string) {
-    super(`no enrollment ${enrollmentId}`);
-    this.name = 'UnknownEnrollmentError';
-  }
-}
-
-interface TokenRow {
-  enrollment_id: string;
-  patient_id: string;
-  status: EnrollmentStatus;
-  scope: string;
-  refresh_token_ciphertext: string | null;
-  access_token_ciphertext: string | null;
-  access_token_expires_at: string | null;
-  api_version: ApiVersion;
-}
-
-const TOKEN_COLUMNS =
-  'enrollment_id, patient_id, status, scope, refresh_token_ciphertext, access_token_ciphertext, access_token_expires_at, api_version';
-
-const refreshAad = secretAad.refresh;
-const accessAad = secretAad.access;
-
 export function newEnrollmentId(): string {
   return `enr_${randomBytes(10).toString('hex')}`;
 }
 
 export function createTokenVault(deps: TokenVaultDeps) {
   const now = deps.now ?? (() => new Date());
-  const failpoint = deps.failpoint ?? noFailpoints;
 
   function usable(row: TokenRow, rejectedToken: string | undefined): AccessGrant | undefined {
     if (!row.access_token_ciphertext || !row.access_token_expires_at) return undefined;
@@ -173,9 +148,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
       const patientId = tokens.patient;
       if (!patientId) throw new Error('BB2 returned no patient id with the tokens');
       const scope = tokens.scope ?? '';
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
+      return withTransaction(deps.pool, async (client) => {
         await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('bbsync:enroll:' || $1, 0))`, [
           patientId,
         ]);
@@ -213,7 +186,6 @@ export function createTokenVault(deps: TokenVaultDeps) {
             deps.oauth.apiVersion,
           ],
         );
-        await client.query('COMMIT');
         return {
           enrollmentId,
           patientId,
@@ -222,12 +194,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
           apiVersion: deps.oauth.apiVersion,
           reenrolled: existing.rows.length > 0,
         };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /**
@@ -248,79 +215,48 @@ export function createTokenVault(deps: TokenVaultDeps) {
       const fast = usable(current, options.rejectedToken);
       if (fast) return fast;
 
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
-        // Everyone who needs a new token for this enrollment queues here; the first refreshes,
-        // the others find its fresh token when they get the lock.
-        const locked = (
-          await client.query<TokenRow>(
-            `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1 FOR UPDATE`,
-            [enrollmentId],
-          )
-        ).rows[0];
-        assertActive(locked, enrollmentId, options.forRevocation);
-        const refreshedMeanwhile = usable(locked, options.rejectedToken);
-        if (refreshedMeanwhile) {
-          await client.query('COMMIT');
-          return refreshedMeanwhile;
-        }
-        if (!locked.refresh_token_ciphertext) {
-          const err = new ReauthRequiredError('no refresh token is stored for this enrollment');
-          await recordFailure(client, enrollmentId, err, 'reauth_required');
-          await client.query('COMMIT');
-          throw err;
-        }
-
-        let tokens: TokenResponse;
-        try {
-          tokens = await deps.oauth.refresh(
-            deps.keys.decrypt(locked.refresh_token_ciphertext, refreshAad(enrollmentId)),
-            locked.api_version,
-          );
-        } catch (err) {
+      return refreshUnderLock(deps, enrollmentId, {
+        allowRevoking: options.forRevocation,
+        usable: (row) => usable(row, options.rejectedToken),
+        recordFailure: async (client, err) => {
           const reauth = err instanceof ReauthRequiredError;
           await recordFailure(client, enrollmentId, err, reauth ? 'reauth_required' : undefined);
-          await client.query('COMMIT');
-          deps.log.warn({ enrollmentId, category: classifyError(err).category }, 'token refresh failed');
-          throw err;
-        }
-        failpoint('vault.after-refresh-response');
-
-        const expiresAt = tokenExpiry(tokens);
-        await client.query(
-          `UPDATE enrollments SET
-             refresh_token_ciphertext = $2, access_token_ciphertext = $3, access_token_expires_at = $4,
-             scope = coalesce($5, scope), access_grant_expiration = coalesce($6, access_grant_expiration),
-             token_version = token_version + 1, last_refresh_at = now(), updated_at = now(),
-             last_error_category = NULL, last_error_message = NULL, last_error_at = NULL
-           WHERE enrollment_id = $1`,
-          [
+          if (!reauth || !/no refresh token/.test((err as Error).message)) {
+            deps.log.warn({ enrollmentId, category: classifyError(err).category }, 'token refresh failed');
+          }
+        },
+        store: async (client, row, tokens) => {
+          const expiresAt = tokenExpiry(tokens);
+          // The rotated refresh token is stored already (refresh.ts); writing it again is harmless,
+          // and a response without one keeps the stored one (coalesce).
+          await client.query(
+            `UPDATE enrollments SET
+               refresh_token_ciphertext = coalesce($2, refresh_token_ciphertext),
+               access_token_ciphertext = $3, access_token_expires_at = $4,
+               scope = coalesce($5, scope), access_grant_expiration = coalesce($6, access_grant_expiration),
+               token_version = token_version + 1, last_refresh_at = now(), updated_at = now(),
+               last_error_category = NULL, last_error_message = NULL, last_error_at = NULL
+             WHERE enrollment_id = $1`,
+            [
+              enrollmentId,
+              tokens.refresh_token ? deps.keys.encrypt(tokens.refresh_token, refreshAad(enrollmentId)) : null,
+              deps.keys.encrypt(tokens.access_token, accessAad(enrollmentId)),
+              expiresAt,
+              tokens.scope ?? null,
+              grantExpiration(tokens),
+            ],
+          );
+          deps.log.debug({ enrollmentId }, 'access token refreshed');
+          return {
             enrollmentId,
-            tokens.refresh_token ? deps.keys.encrypt(tokens.refresh_token, refreshAad(enrollmentId)) : null,
-            deps.keys.encrypt(tokens.access_token, accessAad(enrollmentId)),
+            patientId: row.patient_id,
+            accessToken: tokens.access_token,
+            scope: tokens.scope ?? row.scope,
             expiresAt,
-            tokens.scope ?? null,
-            grantExpiration(tokens),
-          ],
-        );
-        await client.query('COMMIT');
-        failpoint('vault.after-refresh-commit');
-        deps.log.debug({ enrollmentId }, 'access token refreshed');
-        return {
-          enrollmentId,
-          patientId: locked.patient_id,
-          accessToken: tokens.access_token,
-          scope: tokens.scope ?? locked.scope,
-          expiresAt,
-          apiVersion: locked.api_version,
-        };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+            apiVersion: row.api_version,
+          };
+        },
+      });
     },
 
     /** Records what a v3 EOB search said about the beneficiary's SAMHSA choice (when it changed). */
@@ -335,32 +271,6 @@ export function createTokenVault(deps: TokenVaultDeps) {
     /** Marks an enrollment as needing re-consent (e.g. FHIR said the grant timed out). */
     async markReauthRequired(enrollmentId: string, err: unknown): Promise<void> {
       await recordFailure(deps.pool, enrollmentId, err, 'reauth_required');
-    },
-
-    /** Forgets the tokens of a revoked enrollment; with `purge`, deletes the patient's data too. */
-    async markRevoked(enrollmentId: string, options: { purge: boolean }): Promise<{ purgedRows: number }> {
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const { rows } = await client.query<{ patient_id: string }>(
-          `UPDATE enrollments SET status = 'revoked', revoked_at = now(), updated_at = now(),
-                  refresh_token_ciphertext = NULL, access_token_ciphertext = NULL, access_token_expires_at = NULL,
-                  token_version = token_version + 1
-            WHERE enrollment_id = $1 RETURNING patient_id`,
-          [enrollmentId],
-        );
-        const patientId = rows[0]?.patient_id;
-        if (!patientId) throw new UnknownEnrollmentError(enrollmentId);
-        let purgedRows = 0;
-        if (options.purge) purgedRows = await purgePatient(client, patientId, enrollmentId);
-        await client.query('COMMIT');
-        return { purgedRows };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
     },
   };
 }

@@ -9,7 +9,7 @@ import {
   str,
   type JsonObject,
 } from './read.ts';
-import type { CoverageRow } from './rows.ts';
+import type { CoverageRow } from '../model/analytics-rows.ts';
 import { year } from './values.ts';
 
 const PART_FROM_ID = /^(?:c4dic-)?part-([a-d])-/;

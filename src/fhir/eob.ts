@@ -21,7 +21,7 @@ import {
   str,
   type JsonObject,
 } from './read.ts';
-import type { AnalyticsRows, ClaimCareTeamRow, ClaimRow } from './rows.ts';
+import type { AnalyticsRows, ClaimCareTeamRow, ClaimRow } from '../model/analytics-rows.ts';
 
 export { CLAIM_TYPES, claimTypeOf, type ClaimType } from './eob/claim-type.ts';
 

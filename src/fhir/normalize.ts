@@ -6,21 +6,19 @@
 import { createHash } from 'node:crypto';
 
 import { NormalizeError } from '../errors.ts';
+import { emptyRows } from '../model/analytics-rows.ts';
+import {
+  SUPPORTED_RESOURCE_TYPES,
+  type NormalizedResource,
+  type SupportedResourceType,
+} from '../model/resources.ts';
 import { MapContext } from './context.ts';
 import { mapCoverage } from './coverage.ts';
 import { mapExplanationOfBenefit } from './eob.ts';
 import { mapPatient } from './patient.ts';
 import { CREATED_STAND_IN, LAST_UPDATED_STAND_IN, type ResourceText } from './raw-text.ts';
 import { obj, str, type JsonObject } from './read.ts';
-import { emptyRows, type AnalyticsRows } from './rows.ts';
-import {
-  apiVersionOf,
-  mapV3Resource,
-  placeholderOf,
-  type ApiVersion,
-  type ClaimVersionFacts,
-  type MappedResource,
-} from './v3/index.ts';
+import { apiVersionOf, mapV3Resource, placeholderOf, type MappedResource } from './v3/index.ts';
 import { instant } from './values.ts';
 
 /**
@@ -28,27 +26,6 @@ import { instant } from './values.ts';
  * can be re-normalized (`fhir_resources.normalizer_version` records which version wrote them).
  */
 export const NORMALIZER_VERSION = 2;
-
-export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Coverage', 'ExplanationOfBenefit'] as const;
-export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];
-
-export interface NormalizedResource {
-  resourceType: SupportedResourceType;
-  resourceId: string;
-  patientId: string;
-  /** meta.lastUpdated as ISO-8601 UTC; null when absent or not a timestamp (see warnings). */
-  lastUpdated: string | null;
-  /** sha256 of the resource without its volatile fields; equal hashes mean nothing changed. */
-  contentHash: string;
-  /** The resource as received, serialized once for storage. */
-  json: string;
-  rows: AnalyticsRows;
-  warnings: string[];
-  /** The BB2 API version the resource came from (src/fhir/v3/detect.ts). */
-  apiVersion: ApiVersion;
-  /** v3 EOBs: source system, final action, control numbers (src/fhir/v3/claim-version.ts). */
-  claimVersion?: ClaimVersionFacts;
-}
 
 export function isSupportedResourceType(type: unknown): type is SupportedResourceType {
   return (SUPPORTED_RESOURCE_TYPES as readonly unknown[]).includes(type);

@@ -1,12 +1,13 @@
 /**
  * One page of a FHIR search, from response text to the rows it holds: parsed, checked to be a
  * Bundle, and every entry normalized or set aside for quarantine. Pure (text in, values out), so
- * it runs on whichever thread has time: see src/workers/page-threads.ts.
+ * it can run on any thread.
  */
 import { createHash } from 'node:crypto';
 
 import { Bb2Error, NormalizeError } from '../errors.ts';
-import { normalizeResource, normalizeResourceWithText, type NormalizedResource } from './normalize.ts';
+import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
+import { normalizeResource, normalizeResourceWithText } from './normalize.ts';
 import { entryResourceTexts, type ResourceText } from './raw-text.ts';
 
 export interface Bundle {
@@ -15,17 +16,6 @@ export interface Bundle {
   total?: number;
   link?: { relation?: string; url?: string }[];
   entry?: { resource?: unknown }[];
-}
-
-/** A resource that could not be normalized, kept raw with the reason, for operators. */
-export interface QuarantineEntry {
-  resourceType: string;
-  resourceId: string;
-  patientId: string | undefined;
-  source: string;
-  reason: string;
-  /** The raw resource when it can be stored (JSON text), else undefined. */
-  json: string | undefined;
 }
 
 export interface NormalizedPage {

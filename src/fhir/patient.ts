@@ -8,7 +8,7 @@ import {
   str,
   type JsonObject,
 } from './read.ts';
-import type { PatientRow } from './rows.ts';
+import type { PatientRow } from '../model/analytics-rows.ts';
 import type { MapContext } from './context.ts';
 import { dateOnly, year } from './values.ts';
 

@@ -10,8 +10,9 @@
 import type { Pool } from '../db/client.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantine, type IngestOutcome } from '../db/ingest.ts';
 import { NormalizeError } from '../errors.ts';
-import { NORMALIZER_VERSION, normalizeResource, type NormalizedResource } from '../fhir/normalize.ts';
-import { quarantineEntry, type QuarantineEntry } from '../fhir/page.ts';
+import { NORMALIZER_VERSION, normalizeResource } from '../fhir/normalize.ts';
+import { quarantineEntry } from '../fhir/page.ts';
+import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { readFhirFile, type InputFile } from './read-files.ts';
 
 export interface ImportProblem {

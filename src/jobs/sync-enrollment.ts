@@ -65,6 +65,8 @@ export interface SyncDeps {
   fullEvery: number;
   /** A full reconcile removing more than this share of a patient's claims waits for confirmation. */
   reconcileMaxDeleteShare?: number;
+  /** BB2_MAX_PAGES_PER_WALK: a walk with more pages fails as `paging_error`. */
+  maxPagesPerWalk: number;
   failpoint?: Failpoint;
   /**
    * Limits how many pages this process writes at once. Fetching overlaps freely, but Postgres on
@@ -188,7 +190,10 @@ export async function syncEnrollment(
       removed: tally.removed,
       counts: tally.counts,
     };
-  } catch (err) {
+  } catch (caught) {
+    // A request cut off by the shutdown signal is an interruption, whatever error it surfaced as.
+    const err =
+      ctx.signal?.aborted && !(caught instanceof SyncInterruptedError) ? new SyncInterruptedError() : caught;
     if (err instanceof EnrollmentNotActiveError) {
       // Revoked or purged while this sync was running: it stops, and counts as skipped.
       await recordStop(deps, { payload, ctx, attemptId, tally, log, started, skipped: true }, err);
@@ -290,6 +295,8 @@ async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promi
     beforePage: () => {
       if (ctx.signal?.aborted) throw new SyncInterruptedError();
     },
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    maxPages: deps.maxPagesPerWalk,
     onRequest: () => tally.requests++,
   });
   for await (const { page } of pages) {

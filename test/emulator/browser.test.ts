@@ -1,20 +1,18 @@
 /**
  * One real browser walk through the login and consent pages: Debian's Chromium driven by
  * playwright-core. Without /usr/bin/chromium the test fails when CI is set (install it with
- * `apt-get install -y chromium`) and is skipped locally.
+ * `apt-get install -y chromium`) and is skipped locally, visibly (test/helpers/browser.ts).
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { CHROMIUM, chromiumPresent as haveChromium, itWithBrowser } from '../helpers/browser.ts';
 import { pkce, randomState } from './support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -27,15 +25,6 @@ const ARGS = [
 ];
 
 describe('in a real browser', () => {
-  if (!haveChromium && process.env.CI) {
-    it('needs Chromium', () => {
-      throw new Error(
-        `${CHROMIUM} is missing: install it with "apt-get install -y chromium" (the browser test cannot run without it)`,
-      );
-    });
-    return;
-  }
-
   let emu: RunningEmulator;
   let browser: Browser | undefined;
   // The app: a tiny server standing in for the redirect URI.
@@ -70,7 +59,7 @@ describe('in a real browser', () => {
     await new Promise<void>((resolve) => app.close(() => resolve()));
   });
 
-  it.skipIf(!haveChromium)(
+  itWithBrowser(
     'logs in as BBUser00001, allows on the consent page and lands on the redirect URI with a code',
     async () => {
       if (!browser) throw new Error('no browser');

@@ -114,7 +114,13 @@ describe('advance(): a simulated weekly BFD load', () => {
   });
 
   it('leaves everything else byte-identical, and keeps EOBs in BB2 order', () => {
-    const touched = new Set([...ids(result.added), ...ids(result.changed), ...ids(result.removed)]);
+    const touched = new Set([
+      ...ids(result.added),
+      ...ids(result.changed),
+      ...ids(result.removed),
+      ...ids(result.versioned),
+      ...ids(result.cancelled),
+    ]);
     for (const [pid, rec] of after) {
       const old = byId(before.get(pid) as PatientRecord);
       for (const eob of rec.eobs) {
@@ -130,6 +136,8 @@ describe('advance(): a simulated weekly BFD load', () => {
       ...Object.keys(result.added),
       ...Object.keys(result.changed),
       ...Object.keys(result.removed),
+      ...Object.keys(result.versioned),
+      ...Object.keys(result.cancelled),
     ]);
     expect(changedPatients.size).toBeGreaterThan(0);
     for (const [pid, rec] of after) {
@@ -282,5 +290,84 @@ describe('advance() determinism and options', () => {
       expect(rec.eobs.find((e) => e.id === id)?.meta?.lastUpdated).toBe(result.transactionTime);
     }
     expect(rec.eobs).toHaveLength((result.changed[pid] ?? []).length);
+  });
+});
+
+describe('advance(): claim versions (adjustments, cancellations, PDE deletions)', () => {
+  const USERS = 40;
+  const GROUP = 'https://bluebutton.cms.gov/resources/identifier/claim-group';
+  const groupOf = (eob: FhirResource) =>
+    ((eob['identifier'] as Json[]).find((i) => i['system'] === GROUP) as Json)['value'];
+  const adjustmentCode = (eob: FhirResource) =>
+    ((eob['supportingInfo'] as Json[] | undefined) ?? [])
+      .filter((si) => JSON.stringify(si['category']).includes('adjstmt_dltn_cd'))
+      .map((si) => ((si['code'] as Json)['coding'] as Json[])[0]?.['code']);
+  const store = createSyntheticStore({ users: USERS, seed: 21, now: clock('2027-02-01T00:00:00.000Z') });
+  const before = snapshot(store, USERS);
+  const result = store.advance({
+    newClaimsFraction: 0,
+    changedFraction: 0,
+    removedFraction: 0,
+    adjustedFraction: 0.2,
+    cancelledFraction: 0.05,
+  });
+  const after = snapshot(store, USERS);
+
+  it('adds each new version in the claim group of a version it cancels, with the same service dates', () => {
+    expect(ids(result.versioned).length).toBeGreaterThan(20);
+    for (const [pid, versions] of Object.entries(result.versioned)) {
+      const now = byId(after.get(pid) as PatientRecord);
+      const old = byId(before.get(pid) as PatientRecord);
+      const cancelledNow = (result.cancelled[pid] ?? []).map((id) => now.get(id) as FhirResource);
+      for (const id of versions) {
+        const version = now.get(id) as FhirResource;
+        expect(old.has(id)).toBe(false);
+        expect(version['status']).toBe('active');
+        const predecessor = cancelledNow.find((c) => groupOf(c) === groupOf(version));
+        expect(predecessor?.['status']).toBe('cancelled');
+        expect(version['billablePeriod']).toEqual(predecessor?.['billablePeriod']);
+        if (id.startsWith('pde-')) expect(['A', 'D']).toContain(adjustmentCode(version)[0]);
+      }
+    }
+  });
+
+  it('turns superseded and cancelled claims cancelled, keeping their id, content and claim group', () => {
+    expect(ids(result.cancelled).length).toBeGreaterThan(ids(result.versioned).length);
+    for (const [pid, list] of Object.entries(result.cancelled)) {
+      const now = byId(after.get(pid) as PatientRecord);
+      const old = byId(before.get(pid) as PatientRecord);
+      for (const id of list) {
+        const was = old.get(id) as FhirResource;
+        const is = now.get(id) as FhirResource;
+        expect(was['status']).toBe('active');
+        expect(is['status']).toBe('cancelled');
+        expect(groupOf(is)).toBe(groupOf(was));
+        expect(amounts(is)).toEqual(amounts(was));
+      }
+    }
+  });
+
+  it('makes PDE deletions: an active record coded D in the group of a cancelled event', () => {
+    const many = createSyntheticStore({ users: 300, seed: 5, now: clock('2027-02-01T00:00:00.000Z') });
+    const r = many.advance({
+      newClaimsFraction: 0,
+      changedFraction: 0,
+      removedFraction: 0,
+      adjustedFraction: 0.5,
+    });
+    const codes = Object.entries(r.versioned).flatMap(([pid, list]) => {
+      const now = byId(many.record(pid) as PatientRecord);
+      return list
+        .filter((id) => id.startsWith('pde-'))
+        .map((id) => adjustmentCode(now.get(id) as FhirResource)[0]);
+    });
+    expect(codes).toContain('D');
+    expect(codes).toContain('A');
+  });
+
+  it('has adjusted and cancelled claims in the initial data too', () => {
+    const statuses = [...before.values()].flatMap((r) => r.eobs.map((e) => e['status']));
+    expect(statuses.filter((s) => s === 'cancelled').length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 'active').length).toBeGreaterThan(statuses.length * 0.9);
   });
 });

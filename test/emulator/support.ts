@@ -343,7 +343,7 @@ export function handStore(
     record: (id) => records.find((r) => r.patientId === id),
     advance(): AdvanceResult {
       tx = new Date(Date.parse(tx) + 7 * 86_400_000).toISOString();
-      return { transactionTime: tx, added: {}, changed: {}, removed: {} };
+      return { transactionTime: tx, added: {}, changed: {}, removed: {}, versioned: {}, cancelled: {} };
     },
     replace(index, p) {
       const old = records[index];

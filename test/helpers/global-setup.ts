@@ -15,6 +15,7 @@ import type { TestProject } from 'vitest/node';
 
 import { withDatabase } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, migrateDatabase, quoteIdent } from '../../src/db/migrate.ts';
+import { CHROMIUM_MISSING, chromiumPresent } from './browser.ts';
 import { FIXTURES_MISSING, fixturesPresent } from './fixtures.ts';
 
 declare module 'vitest' {
@@ -90,6 +91,8 @@ function migrationsHash(): string {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The one line that says why the real-fixture tests will show as skipped.
   if (!fixturesPresent) console.log(`bbsync tests: real BB2 fixture tests ${FIXTURES_MISSING}`);
+  // And why the browser tests will (locally) show as skipped; with CI set they fail instead.
+  if (!chromiumPresent && !process.env.CI) console.log(`bbsync tests: browser tests ${CHROMIUM_MISSING}`);
   let pgUrl = process.env.DATABASE_URL ? withDatabase(process.env.DATABASE_URL, 'postgres') : undefined;
   let redisUrl = process.env.REDIS_URL;
   let stopContainers: (() => Promise<void>) | undefined;

@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 import { loadConfig, type Config } from '../../src/config.ts';
 import { assembleWorkers } from '../../src/commands/worker.ts';
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { waitForRun, type SyncRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
-import { enrollSynthetic, syntheticLogin } from '../../src/enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import type { Logger } from '../../src/logger.ts';
 import { startRunNow } from '../../src/workers/enqueue.ts';
 import { createQueues, redisConnection, type Queues } from '../../src/workers/queues.ts';

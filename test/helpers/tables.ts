@@ -1,5 +1,5 @@
 /** Reading whole analytics tables back, for comparing database states. */
-import { ANALYTICS_TABLES } from '../../src/fhir/rows.ts';
+import { ANALYTICS_TABLES } from '../../src/model/analytics-rows.ts';
 import type { Pool } from '../../src/db/client.ts';
 
 /**

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 
 import { loadConfig } from '../../src/config.ts';
 import { createPool } from '../../src/db/client.ts';
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { createLogger } from '../../src/logger.ts';
 
 const [enrollmentId, callsArg, flag] = process.argv.slice(2);

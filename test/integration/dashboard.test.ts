@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.ts';
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import type { SyncRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -23,7 +23,7 @@ import { hashPassword } from '../../src/server/dashboard/password.ts';
 import { ensureScheduler } from '../../src/workers/worker.ts';
 import { redisConnection } from '../../src/workers/queues.ts';
 import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
-import { chromiumAvailable, freePort, launchChromium } from '../helpers/browser.ts';
+import { chromiumAvailable, freePort, itWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
 
 const hasBrowser = chromiumAvailable();
@@ -362,7 +362,7 @@ describe('the dashboard in a browser', () => {
     return (await page.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
   }
 
-  it.skipIf(!hasBrowser)(
+  itWithBrowser(
     'shows a run with failing enrollments, its failures by category, and "sync now" makes one succeed',
     async () => {
       const page = await browser!.newPage({ viewport: { width: 1280, height: 860 } });
@@ -435,7 +435,7 @@ describe('the dashboard in a browser', () => {
     },
   );
 
-  it.skipIf(!hasBrowser)('revokes an enrollment after a confirmation page', async () => {
+  itWithBrowser('revokes an enrollment after a confirmation page', async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/login`);
     await page.fill('input[name=username]', USER);
@@ -782,7 +782,7 @@ describe('health and metrics', () => {
 });
 
 describe('screenshots and secrets', () => {
-  it.skipIf(!hasBrowser)(
+  itWithBrowser(
     'renders the overview and enrollments on a laptop and a phone without sideways scrolling',
     async () => {
       for (const [device, viewport] of [

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config.ts';
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { KeyRing } from '../../src/enrollment/crypto.ts';
 import { rotateKeys } from '../../src/enrollment/key-rotation.ts';
 import {
@@ -19,7 +19,7 @@ import {
   hasDemographicScope,
   EnrollmentInactiveError,
 } from '../../src/enrollment/tokens.ts';
-import { enrollSynthetic, syntheticLogin } from '../../src/enrollment/synthetic.ts';
+import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';
 import { ReauthRequiredError } from '../../src/errors.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';

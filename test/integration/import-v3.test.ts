@@ -51,7 +51,7 @@ describe.skipIf(!haveV3Fixtures)(
       const files = v3FixtureFiles().map((f) => join(V3_FIXTURES_DIR, f));
       const run = await bbsync('import', ...files);
       expect(run.stdout).toMatch(/insurance-card-bundle\.json: a Digital Insurance Card/);
-      expect(run.stdout).toMatch(/operation-outcome-error\.json: a OperationOutcome/);
+      expect(run.stdout).toMatch(/operation-outcome-error\.json: an? OperationOutcome/);
       expect(count(run.stdout, 'rejected')).toBe(0);
       expect(run.code).toBe(0);
       expect(await countRows(tdb.pool, 'quarantined_resources')).toBe(0);

@@ -1,7 +1,8 @@
 import { afterAll, beforeEach, expect, it } from 'vitest';
 
 import { ingestBatch, totalRowsWritten } from '../../src/db/ingest.ts';
-import { NORMALIZER_VERSION, normalizeResource, type NormalizedResource } from '../../src/fhir/normalize.ts';
+import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
+import type { NormalizedResource } from '../../src/model/resources.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { describeWithFixtures, fixtureResource, fixtureResources, type Json } from '../helpers/fixtures.ts';
 import { countRows, dumpAnalytics, rowVersions } from '../helpers/tables.ts';

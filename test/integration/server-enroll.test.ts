@@ -6,11 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildBb2Services } from '../../src/commands/services.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { capturingLogger, leakedTokens, startTestEmulator, testConfig } from '../helpers/bb2.ts';
-import { chromiumAvailable, freePort, launchChromium } from '../helpers/browser.ts';
+import { chromiumAvailable, freePort, itWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const hasBrowser = chromiumAvailable();
@@ -20,6 +20,8 @@ let server: FastifyInstance;
 let browser: Browser | undefined;
 let base: string;
 const captured = capturingLogger('debug');
+/** Enrollments the server asked to sync at once (bbsync server starts a run for each). */
+const connected: string[] = [];
 
 beforeAll(async () => {
   const port = await freePort();
@@ -40,6 +42,9 @@ beforeAll(async () => {
     log: captured.log,
     flow: services.flow,
     sessionSecret: 'test-session-secret-0123456789-abcdef',
+    onConnected: async (enrollmentId) => {
+      connected.push(enrollmentId);
+    },
   });
   await server.listen({ port, host: '127.0.0.1' });
   if (hasBrowser) browser = await launchChromium();
@@ -53,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('enrollment pages', () => {
-  it.skipIf(!hasBrowser)('let a beneficiary connect in a browser through login and consent', async () => {
+  itWithBrowser('let a beneficiary connect in a browser through login and consent', async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/enroll`);
     await page.fill('input[name=username]', 'BBUser00001');
@@ -63,8 +68,12 @@ describe('enrollment pages', () => {
     await page.click('button[name=allow][value=true]');
     await page.waitForURL(`${base}/enroll/callback?**`);
     expect(await page.textContent('h1')).toBe('Your Medicare data is connected');
-    const { rows } = await tdb.pool.query('SELECT patient_id, status FROM enrollments');
-    expect(rows).toEqual([{ patient_id: '-19990000000002', status: 'active' }]);
+    const { rows } = await tdb.pool.query('SELECT enrollment_id, patient_id, status FROM enrollments');
+    expect(rows).toEqual([
+      { enrollment_id: expect.stringMatching(/^enr_/), patient_id: '-19990000000002', status: 'active' },
+    ]);
+    // Their first sync starts now, not at the next nightly run.
+    expect(connected).toEqual([rows[0].enrollment_id]);
 
     // Going back to the callback replays a used link.
     await page.reload();
@@ -72,7 +81,7 @@ describe('enrollment pages', () => {
     await page.close();
   });
 
-  it.skipIf(!hasBrowser)('tell a beneficiary who denies access that nothing was shared', async () => {
+  itWithBrowser('tell a beneficiary who denies access that nothing was shared', async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/enroll`);
     await page.fill('input[name=username]', 'BBUser00002');

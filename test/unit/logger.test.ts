@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { createLogger } from '../../src/logger.ts';
 
@@ -30,9 +30,8 @@ describe('logger', () => {
       'refreshed',
     );
     log.flush();
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(lines.join('')).toContain('"enrollmentId":"e1"'));
     const text = lines.join('');
-    expect(text).toContain('"enrollmentId":"e1"');
     for (const secret of ['rt-secret-1', 'at-secret-2', 'at-secret-3', '-19990000000001']) {
       expect(text).not.toContain(secret);
     }

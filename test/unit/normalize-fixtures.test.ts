@@ -5,7 +5,8 @@
 import { expect, it } from 'vitest';
 
 import { NormalizeError } from '../../src/errors.ts';
-import { normalizeResource, type NormalizedResource } from '../../src/fhir/normalize.ts';
+import { normalizeResource } from '../../src/fhir/normalize.ts';
+import type { NormalizedResource } from '../../src/model/resources.ts';
 import {
   allFixtureFiles,
   describeWithFixtures,

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { normalizeResource, type NormalizedResource } from '../../src/fhir/normalize.ts';
+import { normalizeResource } from '../../src/fhir/normalize.ts';
+import type { NormalizedResource } from '../../src/model/resources.ts';
 import { allFixtureFiles, fixtureResources, type Json } from '../helpers/fixtures.ts';
 import { haveV3Fixtures, readV3Fixture, v3FixtureFiles, v3Resources } from '../helpers/v3-fixtures.ts';
 
@@ -191,6 +192,11 @@ describe.skipIf(!haveV3Fixtures)(
         priorControlNumbers: [phase2Raw.related[0].reference.value],
       });
       expect(samhsa.claimVersion?.samhsa).toBe(true);
+      // ... and into the analytics layer's version columns.
+      expect(phase1.rows.claims[0]).toMatchObject({ final_action: false });
+      expect(phase2.rows.claims[0]).toMatchObject({ final_action: true });
+      const voided = normalizeResource(readV3Fixture('eob-pharmacy-with-organization.json')).rows.claims[0];
+      expect(voided).toMatchObject({ final_action: true, pde_adjustment_code: 'D' }); // CLM_ADJSTMT_TYPE_CD 1 VOID
       expect(normalizeResource(readV3Fixture('eob-snf.json')).claimVersion?.samhsa).toBe(false);
     });
 

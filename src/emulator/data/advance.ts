@@ -6,12 +6,16 @@ export const DEFAULT_ADVANCE = {
   newClaimsFraction: 0.2,
   changedFraction: 0.02,
   removedFraction: 0.005,
+  adjustedFraction: 0.01,
+  cancelledFraction: 0.002,
 } as const;
 
 export interface ResolvedAdvance {
   readonly newClaimsFraction: number;
   readonly changedFraction: number;
   readonly removedFraction: number;
+  readonly adjustedFraction: number;
+  readonly cancelledFraction: number;
   /** Sorted, deduplicated user indexes. */
   readonly indexes: readonly number[];
 }
@@ -41,8 +45,22 @@ export function resolveAdvance(options: AdvanceOptions, userCount: number): Reso
     options.removedFraction,
     DEFAULT_ADVANCE.removedFraction,
   );
-  if (changedFraction + removedFraction > 1) {
-    throw new RangeError('changedFraction + removedFraction must not exceed 1');
+  // Defaults give way to explicit fractions: changedFraction 1 alone is still valid.
+  const left = Math.max(0, 1 - changedFraction - removedFraction);
+  const adjustedFraction = fraction(
+    'adjustedFraction',
+    options.adjustedFraction,
+    Math.min(DEFAULT_ADVANCE.adjustedFraction, left),
+  );
+  const cancelledFraction = fraction(
+    'cancelledFraction',
+    options.cancelledFraction,
+    Math.min(DEFAULT_ADVANCE.cancelledFraction, Math.max(0, left - adjustedFraction)),
+  );
+  if (changedFraction + removedFraction + adjustedFraction + cancelledFraction > 1) {
+    throw new RangeError(
+      'changedFraction + removedFraction + adjustedFraction + cancelledFraction must not exceed 1',
+    );
   }
   let indexes: number[];
   if (options.userIndexes) {
@@ -55,7 +73,14 @@ export function resolveAdvance(options: AdvanceOptions, userCount: number): Reso
   } else {
     indexes = Array.from({ length: userCount }, (_, i) => i);
   }
-  return { newClaimsFraction, changedFraction, removedFraction, indexes };
+  return {
+    newClaimsFraction,
+    changedFraction,
+    removedFraction,
+    adjustedFraction,
+    cancelledFraction,
+    indexes,
+  };
 }
 
 /** The next transaction time: max(now, previous + 1 s). */

@@ -43,6 +43,15 @@ export interface ClaimPlan {
   readonly legacy: boolean;
   /** Bumped each time a load changes the claim's amounts (0 = as first generated). */
   readonly revision: number;
+  /**
+   * Claim versions: `seq` of the first version of this claim. Every version shares its content
+   * seed and its claim-group identifier; a later version differs in id, amounts and status.
+   */
+  readonly rootSeq: number;
+  /** `cancelled` once a newer version superseded it or the claim was cancelled (BFD final action). */
+  readonly status: 'active' | 'cancelled';
+  /** PDE adjstmt_dltn_cd of a later version: A adjustment, D deletion. */
+  readonly pdeCode?: 'A' | 'D';
 }
 
 export function eobId(type: ClaimType, claimId: string): string {

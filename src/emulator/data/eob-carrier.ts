@@ -115,7 +115,7 @@ export function buildCarrier(c: Ctx): FhirResource {
   if (lines.contained.length > 0) eob['contained'] = lines.contained;
   eob['extension'] = carrierHeaderExtensions(c, 'O', assigned);
   eob['identifier'] = claimIdentifiers(c, `${VAR}clm_id`);
-  eob['status'] = 'active';
+  eob['status'] = c.plan.status;
   eob['type'] = eobTypeCodeable(
     [
       '71',

@@ -37,6 +37,8 @@ export interface Ctx {
   readonly person: Person;
   readonly lastUpdated: string;
   readonly year: number;
+  /** The claim-group identifier, shared by every version of one claim. */
+  readonly claimGroup: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,10 +79,7 @@ export function insurance(part: Part, patientId: string, coverageExtension?: rea
 }
 
 export function claimIdentifiers(c: Ctx, system: string): Obj[] {
-  return [
-    claimIdentifier(system, c.plan.claimId),
-    claimIdentifier(ID_CLAIM_GROUP, `-${c.rng.int(100_000_000, 2_147_483_647)}`),
-  ];
+  return [claimIdentifier(system, c.plan.claimId), claimIdentifier(ID_CLAIM_GROUP, c.claimGroup)];
 }
 
 /**

@@ -94,7 +94,7 @@ export function buildDme(c: Ctx): FhirResource {
   eob['contained'] = lines.contained;
   eob['extension'] = carrierHeaderExtensions(c, 'M', assigned);
   eob['identifier'] = claimIdentifiers(c, `${VAR}clm_id`);
-  eob['status'] = 'active';
+  eob['status'] = c.plan.status;
   // BFD quirks kept: DME is typed institutional and carries the inpatient-institutional profile.
   eob['type'] = eobTypeCodeable(['82', 'DMERC; DMEPOS claim'], 'DME', 'institutional');
   eob['use'] = 'claim';

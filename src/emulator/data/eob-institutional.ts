@@ -182,7 +182,7 @@ export function buildInstitutional(c: Ctx, kind: Institutional): FhirResource {
   ];
   eob['extension'] = extension;
   eob['identifier'] = claimIdentifiers(c, `${VAR}clm_id`);
-  eob['status'] = 'active';
+  eob['status'] = c.plan.status;
   eob['type'] = eobTypeCodeable(spec.nch, spec.eobType, spec.claimType);
   eob['subType'] = subType(spec.subType);
   eob['use'] = 'claim';

@@ -122,7 +122,13 @@ export function buildPde(c: Ctx): FhirResource {
     });
   }
   const adjusted = rng.chance(0.03);
-  if (plan.revision > 0 || adjusted) {
+  if (plan.pdeCode === 'D') {
+    info.push({
+      sequence: info.length + 1,
+      category: infoCategory('adjstmt_dltn_cd'),
+      code: varCodeable('adjstmt_dltn_cd', 'D', 'Deletion'),
+    });
+  } else if (plan.revision > 0 || plan.pdeCode === 'A' || adjusted) {
     info.push({
       sequence: info.length + 1,
       category: infoCategory('adjstmt_dltn_cd'),
@@ -193,7 +199,7 @@ export function buildPde(c: Ctx): FhirResource {
     ...claimIdentifiers(c, `${VAR}pde_id`),
     claimIdentifier(`${VAR}rx_srvc_rfrnc_num`, String(rng.int(100_000, 999_999_999_999))),
   ];
-  eob['status'] = 'active';
+  eob['status'] = c.plan.status;
   eob['type'] = eobTypeCodeable(undefined, 'PDE', 'pharmacy');
   eob['use'] = 'claim';
   eob['patient'] = patientRef(c);

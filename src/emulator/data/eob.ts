@@ -25,14 +25,17 @@ export interface ClaimInput {
 
 export function buildEob(input: ClaimInput): FhirResource {
   const { seed, plan, person } = input;
+  // Versions of one claim share the content seed (rootSeq): a new version keeps the claim's
+  // codes and lines and differs in id, status and (through the revision) amounts.
   const ctx: Ctx = {
-    rng: new Rng(seed, 'claim', person.index, plan.seq),
-    money: new Rng(seed, 'money', person.index, plan.seq),
-    scale: revisionScale(seed, person.index, plan.seq, plan.revision),
+    rng: new Rng(seed, 'claim', person.index, plan.rootSeq),
+    money: new Rng(seed, 'money', person.index, plan.rootSeq),
+    scale: revisionScale(seed, person.index, plan.rootSeq, plan.revision),
     plan,
     person,
     lastUpdated: input.lastUpdated,
     year: yearOf(plan.thru),
+    claimGroup: `-${new Rng(seed, 'claim-group', person.index, plan.rootSeq).int(100_000_000, 2_147_483_647)}`,
   };
   switch (plan.type) {
     case 'carrier':

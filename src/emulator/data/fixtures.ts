@@ -331,7 +331,8 @@ export class FixtureStore implements DataStore {
       if (changedIds.length) changed[patientId] = changedIds;
       if (removedIds.length) removed[patientId] = removedIds;
     }
-    return { transactionTime: tx, added, changed, removed };
+    // Real fixtures are not versioned by this store: their versions are what BB2 sent.
+    return { transactionTime: tx, added, changed, removed, versioned: {}, cancelled: {} };
   }
 
   /** A new claim cloned from one of the patient's claims: new id, dates in the last two weeks. */

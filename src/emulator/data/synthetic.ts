@@ -27,6 +27,13 @@ import {
 import { Lru } from './lru.ts';
 import { PARTS, buildCoverage, buildPatient, coverageId, makePerson } from './person.ts';
 import { Rng } from './prng.ts';
+import {
+  cancelled,
+  INITIAL_ADJUSTED_RATE,
+  INITIAL_CANCELLED_RATE,
+  isFinalVersion,
+  nextVersion,
+} from './versions.ts';
 import { ANCHOR_MS, LEGACY_LAST_UPDATED, dayFromYmd, dayOf, isoTime, loadTime, yearOf } from './time.ts';
 import type {
   AdvanceOptions,
@@ -148,10 +155,14 @@ export class SyntheticStore implements DataStore {
   }
 
   advance(options: AdvanceOptions = {}): AdvanceResult {
-    const { newClaimsFraction, changedFraction, removedFraction, indexes } = resolveAdvance(
-      options,
-      this.userCount,
-    );
+    const {
+      newClaimsFraction,
+      changedFraction,
+      removedFraction,
+      adjustedFraction,
+      cancelledFraction,
+      indexes,
+    } = resolveAdvance(options, this.userCount);
     this.txMs = nextTransactionMs(this.now, this.txMs);
     this.loads++;
     const tx = this.txMs;
@@ -159,6 +170,8 @@ export class SyntheticStore implements DataStore {
     const added: Record<string, string[]> = {};
     const changed: Record<string, string[]> = {};
     const removed: Record<string, string[]> = {};
+    const versioned: Record<string, string[]> = {};
+    const cancelledIds: Record<string, string[]> = {};
 
     for (const index of indexes) {
       // One stream per (load, user): the outcome for a user never depends on which other users
@@ -169,18 +182,41 @@ export class SyntheticStore implements DataStore {
       const kept: ClaimPlan[] = [];
       const removedIds: string[] = [];
       const changedIds: string[] = [];
+      const versionIds: string[] = [];
+      const cancelIds: string[] = [];
+      let nextSeq = plan.nextSeq;
       for (const claim of plan.claims) {
         const r = rng.next();
+        const final = isFinalVersion(claim);
         if (r < removedFraction) {
           removedIds.push(claim.id);
         } else if (r < removedFraction + changedFraction) {
           kept.push({ ...claim, revision: claim.revision + 1, lastUpdatedMs: tx, legacy: false });
           changedIds.push(claim.id);
+        } else if (
+          final &&
+          r < removedFraction + changedFraction + adjustedFraction &&
+          nextSeq < MAX_CLAIMS_PER_USER
+        ) {
+          // An adjustment: the claim is superseded by a new version in its claim group.
+          kept.push(cancelled(claim, tx));
+          cancelIds.push(claim.id);
+          const seq = nextSeq++;
+          const version = nextVersion(claim, rng, {
+            seq,
+            claimId: this.claimId(index, seq),
+            lastUpdatedMs: tx,
+            firstLoadDay: txDay,
+          });
+          kept.push(version);
+          versionIds.push(version.id);
+        } else if (final && r < removedFraction + changedFraction + adjustedFraction + cancelledFraction) {
+          kept.push(cancelled(claim, tx));
+          cancelIds.push(claim.id);
         } else {
           kept.push(claim);
         }
       }
-      let nextSeq = plan.nextSeq;
       const addedIds: string[] = [];
       for (let k = 0; k < addCount && nextSeq < MAX_CLAIMS_PER_USER; k++) {
         const type = rng.weighted(CLAIM_TYPE_WEIGHTS);
@@ -199,12 +235,19 @@ export class SyntheticStore implements DataStore {
           lastUpdatedMs: tx,
           legacy: false,
           revision: 0,
+          rootSeq: nextSeq,
+          status: 'active',
         };
         nextSeq++;
         kept.push(claim);
         addedIds.push(claim.id);
       }
-      if (addedIds.length + changedIds.length + removedIds.length === 0) continue;
+      if (
+        addedIds.length + changedIds.length + removedIds.length + versionIds.length + cancelIds.length ===
+        0
+      ) {
+        continue;
+      }
       kept.sort((a, b) => compareEobIds(a.id, b.id));
       this.pinned.set(index, { ...plan, claims: kept, nextSeq, version: plan.version + 1 });
       this.cache.delete(index);
@@ -212,8 +255,10 @@ export class SyntheticStore implements DataStore {
       if (addedIds.length) added[pid] = addedIds.sort(compareEobIds);
       if (changedIds.length) changed[pid] = changedIds;
       if (removedIds.length) removed[pid] = removedIds;
+      if (versionIds.length) versioned[pid] = versionIds.sort(compareEobIds);
+      if (cancelIds.length) cancelledIds[pid] = cancelIds;
     }
-    return { transactionTime: isoTime(tx), added, changed, removed };
+    return { transactionTime: isoTime(tx), added, changed, removed, versioned, cancelled: cancelledIds };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -242,7 +287,7 @@ export class SyntheticStore implements DataStore {
       // Some claims were rewritten by a later load.
       const lastWeek = week > 0 && rng.chance(0.1) ? rng.int(0, week - 1) : week;
       const claimId = this.claimId(index, seq);
-      claims.push({
+      const claim: ClaimPlan = {
         seq,
         type,
         claimId,
@@ -253,8 +298,31 @@ export class SyntheticStore implements DataStore {
         lastUpdatedMs: loadTime(lastWeek),
         legacy: false,
         revision: 0,
-      });
+        rootSeq: seq,
+        status: 'active',
+      };
       seq++;
+      const versioning = rng.next();
+      const room = claims.length + (count - k) + legacyCount < 80;
+      if (versioning < INITIAL_ADJUSTED_RATE && lastWeek > 0 && room) {
+        // Adjusted by a later load: the original stays as a cancelled version.
+        const adjustedAt = loadTime(rng.int(0, lastWeek - 1));
+        claims.push(cancelled(claim, adjustedAt));
+        const versionId = this.claimId(index, seq);
+        claims.push(
+          nextVersion(claim, rng, {
+            seq,
+            claimId: versionId,
+            lastUpdatedMs: adjustedAt,
+            firstLoadDay: dayOf(adjustedAt),
+          }),
+        );
+        seq++;
+      } else if (versioning < INITIAL_ADJUSTED_RATE + INITIAL_CANCELLED_RATE) {
+        claims.push({ ...claim, status: 'cancelled' });
+      } else {
+        claims.push(claim);
+      }
     }
     for (let k = 0; k < legacyCount; k++) {
       // Loaded before 2020-02-12: BFD has no load time for these.
@@ -273,6 +341,8 @@ export class SyntheticStore implements DataStore {
         lastUpdatedMs: 0,
         legacy: true,
         revision: 0,
+        rootSeq: seq,
+        status: 'active',
       });
       seq++;
     }

@@ -51,6 +51,13 @@ export interface AdvanceOptions {
   /** Fraction of existing claims (0..1) that disappear. */
   removedFraction?: number;
   /**
+   * Fraction of existing final claims (0..1) adjusted: a new version (new id, same claim group,
+   * new amounts; PDE: adjustment A or deletion D) and the old one turns `cancelled`.
+   */
+  adjustedFraction?: number;
+  /** Fraction of existing final claims (0..1) cancelled without a replacement. */
+  cancelledFraction?: number;
+  /**
    * Restrict the load to these user indexes (default: all users the store knows). Users that were
    * never looked at are materialised first, so the result is the same whether or not they were read.
    */
@@ -64,6 +71,10 @@ export interface AdvanceResult {
   readonly added: Readonly<Record<string, readonly string[]>>;
   readonly changed: Readonly<Record<string, readonly string[]>>;
   readonly removed: Readonly<Record<string, readonly string[]>>;
+  /** New versions of existing claims (adjustments, PDE deletion records). */
+  readonly versioned: Readonly<Record<string, readonly string[]>>;
+  /** Claims whose status turned `cancelled` (superseded by a new version, or cancelled). */
+  readonly cancelled: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface DataStore {

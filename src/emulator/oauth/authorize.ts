@@ -9,6 +9,7 @@
 import { nowMs, type Core, type Ctx } from '../core.ts';
 import { readForm, redirect, sendHtml, sendJson, sendText } from '../http-util.ts';
 import { errorPage } from '../pages.ts';
+import type { PendingAuthorization } from './records.ts';
 import { withParams } from './redirect-uri.ts';
 import { AVAILABLE_SCOPES, condenseScopes, DEFAULT_SCOPES } from './scopes.ts';
 
@@ -20,7 +21,12 @@ interface CheckedRequest {
   codeChallenge: string;
 }
 
-export async function handleAuthorize(ctx: Ctx, core: Core): Promise<void> {
+/** `onStarted`: told of the pending authorization before the redirect to the login (v3 marks its own). */
+export async function handleAuthorize(
+  ctx: Ctx,
+  core: Core,
+  onStarted?: (pending: PendingAuthorization) => void,
+): Promise<void> {
   const params = new URLSearchParams(ctx.query);
   if (ctx.method === 'POST') {
     const form = await readForm(ctx.req);
@@ -49,6 +55,7 @@ export async function handleAuthorize(ctx: Ctx, core: Core): Promise<void> {
     },
     nowMs(core),
   );
+  onStarted?.(pending);
   redirect(ctx.res, `/mymedicare/login?auth_uuid=${pending.uuid}`);
 }
 

@@ -27,7 +27,13 @@ function isTrue(value: string | undefined, whenAbsent: boolean): boolean {
   return v !== '' && v !== 'false' && v !== '0';
 }
 
-export async function handleConsent(ctx: Ctx, core: Core, uuid: string): Promise<void> {
+/** v3's consent: its URL prefix and the SAMHSA choice, recorded for the pair on Allow. */
+export interface ConsentVersion {
+  prefix: '/v3';
+  recordSamhsa(pending: PendingAuthorization, share: boolean): void;
+}
+
+export async function handleConsent(ctx: Ctx, core: Core, uuid: string, v3?: ConsentVersion): Promise<void> {
   const now = nowMs(core);
   const pending = UUID_RE.test(uuid) ? core.oauth.pendingAuthorization(uuid, now) : undefined;
   if (!pending) {
@@ -43,7 +49,9 @@ export async function handleConsent(ctx: Ctx, core: Core, uuid: string): Promise
       ctx.res,
       200,
       consentPage({
-        action: `/v2/o/authorize/${pending.uuid}/`,
+        action: `${v3?.prefix ?? '/v2'}/o/authorize/${pending.uuid}/`,
+        samhsaChoice:
+          v3 !== undefined && pending.scopes.some((s) => s.startsWith('patient/ExplanationOfBenefit')),
         appName: appName(core, pending.clientId),
         username: pending.username ?? pending.patientId,
         scopes: pending.scopes,
@@ -68,6 +76,8 @@ export async function handleConsent(ctx: Ctx, core: Core, uuid: string): Promise
   };
   const allow = isTrue(last('allow'), false);
   const share = isTrue(last('share_demographic_scopes'), true);
+  // BB2 v3 posts hidden share_samhsa_data=False, then the checkbox's True: the last value wins.
+  if (v3 && allow) v3.recordSamhsa(pending, isTrue(last('share_samhsa_data'), false));
   finishConsent(ctx, core, pending, allow, share, now);
 }
 

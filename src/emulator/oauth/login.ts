@@ -5,6 +5,7 @@
 import { nowMs, type Core, type Ctx } from '../core.ts';
 import { readForm, redirect, sendHtml } from '../http-util.ts';
 import { errorPage, loginPage } from '../pages.ts';
+import { isV3Authorization } from '../v3/consents.ts';
 
 function expiredLogin(ctx: Ctx): void {
   sendHtml(
@@ -63,5 +64,8 @@ export async function handleLogin(ctx: Ctx, core: Core): Promise<void> {
   }
   pending.patientId = user.patientId;
   pending.username = user.username;
-  redirect(ctx.res, `/v2/o/authorize/${pending.uuid}/?${pending.query}`);
+  redirect(
+    ctx.res,
+    `${isV3Authorization(core, pending.uuid) ? '/v3' : '/v2'}/o/authorize/${pending.uuid}/?${pending.query}`,
+  );
 }

@@ -17,6 +17,7 @@ function tokenBody(
   refreshToken: string,
   ttl: number,
   grantExpiresAt: number | undefined,
+  patientIdOut: (patientId: string) => string,
 ): Record<string, unknown> {
   return {
     access_token: access.token,
@@ -24,7 +25,7 @@ function tokenBody(
     token_type: 'Bearer',
     scope: access.scopes.join(' '),
     refresh_token: refreshToken,
-    patient: access.patientId,
+    patient: patientIdOut(access.patientId),
     access_grant_expiration: grantExpiresAt === undefined ? '' : formatGrantExpiration(grantExpiresAt),
   };
 }
@@ -63,12 +64,18 @@ function uncheckableIdToken(): string {
 
 const UPSTREAM_502 = { status_code: 502, message: 'Failed to retrieve data from data source.' };
 
-export async function handleToken(ctx: Ctx, core: Core): Promise<void> {
+/** `patientIdOut`: the id the answer names the patient by (v3 answers with the v3 id). */
+export async function handleToken(
+  ctx: Ctx,
+  core: Core,
+  patientIdOut: (patientId: string) => string = (id) => id,
+): Promise<void> {
   const form = await readForm(ctx.req);
   if (core.faults.tokenRate5xx > 0 && core.random() < core.faults.tokenRate5xx) {
     sendJson(ctx.res, 502, UPSTREAM_502, TOKEN_HEADERS);
     return;
   }
+  if (core.faults.tokenLatencyMs > 0) await new Promise((r) => setTimeout(r, core.faults.tokenLatencyMs));
   if (chance(core, core.faults.tokenHugeBodyRate)) {
     sendHugeBody(ctx.res, 'application/json', core.faults.hugeBodyBytes);
     return;
@@ -79,8 +86,10 @@ export async function handleToken(ctx: Ctx, core: Core): Promise<void> {
   const now = nowMs(core);
   const ttl = core.accessTokenTtlSeconds;
 
-  if (grantType === 'authorization_code') return exchangeCode(ctx, core, client, form, now, ttl);
-  if (grantType === 'refresh_token') return rotateRefreshToken(ctx, core, client, form, now, ttl);
+  if (grantType === 'authorization_code')
+    return exchangeCode(ctx, core, client, form, now, ttl, patientIdOut);
+  if (grantType === 'refresh_token')
+    return rotateRefreshToken(ctx, core, client, form, now, ttl, patientIdOut);
   throw jsonError(400, { error: 'unsupported_grant_type' });
 }
 
@@ -94,6 +103,7 @@ function exchangeCode(
   form: URLSearchParams,
   now: number,
   ttl: number,
+  patientIdOut: (patientId: string) => string,
 ): void {
   const codeValue = form.get('code');
   if (!codeValue) {
@@ -126,7 +136,12 @@ function exchangeCode(
   const { access, refresh } = core.oauth.issueTokens(client.clientId, code.patientId, code.scopes, now, ttl);
   core.stats.tokensIssued++;
   const grant = core.oauth.grant(client.clientId, code.patientId);
-  sendJson(ctx.res, 200, tokenBody(access, refresh.token, ttl, grant?.expiresAt), TOKEN_HEADERS);
+  sendJson(
+    ctx.res,
+    200,
+    tokenBody(access, refresh.token, ttl, grant?.expiresAt, patientIdOut),
+    TOKEN_HEADERS,
+  );
   return;
 }
 
@@ -138,6 +153,7 @@ function rotateRefreshToken(
   form: URLSearchParams,
   now: number,
   ttl: number,
+  patientIdOut: (patientId: string) => string,
 ): void {
   const token = form.get('refresh_token');
   if (!token) {
@@ -185,7 +201,13 @@ function rotateRefreshToken(
         return;
       }
       outcome.refresh.delivered = true;
-      const body = tokenBody(outcome.access, outcome.refresh.token, ttl, outcome.grant.expiresAt);
+      const body = tokenBody(
+        outcome.access,
+        outcome.refresh.token,
+        ttl,
+        outcome.grant.expiresAt,
+        patientIdOut,
+      );
       sendJson(ctx.res, 200, hostileTokenBody(core, body, rotate), TOKEN_HEADERS);
       return;
     }

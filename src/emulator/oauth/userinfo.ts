@@ -8,7 +8,11 @@ interface HumanName {
   family?: unknown;
 }
 
-export function handleUserinfo(ctx: Ctx, core: Core): void {
+export function handleUserinfo(
+  ctx: Ctx,
+  core: Core,
+  patientIdOut: (id: string) => string = (id) => id,
+): void {
   const at = authenticate(ctx, core);
   requireAnyScope(at, ['profile']);
   const record = core.store.record(at.patientId);
@@ -17,12 +21,12 @@ export function handleUserinfo(ctx: Ctx, core: Core): void {
   const given = Array.isArray(first?.given) && typeof first.given[0] === 'string' ? first.given[0] : '';
   const family = typeof first?.family === 'string' ? first.family : '';
   sendJson(ctx.res, 200, {
-    sub: at.patientId,
+    sub: patientIdOut(at.patientId),
     name: `${given} ${family}`.trim(),
     given_name: given,
     family_name: family,
     email: '',
     iat: core.clock().toISOString(),
-    patient: at.patientId,
+    patient: patientIdOut(at.patientId),
   });
 }

@@ -1,17 +1,8 @@
 /** Which of BB2's eight claim types an ExplanationOfBenefit is. */
+import { CLAIM_TYPES, type ClaimType } from '../../model/claim-types.ts';
 import { CMS_CODESYSTEM, codingBySystem, type JsonObject } from '../read.ts';
 
-export const CLAIM_TYPES = [
-  'carrier',
-  'dme',
-  'hha',
-  'hospice',
-  'inpatient',
-  'outpatient',
-  'pde',
-  'snf',
-] as const;
-export type ClaimType = (typeof CLAIM_TYPES)[number];
+export { CLAIM_TYPES, type ClaimType };
 
 /** Carrier and DME: line-level professional money (allowed amounts, deductible + coinsurance). */
 export const PROFESSIONAL: ReadonlySet<ClaimType> = new Set(['carrier', 'dme']);

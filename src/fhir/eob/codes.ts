@@ -11,7 +11,7 @@ import {
   type Coding,
   type JsonObject,
 } from '../read.ts';
-import type { ClaimDiagnosisRow, ClaimProcedureRow } from '../rows.ts';
+import type { ClaimDiagnosisRow, ClaimProcedureRow } from '../../model/analytics-rows.ts';
 import { dateOnly } from '../values.ts';
 import type { Lineage } from './money.ts';
 

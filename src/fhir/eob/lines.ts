@@ -1,7 +1,7 @@
 /** EOB `item[]` -> claim_lines (and, through money.ts, their adjudications). */
 import type { MapContext } from '../context.ts';
 import { arr, CMS_VARIABLES, codingBySystem, codings, obj, type JsonObject } from '../read.ts';
-import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../rows.ts';
+import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { decimalString, ValueError } from '../values.ts';
 import type { ClaimType } from './claim-type.ts';
 import { preferredCoding, PRODUCT_SYSTEM_PREFERENCE } from './codes.ts';

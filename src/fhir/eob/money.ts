@@ -15,7 +15,7 @@ import {
   type Coding,
   type JsonObject,
 } from '../read.ts';
-import type { ClaimFinancialRow, ClaimLineAdjudicationRow } from '../rows.ts';
+import type { ClaimFinancialRow, ClaimLineAdjudicationRow } from '../../model/analytics-rows.ts';
 import { centsToString, sumCents } from '../values.ts';
 import { PROFESSIONAL, type ClaimType } from './claim-type.ts';
 

@@ -1,7 +1,7 @@
 /** The parties of a claim: billing provider, care team, and the coverage it was paid under. */
 import type { MapContext } from '../context.ts';
 import { arr, CMS_VARIABLES, firstCoding, obj, referenceId, str, type JsonObject } from '../read.ts';
-import type { ClaimCareTeamRow } from '../rows.ts';
+import type { ClaimCareTeamRow } from '../../model/analytics-rows.ts';
 import { int32 } from '../values.ts';
 import type { Lineage } from './money.ts';
 

@@ -5,6 +5,7 @@
  * (`related[]` with relationship `prior`), and whether it carries the SAMHSA (42 CFR Part 2)
  * label. These feed the claim-version rules of the analytics layer.
  */
+import type { ClaimVersionFacts } from '../../model/resources.ts';
 import { arr, codings, obj, str, type JsonObject } from '../read.ts';
 import {
   CLAIM_CONTROL_NUMBER_SYSTEM,
@@ -13,22 +14,6 @@ import {
   SYSTEM_TYPE_SYSTEM,
 } from './codes.ts';
 import { supportingCode } from './eob-parts.ts';
-
-export interface ClaimVersionFacts {
-  /** NCH | DDPS | FISS | MCS | VMS | CWF */
-  source: string | null;
-  /** NationalClaimsHistory | SharedSystem | DDPS */
-  systemType: string | null;
-  /** true: FinalAction; false: NotFinalAction; null: not tagged (prior authorizations). */
-  finalAction: boolean | null;
-  /** CLM-CNTL-NUM: the same claim from two systems shares it. */
-  controlNumber: string | null;
-  /** Control numbers of the versions this claim replaces. */
-  priorControlNumbers: string[];
-  /** CLM_ADJSTMT_TYPE_CD (0 original, 1 void, 4 debit adjustment, ...). */
-  adjustmentTypeCode: string | null;
-  samhsa: boolean;
-}
 
 export function claimVersionOf(resource: JsonObject, supporting: Map<string, JsonObject>): ClaimVersionFacts {
   const meta = obj(resource.meta);

@@ -19,6 +19,7 @@ export const CLAIM_CONTROL_NUMBER_SYSTEM = 'https://bluebutton.cms.gov/identifie
 export const REV_CNTR_SYSTEM = `${V3_CODESYSTEM}CLM-REV-CNTR-CD`;
 export const NUBC_REVENUE_SYSTEM = 'https://www.nubc.org/CodeSystem/RevenueCodes';
 export const BILL_FACILITY_TYPE_SYSTEM = `${V3_CODESYSTEM}CLM-BILL-FAC-TYPE-CD`;
+export const NUBC_TYPE_OF_BILL = 'https://www.nubc.org/CodeSystem/TypeOfBill';
 export const BILL_FREQUENCY_SYSTEM = `${V3_CODESYSTEM}CLM-BILL-FREQ-CD`;
 
 export const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';

@@ -6,7 +6,7 @@
 import type { MapContext } from '../context.ts';
 import { coveragePart } from '../coverage.ts';
 import { arr, extensionCode, obj, referenceId, str, type JsonObject } from '../read.ts';
-import type { CoverageRow } from '../rows.ts';
+import type { CoverageRow } from '../../model/analytics-rows.ts';
 import { V3_STRUCTURE } from './codes.ts';
 
 export function mapV3Coverage(resource: JsonObject, ctx: MapContext): CoverageRow {

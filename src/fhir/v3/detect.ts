@@ -5,10 +5,9 @@
  * tags and type codes, or the CLM-CNTL-NUM identifier. None of these occurs in any v2 response
  * (checked against every v2 fixture).
  */
+import type { ApiVersion } from '../../model/resources.ts';
 import { arr, obj, str, type JsonObject } from '../read.ts';
 import { CLAIM_CONTROL_NUMBER_SYSTEM, PDEX_PRIOR_AUTHORIZATION_PROFILE, V3_CODESYSTEM } from './codes.ts';
-
-export type ApiVersion = 'v2' | 'v3';
 
 const V3_PROFILE =
   /\|(2\.2\.0|7\.0\.0)$|\/C4DIC-|^https:\/\/bluebutton\.cms\.gov\/fhir\/StructureDefinition\//;

@@ -2,7 +2,7 @@
 import type { MapContext } from '../context.ts';
 import type { ClaimType } from '../eob.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
-import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../rows.ts';
+import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { centsToString, decimalString, sumCents, ValueError } from '../values.ts';
 import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM } from './codes.ts';
 import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';
@@ -81,10 +81,21 @@ export function mapV3Lines(
           )
         : amount(['CLM_LINE_BENE_PMT_AMT']),
       noncovered_amount: amount(['CLM_LINE_NCVRD_CHRG_AMT']),
+      rendering_npi: renderingNpi(resource, item),
       last_updated: ctx.lastUpdated,
     });
   });
   return out;
+}
+
+/** The line's rendering provider: the careTeam entry its careTeamSequence names with role rendering/performing, else the first named. */
+function renderingNpi(resource: JsonObject, item: JsonObject): string | null {
+  const named = Array.isArray(item.careTeamSequence) ? item.careTeamSequence : [];
+  const members = arr(resource.careTeam).filter((m) => named.includes(m.sequence));
+  const rendering =
+    members.find((m) => codings(m.role).some((c) => c.code === 'rendering' || c.code === 'performing')) ??
+    members[0];
+  return str(obj(obj(rendering?.provider)?.identifier)?.value) ?? null;
 }
 
 export function text(cents: number | undefined): string | null {

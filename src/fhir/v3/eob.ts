@@ -4,9 +4,10 @@
  * v2's (README "Money columns") with the IDR names in place of the CCW variables.
  */
 import type { MapContext } from '../context.ts';
-import { CLAIM_TYPES, type ClaimType } from '../eob.ts';
+import { CLAIM_TYPES, type ClaimType } from '../../model/claim-types.ts';
 import { arr, codingBySystem, obj, referenceId, str, type JsonObject } from '../read.ts';
-import type { AnalyticsRows, ClaimFinancialRow, ClaimRow } from '../rows.ts';
+import type { AnalyticsRows, ClaimFinancialRow, ClaimRow } from '../../model/analytics-rows.ts';
+import type { ClaimVersionFacts } from '../../model/resources.ts';
 import { sumCents } from '../values.ts';
 import {
   BILL_FACILITY_TYPE_SYSTEM,
@@ -14,9 +15,10 @@ import {
   CLAIM_TYPE_HL7_SYSTEM,
   CLM_TYPE_CD_SYSTEM,
   EOB_TYPE_SYSTEM,
+  NUBC_TYPE_OF_BILL,
   UNIQUE_CLAIM_ID_TYPE,
 } from './codes.ts';
-import { claimVersionOf, type ClaimVersionFacts } from './claim-version.ts';
+import { claimVersionOf } from './claim-version.ts';
 import { mapV3Lines, PROFESSIONAL, text } from './eob-lines.ts';
 import {
   mapV3CareTeam,
@@ -65,6 +67,7 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
   const provider = v3ProviderOf(resource);
   const admission = obj(supporting.get('admissionperiod')?.timingPeriod);
   const typeOfBill = supporting.get('typeofbill');
+  const claimVersion = claimVersionOf(resource, supporting);
   const part = /^Part ([A-D])$/i.exec(str(obj(arr(resource.insurance)[0]?.coverage)?.display) ?? '')?.[1];
 
   const claim: ClaimRow = {
@@ -104,6 +107,13 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
       'supportingInfo(dayssupply)',
     ),
     fill_number: ctx.int(obj(supporting.get('refillnum')?.valueQuantity)?.value, 'supportingInfo(refillnum)'),
+    ...versionColumns(claimVersion, claimType),
+    non_payment_reason_code: supportingCode(supporting.get('CLM_MDCR_NPMT_RSN_CD')),
+    payment_denial_code: supportingCode(supporting.get('CLM_CARR_PMT_DNL_CD')),
+    // NUBC TypeOfBill is written with a leading 0 (0730); the three characters are v2's bill type.
+    bill_type_code: supportingCode(typeOfBill, NUBC_TYPE_OF_BILL)?.replace(/^0(?=.{3}$)/, '') ?? null,
+    admission_type_code: supportingCode(supporting.get('admtype')),
+    admission_source_code: supportingCode(supporting.get('pointoforigin')),
     payment_amount: text(money.payment),
     submitted_amount: text(money.submitted),
     allowed_amount: text(money.allowed),
@@ -125,7 +135,24 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
       claim_procedures: mapV3Procedures(resource, lineage, ctx),
       claim_care_team: careTeam,
     },
-    claimVersion: claimVersionOf(resource, supporting),
+    claimVersion,
+  };
+}
+
+/**
+ * The analytics layer's claim-version columns from v3's facts: `final_action` is the Final-Action
+ * tag; a PDE's CLM_ADJSTMT_TYPE_CD maps onto v2's adjstmt_dltn_cd (0 original -> NULL, 1 void ->
+ * D, any other adjustment -> A; inferred from the IDR code names, not from a CMS mapping).
+ */
+function versionColumns(
+  facts: ClaimVersionFacts,
+  claimType: ClaimType,
+): Pick<ClaimRow, 'final_action' | 'pde_adjustment_code'> {
+  const code = facts.adjustmentTypeCode;
+  return {
+    final_action: facts.finalAction,
+    pde_adjustment_code:
+      claimType !== 'pde' || code === null || code === '0' ? null : code === '1' ? 'D' : 'A',
   };
 }
 

@@ -2,18 +2,16 @@
  * The v3 side of the normalizer: the same rows as v2 from BB2 v3's shapes. normalize.ts calls
  * `mapV3Resource` for every resource `apiVersionOf` says is v3.
  */
+import { emptyRows, type AnalyticsRows } from '../../model/analytics-rows.ts';
+import type { ClaimVersionFacts, SupportedResourceType } from '../../model/resources.ts';
 import type { MapContext } from '../context.ts';
 import { arr, obj, referenceId, type JsonObject } from '../read.ts';
-import { emptyRows, type AnalyticsRows } from '../rows.ts';
-import type { SupportedResourceType } from '../normalize.ts';
 import { PDEX_PRIOR_AUTHORIZATION_PROFILE } from './codes.ts';
-import type { ClaimVersionFacts } from './claim-version.ts';
 import { mapV3Coverage, patientIdOfCoverageId } from './coverage.ts';
 import { mapV3ExplanationOfBenefit } from './eob.ts';
 import { mapV3Patient } from './patient.ts';
 
-export { apiVersionOf, type ApiVersion } from './detect.ts';
-export type { ClaimVersionFacts } from './claim-version.ts';
+export { apiVersionOf } from './detect.ts';
 
 export interface MappedResource {
   rows: AnalyticsRows;

@@ -1,7 +1,7 @@
 /** A v3 Patient (C4BB-Patient 2.2.0, US Core 7.0.0) -> the same patients row as v2. */
 import type { MapContext } from '../context.ts';
 import { arr, extension, obj, str, type JsonObject } from '../read.ts';
-import type { PatientRow } from '../rows.ts';
+import type { PatientRow } from '../../model/analytics-rows.ts';
 import { dateOnly } from '../values.ts';
 import { MBI_SYSTEM } from './codes.ts';
 

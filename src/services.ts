@@ -1,20 +1,20 @@
 /**
  * Building the long-lived pieces a command needs from the configuration: pools, the BB2 clients,
- * the token vault. Only commands (entry points) call these.
+ * the token vault. Only entry points call these: the commands, the benchmark and the test harness.
  */
 import { randomBytes } from 'node:crypto';
 
-import { makeFetch, makeGetText, type GetText, type HttpHooks } from '../bluebutton/http.ts';
-import { createOAuthClient, type OAuthClient } from '../bluebutton/oauth.ts';
-import { requireBb2Client, requireTokenKeys, type Config } from '../config.ts';
-import type { Pool } from '../db/client.ts';
-import { KeyRing } from '../enrollment/crypto.ts';
-import { createEnrollmentFlow, type EnrollmentFlow } from '../enrollment/enroll.ts';
-import { createPendingAuthorizations } from '../enrollment/pending-authorizations.ts';
-import { createTokenVault, type TokenVault } from '../enrollment/tokens.ts';
-import { ConfigError } from '../errors.ts';
-import { makeFailpoint } from '../failpoints.ts';
-import type { Logger } from '../logger.ts';
+import { makeFetch, makeGetText, type GetText, type HttpHooks } from './bluebutton/http.ts';
+import { createOAuthClient, type OAuthClient } from './bluebutton/oauth.ts';
+import { requireBb2Client, requireTokenKeys, type Config } from './config.ts';
+import type { Pool } from './db/client.ts';
+import { KeyRing } from './enrollment/crypto.ts';
+import { createEnrollmentFlow, type EnrollmentFlow } from './enrollment/enroll.ts';
+import { createPendingAuthorizations } from './enrollment/pending-authorizations.ts';
+import { createTokenVault, type TokenVault } from './enrollment/tokens.ts';
+import { ConfigError } from './errors.ts';
+import { makeFailpoint } from './failpoints.ts';
+import type { Logger } from './logger.ts';
 
 export interface Bb2Services {
   oauth: OAuthClient;
@@ -42,6 +42,8 @@ export function buildBb2Services(
       redirectUri: config.bb2.redirectUri,
       scopes: config.bb2.scopes,
       timeoutMs: config.bb2.requestTimeoutMs,
+      refreshTimeoutMs: config.bb2.refreshTimeoutMs,
+      maxResponseBytes: config.bb2.maxResponseBytes,
       allowInsecureHttp: config.bb2.allowInsecureHttp,
       apiVersion: config.bb2.apiVersion,
     },
@@ -63,7 +65,11 @@ export function buildBb2Services(
     redirectUri: config.bb2.redirectUri,
     log,
   });
-  const http = { ...hooks, timeoutMs: config.bb2.requestTimeoutMs };
+  const http = {
+    ...hooks,
+    timeoutMs: config.bb2.requestTimeoutMs,
+    maxResponseBytes: config.bb2.maxResponseBytes,
+  };
   return { oauth, vault, flow, fetchImpl: makeFetch(http), getText: makeGetText(http) };
 }
 

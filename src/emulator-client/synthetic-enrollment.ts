@@ -4,8 +4,11 @@
  * HTTP the way a browser would (redirects followed by hand, cookies carried). It only works where
  * the login page is a plain form: the local emulator (Medicare.gov's real login is not scriptable).
  * The callback is completed through the same code as the web callback.
+ *
+ * It lives in src/emulator-client, beside the emulator rather than in src/enrollment, because it
+ * only works against the emulator: production code may not import it (eslint.config.js).
  */
-import type { EnrollmentFlow, EnrollmentOutcome } from './enroll.ts';
+import type { EnrollmentFlow, EnrollmentOutcome } from '../enrollment/enroll.ts';
 
 export interface SyntheticLogin {
   username: string;
@@ -20,23 +23,6 @@ export interface SyntheticLogin {
 export function syntheticLogin(index: number): SyntheticLogin {
   const digits = String(index).padStart(5, '0');
   return { username: `BBUser${digits}`, password: `PW${digits}!` };
-}
-
-/** Parses "0-99", "5", "1,3,10-12" into user numbers. */
-export function parseUserRange(spec: string): number[] {
-  const out: number[] = [];
-  for (const part of spec
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!m) throw new Error(`"${part}" is not a user number or range like 0-99`);
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from) throw new Error(`range "${part}" ends before it starts`);
-    for (let i = from; i <= to; i++) out.push(i);
-  }
-  return out;
 }
 
 interface Form {

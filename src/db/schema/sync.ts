@@ -1,0 +1,177 @@
+/**
+ * Sync state (src/jobs): runs, attempts, cursors and resumable progress.
+ */
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+
+import { tstz } from './columns.ts';
+import { enrollments } from './enrollments.ts';
+
+/** Per enrollment: what operators need to see at a glance. */
+export const syncState = pgTable('sync_state', {
+  enrollment_id: text('enrollment_id')
+    .primaryKey()
+    .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+  last_success_at: tstz('last_success_at'),
+  last_attempt_at: tstz('last_attempt_at'),
+  consecutive_failures: integer('consecutive_failures').notNull().default(0),
+  /** Completed syncs; every SYNC_FULL_EVERY-th is a full reconcile. */
+  syncs_completed: integer('syncs_completed').notNull().default(0),
+  last_full_sync_at: tstz('last_full_sync_at'),
+  /** Analytics rows written by the last successful sync. */
+  last_rows_written: integer('last_rows_written'),
+  /** Resources held for this enrollment's patient, by type, after the last success. */
+  resources_held: jsonb('resources_held'),
+  /**
+   * Full walks that would have removed too much (see RECONCILE_MAX_DELETE_SHARE), by resource
+   * type: `{ unseen, held, at }`. Nothing was removed; the next sync is full, and removes only if
+   * it finds the same.
+   */
+  reconcile_suspect: jsonb('reconcile_suspect'),
+});
+
+/**
+ * Incremental cursor per enrollment and resource type: the `Bundle.meta.lastUpdated` of the last
+ * complete walk (BB2's advice), used as `_lastUpdated=gt<cursor>` next time.
+ */
+export const syncCursors = pgTable(
+  'sync_cursors',
+  {
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    resource_type: text('resource_type').notNull(),
+    cursor: text('cursor').notNull(),
+    updated_at: tstz('updated_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type] })],
+);
+
+/**
+ * A walk through one resource type in progress, committed with each page so a retry resumes at
+ * the next page instead of starting over.
+ */
+export const syncProgress = pgTable(
+  'sync_progress',
+  {
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    resource_type: text('resource_type').notNull(),
+    /** The attempt's job id: progress left by an older job is not resumed. */
+    job_id: text('job_id').notNull(),
+    full_sync: smallint('full_sync').notNull(),
+    /** The `_lastUpdated` lower bound of this walk (NULL on a full pull). */
+    since: text('since'),
+    next_url: text('next_url'),
+    pages_done: integer('pages_done').notNull().default(0),
+    /** The newest Bundle.meta.lastUpdated seen so far in this walk. */
+    bundle_last_updated: text('bundle_last_updated'),
+    started_at: tstz('started_at')
+      .notNull()
+      .default(sql`now()`),
+    updated_at: tstz('updated_at')
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type] })],
+);
+
+/** Ids returned during a full walk, to find what BB2 no longer returns (reconcile). */
+export const syncSeen = pgTable(
+  'sync_seen',
+  {
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    resource_type: text('resource_type').notNull(),
+    resource_id: text('resource_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type, t.resource_id] })],
+);
+
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    run_id: text('run_id').primaryKey(),
+    /** 'scheduled' | 'manual' | 'retry' */
+    trigger: text('trigger').notNull(),
+    requested_by: text('requested_by'),
+    full_sync: smallint('full_sync').notNull().default(0),
+    /** 'fanning_out' | 'running' | 'finished' */
+    status: text('status').notNull(),
+    started_at: tstz('started_at')
+      .notNull()
+      .default(sql`now()`),
+    finished_at: tstz('finished_at'),
+    enrollments_total: integer('enrollments_total').notNull().default(0),
+    enrollments_ok: integer('enrollments_ok').notNull().default(0),
+    enrollments_failed: integer('enrollments_failed').notNull().default(0),
+    enrollments_skipped: integer('enrollments_skipped').notNull().default(0),
+    resources_changed: integer('resources_changed').notNull().default(0),
+    rows_written: integer('rows_written').notNull().default(0),
+    resources_removed: integer('resources_removed').notNull().default(0),
+    requests: integer('requests').notNull().default(0),
+  },
+  (t) => [index('sync_runs_started_idx').on(t.started_at)],
+);
+
+/**
+ * The enrollments a run covers, each with its final outcome once known. Setting an outcome is
+ * idempotent (only a NULL outcome is set), so a job that runs twice counts once in its run.
+ */
+export const syncRunMembers = pgTable(
+  'sync_run_members',
+  {
+    run_id: text('run_id')
+      .notNull()
+      .references(() => syncRuns.run_id, { onDelete: 'cascade' }),
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    /** NULL while pending; then 'ok' | 'failed' | 'skipped'. */
+    outcome: text('outcome'),
+    finished_at: tstz('finished_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.run_id, t.enrollment_id] }),
+    index('sync_run_members_outcome_idx').on(t.run_id, t.outcome),
+  ],
+);
+
+/** One row per sync of one enrollment (per job attempt), with its outcome. */
+export const syncAttempts = pgTable(
+  'sync_attempts',
+  {
+    attempt_id: bigserial('attempt_id', { mode: 'number' }).primaryKey(),
+    enrollment_id: text('enrollment_id')
+      .notNull()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    run_id: text('run_id').references(() => syncRuns.run_id, { onDelete: 'set null' }),
+    job_id: text('job_id').notNull(),
+    /** 'running' | 'ok' | 'failed' | 'retrying' | 'skipped' */
+    status: text('status').notNull(),
+    full_sync: smallint('full_sync').notNull().default(0),
+    started_at: tstz('started_at')
+      .notNull()
+      .default(sql`now()`),
+    finished_at: tstz('finished_at'),
+    duration_ms: integer('duration_ms'),
+    requests: integer('requests').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+    resources_changed: integer('resources_changed').notNull().default(0),
+    rows_written: integer('rows_written').notNull().default(0),
+    resources_removed: integer('resources_removed').notNull().default(0),
+    resources_quarantined: integer('resources_quarantined').notNull().default(0),
+    /** Counts by resource type: {"ExplanationOfBenefit": {"inserted": 3, "unchanged": 40, ...}}. */
+    counts: jsonb('counts'),
+    error_category: text('error_category'),
+    error_message: text('error_message'),
+  },
+  (t) => [
+    index('sync_attempts_enrollment_idx').on(t.enrollment_id, t.started_at),
+    index('sync_attempts_run_idx').on(t.run_id, t.status),
+  ],
+);

@@ -1,0 +1,180 @@
+/**
+ * Synthetic v3 Patient, Coverage and Digital Insurance Card, made from the emulator's v2 ones and
+ * shaped like BFD server-ng's (../shared/fixtures/bb2/v3 patient.json, coverage-part-*.json,
+ * insurance-card-bundle.json): C4BB 2.2.0 / US Core 7.0.0 profiles, MBIs with periods, composite
+ * Coverage ids, IDR extensions.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { FhirResource, PatientRecord } from '../data/types.ts';
+import { v3CoverageId } from './ids.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const STRUCTURE = 'https://bluebutton.cms.gov/fhir/StructureDefinition/';
+const CS = 'https://bluebutton.cms.gov/fhir/CodeSystem/';
+const CCW = 'https://bluebutton.cms.gov/resources/variables/';
+const MBI = 'http://hl7.org/fhir/sid/us-mbi';
+const C4DIC = 'http://hl7.org/fhir/us/insurance-card/StructureDefinition/';
+
+export function mbiOf(patient: Json): string | undefined {
+  return ((patient.identifier ?? []) as Json[]).find((i) => i.system === MBI)?.value;
+}
+
+export function toV3Patient(v2: FhirResource, v3Id: string): FhirResource {
+  const p = v2 as Json;
+  const mbi = mbiOf(p);
+  return {
+    resourceType: 'Patient',
+    id: v3Id,
+    meta: {
+      lastUpdated: p.meta?.lastUpdated,
+      profile: [
+        'http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Patient|2.2.0',
+        'http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient|7.0.0',
+      ],
+    },
+    ...(mbi
+      ? {
+          identifier: [
+            {
+              period: { start: '2020-01-01T00:00:00+00:00' },
+              system: MBI,
+              type: { coding: [{ code: 'MB', system: 'http://terminology.hl7.org/CodeSystem/v2-0203' }] },
+              value: mbi,
+            },
+          ],
+        }
+      : {}),
+    extension: ((p.extension ?? []) as Json[]).filter((e) => String(e.url).includes('/us/core/')),
+    ...(p.name ? { name: p.name } : {}),
+    ...(p.gender ? { gender: p.gender } : {}),
+    ...(p.birthDate ? { birthDate: p.birthDate } : {}),
+    ...(p.address
+      ? { address: (p.address as Json[]).map((a) => ({ state: a.state, postalCode: a.postalCode })) }
+      : {}),
+  } as FhirResource;
+}
+
+function monthly(c: Json, prefix: string): string | undefined {
+  for (let m = 12; m >= 1; m--) {
+    const e = ((c.extension ?? []) as Json[]).find(
+      (x) => x.url === `${CCW}${prefix}${String(m).padStart(2, '0')}`,
+    );
+    const code = e?.valueCoding?.code as string | undefined;
+    if (code && !['0', 'N', 'X', '*'].includes(code)) return code;
+  }
+  return undefined;
+}
+
+/** The v3 Coverages of a beneficiary: one per Medicare part of the v2 record. */
+export function toV3Coverages(record: PatientRecord, v3Id: string, mbi: string | undefined): FhirResource[] {
+  return record.coverages.map((cov) => {
+    const c = cov as Json;
+    const part = (/part-([a-d])-/.exec(cov.id)?.[1] ?? 'a').toUpperCase();
+    const contract =
+      part === 'C' ? monthly(c, 'ptc_cntrct_id_') : part === 'D' ? monthly(c, 'ptdcntrct') : undefined;
+    const plan = contract ? (part === 'C' ? 'H001' : '001') : undefined;
+    const extension: Json[] = [];
+    if (contract) {
+      extension.push({ url: `${STRUCTURE}BENE-CNTRCT-NUM`, valueString: contract });
+      extension.push({ url: `${STRUCTURE}BENE-PBP-NUM`, valueString: plan });
+    } else if (part === 'A' || part === 'B') {
+      extension.push({
+        url: `${STRUCTURE}BENE-MDCR-STUS-CD`,
+        valueCoding: { code: '10', system: `${CS}BENE-MDCR-STUS-CD` },
+      });
+    }
+    return {
+      resourceType: 'Coverage',
+      id: v3CoverageId(part, v3Id, contract, plan),
+      meta: {
+        lastUpdated: c.meta?.lastUpdated,
+        profile: [
+          'http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Coverage|2.2.0',
+          'http://hl7.org/fhir/us/core/StructureDefinition/us-core-coverage|7.0.0',
+        ],
+      },
+      extension,
+      beneficiary: { reference: `Patient/${v3Id}` },
+      class: [
+        {
+          type: {
+            coding: [{ code: 'plan', system: 'http://terminology.hl7.org/CodeSystem/coverage-class' }],
+          },
+          value: `Part ${part}`,
+        },
+      ],
+      payor: [{ reference: '#insurer-org' }],
+      contained: [
+        {
+          id: 'insurer-org',
+          name: 'Centers for Medicare and Medicaid Services',
+          resourceType: 'Organization',
+        },
+      ],
+      ...(c.period ? { period: c.period } : {}),
+      relationship: {
+        coding: [{ code: 'self', system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship' }],
+      },
+      status: c.status ?? 'active',
+      ...(mbi ? { subscriberId: mbi } : {}),
+    } as FhirResource;
+  });
+}
+
+/**
+ * `Patient/$generate-insurance-card`: a collection Bundle with a C4DIC Patient, the CMS
+ * Organization and one C4DIC Coverage per part; no ids, `urn:uuid` fullUrls (BFD
+ * PatientCoverageC4DICSearchIT; FX insurance-card-bundle.json).
+ */
+export function insuranceCard(
+  patient: FhirResource,
+  coverages: readonly FhirResource[],
+  lastUpdated: string,
+): Json {
+  const p = patient as Json;
+  const patientUrl = `urn:uuid:${randomUUID()}`;
+  const orgUrl = `urn:uuid:${randomUUID()}`;
+  const mbi = mbiOf(p);
+  return {
+    resourceType: 'Bundle',
+    meta: { lastUpdated },
+    type: 'collection',
+    entry: [
+      {
+        fullUrl: patientUrl,
+        resource: {
+          resourceType: 'Patient',
+          meta: { profile: [`${C4DIC}C4DIC-Patient|1.1.0`] },
+          ...(p.name ? { name: p.name } : {}),
+          ...(p.birthDate ? { birthDate: p.birthDate } : {}),
+          ...(p.gender ? { gender: p.gender } : {}),
+        },
+      },
+      {
+        fullUrl: orgUrl,
+        resource: {
+          resourceType: 'Organization',
+          meta: { profile: [`${C4DIC}C4DIC-Organization|1.1.0`] },
+          name: 'Centers for Medicare and Medicaid Services',
+          telecom: [{ system: 'phone', value: '1-800-633-4227' }],
+        },
+      },
+      ...coverages.map((c) => ({
+        fullUrl: `urn:uuid:${c.id}`,
+        resource: {
+          resourceType: 'Coverage',
+          meta: { profile: [`${C4DIC}C4DIC-Coverage|1.1.0`] },
+          status: (c as Json).status,
+          class: (c as Json).class,
+          period: (c as Json).period,
+          subscriberId: mbi,
+          ...(mbi ? { identifier: [{ system: MBI, value: mbi, assigner: { reference: orgUrl } }] } : {}),
+          beneficiary: { reference: patientUrl },
+          payor: [{ reference: orgUrl }],
+        },
+      })),
+    ],
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What the mapper hands the database for each resource: the resource normalized into rows, or,
+ * when it cannot be normalized, a quarantine entry. Shared by src/fhir (which builds them) and
+ * src/db (which writes them).
+ */
+import type { AnalyticsRows } from './analytics-rows.ts';
+
+export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Coverage', 'ExplanationOfBenefit'] as const;
+export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];
+
+export interface NormalizedResource {
+  resourceType: SupportedResourceType;
+  resourceId: string;
+  patientId: string;
+  /** meta.lastUpdated as ISO-8601 UTC; null when absent or not a timestamp (see warnings). */
+  lastUpdated: string | null;
+  /** sha256 of the resource without its volatile fields; equal hashes mean nothing changed. */
+  contentHash: string;
+  /** The resource as received, serialized once for storage. */
+  json: string;
+  rows: AnalyticsRows;
+  warnings: string[];
+  /** The BB2 API version the resource came from (src/fhir/v3/detect.ts). */
+  apiVersion: ApiVersion;
+  /** v3 EOBs: source system, final action, control numbers (src/fhir/v3/claim-version.ts). */
+  claimVersion?: ClaimVersionFacts;
+}
+
+export type ApiVersion = 'v2' | 'v3';
+
+/**
+ * What v3 says about a claim's version and origin (src/fhir/v3/claim-version.ts reads it); these
+ * feed the claim-version rules of the analytics layer.
+ */
+export interface ClaimVersionFacts {
+  /** NCH | DDPS | FISS | MCS | VMS | CWF */
+  source: string | null;
+  /** NationalClaimsHistory | SharedSystem | DDPS */
+  systemType: string | null;
+  /** true: FinalAction; false: NotFinalAction; null: not tagged (prior authorizations). */
+  finalAction: boolean | null;
+  /** CLM-CNTL-NUM: the same claim from two systems shares it. */
+  controlNumber: string | null;
+  /** Control numbers of the versions this claim replaces. */
+  priorControlNumbers: string[];
+  /** CLM_ADJSTMT_TYPE_CD (0 original, 1 void, 4 debit adjustment, ...). */
+  adjustmentTypeCode: string | null;
+  samhsa: boolean;
+}
+
+/** A resource that could not be normalized, kept raw with the reason, for operators. */
+export interface QuarantineEntry {
+  resourceType: string;
+  resourceId: string;
+  patientId: string | undefined;
+  source: string;
+  reason: string;
+  /** The raw resource when it can be stored (JSON text), else undefined. */
+  json: string | undefined;
+}

@@ -1,0 +1,152 @@
+/**
+ * The whole pipeline with BB2_API_VERSION=v3: enrollment through the emulator's /v3/o/* forms,
+ * syncs by real BullMQ workers into real Postgres, the weekly load, a full reconcile and
+ * unenrollment. Expected contents come from what the emulator's v3 API serves (its v3 view of the
+ * same synthetic beneficiaries), never from our own tables.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { buildBb2Services } from '../../src/services.ts';
+import type { RunningEmulator } from '../../src/emulator/index.ts';
+import { v3Record } from '../../src/emulator/v3/records.ts';
+import { unenroll } from '../../src/enrollment/unenroll.ts';
+import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
+import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const USERS = [0, 1, 2, 3, 4, 5];
+const clients = [
+  { clientId: 'v3app', clientSecret: 'v3-secret', redirectUris: ['http://127.0.0.1:3000/v3/callback'] },
+];
+
+let emulator: RunningEmulator;
+let world: SyncWorld;
+const captured = capturingLogger('info');
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ users: 20, seed: 19, clients });
+  world = await createSyncWorld({
+    emulator,
+    clientId: 'v3app',
+    users: USERS,
+    log: captured.log,
+    label: 'sync_v3',
+    env: { BB2_API_VERSION: 'v3', BB2_PAGE_SIZE: '10' },
+  });
+  await world.startWorkers(3);
+});
+
+afterAll(async () => {
+  await world?.close();
+  await emulator?.close();
+});
+
+/** What v3 serves by default to an app whose beneficiary did not share SAMHSA data. */
+function served(index: number) {
+  const v2Id = emulator.store.userByIndex(index)!.patientId;
+  const record = v3Record(emulator.store.record(v2Id)!);
+  const claims = new Map<string, string>();
+  for (const eob of record.eobs as readonly Json[]) {
+    if (!['NCH', 'DDPS'].includes(eob.meta.source)) continue; // BB2's default _source
+    if ((eob.meta.security ?? []).some((s: Json) => s.code === '42CFRPart2')) continue;
+    const payment =
+      eob.payment?.amount?.value ??
+      (eob.item as Json[])
+        .flatMap((i) => i.adjudication ?? [])
+        .filter((a: Json) => a.category.coding.some((c: Json) => c.code === 'CLM_LINE_CVRD_PD_AMT'))
+        .reduce((n: number, a: Json) => n + Math.round(a.amount.value * 100), 0) / 100;
+    claims.set(eob.id, Number(payment).toFixed(2));
+  }
+  return { patientId: record.patientId, claims, coverages: record.coverages.map((c) => c.id).sort() };
+}
+
+async function expectTablesMatchEmulator(): Promise<void> {
+  for (const e of world.enrolled) {
+    const want = served(e.index);
+    expect(e.patientId).toBe(want.patientId);
+    const { rows } = await world.tdb.pool.query<{ claim_id: string; payment_amount: string | null }>(
+      'SELECT claim_id, payment_amount FROM claims WHERE patient_id = $1',
+      [e.patientId],
+    );
+    const got = new Map(rows.map((r) => [r.claim_id, Number(r.payment_amount ?? 0).toFixed(2)]));
+    expect([...got.keys()].sort()).toEqual([...want.claims.keys()].sort());
+    for (const [id, payment] of want.claims) expect(got.get(id), id).toBe(payment);
+    const { rows: cov } = await world.tdb.pool.query<{ coverage_id: string }>(
+      'SELECT coverage_id FROM coverages WHERE patient_id = $1 ORDER BY 1',
+      [e.patientId],
+    );
+    expect(cov.map((c) => c.coverage_id)).toEqual(want.coverages);
+  }
+}
+
+describe('a v3 deployment', () => {
+  it('enrolls through /v3/o/ and records the version, the v3 patient id and the scopes', async () => {
+    const { rows } = await world.tdb.pool.query(
+      'SELECT patient_id, api_version, scope FROM enrollments ORDER BY enrolled_at',
+    );
+    expect(rows).toHaveLength(USERS.length);
+    for (const [i, row] of rows.entries()) {
+      expect(row.api_version).toBe('v3');
+      expect(row.patient_id).toBe(served(USERS[i]!).patientId);
+      expect(row.scope).toMatch(/patient\/ExplanationOfBenefit/);
+    }
+  });
+
+  it('syncs exactly the claims and coverages v3 serves, and learns that SAMHSA data was not shared', async () => {
+    const run = await world.run();
+    expect(run).toMatchObject({ status: 'finished', enrollments_ok: USERS.length, enrollments_failed: 0 });
+    await expectTablesMatchEmulator();
+    const { rows } = await world.tdb.pool.query('SELECT DISTINCT samhsa_shared FROM enrollments');
+    expect(rows).toEqual([{ samhsa_shared: false }]);
+    expect(await world.tdb.pool.query('SELECT count(*)::int AS n FROM quarantined_resources')).toMatchObject({
+      rows: [{ n: 0 }],
+    });
+    const { rows: paged } = await world.tdb.pool.query(
+      `SELECT max((counts->'ExplanationOfBenefit'->>'pages')::int) AS pages FROM sync_attempts`,
+    );
+    expect(paged[0].pages).toBeGreaterThan(1); // followed _offset next links
+  });
+
+  it('picks up a weekly load incrementally and removes vanished claims on a full reconcile', async () => {
+    const load = emulator.store.advance({
+      newClaimsFraction: 0.6,
+      changedFraction: 0.1,
+      removedFraction: 0.1,
+      userIndexes: USERS,
+    });
+    const removed = Object.values(load.removed).flat();
+    expect(Object.values(load.added).flat().length).toBeGreaterThan(0);
+    expect(removed.length).toBeGreaterThan(0);
+
+    const incremental = await world.run();
+    expect(incremental.enrollments_ok).toBe(USERS.length);
+    const { rows: attempts } = await world.tdb.pool.query<{ counts: Json }>(
+      'SELECT counts FROM sync_attempts WHERE run_id = $1',
+      [incremental.run_id],
+    );
+    const inserted = attempts.reduce((n, a) => n + (a.counts.ExplanationOfBenefit?.inserted ?? 0), 0);
+    expect(inserted).toBeGreaterThan(0);
+
+    const full = await world.run({ full: true });
+    expect(full.enrollments_ok).toBe(USERS.length);
+    expect(full.resources_removed).toBeGreaterThan(0);
+    await expectTablesMatchEmulator();
+  });
+
+  it('unenrolls through /v3/o/revoke/ with the enrollment’s own version', async () => {
+    const services = buildBb2Services(world.config, captured.log, world.tdb.pool);
+    const target = world.enrolled[0]!;
+    const result = await unenroll(
+      { pool: world.tdb.pool, log: captured.log, vault: services.vault, oauth: services.oauth },
+      target.enrollmentId,
+      { purge: false, actor: 'test' },
+    );
+    expect(result.revokedAtBb2).toBe(true);
+    expect(emulator.stats().requests).toHaveProperty(['POST /v3/o/revoke/']);
+    const { rows } = await world.tdb.pool.query('SELECT status FROM enrollments WHERE enrollment_id = $1', [
+      target.enrollmentId,
+    ]);
+    expect(rows[0].status).toBe('revoked');
+  });
+});
