@@ -158,6 +158,21 @@ Examples:
     });
 
   program
+    .command('quality')
+    .description(
+      'Run the data quality checks (structural and logical, over final claim versions), keep the run as history, print failures per check.',
+    )
+    .option('--format <format>', 'table or json', 'table')
+    .addHelpText(
+      'after',
+      '\nExits with 1 when a structural check fails. History: tables quality_runs, quality_results.',
+    )
+    .action(async (options: { format?: string }) => {
+      const { runQuality } = await import('./commands/quality.ts');
+      await runQuality(options);
+    });
+
+  program
     .command('server')
     .description('Run the web server: the public enrollment pages (/enroll) and the operations dashboard.')
     .option('--port <port>', 'port to listen on (default: SERVER_PORT, 3000)', port)

@@ -13,35 +13,20 @@
  * 4. a second, unchanged sync (requests per enrollment, rows written);
  * 5. an incremental sync after the emulator's weekly load with 10% changes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-
-import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-
-import { createFhirClient, nextLink, type FhirResourceType } from '../bluebutton/fhir.ts';
+import { createFhirClient } from '../bluebutton/fhir.ts';
 import { makeGetText } from '../bluebutton/http.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { buildBb2Services } from '../services.ts';
 import { createPool, withDatabase, type Pool } from '../db/client.ts';
-import { dropDatabase, migrateDatabase, quoteIdent } from '../db/migrate.ts';
+import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun, type SyncRun } from '../db/runs.ts';
-import { inTransaction } from '../db/transaction.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
-import { ANALYTICS_TABLES } from '../model/analytics-rows.ts';
 import type { Logger } from '../logger.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { connectOrExplain, createQueues, redisConnection } from '../workers/queues.ts';
+import { spawnBbsync, stop, waitForOutput, type Child } from './children.ts';
+import { extractRows, fetchEverything, loadRows } from './limits.ts';
 import { CpuMeter, cpuSeconds, peakRssMb, pidsNamed } from './proc.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/bbsync.js', import.meta.url));
 
 export interface BenchOptions {
   users: number;
@@ -93,48 +78,6 @@ export interface BenchResult {
 }
 
 /** A child `bbsync` process and the first line it printed that matched. */
-interface Child {
-  process: ChildProcess;
-  output: () => string;
-}
-
-function spawnBbsync(args: string[], env: Record<string, string>, nodeArgs: string[] = []): Child {
-  let output = '';
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (d: Buffer) => {
-    output += d.toString();
-    if (output.length > 200_000) output = output.slice(-100_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { process: child, output: () => output };
-}
-
-async function waitForOutput(child: Child, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = pattern.exec(child.output());
-    if (m) return m;
-    if (child.process.exitCode !== null)
-      throw new Error(`child exited early:\n${child.output().slice(-2000)}`);
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${pattern}:\n${child.output().slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function stop(child: Child | undefined): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-  await once(child.process, 'exit');
-  clearTimeout(timer);
-}
-
 async function recreateDatabase(serverUrl: string, name: string): Promise<void> {
   await dropDatabase(withDatabase(serverUrl, name));
   await migrateDatabase(withDatabase(serverUrl, name));
@@ -384,91 +327,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await pool.end();
     await dropDatabase(withDatabase(options.databaseUrl, copyDb)).catch(() => {});
     await dropDatabase(withDatabase(options.databaseUrl, options.database)).catch(() => {});
-  }
-}
-
-/** Walks every enrollment's Patient, Coverage and EOB pages, parsing each; no database. */
-async function fetchEverything(
-  fhir: ReturnType<typeof createFhirClient>,
-  tokens: readonly string[],
-  concurrency: number,
-): Promise<{ eobs: number; bytes: number }> {
-  let eobs = 0;
-  let bytes = 0;
-  let cursor = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (cursor < tokens.length) {
-        const token = tokens[cursor++]!;
-        for (const type of ['Patient', 'Coverage', 'ExplanationOfBenefit'] as FhirResourceType[]) {
-          let url: string | undefined = fhir.searchUrl(type);
-          while (url) {
-            const page = await fhir.getPage(url, token);
-            bytes += page.bytes;
-            if (type === 'ExplanationOfBenefit') eobs += page.bundle.entry?.length ?? 0;
-            url = nextLink(page.bundle);
-          }
-        }
-      }
-    }),
-  );
-  return { eobs, bytes };
-}
-
-interface ExtractedTable {
-  table: string;
-  columns: string;
-  file: string;
-}
-
-/**
- * Every analytics table and the raw resources of a database, COPYed out into files, parents before
- * children. Untimed: the write-only limit times the load alone, since reading the rows from the
- * synced database during the load would share the two cores with it and understate the limit.
- */
-async function extractRows(fromUrl: string): Promise<{ tables: ExtractedTable[]; remove(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'bbsync-bench-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  const source = new pg.Client({ connectionString: fromUrl });
-  await source.connect();
-  try {
-    const tables: ExtractedTable[] = [];
-    for (const table of ['fhir_resources', ...ANALYTICS_TABLES]) {
-      const { rows } = await source.query<{ column_name: string }>(
-        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
-        [table],
-      );
-      const columns = rows.map((r) => quoteIdent(r.column_name)).join(', ');
-      const file = path.join(dir, `${table}.copy`);
-      await pipeline(source.query(copyTo(`COPY ${table} (${columns}) TO STDOUT`)), createWriteStream(file));
-      tables.push({ table, columns, file });
-    }
-    return { tables, remove };
-  } catch (err) {
-    await remove();
-    throw err;
-  } finally {
-    await source.end();
-  }
-}
-
-/** COPYs extracted rows into an empty database of the same schema, in one transaction; seconds. */
-async function loadRows(toUrl: string, tables: readonly ExtractedTable[]): Promise<number> {
-  const target = new pg.Client({ connectionString: toUrl });
-  await target.connect();
-  try {
-    const t0 = performance.now();
-    await inTransaction(target, async () => {
-      for (const { table, columns, file } of tables) {
-        await pipeline(
-          createReadStream(file),
-          target.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)),
-        );
-      }
-    });
-    return (performance.now() - t0) / 1000;
-  } finally {
-    await target.end();
   }
 }
 

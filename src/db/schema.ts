@@ -15,3 +15,4 @@ export * from './schema/analytics.ts';
 export * from './schema/enrollments.ts';
 export * from './schema/sync.ts';
 export * from './schema/operations.ts';
+export * from './schema/quality.ts';

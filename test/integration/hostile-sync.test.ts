@@ -1,0 +1,197 @@
+/**
+ * Issue 12, finding 2 and the "Done when" of a hostile BB2: syncs through real workers against the
+ * emulator's hostile mode. Each bad answer fails its enrollment with a clear category and never
+ * the worker; with every fault on, what could be synced equals a clean sync, and no refresh token
+ * is lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { Pool } from '../../src/db/client.ts';
+import { HOSTILE_FAULTS } from '../../src/emulator/faults.ts';
+import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
+import { ANALYTICS_TABLES } from '../../src/model/analytics-rows.ts';
+import { buildBb2Services } from '../../src/services.ts';
+import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
+import { createSyncWorld, exited, type SyncWorld } from '../helpers/sync-world.ts';
+import { waitForRun } from '../../src/db/runs.ts';
+
+const clients = ['units', 'clean', 'hostile'].map((clientId) => ({
+  clientId,
+  clientSecret: `${clientId}-secret`,
+  redirectUris: [`http://127.0.0.1:3000/${clientId}/callback`],
+}));
+const captured = capturingLogger('info');
+let emulator: RunningEmulator;
+const worlds: SyncWorld[] = [];
+const SMALL = { hugeBodyBytes: 12 * 1024 * 1024, gzipBombBytes: 700 * 1024 * 1024 };
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ users: 12, seed: 5, clients });
+});
+afterAll(async () => {
+  emulator?.setFaults({});
+  for (const world of worlds) await world.close();
+  await emulator?.close();
+});
+
+async function lastError(pool: Pool, enrollmentId: string) {
+  const { rows } = await pool.query<{ category: string | null; message: string | null }>(
+    'SELECT last_error_category AS category, last_error_message AS message FROM enrollments WHERE enrollment_id = $1',
+    [enrollmentId],
+  );
+  return rows[0];
+}
+
+describe('bounded answers, walks that end', () => {
+  let units: SyncWorld;
+  beforeAll(async () => {
+    units = await createSyncWorld({
+      emulator,
+      clientId: 'units',
+      users: [0, 1, 2, 3, 4, 5],
+      log: captured.log,
+      label: 'hostile_units',
+      env: {
+        SYNC_ATTEMPTS: '2',
+        BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024),
+        BB2_PAGE_SIZE: '2',
+        BB2_MAX_PAGES_PER_WALK: '3',
+      },
+    });
+    worlds.push(units);
+    await units.startWorkers(2);
+  });
+
+  it.each<[string, Partial<FaultConfig>, number, string, RegExp]>([
+    ['a gzip bomb', { gzipBombRate: 1 }, 0, 'malformed_response', /larger than BB2_MAX_RESPONSE_BYTES/],
+    ['a huge body', { hugeBodyRate: 1 }, 1, 'malformed_response', /larger than BB2_MAX_RESPONSE_BYTES/],
+    ['a broken gzip stream', { badGzipRate: 1 }, 2, 'malformed_response', /broken gzip/],
+    ['a next link to the same page', { selfLinkRate: 1 }, 3, 'paging_error', /repeats a page/],
+    ['a next link to another origin', { foreignLinkRate: 1 }, 4, 'paging_error', /bb2-mirror\.invalid/],
+  ])(
+    'fails the enrollment given %s, with a clear category',
+    async (_label, faults, user, category, message) => {
+      const enrollment = units.enrolled[user]!;
+      emulator.setFaults({ ...faults, ...SMALL });
+      try {
+        const run = await units.run({
+          full: true,
+          enrollmentIds: [enrollment.enrollmentId],
+          timeoutMs: 90_000,
+        });
+        expect(run).toMatchObject({ enrollments_ok: 0, enrollments_failed: 1 });
+      } finally {
+        emulator.setFaults({});
+      }
+      const error = await lastError(units.tdb.pool, enrollment.enrollmentId);
+      expect(error?.category).toBe(category);
+      expect(error?.message).toMatch(message);
+    },
+  );
+
+  it('stops a walk at BB2_MAX_PAGES_PER_WALK as paging_error', async () => {
+    const enrollment = units.enrolled[5]!;
+    expect(emulator.store.record(enrollment.patientId)!.eobs.length).toBeGreaterThan(6);
+    const run = await units.run({ full: true, enrollmentIds: [enrollment.enrollmentId], timeoutMs: 90_000 });
+    expect(run).toMatchObject({ enrollments_failed: 1 });
+    const error = await lastError(units.tdb.pool, enrollment.enrollmentId);
+    expect(error).toMatchObject({
+      category: 'paging_error',
+      message: expect.stringMatching(/BB2_MAX_PAGES_PER_WALK \(3\)/),
+    });
+  });
+});
+
+/** A patient's rows in every analytics table (child tables through their claims), loaded_at aside. */
+async function patientTables(pool: Pool, patientId: string): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of ANALYTICS_TABLES) {
+    const where =
+      table === 'patients' || table === 'coverages' || table === 'claims'
+        ? 'patient_id = $1'
+        : 'claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)';
+    const { rows } = await pool.query(`SELECT * FROM ${table} WHERE ${where} ORDER BY 1, 2, 3`, [patientId]);
+    out[table] = rows.map((r: Record<string, unknown>) => {
+      const { loaded_at: _l, first_seen_at: _f, ...rest } = r;
+      return rest;
+    });
+  }
+  return out;
+}
+
+describe('a sync against hostile BB2 with every fault on', () => {
+  it('ends with the clean tables for every enrollment it could sync, no crash, no lost token, and a category for each failure', async () => {
+    const users = [6, 7, 8, 9, 10, 11];
+    const clean = await createSyncWorld({
+      emulator,
+      clientId: 'clean',
+      users,
+      log: captured.log,
+      label: 'hostile_clean',
+    });
+    worlds.push(clean);
+    await clean.startWorkers(4);
+    expect(await clean.run({ full: true })).toMatchObject({ enrollments_ok: users.length });
+    await clean.stopWorkers();
+
+    const hostile = await createSyncWorld({
+      emulator,
+      clientId: 'hostile',
+      users,
+      log: captured.log,
+      label: 'hostile_all',
+      env: { SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
+    });
+    worlds.push(hostile);
+    // Every sync starts with a refresh, so the token faults meet every enrollment.
+    await hostile.tdb.pool.query(
+      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
+    );
+    const before = emulator.stats();
+    emulator.setFaults({ ...HOSTILE_FAULTS, ...SMALL });
+    const worker = hostile.spawnWorker({}, 3);
+    let run;
+    try {
+      const started = await hostile.start({ full: true });
+      run = await waitForRun(hostile.tdb.pool, started.run_id, { timeoutMs: 240_000 });
+    } finally {
+      emulator.setFaults({});
+    }
+    expect(worker.exitCode).toBeNull(); // no crash
+    worker.kill('SIGTERM');
+    expect((await exited(worker)).code).toBe(0);
+    expect(run.enrollments_ok + run.enrollments_failed).toBe(users.length);
+    expect(run.enrollments_ok).toBeGreaterThan(0); // the comparison below is not vacuous
+
+    const after = emulator.stats();
+    expect(after.refreshTokenReuse - before.refreshTokenReuse).toBe(0);
+    expect(after.lostRefreshTokens - before.lostRefreshTokens).toBe(0);
+
+    const { rows: members } = await hostile.tdb.pool.query<{ enrollment_id: string; outcome: string }>(
+      'SELECT enrollment_id, outcome FROM sync_run_members WHERE run_id = $1',
+      [run.run_id],
+    );
+    for (const e of hostile.enrolled) {
+      const outcome = members.find((m) => m.enrollment_id === e.enrollmentId)?.outcome;
+      if (outcome === 'ok') {
+        expect(await patientTables(hostile.tdb.pool, e.patientId)).toEqual(
+          await patientTables(clean.tdb.pool, e.patientId),
+        );
+      } else {
+        const error = await lastError(hostile.tdb.pool, e.enrollmentId);
+        expect(['malformed_response', 'paging_error']).toContain(error?.category);
+      }
+    }
+
+    // Every stored refresh token is still the live one: each enrollment refreshes once more.
+    await hostile.tdb.pool.query(
+      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
+    );
+    const vault = buildBb2Services(hostile.config, captured.log, hostile.tdb.pool).vault;
+    for (const e of hostile.enrolled) {
+      expect((await vault.getAccessToken(e.enrollmentId)).patientId).toBe(e.patientId);
+    }
+    expect(emulator.stats().refreshTokenReuse).toBe(before.refreshTokenReuse);
+    expect(leakedTokens(emulator, captured.text() + worker.output())).toEqual([]);
+  });
+});
