@@ -16,7 +16,7 @@ import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun } from '../db/runs.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
-import { InputError } from '../errors.ts';
+import { InputError, UnreachableError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues, redisConnection } from '../workers/queues.ts';
@@ -253,13 +253,8 @@ async function findServices(
     containers = false;
   }
   if (!containers) {
-    throw new InputError(
-      `the demo needs ${missing}, and nothing answers there. Start them, for example:\n` +
-        `    docker compose up -d                      (Postgres 16 and Redis 7 from docker-compose.yml)\n` +
-        `  or local services:\n` +
-        `    pg_ctlcluster <version> main start        (Debian; trust auth for user postgres on 127.0.0.1)\n` +
-        `    redis-server --daemonize yes --port 6379\n` +
-        `  or point DATABASE_URL / REDIS_URL at running ones.`,
+    throw new UnreachableError(
+      `the demo needs ${missing}, and nothing answers there (and no Docker engine to start them): start them (\`docker compose up -d\` starts both; or \`pg_ctlcluster <version> main start\`, \`redis-server --daemonize yes\`) or set ${[!pgOk && 'DATABASE_URL', !redisOk && 'REDIS_URL'].filter(Boolean).join(' and ')}`,
     );
   }
   say(`${missing} not reachable: starting containers with testcontainers`);
@@ -303,6 +298,7 @@ async function redisAnswers(url: string): Promise<boolean> {
     connectTimeout: 2000,
     retryStrategy: () => null,
   });
+  redis.on('error', () => {});
   try {
     await redis.connect();
     return (await redis.ping()) === 'PONG';

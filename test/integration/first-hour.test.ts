@@ -5,7 +5,7 @@
  * flood of retries, no "[ioredis] Unhandled error event".
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,6 +153,18 @@ describe.concurrent('2. a worker with Redis down says so, once per attempt, and 
     );
     expect(run.stdout).not.toMatch(/worker error/);
   });
+
+  it.skipIf(existsSync('/var/run/docker.sock'))(
+    'demo: says which service is missing and how to start it, exit 4',
+    async () => {
+      const run = await bbsync(['demo', '--exit'], { REDIS_URL: `redis://127.0.0.1:${closedPort}` });
+      expectOneLine(
+        run,
+        4,
+        /the demo needs Redis \(127\.0\.0\.1:\d+\), and nothing answers there .* or set REDIS_URL/,
+      );
+    },
+  );
 
   it('sync --all: the same line at once, exit 4', async () => {
     const run = await bbsync(['sync', '--all'], working({ REDIS_URL: `redis://127.0.0.1:${closedPort}` }));
