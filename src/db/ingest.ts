@@ -256,10 +256,12 @@ async function writeBatch(
     w.write(writer.upsert(w.param(JSON.stringify(rows))));
     outcome.rowsWritten[table] += rows.length;
   }
-  if (toWrite.length > 0) {
+  // Every resource that normalized resolves its quarantine entry, written or not: a claim fixed
+  // upstream may come back exactly as it was stored before it went bad (unchanged).
+  if (resources.length > 0) {
     w.write(
       `DELETE FROM quarantined_resources q
-        USING unnest(${w.param(toWrite.map((r) => r.resourceType))}::text[], ${w.param(toWrite.map((r) => r.resourceId))}::text[])
+        USING unnest(${w.param(resources.map((r) => r.resourceType))}::text[], ${w.param(resources.map((r) => r.resourceId))}::text[])
           AS k(resource_type, resource_id)
         WHERE q.resource_type = k.resource_type AND q.resource_id = k.resource_id`,
     );

@@ -93,6 +93,7 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
       (s) => s === `${CMS_VARIABLES}clm_id` || s === `${CMS_VARIABLES}pde_id`,
     ),
     claim_group: identifierValue(resource, (s) => s === CLAIM_GROUP_SYSTEM),
+    claim_link_key: v2ClaimLinkKey(resource),
     nch_claim_type_code: codingBySystem(resource.type, `${CMS_VARIABLES}nch_clm_type_cd`)?.code ?? null,
     claim_category:
       codingBySystem(resource.type, 'http://terminology.hl7.org/CodeSystem/claim-type')?.code ?? null,
@@ -179,4 +180,14 @@ function claimFacts(
     admission_type_code: supportingCode(supporting.get('admtype')),
     admission_source_code: supportingCode(supporting.get('clm_src_ip_admsn_cd')),
   };
+}
+
+/** The claim's key across API versions (claims.claim_link_key, docs/v3.md). */
+function v2ClaimLinkKey(resource: JsonObject): string | null {
+  for (const name of ['carr_clm_cntl_num', 'fi_doc_clm_cntl_num']) {
+    const value = extensionCode(extension(resource, `${CMS_VARIABLES}${name}`));
+    if (value) return value;
+  }
+  const rx = identifierValue(resource, (s) => s === `${CMS_VARIABLES}rx_srvc_rfrnc_num`);
+  return rx ? `rx:${rx}` : null;
 }

@@ -51,6 +51,8 @@ export interface ClaimRow extends Lineage {
   claim_type: string;
   claim_number?: string | null;
   claim_group?: string | null;
+  /** The claim's key across API versions: control number, or `rx:` + rx number for PDE. */
+  claim_link_key?: string | null;
   nch_claim_type_code?: string | null;
   claim_category?: string | null;
   status?: string | null;

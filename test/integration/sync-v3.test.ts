@@ -18,6 +18,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const USERS = [0, 1, 2, 3, 4, 5];
 const clients = [
   { clientId: 'v3app', clientSecret: 'v3-secret', redirectUris: ['http://127.0.0.1:3000/v3/callback'] },
+  { clientId: 'mover', clientSecret: 'mover-secret', redirectUris: ['http://127.0.0.1:3000/mover/callback'] },
 ];
 
 let emulator: RunningEmulator;

@@ -67,6 +67,12 @@ export const claims = pgTable(
     /** The CMS claim id (clm_id) or PDE event id (pde_id), as a string (may be negative). */
     claim_number: text('claim_number'),
     claim_group: text('claim_group'),
+    /**
+     * What names one claim in both API versions (docs/v3.md): the claim control number (v2
+     * carr_clm_cntl_num / fi_doc_clm_cntl_num, v3 CLM-CNTL-NUM); for a PDE, which has none in v2,
+     * `rx:` + the prescription service reference number.
+     */
+    claim_link_key: text('claim_link_key'),
     /** NCH claim type code (nch_clm_type_cd), e.g. '71'; none for PDE. */
     nch_claim_type_code: text('nch_claim_type_code'),
     /** 'professional' | 'institutional' | 'pharmacy' (HL7 claim-type). */

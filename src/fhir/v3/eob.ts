@@ -77,6 +77,11 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
     claim_number:
       str(arr(resource.identifier).find((i) => hasTypeCode(i, UNIQUE_CLAIM_ID_TYPE))?.value) ?? null,
     claim_group: null,
+    // PDEs have no control number in v2: the rx number is what both versions share.
+    claim_link_key:
+      claimType === 'pde' && rxNumber(supporting)
+        ? `rx:${rxNumber(supporting)}`
+        : (claimVersion.controlNumber ?? null),
     nch_claim_type_code: codingBySystem(resource.type, CLM_TYPE_CD_SYSTEM)?.code ?? null,
     claim_category: codingBySystem(resource.type, CLAIM_TYPE_HL7_SYSTEM)?.code ?? null,
     status: str(resource.status) ?? null,
@@ -154,6 +159,10 @@ function versionColumns(
     pde_adjustment_code:
       claimType !== 'pde' || code === null || code === '0' ? null : code === '1' ? 'D' : 'A',
   };
+}
+
+function rxNumber(supporting: Map<string, JsonObject>): string | undefined {
+  return str(supporting.get('CLM_LINE_RX_NUM')?.valueString);
 }
 
 function hasTypeCode(identifier: JsonObject, code: string): boolean {
