@@ -66,3 +66,16 @@ function parseUserRange(spec: string): number[] {
   }
   return out;
 }
+
+/** An enrollment id as bbsync makes them (enr_ and 20 hex digits), so a typo is caught before any lookup. */
+export function enrollmentId(value: string): string {
+  if (!/^enr_[A-Za-z0-9]{1,64}$/.test(value)) {
+    throw new InvalidArgumentError('expected an enrollment id like enr_0123456789abcdef0123');
+  }
+  return value;
+}
+
+/** Collects a repeatable option; used without a default so --help does not print "(default: [])". */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
