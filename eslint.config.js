@@ -103,6 +103,7 @@ export default tseslint.config(
             'bench',
           ),
           '**/config.ts',
+          ...folders('config'),
           '**/logger.ts',
           '**/services.ts',
           ...IO_PACKAGES,

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 
-import { KEY_ID_PATTERN, KEY_ID_RULE } from '../config.ts';
+import { KEY_ID_PATTERN, KEY_ID_RULE } from '../config/secrets.ts';
 
 function parseWith<T>(schema: z.ZodType<T>, value: string, expected: string): T {
   const result = schema.safeParse(value);
