@@ -57,7 +57,7 @@ const OPERATIONAL_TABLES = [
 /** Where analysts must find every table, view and column described (the test enforces it). */
 export const MUST_BE_DOCUMENTED = [...VIEWS, ...TUVA_VIEWS, ...ANALYTICS_TABLES, ...RAW_TABLES];
 
-interface Relation {
+export interface Relation {
   name: string;
   kind: 'table' | 'view';
   comment: string | null;
@@ -72,7 +72,7 @@ export interface DataDictionary {
   undocumented: string[];
 }
 
-type Queryable = Pick<pg.Client, 'query'>;
+export type Queryable = Pick<pg.Client, 'query'>;
 
 /** Reads the schema of a migrated database and renders the dictionary. */
 export async function renderDataDictionary(db: Queryable): Promise<DataDictionary> {
@@ -198,7 +198,7 @@ function paragraphs(text: string): string {
 /** A relation's name as the dictionary shows it: bare in public, `schema.name` elsewhere. */
 const QUALIFIED = `CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END`;
 
-async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
+export async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
   const relations = new Map<string, Relation>();
   const { rows: rels } = await db.query<{ name: string; kind: string; comment: string | null }>(
     `SELECT ${QUALIFIED} AS name, c.relkind AS kind, obj_description(c.oid, 'pg_class') AS comment
@@ -268,22 +268,31 @@ async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
   return relations;
 }
 
-/** Migrates a throwaway database on the server of `databaseUrl`, renders the dictionary, drops it. */
-export async function generateDataDictionary(databaseUrl: string): Promise<DataDictionary> {
-  const name = `bbsync_dictionary_${randomBytes(4).toString('hex')}`;
+/** Migrates a throwaway database on the server of `databaseUrl`, runs `read` on it, drops it. */
+export async function withMigratedDatabase<T>(
+  databaseUrl: string,
+  label: string,
+  read: (db: Queryable) => Promise<T>,
+): Promise<T> {
+  const name = `bbsync_${label}_${randomBytes(4).toString('hex')}`;
   const url = withDatabase(databaseUrl, name);
   try {
     await migrateDatabase(url);
-    const client = new pg.Client({ connectionString: url, application_name: 'bbsync-dictionary' });
+    const client = new pg.Client({ connectionString: url, application_name: `bbsync-${label}` });
     await client.connect();
     try {
-      return await renderDataDictionary(client);
+      return await read(client);
     } finally {
       await client.end();
     }
   } finally {
     await dropDatabase(url);
   }
+}
+
+/** Migrates a throwaway database on the server of `databaseUrl`, renders the dictionary, drops it. */
+export async function generateDataDictionary(databaseUrl: string): Promise<DataDictionary> {
+  return withMigratedDatabase(databaseUrl, 'dictionary', renderDataDictionary);
 }
 
 /** Where the committed dictionary and a fresh one first differ, for the failure message. */
