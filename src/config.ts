@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 
 import { ConfigError } from './errors.ts';
+import { hashTagged, parseRedisTarget, type RedisTarget } from './redis-target.ts';
 
 /** BB2's v2 scopes: everything a claims sync can use. The demographic two may be withheld by the bene. */
 export const DEFAULT_BB2_SCOPES = [
@@ -147,6 +148,9 @@ const schema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
   REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().default(''),
+  REDIS_SENTINELS: z.string().default(''),
+  REDIS_SENTINEL_NAME: z.string().default(''),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
@@ -248,7 +252,14 @@ export interface Config {
     /** 0: no limit. */
     readonly idleInTransactionTimeoutMs: number;
   };
+  /** REDIS_URL as given (in Sentinel mode it only carries the primary's credentials). */
   readonly redisUrl: string;
+  /** Where Redis is: one server, a cluster or a Sentinel group; connections come from src/workers/redis.ts. */
+  readonly redis: RedisTarget;
+  /**
+   * The prefix of every Redis key: QUEUE_PREFIX as a hash tag (`{bbsync}`), so that all of them
+   * share one Redis Cluster slot.
+   */
   readonly queuePrefix: string;
   readonly bb2: {
     readonly baseUrl: string;
@@ -364,7 +375,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
     }
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const redis = parsed.success
+    ? parseRedisTarget(
+        {
+          url: parsed.data.REDIS_URL,
+          clusterNodes: parsed.data.REDIS_CLUSTER_NODES,
+          sentinels: parsed.data.REDIS_SENTINELS,
+          sentinelName: parsed.data.REDIS_SENTINEL_NAME,
+        },
+        problems,
+      )
+    : undefined;
+  if (!parsed.success || !redis || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
 
   return deepFreeze({
@@ -378,7 +400,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       idleInTransactionTimeoutMs: raw.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
     redisUrl: raw.REDIS_URL,
-    queuePrefix: raw.QUEUE_PREFIX,
+    redis,
+    queuePrefix: hashTagged(raw.QUEUE_PREFIX),
     bb2: {
       baseUrl: raw.BB2_BASE_URL.replace(/\/+$/, ''),
       clientId: raw.BB2_CLIENT_ID,
