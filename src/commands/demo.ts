@@ -18,7 +18,7 @@ import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import { InputError, UnreachableError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { hashTagged } from '../redis-target.ts';
+import { hashTagged } from '../config/redis-target.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';

@@ -7,7 +7,7 @@ import pg from 'pg';
 
 import { InputError, UnreachableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { describeRedis, redisSetting, type RedisTarget } from '../redis-target.ts';
+import { describeRedis, redisSetting, type RedisTarget } from '../config/redis-target.ts';
 import { redisConnection, type RedisClient } from '../workers/redis.ts';
 
 /** Where a service was looked for, without credentials. */

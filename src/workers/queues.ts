@@ -5,7 +5,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 
 import type { Config } from '../config.ts';
-import { hashTagged } from '../redis-target.ts';
+import { hashTagged } from '../config/redis-target.ts';
 import type { RedisClient } from './redis.ts';
 
 /** `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly scheduler). */

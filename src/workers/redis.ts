@@ -5,7 +5,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 
-import { describeRedis, redisSetting, type RedisAuth, type RedisTarget } from '../redis-target.ts';
+import { describeRedis, redisSetting, type RedisAuth, type RedisTarget } from '../config/redis-target.ts';
 
 /** A connection to Redis, whatever its topology: every command bbsync uses works on both. */
 export type RedisClient = Redis | Cluster;

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { DEFAULT_LOGIN_LIMITS, LoginThrottle } from '../../src/server/dashboard/login-throttle.ts';
 import { SessionStore } from '../../src/server/dashboard/session.ts';
-import { hashTagged, type RedisTarget } from '../../src/redis-target.ts';
+import { hashTagged, type RedisTarget } from '../../src/config/redis-target.ts';
 import { redisConnection, type RedisClient } from '../../src/workers/redis.ts';
 import { createRequestLimiter } from '../../src/workers/request-limiter.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
