@@ -15,7 +15,7 @@
  * limit, at least 2) every worker waits for the reset, spread over the following second, so the
  * deployment slows before BB2 answers 429.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 import { BbsyncError } from '../errors.ts';
 
@@ -56,7 +56,7 @@ export function budgetReserve(limit: number): number {
 }
 
 export function createRequestLimiter(
-  redis: Redis,
+  redis: RedisClient,
   options: { maxPerSecond: number; prefix: string; maxWaitMs?: number },
 ) {
   const perWindow = Math.max(1, Math.floor(options.maxPerSecond));
