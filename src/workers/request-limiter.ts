@@ -19,12 +19,13 @@ import type { RedisClient } from './redis.ts';
 
 import { BbsyncError } from '../errors.ts';
 
-// KEYS[1] this second's counter, KEYS[2] BB2's announced budget; ARGV[1] the reserve.
-// Returns the count in this second, or minus the milliseconds until BB2's budget resets.
+// KEYS[1] this second's counter, KEYS[2] what is usable of BB2's announced budget (its remaining
+// count less the reserve). Returns the count in this second, or minus the milliseconds until
+// BB2's budget resets.
 const TAKE = `
 local budget = redis.call('GET', KEYS[2])
 if budget then
-  if tonumber(budget) <= tonumber(ARGV[1]) then
+  if tonumber(budget) <= 0 then
     local ttl = redis.call('PTTL', KEYS[2])
     if ttl < 1 then ttl = 1 end
     return -ttl
@@ -35,7 +36,7 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
 return n`;
 
-// KEYS[1] the budget, ARGV: remaining, reset ms. Keeps the lowest count until its reset.
+// KEYS[1] the usable budget, ARGV: usable, reset ms. Keeps the lowest count until its reset.
 const OBSERVE = `
 local current = redis.call('GET', KEYS[1])
 if current == false or tonumber(current) > tonumber(ARGV[1]) then
@@ -62,14 +63,13 @@ export function createRequestLimiter(
   const perWindow = Math.max(1, Math.floor(options.maxPerSecond));
   const maxWaitMs = options.maxWaitMs ?? 15_000;
   const budgetKey = `${options.prefix}:bb2-budget`;
-  let reserve = 2;
   const waitForTurn = async function waitForTurn(signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + maxWaitMs;
     for (;;) {
       const now = Date.now();
       const window = Math.floor(now / 1000);
       const n = await withinDeadline(
-        redis.eval(TAKE, 2, `${options.prefix}:bb2-rate:${window}`, budgetKey, reserve) as Promise<number>,
+        redis.eval(TAKE, 2, `${options.prefix}:bb2-rate:${window}`, budgetKey) as Promise<number>,
         deadline - now,
         signal,
         `the shared BB2 request limiter (Redis) did not answer within BB2_RATE_LIMIT_MAX_WAIT_MS (${maxWaitMs} ms)`,
@@ -97,8 +97,8 @@ export function createRequestLimiter(
   };
   /** Records BB2's X-RateLimit-* of a response for every worker (fire and forget: a lost one is harmless). */
   const observe = (announced: AnnouncedLimit): void => {
-    reserve = budgetReserve(announced.limit);
-    redis.eval(OBSERVE, 1, budgetKey, announced.remaining, announced.resetMs).catch(() => undefined);
+    const usable = announced.remaining - budgetReserve(announced.limit);
+    redis.eval(OBSERVE, 1, budgetKey, usable, announced.resetMs).catch(() => undefined);
   };
   return Object.assign(waitForTurn, { observe });
 }
