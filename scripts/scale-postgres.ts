@@ -218,7 +218,9 @@ async function viewTimes(
         client.query(`SELECT count(*) FROM (SELECT * FROM ${viewname}) v`),
       ).catch(() => null);
       const one = by_patient
-        ? await timed(() => client.query(`SELECT * FROM ${viewname} WHERE patient_id = $1`, [patientId]))
+        ? await timed(() =>
+            client.query(`SELECT * FROM ${viewname} WHERE patient_id = $1`, [patientId]),
+          ).catch(() => null)
         : null;
       out[viewname] = {
         fullMs: full === null ? null : round(full),
