@@ -27,7 +27,8 @@ import { waitForRun, type SyncRun } from '../db/runs.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import type { Logger } from '../logger.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { connectOrExplain, createQueues, redisConnection } from '../workers/queues.ts';
+import { createQueues } from '../workers/queues.ts';
+import { connectOrExplain, redisConnection } from '../workers/redis.ts';
 import { spawnBbsync, stop, waitForOutput, type Child } from './children.ts';
 import { extractRows, fetchEverything, loadRows } from './limits.ts';
 import { naiveSync, prepareNaive } from './naive.ts';
@@ -145,7 +146,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const profileArgs = (kind: string) =>
     options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${kind}`] : [];
   const pool = createPool(dbUrl, { max: 20, applicationName: BENCH_APP });
-  const redis = redisConnection(options.redisUrl, { failFast: true });
+  const redisTarget = { kind: 'standalone', url: options.redisUrl } as const;
+  const redis = redisConnection(redisTarget, { failFast: true });
   const sampling = new pg.Client({ connectionString: withDatabase(options.databaseUrl, 'postgres') });
   let sampler: NodeJS.Timeout | undefined;
   try {
@@ -156,7 +158,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await ensureDatabase(withDatabase(options.databaseUrl, naiveDb));
     await prepareNaive(withDatabase(options.databaseUrl, naiveDb));
     await sampling.connect();
-    await connectOrExplain(redis, options.redisUrl);
+    await connectOrExplain(redis, redisTarget);
 
     emulator = spawnBbsync(
       [
