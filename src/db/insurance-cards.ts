@@ -2,9 +2,7 @@
  * Stored Digital Insurance Cards (table insurance_cards, docs/v3.md): one per v3 beneficiary,
  * written by the sync, read by the dashboard and `bbsync insurance-card`.
  */
-import type { Pool, PoolClient } from './client.ts';
-
-type Db = Pool | PoolClient;
+import type { Db } from './client.ts';
 
 export interface StoredInsuranceCard {
   patient_id: string;
