@@ -248,6 +248,8 @@ export async function listEnrollments(
 
 export interface EnrollmentDetail extends EnrollmentRow {
   scope: string;
+  /** The BB2 API version of its tokens ('v2' | 'v3'). */
+  api_version: string;
   revoked_at: string | null;
   last_refresh_at: string | null;
   syncs_completed: number;
@@ -260,7 +262,7 @@ export async function getEnrollmentDetail(
   enrollmentId: string,
 ): Promise<EnrollmentDetail | undefined> {
   const { rows } = await db.query<EnrollmentDetail>(
-    `SELECT ${ENROLLMENT_COLUMNS}, e.scope, e.revoked_at, e.last_refresh_at,
+    `SELECT ${ENROLLMENT_COLUMNS}, e.scope, e.api_version, e.revoked_at, e.last_refresh_at,
             coalesce(s.syncs_completed, 0) AS syncs_completed, s.last_full_sync_at, s.last_rows_written
        FROM enrollments e LEFT JOIN sync_state s USING (enrollment_id) WHERE e.enrollment_id = $1`,
     [enrollmentId],
