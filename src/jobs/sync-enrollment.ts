@@ -123,21 +123,7 @@ export async function syncEnrollment(
       if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
       await syncResourceType(scope, type);
     }
-    if (enrollment.api_version === 'v3') {
-      tally.insuranceCard = await syncInsuranceCard(
-        deps,
-        { enrollmentId, patientId: enrollment.patient_id, scope: enrollment.scope },
-        {
-          tokens: scope.tokens,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-          onRequest: () => tally.requests++,
-          interrupted: () => {
-            if (ctx.signal?.aborted) throw new SyncInterruptedError();
-          },
-        },
-      );
-      await foldV2Copy(deps, enrollmentId, enrollment.patient_id, log);
-    }
+    if (enrollment.api_version === 'v3') await syncV3Extras(scope);
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
     await finishSyncSucceeded(deps.pool, {
@@ -171,6 +157,24 @@ export async function syncEnrollment(
 }
 
 /** A beneficiary who moved from v2 to v3 is held once (src/db/v2-to-v3.ts). */
+/** v3 only: the Digital Insurance Card, then folding any v2 copy of this beneficiary into this one. */
+async function syncV3Extras(scope: SyncScope): Promise<void> {
+  const { deps, ctx, enrollmentId, enrollment, tally, log } = scope;
+  tally.insuranceCard = await syncInsuranceCard(
+    deps,
+    { enrollmentId, patientId: enrollment.patient_id, scope: enrollment.scope },
+    {
+      tokens: scope.tokens,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onRequest: () => tally.requests++,
+      interrupted: () => {
+        if (ctx.signal?.aborted) throw new SyncInterruptedError();
+      },
+    },
+  );
+  await foldV2Copy(deps, enrollmentId, enrollment.patient_id, log);
+}
+
 async function foldV2Copy(
   deps: SyncDeps,
   enrollmentId: string,
