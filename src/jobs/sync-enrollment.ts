@@ -22,7 +22,7 @@ import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { Pool } from '../db/client.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
-import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
+import { closeWalk, closeWalkSql, walkClosed, type CloseWalk, type WalkClosed } from '../db/reconcile.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import {
   beginSync,
@@ -32,7 +32,13 @@ import {
   type SyncStart,
   type WalkProgress,
 } from '../db/walks.ts';
-import { BbsyncError, classifyError, isTransient, RateLimitedError } from '../errors.ts';
+import {
+  BbsyncError,
+  classifyError,
+  EnrollmentNotActiveError,
+  isTransient,
+  RateLimitedError,
+} from '../errors.ts';
 import { noFailpoints, type Failpoint } from '../failpoints.ts';
 import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
 import { readPage, type NormalizedPage } from '../fhir/page.ts';
@@ -57,6 +63,8 @@ export interface SyncDeps {
   log: Logger;
   /** Every Nth completed sync of an enrollment is a full reconcile. */
   fullEvery: number;
+  /** A full reconcile removing more than this share of a patient's claims waits for confirmation. */
+  reconcileMaxDeleteShare?: number;
   /** BB2_MAX_PAGES_PER_WALK: a walk with more pages fails as `paging_error`. */
   maxPagesPerWalk: number;
   failpoint?: Failpoint;
@@ -139,7 +147,9 @@ export async function syncEnrollment(
       return await skipInactive(deps, payload, enrollment, log);
     }
 
-    tally.full = Boolean(payload.full) || start.syncsCompleted % deps.fullEvery === 0;
+    // A reconcile held back last time is confirmed (or not) by a full walk now.
+    tally.full =
+      Boolean(payload.full) || start.reconcileSuspect || start.syncsCompleted % deps.fullEvery === 0;
     attemptId = await startAttempt(deps.pool, {
       enrollmentId,
       runId: runId ?? null,
@@ -161,7 +171,7 @@ export async function syncEnrollment(
       await syncResourceType(scope, type);
     }
 
-    const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
+    const result: AttemptResult = { status: 'ok', ...attemptTotals(tally), ...suspectNote(tally) };
     await finishSyncSucceeded(deps.pool, {
       enrollmentId,
       patientId: enrollment.patient_id,
@@ -184,11 +194,23 @@ export async function syncEnrollment(
     // A request cut off by the shutdown signal is an interruption, whatever error it surfaced as.
     const err =
       ctx.signal?.aborted && !(caught instanceof SyncInterruptedError) ? new SyncInterruptedError() : caught;
+    if (err instanceof EnrollmentNotActiveError) {
+      // Revoked or purged while this sync was running: it stops, and counts as skipped.
+      await recordStop(deps, { payload, ctx, attemptId, tally, log, started, skipped: true }, err);
+      return await skipInactive(deps, payload, { status: err.status }, log);
+    }
     await recordStop(deps, { payload, ctx, attemptId, tally, log, started }, err);
     throw err;
   } finally {
-    await endSync(session).catch(() => {});
-    session.release();
+    // A lock that cannot be released dies with its connection: destroy it instead of pooling it.
+    const unlocked = await endSync(session).then(
+      () => undefined,
+      (err: unknown) => {
+        log.warn({ ...classifyError(err) }, 'could not release the sync lock; closing its connection');
+        return err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    session.release(unlocked);
   }
 }
 
@@ -196,7 +218,7 @@ export async function syncEnrollment(
 async function skipInactive(
   deps: SyncDeps,
   payload: SyncEnrollmentPayload,
-  enrollment: SyncStart['enrollment'],
+  enrollment: { status: string } | undefined,
   log: Logger,
 ): Promise<SyncResult> {
   const { enrollmentId, runId } = payload;
@@ -258,7 +280,7 @@ async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promi
   }
   if (progress && progress.next_url === null) {
     // The last page was written but the walk was not closed: close it now.
-    tally.removed += await closeWalk(deps.pool, walkEnd(scope, type, progress.bundle_last_updated));
+    countClosed(scope, type, await closeWalk(deps.pool, walkEnd(scope, type, progress.bundle_last_updated)));
     return;
   }
   const since = progress ? progress.since : tally.full ? null : (scope.start.cursors[type] ?? null);
@@ -307,6 +329,30 @@ function walkEnd(scope: SyncScope, type: FhirResourceType, cursor: string | null
     resourceType: type,
     full: scope.tally.full,
     cursor,
+    maxDeleteShare: scope.deps.reconcileMaxDeleteShare,
+  };
+}
+
+function countClosed(scope: SyncScope, type: FhirResourceType, closed: WalkClosed): void {
+  scope.tally.removed += closed.removed;
+  if (closed.suspect) {
+    scope.tally.suspects[type] = closed.suspect;
+    scope.log.warn(
+      { resourceType: type, category: 'reconcile_suspect', ...closed.suspect },
+      'full reconcile held back: it would have removed too much; the next full sync confirms',
+    );
+  }
+}
+
+/** A sync that held back a reconcile succeeds, with the reason shown to operators. */
+function suspectNote(tally: Tally): Pick<AttemptResult, 'errorCategory' | 'errorMessage'> {
+  const held = Object.entries(tally.suspects);
+  if (held.length === 0) return {};
+  return {
+    errorCategory: 'reconcile_suspect',
+    errorMessage: `a full reconcile would have removed ${held
+      .map(([type, s]) => `${s.unseen} of ${s.held} ${type}`)
+      .join(', ')}; nothing was removed until a later full sync confirms`,
   };
 }
 
@@ -324,6 +370,7 @@ async function writePage(
     ingestBatch(deps.pool, batch, {
       normalizerVersion: NORMALIZER_VERSION,
       asyncCommit: true,
+      activeEnrollment: scope.enrollmentId,
       alsoWrite: (w) => {
         quarantineWrite(w, rejects);
         pageProgressWrites(
@@ -345,7 +392,7 @@ async function writePage(
         ? {
             finalStatement: {
               sql: closeWalkSql(walkEnd(scope, type, walk.bundleLastUpdated)),
-              onRows: (rows: (string | null)[][]) => (tally.removed += Number(rows[0]?.[0] ?? 0)),
+              onRows: (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? [])),
             },
           }
         : {}),
@@ -369,11 +416,14 @@ async function recordStop(
     tally: Tally;
     log: Logger;
     started: number;
+    /** The enrollment stopped being active: the attempt is skipped, no error recorded. */
+    skipped?: boolean;
   },
   err: unknown,
 ): Promise<void> {
   const { category, message } = classifyError(err);
-  const handedBack = err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
+  const handedBack =
+    s.skipped === true || err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
   const comesBack = handedBack || err instanceof RateLimitedError;
   const final = !comesBack && (!isTransient(err) || s.ctx.attempt >= s.ctx.maxAttempts);
   await finishSyncFailed(deps.pool, {
@@ -383,15 +433,21 @@ async function recordStop(
     final,
     recordError: !handedBack,
     result: {
-      status: final ? 'failed' : 'retrying',
+      status: s.skipped ? 'skipped' : final ? 'failed' : 'retrying',
       ...attemptTotals(s.tally),
       errorCategory: category,
       errorMessage: message,
     },
-  }).catch(() => {});
+  }).catch((recordErr: unknown) =>
+    // The job's own error goes on to BullMQ; this one is only reported (the janitor closes the attempt).
+    s.log.error(
+      { ...classifyError(recordErr), attemptId: s.attemptId },
+      'could not record why a sync stopped',
+    ),
+  );
   s.log[final ? 'error' : 'warn'](
     {
-      outcome: final ? 'failed' : 'will retry',
+      outcome: s.skipped ? 'skipped' : final ? 'failed' : 'will retry',
       category,
       error: message,
       requests: s.tally.requests,

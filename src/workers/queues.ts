@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 
 /** `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly scheduler). */
-export const QUEUE_NAMES = { sync: 'sync', runs: 'runs' } as const;
+export const QUEUE_NAMES = { sync: 'sync', runs: 'runs', maintenance: 'maintenance' } as const;
 
 export const SCHEDULER_ID = 'nightly-sync';
 
