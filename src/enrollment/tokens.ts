@@ -173,6 +173,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
              access_token_ciphertext = excluded.access_token_ciphertext,
              access_token_expires_at = excluded.access_token_expires_at,
              token_version = enrollments.token_version + 1, enrolled_at = now(), revoked_at = NULL,
+             revoke_purge = NULL, revoke_actor = NULL,
              api_version = excluded.api_version, samhsa_shared = NULL,
              last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()`,
           [
@@ -266,6 +267,11 @@ export function createTokenVault(deps: TokenVaultDeps) {
           WHERE enrollment_id = $1 AND samhsa_shared IS DISTINCT FROM $2`,
         [enrollmentId, shared],
       );
+    },
+
+    /** Records a problem on the enrollment for operators (last error), leaving its status as it is. */
+    async recordProblem(enrollmentId: string, err: unknown): Promise<void> {
+      await recordFailure(deps.pool, enrollmentId, err, undefined);
     },
 
     /** Marks an enrollment as needing re-consent (e.g. FHIR said the grant timed out). */

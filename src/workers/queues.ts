@@ -7,7 +7,10 @@ import { Redis } from 'ioredis';
 
 import type { Config } from '../config.ts';
 
-/** `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly scheduler). */
+/**
+ * `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly
+ * scheduler). `maintenance`: the janitor and retention.
+ */
 export const QUEUE_NAMES = { sync: 'sync', runs: 'runs', maintenance: 'maintenance' } as const;
 
 export const SCHEDULER_ID = 'nightly-sync';
@@ -45,6 +48,8 @@ export async function connectOrExplain(connection: Redis, url: string): Promise<
 export interface Queues {
   sync: Queue;
   runs: Queue;
+  /** The janitor and retention (workers/maintenance.ts). */
+  maintenance: Queue;
   close(): Promise<void>;
 }
 
@@ -52,14 +57,15 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const options = { connection, prefix, streams: { events: { maxLen: 5000 } } };
   const sync = new Queue(QUEUE_NAMES.sync, options);
   const runs = new Queue(QUEUE_NAMES.runs, options);
+  const maintenance = new Queue(QUEUE_NAMES.maintenance, options);
   // Queue errors (a Redis hiccup) must not crash the process; BullMQ reconnects.
-  sync.on('error', () => {});
-  runs.on('error', () => {});
+  for (const q of [sync, runs, maintenance]) q.on('error', () => {});
   return {
     sync,
     runs,
+    maintenance,
     close: async () => {
-      await Promise.all([sync.close(), runs.close()]);
+      await Promise.all([sync.close(), runs.close(), maintenance.close()]);
     },
   };
 }

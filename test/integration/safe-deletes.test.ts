@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createPool } from '../../src/db/client.ts';
 import { lockEnrollmentForDelete, purgePatient } from '../../src/db/purge.ts';
+import { retentionOverview } from '../../src/db/revocations.ts';
 import { waitForRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { QUEUE_NAMES, redisConnection } from '../../src/workers/queues.ts';
@@ -216,6 +217,9 @@ describe('retention', () => {
        UPDATE enrollments SET status_changed_at = now() - interval '31 days' WHERE enrollment_id = '${old.enrollmentId}';
        ALTER TABLE enrollments ENABLE TRIGGER enrollments_status_changed;`,
     );
+    // What the dashboard's retention tile shows, before and after.
+    const before = await retentionOverview(world.tdb.pool, 30);
+    expect(before.dueNow).toBe(1);
     const connection = redisConnection(world.config.redisUrl);
     const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix: world.config.queuePrefix });
     try {
@@ -235,6 +239,12 @@ describe('retention', () => {
     }
     expect(await rowsNaming(old)).toEqual(NOTHING);
     expect((await rowsNaming(recent)).claims).toBeGreaterThan(0);
+    expect(await retentionOverview(world.tdb.pool, 30)).toEqual({
+      days: 30,
+      dueNow: 0,
+      purged: before.purged + 1,
+      heldInactive: before.heldInactive - 1,
+    });
     expect(
       await count(`SELECT count(*)::int AS n FROM audit_log WHERE target = $1 AND actor = 'retention'`, [
         old.enrollmentId,
