@@ -140,7 +140,7 @@ describe('purge', () => {
         e.enrollmentId,
       ]),
     ).toBe(1);
-  });
+  }, 180_000);
 
   it('a sync whose page write waits on a purge writes nothing once the purge commits', async () => {
     const e = user(1);
@@ -199,7 +199,8 @@ describe('unenroll', () => {
     );
     expect(audit.rows).toHaveLength(1);
     expect(audit.rows[0].details).toMatchObject({ purged: true });
-  });
+    // Two CLI processes: generous on a loaded machine.
+  }, 180_000);
 });
 
 describe('retention', () => {
