@@ -4,7 +4,6 @@
  * delays them. Every worker upserts the two Job Schedulers; BullMQ runs each occurrence once.
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
@@ -13,6 +12,7 @@ import { JANITOR_JOB, runJanitor } from '../jobs/janitor.ts';
 import { RETENTION_JOB, runRetention } from '../jobs/retention.ts';
 import type { Logger } from '../logger.ts';
 import { QUEUE_NAMES } from './queues.ts';
+import { duplicateConnection, type RedisClient } from './redis.ts';
 
 /** Retention runs once a day, at a quiet hour (UTC). */
 export const RETENTION_CRON = '30 3 * * *';
@@ -21,7 +21,7 @@ export interface MaintenanceDeps {
   config: Config;
   log: Logger;
   pool: Pool;
-  connection: Redis;
+  connection: RedisClient;
   /** The sync queue, to tell whether a run member's job still exists. */
   syncQueue: Queue;
   finishUnenroll: (enrollmentId: string) => Promise<unknown>;
@@ -29,8 +29,8 @@ export interface MaintenanceDeps {
 
 export async function startMaintenance(deps: MaintenanceDeps): Promise<{ close(): Promise<void> }> {
   const { config, log } = deps;
-  const queueConnection = deps.connection.duplicate();
-  const workerConnection = deps.connection.duplicate();
+  const queueConnection = duplicateConnection(deps.connection);
+  const workerConnection = duplicateConnection(deps.connection);
   const queue = new Queue(QUEUE_NAMES.maintenance, {
     connection: queueConnection,
     prefix: config.queuePrefix,

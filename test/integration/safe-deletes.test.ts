@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createPool } from '../../src/db/client.ts';
@@ -16,7 +15,6 @@ import { lockEnrollmentForDelete, purgePatient } from '../../src/db/purge.ts';
 import { retentionOverview } from '../../src/db/revocations.ts';
 import { waitForRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
-import { QUEUE_NAMES, redisConnection } from '../../src/workers/queues.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, type Enrolled, type SyncWorld } from '../helpers/sync-world.ts';
 
@@ -221,23 +219,16 @@ describe('retention', () => {
     // What the dashboard's retention tile shows, before and after.
     const before = await retentionOverview(world.tdb.pool, 30);
     expect(before.dueNow).toBe(1);
-    const connection = redisConnection(world.config.redisUrl);
-    const maintenance = new Queue(QUEUE_NAMES.maintenance, { connection, prefix: world.config.queuePrefix });
-    try {
-      await maintenance.add('retention', {});
-      await poll(
-        () =>
-          count(
-            'SELECT count(*)::int AS n FROM enrollments WHERE enrollment_id = $1 AND data_purged_at IS NOT NULL',
-            [old.enrollmentId],
-          ),
-        (n) => n === 1,
-        'retention to purge',
-      );
-    } finally {
-      await maintenance.close();
-      connection.disconnect();
-    }
+    await world.queues.maintenance.add('retention', {});
+    await poll(
+      () =>
+        count(
+          'SELECT count(*)::int AS n FROM enrollments WHERE enrollment_id = $1 AND data_purged_at IS NOT NULL',
+          [old.enrollmentId],
+        ),
+      (n) => n === 1,
+      'retention to purge',
+    );
     expect(await rowsNaming(old)).toEqual(NOTHING);
     expect((await rowsNaming(recent)).claims).toBeGreaterThan(0);
     expect(await retentionOverview(world.tdb.pool, 30)).toEqual({
