@@ -184,6 +184,8 @@ const schema = z.object({
   SYNC_CRON: z.string().default('0 2 * * *'),
   SYNC_TZ: z.string().default('UTC'),
   SYNC_FULL_EVERY: int(1, 10_000).default(7),
+  SYNC_FEED_WINDOW_SECONDS: int(5, 3_600).default(120),
+  SYNC_FEED_INTERVAL_MS: int(200, 600_000).default(5_000),
   SYNC_CONCURRENCY: int(1, 256).default(8),
   SYNC_DB_WRITERS: int(1, 64).default(2),
   SYNC_ATTEMPTS: int(1, 50).default(6),
@@ -289,7 +291,12 @@ export interface Config {
   readonly sync: {
     readonly cron: string;
     readonly tz: string;
+    /** An enrollment's sync after a load is a full reconcile on every Nth load (its turn by a hash). */
     readonly fullEvery: number;
+    /** The feeder keeps about this many seconds of BB2_MAX_REQUESTS_PER_SECOND queued in Redis. */
+    readonly feedWindowSeconds: number;
+    /** How often each worker's feeder looks (one feeds at a time, under a Postgres advisory lock). */
+    readonly feedIntervalMs: number;
     readonly concurrency: number;
     /** Pages a worker process writes to Postgres at once (its syncs fetch concurrently). */
     readonly dbWriters: number;
@@ -408,6 +415,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cron: raw.SYNC_CRON,
       tz: raw.SYNC_TZ,
       fullEvery: raw.SYNC_FULL_EVERY,
+      feedWindowSeconds: raw.SYNC_FEED_WINDOW_SECONDS,
+      feedIntervalMs: raw.SYNC_FEED_INTERVAL_MS,
       concurrency: raw.SYNC_CONCURRENCY,
       dbWriters: raw.SYNC_DB_WRITERS,
       attempts: raw.SYNC_ATTEMPTS,

@@ -12,24 +12,18 @@ import { addRequestCounts } from '../db/request-counts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
+import { probeTransactionTime } from '../jobs/bfd-probe.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
 import {
   EnrollmentBusyError,
-  SYNC_JOB,
   SyncInterruptedError,
   syncEnrollment,
   type SyncDeps,
   type SyncEnrollmentPayload,
 } from '../jobs/sync-enrollment.ts';
 import type { Logger } from '../logger.ts';
-import {
-  createQueues,
-  QUEUE_NAMES,
-  runJobOptions,
-  SCHEDULER_ID,
-  syncJobOptions,
-  type Queues,
-} from './queues.ts';
+import { createFeeder } from './feeder.ts';
+import { createQueues, QUEUE_NAMES, runJobOptions, SCHEDULER_ID, type Queues } from './queues.ts';
 
 export interface WorkerDeps {
   config: Config;
@@ -77,7 +71,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const queueConnection = deps.connection.duplicate();
   const runsConnection = deps.connection.duplicate();
   const queues = createQueues(queueConnection, config.queuePrefix);
-  const syncOptions = syncJobOptions(config);
+  const feeder = createFeeder({ pool: deps.pool, queues, config, log });
 
   const syncWorker: Worker = new Worker<SyncEnrollmentPayload>(
     QUEUE_NAMES.sync,
@@ -115,15 +109,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         {
           pool: deps.pool,
           log,
-          enqueue: async (jobs) => {
-            await queues.sync.addBulk(
-              jobs.map((j) => ({
-                name: SYNC_JOB,
-                data: j.payload,
-                opts: { ...syncOptions, jobId: j.jobId },
-              })),
-            );
-          },
+          probe: (known) => probeTransactionTime({ ...deps.sync, log }, known),
+          reconcileEvery: config.sync.fullEvery,
+          feed: () => feeder.feed(),
         },
         job.data,
         { jobId: job.id!, createdAt: new Date(job.timestamp) },
@@ -171,6 +159,17 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   };
   const timer = setInterval(() => void flushCounts(), 10_000);
   timer.unref();
+  // The feeder: every worker looks; the advisory lock lets one feed at a time.
+  const feed = () => {
+    if (feeder.busy()) return;
+    feeder.feed().catch((err: unknown) => {
+      if (classifyError(err).category === 'network') return;
+      log.warn({ err: { message: (err as Error).message } }, 'feeder pass failed; the next one retries');
+    });
+  };
+  const feedTimer = setInterval(feed, config.sync.feedIntervalMs);
+  feedTimer.unref();
+  feed();
 
   let closing: Promise<void> | undefined;
   return {
@@ -178,6 +177,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        clearInterval(feedTimer);
         log.info(
           { graceMs: config.sync.shutdownGraceMs },
           'workers stopping: no new jobs; letting running syncs finish',
