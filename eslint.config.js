@@ -10,8 +10,8 @@ const NOT_PRODUCTION = [
   'src/commands/demo-server.ts',
   'src/commands/bench.ts',
   'src/commands/enroll-synthetic.ts',
-  // The entry point: `bbsync emulator` loads the emulator on demand.
-  'src/cli.ts',
+  // `bbsync emulator` (and demo, bench) load the emulator on demand.
+  'src/cli/dev-commands.ts',
 ];
 
 const NO_EMULATOR = {
@@ -103,6 +103,7 @@ export default tseslint.config(
             'bench',
           ),
           '**/config.ts',
+          ...folders('config'),
           '**/logger.ts',
           '**/services.ts',
           ...IO_PACKAGES,

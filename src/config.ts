@@ -1,242 +1,20 @@
 /**
  * The one reader of the environment. `loadConfig(process.env)` is called once, by the CLI entry;
  * everything else receives the frozen result as an argument. Every variable is listed, with its
- * meaning, in `.env.example`.
+ * meaning, in `.env.example`; src/config/environment.ts declares their types and defaults.
  */
-import { isIP } from 'node:net';
-
 import { z } from 'zod';
 
+import { ENVIRONMENT, type Environment } from './config/environment.ts';
+import { parseEncryptionKeys, type EncryptionKey } from './config/secrets.ts';
+import type { TrustProxy } from './config/trust-proxy.ts';
 import { ConfigError } from './errors.ts';
 
-/** BB2's v2 scopes: everything a claims sync can use. The demographic two may be withheld by the bene. */
-export const DEFAULT_BB2_SCOPES = [
-  'openid',
-  'profile',
-  'launch/patient',
-  'patient/Patient.rs',
-  'patient/Coverage.rs',
-  'patient/ExplanationOfBenefit.rs',
-].join(' ');
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-
-const url = z.string().refine((v) => URL.canParse(v), 'must be a URL (scheme://host...)');
-
-/** A dashboard password hash as `bbsync hash-password` prints it: `scrypt$N$r$p$salt$hash`. */
-export const PASSWORD_HASH_PATTERN =
-  /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{32,})$/;
-
-/**
- * `TOKEN_ENCRYPTION_KEY`: one or more comma-separated `keyId:base64key` pairs (32-byte keys).
- * The first is the active key for new ciphertexts; the others still decrypt old ones, which is
- * how keys rotate (`bbsync rotate-key`). A bare base64 key gets the id `k1`.
- */
-export interface EncryptionKey {
-  readonly id: string;
-  readonly key: Buffer;
-}
-
-/** A key id: what `bbsync gen-key --id` accepts and TOKEN_ENCRYPTION_KEY's `id:` part. */
-export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
-export const KEY_ID_RULE = '1-32 letters, digits, _ or -';
-
-/** What the user wrote, enough to recognize it without printing a whole secret. */
-function shown(part: string): string {
-  return part.length <= 12 ? `"${part}"` : `"${part.slice(0, 6)}…" (${part.length} characters)`;
-}
-
-function parseEncryptionKeys(raw: string, ctx: z.RefinementCtx): EncryptionKey[] {
-  const keys: EncryptionKey[] = [];
-  const fix = 'generate a key with `npx bbsync gen-key`';
-  for (const part of raw
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const colon = part.indexOf(':');
-    const id = colon === -1 ? 'k1' : part.slice(0, colon);
-    const encoded = colon === -1 ? part : part.slice(colon + 1);
-    const key = Buffer.from(encoded, 'base64');
-    if (!KEY_ID_PATTERN.test(id)) {
-      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be ${KEY_ID_RULE}` });
-    } else if (key.length !== 32 && colon === -1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${shown(part)} is not a key: expected id:base64 of 32 bytes (or 32 bytes of base64); ${fix}`,
-      });
-    } else if (key.length !== 32) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `key "${id}" must be 32 bytes of base64 (got ${key.length} bytes); ${fix}`,
-      });
-    } else if (keys.some((k) => k.id === id)) {
-      ctx.addIssue({ code: 'custom', message: `key id "${id}" appears twice` });
-    } else {
-      keys.push({ id, key });
-    }
-  }
-  return keys;
-}
-
-/** A URL whose scheme is one of `protocols` (a mysql:// DATABASE_URL is a mistake, not a database). */
-const serviceUrl = (service: string, protocols: readonly string[]) =>
-  url.refine(
-    (v) => !URL.canParse(v) || protocols.includes(new URL(v).protocol),
-    `must be a ${service} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)`,
-  );
-
-/** SESSION_SECRET signs session and CSRF cookies: shorter secrets are refused. */
-export const MIN_SESSION_SECRET_LENGTH = 32;
-
-/** TRUST_PROXY: false (trust no X-Forwarded-* header), a hop count, or proxy addresses/CIDRs. */
-export type TrustProxy = false | number | readonly string[];
-
-function isAddressOrCidr(value: string): boolean {
-  const [address, bits, extra] = value.split('/');
-  const family = isIP(address ?? '');
-  if (family === 0 || extra !== undefined) return false;
-  if (bits === undefined) return true;
-  const n = Number(bits);
-  return /^\d{1,3}$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
-}
-
-function parseTrustProxy(raw: string, ctx: z.RefinementCtx): TrustProxy {
-  const value = raw.trim().toLowerCase();
-  if (value === '' || value === 'false' || value === 'off' || value === '0') return false;
-  if (value === 'true') {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'true would let any client choose its address with X-Forwarded-For: give the number of proxies in front of the server (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
-    });
-    return false;
-  }
-  if (/^\d+$/.test(value)) {
-    const hops = Number(value);
-    if (hops > 10) ctx.addIssue({ code: 'custom', message: 'a hop count must be between 0 and 10' });
-    return hops;
-  }
-  const entries = raw
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  const bad = entries.filter((e) => !isAddressOrCidr(e));
-  if (bad.length > 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not an IP address or CIDR: ${bad.join(', ')} (give a hop count or a comma-separated list like 10.0.0.0/8,::1)`,
-    });
-  }
-  return entries;
-}
-
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-
-  DATABASE_URL: serviceUrl('Postgres', ['postgres:', 'postgresql:']).default(
-    'postgres://postgres@127.0.0.1:5432/bbsync',
-  ),
-  DATABASE_POOL_SIZE: int(1, 200).default(10),
-  DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(15_000),
-  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
-  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
-  REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
-    .default('bbsync'),
-
-  BB2_BASE_URL: url.default('https://sandbox.bluebutton.cms.gov'),
-  BB2_CLIENT_ID: z.string().default(''),
-  BB2_CLIENT_SECRET: z.string().default(''),
-  BB2_REDIRECT_URI: url.default('http://127.0.0.1:3000/enroll/callback'),
-  BB2_SCOPES: z.string().default(DEFAULT_BB2_SCOPES),
-  BB2_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).default(20),
-  BB2_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
-  BB2_PAGE_SIZE: int(1, 50).default(50),
-  BB2_ALLOW_INSECURE_HTTP: bool.optional(),
-  BB2_MAX_RESPONSE_BYTES: int(65_536, 1_073_741_824).default(33_554_432),
-  BB2_MAX_PAGES_PER_WALK: int(1, 1_000_000).default(2_000),
-  BB2_REFRESH_TIMEOUT_MS: int(1_000, 120_000).default(10_000),
-  BB2_RATE_LIMIT_MAX_WAIT_MS: int(100, 600_000).default(15_000),
-  BB2_API_VERSION: z.enum(['v2', 'v3']).default('v2'),
-  BB2_V3_EOB_SOURCES: z
-    .string()
-    .regex(
-      /^\s*((NCH|DDPS|FISS|MCS|VMS|CWF)\s*(,\s*(NCH|DDPS|FISS|MCS|VMS|CWF)\s*)*)?$/i,
-      'a comma list of NCH, DDPS, FISS, MCS, VMS, CWF',
-    )
-    .default(''),
-
-  TOKEN_ENCRYPTION_KEY: z.string().default(''),
-  TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
-  PURGE_ON_REVOKE: bool.default(false),
-  RETENTION_DAYS_AFTER_REVOKE: int(0, 36_500).default(0),
-  RECONCILE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
-  JANITOR_EVERY_MS: int(1_000, 86_400_000).default(300_000),
-
-  SYNC_CRON: z.string().default('0 2 * * *'),
-  SYNC_TZ: z.string().default('UTC'),
-  SYNC_FULL_EVERY: int(1, 10_000).default(7),
-  SYNC_FEED_WINDOW_SECONDS: int(5, 3_600).default(120),
-  SYNC_FEED_INTERVAL_MS: int(200, 600_000).default(5_000),
-  SYNC_CONCURRENCY: int(1, 256).default(8),
-  SYNC_DB_WRITERS: int(1, 64).default(2),
-  SYNC_ATTEMPTS: int(1, 50).default(6),
-  SYNC_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
-  SYNC_BACKOFF_MS: int(10, 3_600_000).default(10_000),
-  SYNC_LOCK_DURATION_MS: int(1_000, 600_000).default(30_000),
-
-  SERVER_HOST: z.string().default('127.0.0.1'),
-  SERVER_PORT: int(0, 65_535).default(3000),
-  SESSION_SECRET: z
-    .string()
-    .min(
-      MIN_SESSION_SECRET_LENGTH,
-      `must be at least ${MIN_SESSION_SECRET_LENGTH} characters (npx bbsync gen-key prints one)`,
-    )
-    .default(''),
-  COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  TRUST_PROXY: z
-    .string()
-    .default('')
-    .transform((v, ctx) => parseTrustProxy(v, ctx)),
-  SERVER_REQUEST_TIMEOUT_MS: int(500, 600_000).default(30_000),
-  ENROLL_RATE_LIMIT: int(1, 1_000_000).default(20),
-  ENROLL_RATE_LIMIT_GLOBAL: int(1, 10_000_000).default(1_000),
-  DASHBOARD_USER: z.string().default(''),
-  DASHBOARD_PASSWORD_HASH: z
-    .string()
-    .regex(
-      PASSWORD_HASH_PATTERN,
-      'must be a hash printed by `npx bbsync hash-password` (scrypt$N$r$p$salt$hash)',
-    )
-    .default(''),
-  DASHBOARD_ALLOW_ACTIONS: bool.default(false),
-  METRICS_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters (npx bbsync gen-key prints one)')
-    .default(''),
-  METRICS_PORT: int(0, 65_535).optional(),
-  METRICS_HOST: z.string().optional(),
-
-  /** Test-only crash points (comma-separated names; ignored when NODE_ENV=production); see src/failpoints.ts. */
-  BBSYNC_FAILPOINTS: z.string().default(''),
-});
-
-type Raw = z.infer<typeof schema>;
-
 export interface Config {
-  readonly env: Raw['NODE_ENV'];
+  readonly env: Environment['NODE_ENV'];
   readonly log: {
-    readonly level: Raw['LOG_LEVEL'];
-    readonly format: Raw['LOG_FORMAT'];
+    readonly level: Environment['LOG_LEVEL'];
+    readonly format: Environment['LOG_FORMAT'];
     /** Whether LOG_LEVEL was set (one-shot commands are quieter by default). */
     readonly levelSet: boolean;
   };
@@ -356,7 +134,7 @@ function isLoopback(baseUrl: string): boolean {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // Empty strings count as unset, so `FOO=` in a .env file means "use the default".
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = ENVIRONMENT.safeParse(present);
   const problems: string[] = [];
   let keys: EncryptionKey[] = [];
   if (parsed.success) {
@@ -386,65 +164,77 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     redisUrl: raw.REDIS_URL,
     queuePrefix: raw.QUEUE_PREFIX,
-    bb2: {
-      baseUrl: raw.BB2_BASE_URL.replace(/\/+$/, ''),
-      clientId: raw.BB2_CLIENT_ID,
-      clientSecret: raw.BB2_CLIENT_SECRET,
-      redirectUri: raw.BB2_REDIRECT_URI,
-      scopes: raw.BB2_SCOPES,
-      maxRequestsPerSecond: raw.BB2_MAX_REQUESTS_PER_SECOND,
-      requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
-      pageSize: raw.BB2_PAGE_SIZE,
-      allowInsecureHttp: raw.BB2_ALLOW_INSECURE_HTTP ?? isLoopback(raw.BB2_BASE_URL),
-      maxResponseBytes: raw.BB2_MAX_RESPONSE_BYTES,
-      maxPagesPerWalk: raw.BB2_MAX_PAGES_PER_WALK,
-      refreshTimeoutMs: raw.BB2_REFRESH_TIMEOUT_MS,
-      rateLimitMaxWaitMs: raw.BB2_RATE_LIMIT_MAX_WAIT_MS,
-      apiVersion: raw.BB2_API_VERSION,
-      v3EobSources: raw.BB2_V3_EOB_SOURCES.split(',')
-        .map((s) => s.trim().toUpperCase())
-        .filter(Boolean),
-    },
+    bb2: bb2Settings(raw),
     tokens: {
       keys,
       refreshMarginSeconds: raw.TOKEN_REFRESH_MARGIN_SECONDS,
       purgeOnRevoke: raw.PURGE_ON_REVOKE,
     },
     retention: { daysAfterRevoke: raw.RETENTION_DAYS_AFTER_REVOKE },
-    sync: {
-      cron: raw.SYNC_CRON,
-      tz: raw.SYNC_TZ,
-      fullEvery: raw.SYNC_FULL_EVERY,
-      feedWindowSeconds: raw.SYNC_FEED_WINDOW_SECONDS,
-      feedIntervalMs: raw.SYNC_FEED_INTERVAL_MS,
-      concurrency: raw.SYNC_CONCURRENCY,
-      dbWriters: raw.SYNC_DB_WRITERS,
-      attempts: raw.SYNC_ATTEMPTS,
-      shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
-      backoffMs: raw.SYNC_BACKOFF_MS,
-      lockDurationMs: raw.SYNC_LOCK_DURATION_MS,
-      reconcileMaxDeleteShare: raw.RECONCILE_MAX_DELETE_SHARE,
-      janitorEveryMs: raw.JANITOR_EVERY_MS,
-    },
-    server: {
-      host: raw.SERVER_HOST,
-      port: raw.SERVER_PORT,
-      sessionSecret: raw.SESSION_SECRET,
-      cookieSecure: raw.COOKIE_SECURE === 'auto' ? 'auto' : raw.COOKIE_SECURE === 'true',
-      dashboardUser: raw.DASHBOARD_USER,
-      dashboardPasswordHash: raw.DASHBOARD_PASSWORD_HASH,
-      dashboardAllowActions: raw.DASHBOARD_ALLOW_ACTIONS,
-      metricsToken: raw.METRICS_TOKEN,
-      metricsPort: raw.METRICS_PORT,
-      metricsHost: raw.METRICS_HOST ?? raw.SERVER_HOST,
-      trustProxy: raw.TRUST_PROXY,
-      requestTimeoutMs: raw.SERVER_REQUEST_TIMEOUT_MS,
-      enrollRateLimit: raw.ENROLL_RATE_LIMIT,
-      enrollRateLimitGlobal: raw.ENROLL_RATE_LIMIT_GLOBAL,
-    },
+    sync: syncSettings(raw),
+    server: serverSettings(raw),
     failpoints: raw.NODE_ENV === 'production' ? [] : failpointNames(raw.BBSYNC_FAILPOINTS),
     ignoredFailpoints: raw.NODE_ENV === 'production' ? failpointNames(raw.BBSYNC_FAILPOINTS) : [],
   } satisfies Config);
+}
+
+function bb2Settings(raw: Environment): Config['bb2'] {
+  return {
+    baseUrl: raw.BB2_BASE_URL.replace(/\/+$/, ''),
+    clientId: raw.BB2_CLIENT_ID,
+    clientSecret: raw.BB2_CLIENT_SECRET,
+    redirectUri: raw.BB2_REDIRECT_URI,
+    scopes: raw.BB2_SCOPES,
+    maxRequestsPerSecond: raw.BB2_MAX_REQUESTS_PER_SECOND,
+    requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
+    pageSize: raw.BB2_PAGE_SIZE,
+    allowInsecureHttp: raw.BB2_ALLOW_INSECURE_HTTP ?? isLoopback(raw.BB2_BASE_URL),
+    maxResponseBytes: raw.BB2_MAX_RESPONSE_BYTES,
+    maxPagesPerWalk: raw.BB2_MAX_PAGES_PER_WALK,
+    refreshTimeoutMs: raw.BB2_REFRESH_TIMEOUT_MS,
+    rateLimitMaxWaitMs: raw.BB2_RATE_LIMIT_MAX_WAIT_MS,
+    apiVersion: raw.BB2_API_VERSION,
+    v3EobSources: raw.BB2_V3_EOB_SOURCES.split(',')
+      .map((s) => s.trim().toUpperCase())
+      .filter(Boolean),
+  };
+}
+
+function syncSettings(raw: Environment): Config['sync'] {
+  return {
+    cron: raw.SYNC_CRON,
+    tz: raw.SYNC_TZ,
+    fullEvery: raw.SYNC_FULL_EVERY,
+    feedWindowSeconds: raw.SYNC_FEED_WINDOW_SECONDS,
+    feedIntervalMs: raw.SYNC_FEED_INTERVAL_MS,
+    concurrency: raw.SYNC_CONCURRENCY,
+    dbWriters: raw.SYNC_DB_WRITERS,
+    attempts: raw.SYNC_ATTEMPTS,
+    shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
+    backoffMs: raw.SYNC_BACKOFF_MS,
+    lockDurationMs: raw.SYNC_LOCK_DURATION_MS,
+    reconcileMaxDeleteShare: raw.RECONCILE_MAX_DELETE_SHARE,
+    janitorEveryMs: raw.JANITOR_EVERY_MS,
+  };
+}
+
+function serverSettings(raw: Environment): Config['server'] {
+  return {
+    host: raw.SERVER_HOST,
+    port: raw.SERVER_PORT,
+    sessionSecret: raw.SESSION_SECRET,
+    cookieSecure: raw.COOKIE_SECURE === 'auto' ? 'auto' : raw.COOKIE_SECURE === 'true',
+    dashboardUser: raw.DASHBOARD_USER,
+    dashboardPasswordHash: raw.DASHBOARD_PASSWORD_HASH,
+    dashboardAllowActions: raw.DASHBOARD_ALLOW_ACTIONS,
+    metricsToken: raw.METRICS_TOKEN,
+    metricsPort: raw.METRICS_PORT,
+    metricsHost: raw.METRICS_HOST ?? raw.SERVER_HOST,
+    trustProxy: raw.TRUST_PROXY,
+    requestTimeoutMs: raw.SERVER_REQUEST_TIMEOUT_MS,
+    enrollRateLimit: raw.ENROLL_RATE_LIMIT,
+    enrollRateLimitGlobal: raw.ENROLL_RATE_LIMIT_GLOBAL,
+  };
 }
 
 function failpointNames(raw: string): string[] {

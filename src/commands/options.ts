@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 
-import { KEY_ID_PATTERN, KEY_ID_RULE } from '../config.ts';
+import { KEY_ID_PATTERN, KEY_ID_RULE } from '../config/secrets.ts';
 
 function parseWith<T>(schema: z.ZodType<T>, value: string, expected: string): T {
   const result = schema.safeParse(value);
@@ -65,4 +65,17 @@ function parseUserRange(spec: string): number[] {
     for (let i = from; i <= to; i++) out.push(i);
   }
   return out;
+}
+
+/** An enrollment id as bbsync makes them (enr_ and 20 hex digits), so a typo is caught before any lookup. */
+export function enrollmentId(value: string): string {
+  if (!/^enr_[A-Za-z0-9]{1,64}$/.test(value)) {
+    throw new InvalidArgumentError('expected an enrollment id like enr_0123456789abcdef0123');
+  }
+  return value;
+}
+
+/** Collects a repeatable option; used without a default so --help does not print "(default: [])". */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }

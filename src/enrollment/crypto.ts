@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-import type { EncryptionKey } from '../config.ts';
+import type { EncryptionKey } from '../config/secrets.ts';
 import { BbsyncError } from '../errors.ts';
 
 /**

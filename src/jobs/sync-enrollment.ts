@@ -21,6 +21,7 @@ import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { Pool } from '../db/client.ts';
+import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
 import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
@@ -159,6 +160,7 @@ export async function syncEnrollment(
       if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
       await syncResourceType(scope, type);
     }
+    if (enrollment.api_version === 'v3') await foldV2Copy(deps, enrollmentId, enrollment.patient_id, log);
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
     await finishSyncSucceeded(deps.pool, {
@@ -188,6 +190,27 @@ export async function syncEnrollment(
   } finally {
     await endSync(session).catch(() => {});
     session.release();
+  }
+}
+
+/** A beneficiary who moved from v2 to v3 is held once (src/db/v2-to-v3.ts). */
+async function foldV2Copy(
+  deps: SyncDeps,
+  enrollmentId: string,
+  patientId: string,
+  log: Logger,
+): Promise<void> {
+  const folded = await foldV2CopyIntoV3(deps.pool, { enrollmentId, patientId });
+  if (folded.busy) log.info('a sync of this beneficiary’s v2 enrollment is running: the next sync folds it');
+  else if (folded.v2Enrollments.length > 0) {
+    log.info(
+      {
+        v2Enrollments: folded.v2Enrollments,
+        duplicatesRemoved: folded.duplicatesRemoved,
+        claimsMoved: folded.claimsMoved,
+      },
+      'folded the v2 copy of this beneficiary into its v3 enrollment',
+    );
   }
 }
 

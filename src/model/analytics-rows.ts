@@ -180,18 +180,6 @@ export interface AnalyticsRows {
 
 export type AnalyticsTable = keyof AnalyticsRows;
 
-export const ANALYTICS_TABLES = [
-  'patients',
-  'coverages',
-  'claims',
-  'claim_lines',
-  'claim_line_adjudications',
-  'claim_financials',
-  'claim_diagnoses',
-  'claim_procedures',
-  'claim_care_team',
-] as const satisfies readonly AnalyticsTable[];
-
 /** The tables that hang off `claims` and are replaced together with their claim. */
 export const CLAIM_CHILD_TABLES = [
   'claim_lines',
@@ -200,6 +188,14 @@ export const CLAIM_CHILD_TABLES = [
   'claim_diagnoses',
   'claim_procedures',
   'claim_care_team',
+] as const satisfies readonly AnalyticsTable[];
+
+/** Every analytics table, parents before children. */
+export const ANALYTICS_TABLES = [
+  'patients',
+  'coverages',
+  'claims',
+  ...CLAIM_CHILD_TABLES,
 ] as const satisfies readonly AnalyticsTable[];
 
 export function emptyRows(): AnalyticsRows {

@@ -9,7 +9,9 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
-import { MIN_SESSION_SECRET_LENGTH, type Config, type TrustProxy } from '../config.ts';
+import type { Config } from '../config.ts';
+import { MIN_SESSION_SECRET_LENGTH } from '../config/secrets.ts';
+import type { TrustProxy } from '../config/trust-proxy.ts';
 import type { EnrollmentFlow } from '../enrollment/enroll.ts';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';

@@ -207,6 +207,25 @@ function addProvider(v2: Json, out: Json): void {
 
 const C4BB_INFO = 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType';
 
+/**
+ * v2's PDE adjstmt_dltn_cd (D deletion, A adjustment) as v3's CLM_ADJSTMT_TYPE_CD, coded like
+ * the fixtures (FX eob-pharmacy-with-organization.json `1` VOID, eob-pharmacy.json `4`).
+ */
+function adjustmentType(sequence: number, info: Json): Json {
+  const v2Code = ((info.code?.coding ?? []) as Json[])[0]?.code;
+  const [code, display] = v2Code === 'D' ? ['1', 'VOID'] : ['4', 'DEBIT ADJUSTMENT (POSITIVE SUPPLEMENTAL)'];
+  return {
+    sequence,
+    category: {
+      coding: [
+        { code: 'CLM_ADJSTMT_TYPE_CD', system: `${CS}Supporting-Information` },
+        { code: 'info', system: 'http://terminology.hl7.org/CodeSystem/claiminformationcategory' },
+      ],
+    },
+    code: { coding: [{ code, display, system: `${CS}CLM-ADJSTMT-TYPE-CD` }] },
+  };
+}
+
 function supportingInfo(v2: Json, rxNumber: string | undefined): Json[] {
   const out: Json[] = [];
   for (const info of (v2.supportingInfo ?? []) as Json[]) {
@@ -214,6 +233,10 @@ function supportingInfo(v2: Json, rxNumber: string | undefined): Json[] {
     const variable = codings.map(variableOf).find(Boolean);
     const carin = codings.find((c) => c.system === C4BB_INFO);
     let category: Json;
+    if (variable === 'adjstmt_dltn_cd') {
+      out.push(adjustmentType(out.length + 1, info));
+      continue;
+    }
     if (variable === 'clm_drg_cd') category = { coding: [{ code: 'drg', system: C4BB_INFO }] };
     else if (carin) category = { coding: [{ code: carin.code, system: C4BB_INFO }] };
     else if (variable)

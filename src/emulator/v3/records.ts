@@ -7,9 +7,14 @@
  *   `_source=NCH,DDPS` hides it;
  * - the SAMHSA (42 CFR Part 2) label on one carrier claim in five, which BB2 filters out for a
  *   beneficiary who did not tick the consent page's SAMHSA box.
+ * Claim versions follow BFD: a non-PDE claim only in its latest version, PDE in every version;
+ * v2's cancelled status becomes the `NotFinalAction` tag, and a PDE's adjstmt_dltn_cd becomes
+ * CLM_ADJSTMT_TYPE_CD (toV3Eob).
  */
 import type { FhirResource, PatientRecord } from '../data/types.ts';
-import { claimTypeOfV2, toV3Eob } from './eob.ts';
+import { claimTypeOfV2, toV3Eob, v2ControlNumber } from './eob.ts';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 import { v3ClaimId, v3PatientId } from './ids.ts';
 import { mbiOf, toV3Coverages, toV3Patient } from './patient.ts';
 
@@ -27,19 +32,46 @@ const cache = new WeakMap<PatientRecord, V3Record>();
 /** Deterministic picks from the claim id's digits. */
 const picked = (id: string, every: number) => Number(id.slice(-3)) % every === 0;
 
+/**
+ * The v2 versions v3 does not serve: BFD returns only the latest version of a non-PDE claim
+ * (../shared/reference/bb2-v3.md section 3), so a cancelled version whose claim (same control
+ * number) has an active version is left out. Every PDE version is served, a superseded one tagged
+ * NotFinalAction (BFD test EobSearchIT.eobSearchNonLatestPartDIsReturned).
+ */
+function supersededVersions(eobs: readonly FhirResource[]): Set<string> {
+  const activeControl = new Set<string>();
+  for (const eob of eobs) {
+    const control = v2ControlNumber(eob as Json);
+    if (control && (eob as Json).status !== 'cancelled') activeControl.add(control);
+  }
+  const out = new Set<string>();
+  for (const eob of eobs) {
+    const control = v2ControlNumber(eob as Json);
+    if (
+      claimTypeOfV2(eob) !== 'pde' &&
+      (eob as Json).status === 'cancelled' &&
+      control &&
+      activeControl.has(control)
+    )
+      out.add(eob.id);
+  }
+  return out;
+}
+
 export function v3Record(record: PatientRecord): V3Record {
   const hit = cache.get(record);
   if (hit && hit.version === record.version) return hit;
   const patientId = v3PatientId(record.patientId);
   const patient = toV3Patient(record.patient, patientId);
   const eobs: FhirResource[] = [];
+  const superseded = supersededVersions(record.eobs);
   for (const eob of record.eobs) {
+    if (superseded.has(eob.id)) continue;
     const type = claimTypeOfV2(eob);
     const id = v3ClaimId(eob.id);
     const source = type === 'pde' ? 'DDPS' : 'NCH';
-    eobs.push(
-      toV3Eob(eob, patientId, { source, finalAction: true, samhsa: type === 'carrier' && picked(id, 5) }),
-    );
+    const finalAction = (eob as { status?: string }).status !== 'cancelled';
+    eobs.push(toV3Eob(eob, patientId, { source, finalAction, samhsa: type === 'carrier' && picked(id, 5) }));
     if (type === 'outpatient' && picked(id, 3)) {
       eobs.push(
         toV3Eob(eob, patientId, { source: 'FISS', finalAction: false, typeCode: '1013', id: `9${id}` }),

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-import { PASSWORD_HASH_PATTERN } from '../../config.ts';
+import { PASSWORD_HASH_PATTERN } from '../../config/secrets.ts';
 
 /** 2^15 rounds, r 8, p 1: about 32 MiB and 50-100 ms per check (OWASP's scrypt guidance). */
 export const SCRYPT_DEFAULTS = { N: 2 ** 15, r: 8, p: 1 } as const;

@@ -1,0 +1,44 @@
+/**
+ * The commands that connect and disconnect beneficiaries.
+ * Each command's code is imported only when it runs (see src/cli.ts).
+ */
+import { Command, Option } from 'commander';
+
+import { enrollmentId, userRange, wholeNumber } from '../commands/options.ts';
+
+/** `bbsync enroll-synthetic`: enrolls through the emulator's real login and consent forms. */
+export function addEnrollSyntheticCommand(program: Command): void {
+  program
+    .command('enroll-synthetic')
+    .description(
+      'Enroll synthetic users (BBUser00000..) through the real authorization-code flow, submitting the login and consent forms over HTTP (the emulator).',
+    )
+    .requiredOption('--users <range>', 'user numbers, e.g. 0-99 or 1,5,10-12', userRange)
+    .option('--concurrency <n>', 'users enrolled at once', wholeNumber(1, 64), 8)
+    .option('--no-demographics', 'withhold the demographic scopes on the consent page')
+    .option('--deny', 'press Deny instead of Allow (to try the denial path)')
+    .action(
+      async (options: { users: number[]; concurrency: number; demographics: boolean; deny?: boolean }) => {
+        const { runEnrollSynthetic } = await import('../commands/enroll-synthetic.ts');
+        await runEnrollSynthetic(options);
+      },
+    );
+}
+
+/** `bbsync unenroll ID` */
+export function addUnenrollCommand(program: Command): void {
+  program
+    .command('unenroll')
+    .description('Revoke an enrollment: revoke its grant at Blue Button and forget its tokens.')
+    .argument('<enrollment-id>', 'the enrollment to revoke (enr_...)', enrollmentId)
+    .addOption(
+      new Option('--purge', "also delete the patient's data (default: PURGE_ON_REVOKE)").conflicts(
+        'keepData',
+      ),
+    )
+    .option('--keep-data', "keep the patient's data even when PURGE_ON_REVOKE=true")
+    .action(async (enrollmentId: string, options: { purge?: boolean; keepData?: boolean }) => {
+      const { runUnenroll } = await import('../commands/unenroll.ts');
+      await runUnenroll(enrollmentId, options);
+    });
+}
