@@ -37,6 +37,9 @@ const VIEWS = [
 ];
 const ANALYTICS_TABLES: readonly string[] = ANALYTICS;
 const RAW_TABLES = ['fhir_resources', 'quarantined_resources'];
+/** The schemas the dictionary describes; objects outside `public` are named `schema.name`. */
+const SCHEMAS = ['public', 'tuva_input'];
+const TUVA_VIEWS = ['tuva_input.medical_claim', 'tuva_input.pharmacy_claim', 'tuva_input.eligibility'];
 const OPERATIONAL_TABLES = [
   'enrollments',
   'authorization_requests',
@@ -52,9 +55,9 @@ const OPERATIONAL_TABLES = [
 ];
 
 /** Where analysts must find every table, view and column described (the test enforces it). */
-export const MUST_BE_DOCUMENTED = [...VIEWS, ...ANALYTICS_TABLES, ...RAW_TABLES];
+export const MUST_BE_DOCUMENTED = [...VIEWS, ...TUVA_VIEWS, ...ANALYTICS_TABLES, ...RAW_TABLES];
 
-interface Relation {
+export interface Relation {
   name: string;
   kind: 'table' | 'view';
   comment: string | null;
@@ -69,7 +72,7 @@ export interface DataDictionary {
   undocumented: string[];
 }
 
-type Queryable = Pick<pg.Client, 'query'>;
+export type Queryable = Pick<pg.Client, 'query'>;
 
 /** Reads the schema of a migrated database and renders the dictionary. */
 export async function renderDataDictionary(db: Queryable): Promise<DataDictionary> {
@@ -92,7 +95,15 @@ export async function renderDataDictionary(db: Queryable): Promise<DataDictionar
       title: 'Views',
       intro:
         'The analytics layer: start here. Views over `claims` hold only current data, because the sync deletes a claim (and its child rows) that Blue Button no longer returns.',
-      members: all.filter((r) => r.kind === 'view').sort(byOrder(VIEWS)),
+      members: all.filter((r) => r.kind === 'view' && !r.name.includes('.')).sort(byOrder(VIEWS)),
+    },
+    {
+      title: 'Tuva input layer',
+      intro:
+        'Schema `tuva_input`: The Tuva Project input layer (its v0.18.0 contract: column names and types), final claim versions only. Point a dbt project with Tuva at it as [docs/tuva.md](tuva.md) shows; each column says where it comes from or why it is NULL.',
+      members: all
+        .filter((r) => r.kind === 'view' && r.name.startsWith('tuva_input.'))
+        .sort(byOrder(TUVA_VIEWS)),
     },
     {
       title: 'Analytics tables',
@@ -135,7 +146,7 @@ export async function renderDataDictionary(db: Queryable): Promise<DataDictionar
   ];
   for (const s of sections) {
     if (s.members.length === 0) continue;
-    out.push(`- ${s.title}: ${s.members.map((r) => `[${r.name}](#${r.name})`).join(', ')}`);
+    out.push(`- ${s.title}: ${s.members.map((r) => `[${r.name}](#${anchor(r.name)})`).join(', ')}`);
   }
   for (const s of sections) {
     if (s.members.length === 0) continue;
@@ -166,6 +177,11 @@ function renderRelation(r: Relation): string[] {
   return out;
 }
 
+/** GitHub's heading anchor for a relation name (dots dropped). */
+function anchor(name: string): string {
+  return name.replace(/\./g, '');
+}
+
 /** Text safe inside Markdown: no HTML tags, no table breaks. */
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|');
@@ -179,13 +195,17 @@ function paragraphs(text: string): string {
   return escape(text.trim()).split(/\r?\n/).join('\n\n');
 }
 
-async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
+/** A relation's name as the dictionary shows it: bare in public, `schema.name` elsewhere. */
+const QUALIFIED = `CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END`;
+
+export async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
   const relations = new Map<string, Relation>();
   const { rows: rels } = await db.query<{ name: string; kind: string; comment: string | null }>(
-    `SELECT c.relname AS name, c.relkind AS kind, obj_description(c.oid, 'pg_class') AS comment
+    `SELECT ${QUALIFIED} AS name, c.relkind AS kind, obj_description(c.oid, 'pg_class') AS comment
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
-     ORDER BY c.relname`,
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm')
+     ORDER BY n.nspname, c.relname`,
+    [SCHEMAS],
   );
   for (const r of rels) {
     relations.set(r.name, {
@@ -204,13 +224,14 @@ async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
     not_null: boolean;
     comment: string | null;
   }>(
-    `SELECT c.relname AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+    `SELECT ${QUALIFIED} AS rel, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
             a.attnotnull AS not_null, col_description(c.oid, a.attnum) AS comment
      FROM pg_attribute a
      JOIN pg_class c ON c.oid = a.attrelid
      JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
-     ORDER BY c.relname, a.attnum`,
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+     ORDER BY n.nspname, c.relname, a.attnum`,
+    [SCHEMAS],
   );
   for (const c of cols) {
     relations
@@ -247,22 +268,31 @@ async function readRelations(db: Queryable): Promise<Map<string, Relation>> {
   return relations;
 }
 
-/** Migrates a throwaway database on the server of `databaseUrl`, renders the dictionary, drops it. */
-export async function generateDataDictionary(databaseUrl: string): Promise<DataDictionary> {
-  const name = `bbsync_dictionary_${randomBytes(4).toString('hex')}`;
+/** Migrates a throwaway database on the server of `databaseUrl`, runs `read` on it, drops it. */
+export async function withMigratedDatabase<T>(
+  databaseUrl: string,
+  label: string,
+  read: (db: Queryable) => Promise<T>,
+): Promise<T> {
+  const name = `bbsync_${label}_${randomBytes(4).toString('hex')}`;
   const url = withDatabase(databaseUrl, name);
   try {
     await migrateDatabase(url);
-    const client = new pg.Client({ connectionString: url, application_name: 'bbsync-dictionary' });
+    const client = new pg.Client({ connectionString: url, application_name: `bbsync-${label}` });
     await client.connect();
     try {
-      return await renderDataDictionary(client);
+      return await read(client);
     } finally {
       await client.end();
     }
   } finally {
     await dropDatabase(url);
   }
+}
+
+/** Migrates a throwaway database on the server of `databaseUrl`, renders the dictionary, drops it. */
+export async function generateDataDictionary(databaseUrl: string): Promise<DataDictionary> {
+  return withMigratedDatabase(databaseUrl, 'dictionary', renderDataDictionary);
 }
 
 /** Where the committed dictionary and a fresh one first differ, for the failure message. */

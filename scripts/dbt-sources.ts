@@ -1,0 +1,183 @@
+/**
+ * docs/dbt/sources.yml: the dbt sources of the bbsync database, generated from the schema and its
+ * comments (the same COMMENT ON text as docs/data-dictionary.md), so dbt users get every table,
+ * view and column with its description, `loaded_at` freshness and tests on keys, and the file
+ * cannot drift from the schema.
+ *
+ *   npm run docs:dbt-sources         regenerate docs/dbt/sources.yml
+ *   npm run docs:dbt-sources:check   fail (exit 1) when the committed file differs from a fresh one
+ *
+ * Like the dictionary, both migrate a throwaway database on the server in DATABASE_URL, read its
+ * catalogs and drop it. test/integration/dbt-sources.test.ts runs the check in `npm test`.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import {
+  firstDifference,
+  readRelations,
+  withMigratedDatabase,
+  type Queryable,
+  type Relation,
+} from './data-dictionary.ts';
+
+export const SOURCES_PATH = fileURLToPath(new URL('../docs/dbt/sources.yml', import.meta.url));
+
+/** The two dbt sources: the schema each describes. */
+const SOURCES = [
+  {
+    name: 'bbsync',
+    schema: 'public',
+    description:
+      'Medicare claims, coverage and patients synced from the CMS Blue Button 2.0 API by bbsync, with its analytics views and operational tables. Descriptions come from the database comments (docs/data-dictionary.md).',
+  },
+  {
+    name: 'bbsync_tuva_input',
+    schema: 'tuva_input',
+    description:
+      'The Tuva Project input layer (v0.18.0 contract) over the bbsync tables, final claim versions only: point Tuva at it (docs/tuva.md).',
+  },
+];
+
+/**
+ * The keys of views, which have no primary key in the catalog: the grain each view documents.
+ * Tables take their primary key.
+ */
+const VIEW_KEYS: Record<string, string[]> = {
+  patient_summary: ['patient_id'],
+  drug_fills: ['claim_id', 'line_number'],
+  claim_versions: ['claim_id'],
+  coverage_months: ['coverage_id', 'month'],
+  member_months: ['patient_id', 'month'],
+  'tuva_input.medical_claim': ['claim_id', 'claim_line_number', 'data_source'],
+  'tuva_input.pharmacy_claim': ['claim_id', 'claim_line_number', 'data_source'],
+  'tuva_input.eligibility': [
+    'person_id',
+    'member_id',
+    'enrollment_start_date',
+    'enrollment_end_date',
+    'payer',
+    'plan',
+    'data_source',
+  ],
+};
+
+/** The column dbt's freshness reads, in the order it is looked for: when a row was loaded. */
+const LOADED_AT = ['loaded_at', 'ingest_datetime'];
+
+/**
+ * Freshness: the nightly sync loads new and changed rows, and BB2 adds claims weekly, so a week
+ * without a new row is worth a look and two weeks an error.
+ */
+const FRESHNESS = { warn_after: { count: 8, period: 'day' }, error_after: { count: 15, period: 'day' } };
+
+/** A YAML scalar: JSON's double-quoted string is valid YAML. */
+const str = (text: string) => JSON.stringify(text.trim().replace(/\r?\n/g, ' '));
+
+function keyOf(r: Relation): string[] {
+  const pk = r.constraints.map((c) => /^PRIMARY KEY \((.+)\)$/.exec(c)?.[1]).find(Boolean);
+  return pk ? pk.split(',').map((c) => c.trim().replace(/^"|"$/g, '')) : (VIEW_KEYS[r.name] ?? []);
+}
+
+/** One source table; `name` is the bare name dbt uses (without the schema). */
+function renderTable(r: Relation, name: string): string[] {
+  const key = keyOf(r);
+  const loadedAt = LOADED_AT.find((c) => r.columns.some((col) => col.name === c));
+  const out = [`      - name: ${name}`];
+  if (r.comment) out.push(`        description: ${str(r.comment)}`);
+  if (loadedAt) {
+    out.push(
+      '        config:',
+      `          loaded_at_field: ${loadedAt}`,
+      '          freshness:',
+      `            warn_after: { count: ${FRESHNESS.warn_after.count}, period: ${FRESHNESS.warn_after.period} }`,
+      `            error_after: { count: ${FRESHNESS.error_after.count}, period: ${FRESHNESS.error_after.period} }`,
+    );
+  }
+  if (key.length > 1) {
+    out.push(
+      '        data_tests:',
+      '          - dbt_utils.unique_combination_of_columns:',
+      '              arguments:',
+      `                combination_of_columns: [${key.join(', ')}]`,
+    );
+  }
+  out.push('        columns:');
+  for (const c of r.columns) {
+    out.push(`          - name: ${c.name}`);
+    if (c.comment) out.push(`            description: ${str(c.comment)}`);
+    out.push(`            data_type: ${c.type}`);
+    const tests = [
+      ...(key.includes(c.name) ? ['not_null'] : []),
+      ...(key.length === 1 && key[0] === c.name ? ['unique'] : []),
+    ];
+    if (tests.length > 0) out.push(`            data_tests: [${tests.join(', ')}]`);
+  }
+  return out;
+}
+
+/** Renders sources.yml from a migrated database. */
+export async function renderDbtSources(db: Queryable): Promise<string> {
+  const relations = await readRelations(db);
+  const out = [
+    '# Generated by `npm run docs:dbt-sources` from the bbsync schema and its COMMENT ON text. Do not edit.',
+    '# Composite keys are tested with dbt_utils.unique_combination_of_columns (dbt_utils comes with Tuva).',
+    'version: 2',
+    '',
+    'sources:',
+  ];
+  for (const source of SOURCES) {
+    out.push(
+      `  - name: ${source.name}`,
+      `    schema: ${source.schema}`,
+      `    description: ${str(source.description)}`,
+    );
+    out.push('    tables:');
+    const prefix = source.schema === 'public' ? '' : `${source.schema}.`;
+    const members = [...relations.values()]
+      .filter((r) => (prefix ? r.name.startsWith(prefix) : !r.name.includes('.')))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const r of members) out.push(...renderTable(r, r.name.slice(prefix.length)));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export async function generateDbtSources(databaseUrl: string): Promise<string> {
+  return withMigratedDatabase(databaseUrl, 'dbt_sources', renderDbtSources);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const check = argv.includes('--check');
+  const { commandConfig } = await import('../src/commands/context.ts');
+  const yaml = await generateDbtSources(commandConfig().databaseUrl);
+  const shown = relative(process.cwd(), SOURCES_PATH);
+  if (!check) {
+    mkdirSync(dirname(SOURCES_PATH), { recursive: true });
+    writeFileSync(SOURCES_PATH, yaml);
+    process.stdout.write(`wrote ${shown}\n`);
+    return 0;
+  }
+  const committed = existsSync(SOURCES_PATH) ? readFileSync(SOURCES_PATH, 'utf8') : '';
+  if (committed === yaml) {
+    process.stdout.write(`${shown} is up to date\n`);
+    return 0;
+  }
+  process.stderr.write(
+    `${shown} is out of date with the schema: run \`npm run docs:dbt-sources\` and commit the result.\n` +
+      `First difference at ${firstDifference(committed, yaml)}\n`,
+  );
+  return 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`dbt-sources: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}
