@@ -78,7 +78,7 @@ describe('a scheduled run', () => {
       'SELECT count(*)::int AS n FROM bfd_transaction_times',
     );
     expect(seen[0]!.n).toBe(1);
-  });
+  }, 300_000);
 
   it('syncs every enrollment after a BFD load, a share of them as full reconciles, and loads the new claims', async () => {
     const { world } = await setUp('sched_load', 30);
@@ -106,7 +106,7 @@ describe('a scheduled run', () => {
 
     // The next night, without a load: nobody again.
     expect(await world.scheduled()).toMatchObject({ enrollments_total: 0 });
-  });
+  }, 300_000);
 
   it('lets an operator "sync now" jump ahead of a running reconcile', async () => {
     // Every sync after a load is a reconcile; one request slot a second makes the run slow.
@@ -142,5 +142,5 @@ describe('a scheduled run', () => {
     expect((await members(world, reconcileRunId!)).every((m) => m.reason === 'reconcile')).toBe(true);
     emulator.setFaults({});
     expect(await reconcileJob).toMatchObject({ enrollments_ok: 12 });
-  });
+  }, 300_000);
 });
