@@ -14,13 +14,8 @@ import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
 import { probeTransactionTime } from '../jobs/bfd-probe.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
-import {
-  EnrollmentBusyError,
-  SyncInterruptedError,
-  syncEnrollment,
-  type SyncDeps,
-  type SyncEnrollmentPayload,
-} from '../jobs/sync-enrollment.ts';
+import { syncEnrollment, type SyncDeps, type SyncEnrollmentPayload } from '../jobs/sync-enrollment.ts';
+import { EnrollmentBusyError, SyncInterruptedError } from '../jobs/sync-errors.ts';
 import type { Logger } from '../logger.ts';
 import { createFeeder } from './feeder.ts';
 import { createQueues, QUEUE_NAMES, runJobOptions, SCHEDULER_ID, type Queues } from './queues.ts';
