@@ -14,6 +14,52 @@ const NOT_PRODUCTION = [
   'src/cli/dev-commands.ts',
 ];
 
+/**
+ * Functions (and one file) still over the size limits: each entry names what to split. This list
+ * only shrinks; new code meets the limits.
+ */
+const TOO_LONG_YET = [
+  // runBench (205)
+  ['src/bench/run-bench.ts', 'functions'],
+  // createOAuthClient (97)
+  ['src/bluebutton/oauth.ts', 'functions'],
+  // runDemo (123)
+  ['src/commands/demo.ts', 'functions'],
+  // writeBatch (95)
+  ['src/db/ingest.ts', 'functions'],
+  // runEmulatorCommand (84)
+  ['src/emulator/cli.ts', 'functions'],
+  // handleControl (122)
+  ['src/emulator/control.ts', 'functions'],
+  // buildPde (210)
+  ['src/emulator/data/eob-pde.ts', 'functions'],
+  // makePerson (92), buildCoverage (109)
+  ['src/emulator/data/person.ts', 'functions'],
+  // the file (453 lines)
+  ['src/emulator/data/person.ts', 'file'],
+  // advance (101), initialPlan (89)
+  ['src/emulator/data/synthetic.ts', 'functions'],
+  // capabilityStatement (92)
+  ['src/emulator/discovery.ts', 'functions'],
+  // route (124)
+  ['src/emulator/server.ts', 'functions'],
+  // toV3Eob (103)
+  ['src/emulator/v3/eob.ts', 'functions'],
+  // parseV3Search (85)
+  ['src/emulator/v3/search.ts', 'functions'],
+  // createTokenVault (178)
+  ['src/enrollment/tokens.ts', 'functions'],
+  // mapV3ExplanationOfBenefit (95)
+  ['src/fhir/v3/eob.ts', 'functions'],
+  // importFiles (88)
+  ['src/import/import-files.ts', 'functions'],
+  // startWorkers (117)
+  ['src/workers/worker.ts', 'functions'],
+].map(([file, what]) => ({
+  files: [file],
+  rules: { [what === 'file' ? 'max-lines' : 'max-lines-per-function']: 'off' },
+}));
+
 const NO_EMULATOR = {
   group: ['**/emulator/**', '**/emulator-client/**'],
   message:
@@ -71,6 +117,18 @@ export default tseslint.config(
       'no-throw-literal': 'error',
     },
   },
+  // Size (docs/architecture.md): a file holds one job and a function one step. Blank lines and
+  // comments do not count.
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  // Data tables (code lists, not logic) may be as long as their data.
+  { files: ['src/emulator/data/codes.ts'], rules: { 'max-lines': 'off' } },
+  ...TOO_LONG_YET,
   // Layering: dependencies point one way (docs/architecture.md), and `npm test` runs this.
   // Flat config replaces a rule's options rather than merging them, so each block lists all that
   // its files may not import, the production-code ban included; later blocks win.

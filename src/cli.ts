@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander';
 
 import {
   addImportCommand,
+  addInsuranceCardCommand,
   addMigrateCommand,
   addQualityCommand,
   addReportCommand,
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
     addImportCommand,
     addReportCommand,
     addQualityCommand,
+    addInsuranceCardCommand,
     addServerCommand,
     addWorkerCommand,
     addSyncCommand,

@@ -64,6 +64,11 @@ export function createFhirClient(settings: FhirClientSettings) {
       return `${bb2Endpoints(base, v).fhir}/${type}/?${params}`;
     },
 
+    /** v3's Digital Insurance Card: no patient id, no parameters (bb2-v3.md section 8). */
+    insuranceCardUrl(): string {
+      return bb2Endpoints(base, 'v3').insuranceCard!;
+    },
+
     /** One page of a search, parsed. */
     async getPage(url: string, accessToken: string): Promise<FhirPage> {
       const { text, bytes } = await client.getPageText(url, accessToken);

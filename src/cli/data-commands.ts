@@ -1,5 +1,5 @@
 /**
- * The commands that load and read the database: migrate, import, report, quality.
+ * The commands that load and read the database: migrate, import, report, quality, insurance-card.
  * Each command's code is imported only when it runs (see src/cli.ts).
  */
 import { Command } from 'commander';
@@ -96,5 +96,24 @@ export function addQualityCommand(program: Command): void {
     .action(async (options: { format?: string }) => {
       const { runQuality } = await import('../commands/quality.ts');
       await runQuality(options);
+    });
+}
+
+/** `bbsync insurance-card ID` */
+export function addInsuranceCardCommand(program: Command): void {
+  program
+    .command('insurance-card')
+    .description(
+      "Print a v3 beneficiary's Digital Insurance Card as the last sync stored it (name, MBI, plans).",
+    )
+    .argument('<enrollment>', 'the enrollment id (the dashboard lists them)')
+    .option('--format <format>', 'table (for people) or json (the Bundle as Blue Button sent it)', 'table')
+    .addHelpText(
+      'after',
+      '\nThe card holds PHI: it goes to this terminal only, never to logs or dashboard pages.\nExits with 2 when the enrollment does not exist or no card is stored for it (v2 has none).',
+    )
+    .action(async (enrollmentId: string, options: { format?: string }) => {
+      const { runInsuranceCard } = await import('../commands/insurance-card.ts');
+      await runInsuranceCard(enrollmentId, options);
     });
 }

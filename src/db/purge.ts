@@ -6,7 +6,7 @@ import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 
 /**
  * Deletes everything held about a patient (claims and their child rows, coverages, the patient,
- * raw and quarantined resources, sync progress), inside the caller's transaction.
+ * raw and quarantined resources, the insurance card, sync progress), inside the caller's transaction.
  */
 export async function purgePatient(
   client: PoolClient,
@@ -29,6 +29,7 @@ export async function purgePatient(
     'DELETE FROM patients WHERE patient_id = $1',
     'DELETE FROM fhir_resources WHERE patient_id = $1',
     'DELETE FROM quarantined_resources WHERE patient_id = $1',
+    'DELETE FROM insurance_cards WHERE patient_id = $1',
   ]) {
     n += (await client.query(sql, [patientId])).rowCount ?? 0;
   }

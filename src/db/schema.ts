@@ -16,3 +16,4 @@ export * from './schema/enrollments.ts';
 export * from './schema/sync.ts';
 export * from './schema/operations.ts';
 export * from './schema/quality.ts';
+export * from './schema/insurance-cards.ts';

@@ -20,6 +20,7 @@ import { hasDemographicScope } from '../enrollment/tokens.ts';
 import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
 import type { Pool } from '../db/client.ts';
 import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
+import { syncInsuranceCard } from './sync-insurance-card.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import { beginSync, endSync, type SyncStart } from '../db/walks.ts';
@@ -121,7 +122,21 @@ export async function syncEnrollment(
       if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
       await syncResourceType(scope, type);
     }
-    if (enrollment.api_version === 'v3') await foldV2Copy(deps, enrollmentId, enrollment.patient_id, log);
+    if (enrollment.api_version === 'v3') {
+      tally.insuranceCard = await syncInsuranceCard(
+        deps,
+        { enrollmentId, patientId: enrollment.patient_id, scope: enrollment.scope },
+        {
+          tokens: scope.tokens,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          onRequest: () => tally.requests++,
+          interrupted: () => {
+            if (ctx.signal?.aborted) throw new SyncInterruptedError();
+          },
+        },
+      );
+      await foldV2Copy(deps, enrollmentId, enrollment.patient_id, log);
+    }
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
     await finishSyncSucceeded(deps.pool, {

@@ -5,6 +5,7 @@
 import type { AttemptResult } from '../db/attempts.ts';
 import { emptyOutcome, totalRowsWritten, type IngestOutcome } from '../db/ingest.ts';
 import type { Logger } from '../logger.ts';
+import type { InsuranceCardOutcome } from './sync-insurance-card.ts';
 
 export type TypeCounts = IngestOutcome & { quarantined: number; pages: number };
 
@@ -17,6 +18,8 @@ export interface Tally {
   quarantined: number;
   totals: IngestOutcome;
   counts: Record<string, TypeCounts>;
+  /** v3: what became of the Digital Insurance Card (sync-insurance-card.ts). */
+  insuranceCard?: InsuranceCardOutcome;
 }
 
 export function newTally(): Tally {
@@ -58,6 +61,7 @@ export function logFinished(log: Logger, tally: Tally, result: AttemptResult, st
       ),
       rowsWritten: result.rowsWritten,
       removed: tally.removed,
+      ...(tally.insuranceCard ? { insuranceCard: tally.insuranceCard } : {}),
       ms: Math.round(performance.now() - started),
     },
     'sync finished',

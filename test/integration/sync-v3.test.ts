@@ -4,6 +4,10 @@
  * unenrollment. Expected contents come from what the emulator's v3 API serves (its v3 view of the
  * same synthetic beneficiaries), never from our own tables.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildBb2Services } from '../../src/services.ts';
@@ -15,6 +19,7 @@ import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const USERS = [0, 1, 2, 3, 4, 5];
 const clients = [
   { clientId: 'v3app', clientSecret: 'v3-secret', redirectUris: ['http://127.0.0.1:3000/v3/callback'] },
@@ -107,6 +112,39 @@ describe('a v3 deployment', () => {
       `SELECT max((counts->'ExplanationOfBenefit'->>'pages')::int) AS pages FROM sync_attempts`,
     );
     expect(paged[0].pages).toBeGreaterThan(1); // followed _offset next links
+  });
+
+  it('stores each beneficiary’s Digital Insurance Card, one plan per v3 Coverage, and prints it on request', async () => {
+    const { rows } = await world.tdb.pool.query<{ patient_id: string; plans: string[]; changed_at: string }>(
+      'SELECT patient_id, plans, changed_at::text FROM insurance_cards ORDER BY patient_id',
+    );
+    expect(rows.map((r) => r.patient_id)).toEqual(world.enrolled.map((e) => e.patientId).sort());
+    for (const e of world.enrolled) {
+      const record = v3Record(emulator.store.record(emulator.store.userByIndex(e.index)!.patientId)!);
+      const want = (record.coverages as readonly Json[]).map((c) => c.class[0].value);
+      expect(rows.find((r) => r.patient_id === e.patientId)!.plans).toEqual(want);
+    }
+    // Another sync fetches the same card: stored once, unchanged.
+    await world.run({ enrollmentIds: [world.enrolled[0]!.enrollmentId] });
+    const { rows: again } = await world.tdb.pool.query<{ changed_at: string }>(
+      'SELECT changed_at::text FROM insurance_cards WHERE patient_id = $1',
+      [world.enrolled[0]!.patientId],
+    );
+    expect(again[0]!.changed_at).toBe(
+      rows.find((r) => r.patient_id === world.enrolled[0]!.patientId)!.changed_at,
+    );
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bin/bbsync.js', 'insurance-card', world.enrolled[0]!.enrollmentId],
+      { env: { ...process.env, ...world.env }, cwd: ROOT },
+    );
+    const mbi = (
+      v3Record(emulator.store.record(emulator.store.userByIndex(world.enrolled[0]!.index)!.patientId)!)
+        .patient as Json
+    ).identifier.find((i: Json) => i.system === 'http://hl7.org/fhir/sid/us-mbi').value;
+    expect(stdout).toContain(`Medicare number (MBI): ${mbi}`);
+    expect(stdout).toMatch(/Part A/);
+    expect(captured.text()).not.toContain(mbi);
   });
 
   it('picks up a weekly load incrementally and removes vanished claims on a full reconcile', async () => {

@@ -4,7 +4,6 @@
  * insurance-card-bundle.json): C4BB 2.2.0 / US Core 7.0.0 profiles, MBIs with periods, composite
  * Coverage ids, IDR extensions.
  */
-import { randomUUID } from 'node:crypto';
 
 import type { FhirResource, PatientRecord } from '../data/types.ts';
 import { v3CoverageId } from './ids.ts';
@@ -123,10 +122,22 @@ export function toV3Coverages(record: PatientRecord, v3Id: string, mbi: string |
   });
 }
 
+/** BFD's card uses an all-zero uuid for every entry but Part C/D, whose fullUrl is the coverage id (FX). */
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Source-of-payment typology on the card's Coverages, as in FX insurance-card-bundle.json. */
+const PAYER_TYPE: Record<string, [string, string]> = {
+  'Part A': ['1', 'MEDICARE'],
+  'Part B': ['121', 'MEDICARE FFS'],
+  'Part C': ['11', 'MEDICARE MANAGED CARE (Includes Medicare Advantage Plans)'],
+  'Part D': ['122', 'Medicare Drug Benefit'],
+};
+
 /**
  * `Patient/$generate-insurance-card`: a collection Bundle with a C4DIC Patient, the CMS
- * Organization and one C4DIC Coverage per part; no ids, `urn:uuid` fullUrls (BFD
- * PatientCoverageC4DICSearchIT; FX insurance-card-bundle.json).
+ * Organization (its Medicare contact numbers) and one C4DIC Coverage per part; no ids, `urn:uuid`
+ * fullUrls, all-zero except Part C/D, whose fullUrl embeds the coverage id (BFD
+ * PatientCoverageC4DICSearchIT; FX insurance-card-bundle.json). The same data gives the same card.
  */
 export function insuranceCard(
   patient: FhirResource,
@@ -134,47 +145,76 @@ export function insuranceCard(
   lastUpdated: string,
 ): Json {
   const p = patient as Json;
-  const patientUrl = `urn:uuid:${randomUUID()}`;
-  const orgUrl = `urn:uuid:${randomUUID()}`;
   const mbi = mbiOf(p);
+  const patientRef = { reference: `Patient/${ZERO_UUID}` };
+  const orgRef = { reference: `Organization/${ZERO_UUID}` };
   return {
     resourceType: 'Bundle',
     meta: { lastUpdated },
     type: 'collection',
     entry: [
       {
-        fullUrl: patientUrl,
+        fullUrl: `urn:uuid:${ZERO_UUID}`,
         resource: {
           resourceType: 'Patient',
-          meta: { profile: [`${C4DIC}C4DIC-Patient|1.1.0`] },
+          meta: { profile: [`${C4DIC}C4DIC-Patient`] },
           ...(p.name ? { name: p.name } : {}),
           ...(p.birthDate ? { birthDate: p.birthDate } : {}),
           ...(p.gender ? { gender: p.gender } : {}),
         },
       },
       {
-        fullUrl: orgUrl,
+        fullUrl: `urn:uuid:${ZERO_UUID}`,
         resource: {
           resourceType: 'Organization',
-          meta: { profile: [`${C4DIC}C4DIC-Organization|1.1.0`] },
+          meta: { profile: [`${C4DIC}C4DIC-Organization`] },
+          active: true,
           name: 'Centers for Medicare and Medicaid Services',
-          telecom: [{ system: 'phone', value: '1-800-633-4227' }],
+          contact: [
+            {
+              purpose: {
+                coding: [
+                  {
+                    code: 'PATINF',
+                    display: 'Patient',
+                    system: 'http://terminology.hl7.org/CodeSystem/contactentity-type',
+                  },
+                ],
+              },
+              telecom: [
+                { system: 'phone', value: '1-800-633-4227' },
+                { system: 'phone', value: 'TTY: 1-877-486-2048' },
+                { system: 'url', value: 'www.medicare.gov' },
+              ],
+            },
+          ],
         },
       },
-      ...coverages.map((c) => ({
-        fullUrl: `urn:uuid:${c.id}`,
-        resource: {
-          resourceType: 'Coverage',
-          meta: { profile: [`${C4DIC}C4DIC-Coverage|1.1.0`] },
-          status: (c as Json).status,
-          class: (c as Json).class,
-          period: (c as Json).period,
-          subscriberId: mbi,
-          ...(mbi ? { identifier: [{ system: MBI, value: mbi, assigner: { reference: orgUrl } }] } : {}),
-          beneficiary: { reference: patientUrl },
-          payor: [{ reference: orgUrl }],
-        },
-      })),
+      ...coverages.map((c) => {
+        const cov = c as Json;
+        const plan = ((cov.class ?? []) as Json[])[0]?.value as string | undefined;
+        const payer = plan ? PAYER_TYPE[plan] : undefined;
+        return {
+          fullUrl: `urn:uuid:${/^part-[cd]-/.test(c.id) ? c.id : ZERO_UUID}`,
+          resource: {
+            resourceType: 'Coverage',
+            meta: { profile: [`${C4DIC}C4DIC-Coverage`] },
+            status: cov.status,
+            class: cov.class,
+            period: cov.period,
+            ...(payer
+              ? {
+                  type: { coding: [{ code: payer[0], display: payer[1], system: 'https://nahdo.org/sopt' }] },
+                }
+              : {}),
+            subscriberId: mbi,
+            ...(mbi ? { identifier: [{ system: MBI, value: mbi, assigner: orgRef }] } : {}),
+            beneficiary: patientRef,
+            subscriber: patientRef,
+            payor: [orgRef],
+          },
+        };
+      }),
     ],
   };
 }

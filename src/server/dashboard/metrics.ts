@@ -5,13 +5,8 @@
  */
 import { Gauge, Registry, type Metric } from 'prom-client';
 
-import {
-  attemptDurations,
-  enrollmentsByStatus,
-  grantsExpiringWithin,
-  lastSuccessfulRunAt,
-  requestCountsSince,
-} from '../../db/dashboard.ts';
+import { enrollmentsByStatus, grantsExpiringWithin, requestCountsSince } from '../../db/dashboard.ts';
+import { attemptDurations, lastSuccessfulRunAt } from '../../db/metrics.ts';
 import type { Pool } from '../../db/client.ts';
 import { openRunForecasts, unfedMembers } from '../../db/feed.ts';
 import type { Queues } from '../../workers/queues.ts';

@@ -10,10 +10,12 @@ import type {
   MembershipRow,
   QuarantineRow,
 } from '../../../db/dashboard.ts';
+import type { StoredInsuranceCard } from '../../../db/insurance-cards.ts';
 import { html, type Html } from '../../html.ts';
 import { EXPIRY_WARNING_DAYS, heldText, runLink } from '../components.ts';
 import { daysUntil, formatAge, formatCount, formatDuration, formatTime } from '../format.ts';
 import { csrfField, statusPill, type Viewer } from '../layout.ts';
+import { insuranceCardSection } from './insurance-card.ts';
 
 export interface EnrollmentPageData {
   now: Date;
@@ -22,6 +24,7 @@ export interface EnrollmentPageData {
   quarantined: QuarantineRow[];
   cursors: CursorRow[];
   runs: MembershipRow[];
+  card?: StoredInsuranceCard | undefined;
   viewer: Viewer;
 }
 
@@ -244,6 +247,7 @@ export function enrollmentPage(d: EnrollmentPageData): Html {
   return html`<p class="muted"><a href="/enrollments">← Enrollments</a></p>
     <h1>Enrollment ${e.enrollment_id} ${statusPill(e.status)}</h1>
     <div class="split">${factsCard(e, d.now)} ${actionsCard(e, d.viewer, d.cursors)}</div>
+    ${insuranceCardSection(e.api_version, d.card)}
 
     <h2>Recent sync attempts</h2>
     ${attemptsTable(d.attempts)}

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { recordAudit } from '../../../db/audit.ts';
+import { getInsuranceCard } from '../../../db/insurance-cards.ts';
 import {
   cursorsFor,
   getEnrollmentDetail,
@@ -80,14 +81,15 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: DashboardContext): v
   app.get<{ Params: { id: string } }>('/enrollments/:id', async (request, reply) => {
     const enrollment = await getEnrollmentDetail(pool, request.params.id);
     if (!enrollment) return notFound(reply, `No enrollment ${request.params.id}.`);
-    const [attempts, quarantined, cursors, runs] = await Promise.all([
+    const [attempts, quarantined, cursors, runs, card] = await Promise.all([
       recentAttempts(pool, enrollment.enrollment_id, 25),
       quarantinedFor(pool, enrollment.patient_id, 100),
       cursorsFor(pool, enrollment.enrollment_id),
       runsOfEnrollment(pool, enrollment.enrollment_id, 15),
+      getInsuranceCard(pool, enrollment.patient_id),
     ]);
     return showPage(ctx, request, reply, `Enrollment ${enrollment.enrollment_id}`, 'enrollments', (v) =>
-      enrollmentPage({ now: ctx.now(), enrollment, attempts, quarantined, cursors, runs, viewer: v }),
+      enrollmentPage({ now: ctx.now(), enrollment, attempts, quarantined, cursors, runs, card, viewer: v }),
     );
   });
 
