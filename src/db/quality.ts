@@ -72,13 +72,15 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = [
     name: 'claims_outside_coverage',
     kind: 'logical',
     description:
-      'final claims dated in a month the beneficiary has no member month (beneficiaries with member months only)',
+      'final claims dated in a month the beneficiary has no member month, in a year their Coverage describes (BB2 sends the monthly series of the current reference year only)',
     sql: `SELECT count(*) FILTER (WHERE m.patient_id IS NULL)::int AS failures, count(*)::int AS checked
           FROM claims c
           LEFT JOIN member_months m
             ON m.patient_id = c.patient_id AND m.month = date_trunc('month', c.billable_start)::date
           WHERE c.is_final AND c.billable_start IS NOT NULL
-            AND EXISTS (SELECT 1 FROM member_months mm WHERE mm.patient_id = c.patient_id)`,
+            AND EXISTS (SELECT 1 FROM coverage_months cm
+                        WHERE cm.patient_id = c.patient_id
+                          AND date_trunc('year', cm.month) = date_trunc('year', c.billable_start::timestamp))`,
   },
   {
     name: 'versions_without_final',
@@ -93,9 +95,10 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = [
   {
     name: 'denied_claims_with_payment',
     kind: 'logical',
-    description: 'final claims marked denied (is_denied) that still show a payment',
-    sql: `SELECT count(*) FILTER (WHERE payment_amount > 0)::int AS failures, count(*)::int AS checked
-          FROM claims WHERE is_final AND is_denied`,
+    description:
+      'final claims marked denied (is_denied: carrier/DME payment denial code 0, or an unpaid institutional claim with a non-payment reason) that still show a payment',
+    sql: `SELECT count(*) FILTER (WHERE is_denied AND payment_amount > 0)::int AS failures, count(*)::int AS checked
+          FROM claims WHERE is_final`,
   },
 ];
 
