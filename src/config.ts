@@ -9,6 +9,7 @@ import { ENVIRONMENT, type Environment } from './config/environment.ts';
 import { parseEncryptionKeys, type EncryptionKey } from './config/secrets.ts';
 import type { TrustProxy } from './config/trust-proxy.ts';
 import { ConfigError } from './errors.ts';
+import { hashTagged, parseRedisTarget, type RedisTarget } from './config/redis-target.ts';
 
 export interface Config {
   readonly env: Environment['NODE_ENV'];
@@ -28,7 +29,14 @@ export interface Config {
     /** 0: no limit. */
     readonly idleInTransactionTimeoutMs: number;
   };
+  /** REDIS_URL as given (in Sentinel mode it only carries the primary's credentials). */
   readonly redisUrl: string;
+  /** Where Redis is: one server, a cluster or a Sentinel group; connections come from src/workers/redis.ts. */
+  readonly redis: RedisTarget;
+  /**
+   * The prefix of every Redis key: QUEUE_PREFIX as a hash tag (`{bbsync}`), so that all of them
+   * share one Redis Cluster slot.
+   */
   readonly queuePrefix: string;
   readonly bb2: {
     readonly baseUrl: string;
@@ -144,7 +152,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
     }
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const redis = parsed.success
+    ? parseRedisTarget(
+        {
+          url: parsed.data.REDIS_URL,
+          clusterNodes: parsed.data.REDIS_CLUSTER_NODES,
+          sentinels: parsed.data.REDIS_SENTINELS,
+          sentinelName: parsed.data.REDIS_SENTINEL_NAME,
+        },
+        problems,
+      )
+    : undefined;
+  if (!parsed.success || !redis || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
 
   return deepFreeze({
@@ -158,7 +177,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       idleInTransactionTimeoutMs: raw.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
     redisUrl: raw.REDIS_URL,
-    queuePrefix: raw.QUEUE_PREFIX,
+    redis,
+    queuePrefix: hashTagged(raw.QUEUE_PREFIX),
     bb2: bb2Settings(raw),
     tokens: {
       keys,

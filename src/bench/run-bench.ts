@@ -23,7 +23,8 @@ import { waitForRun, type SyncRun } from '../db/runs.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import type { Logger } from '../logger.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { connectOrExplain, createQueues, redisConnection } from '../workers/queues.ts';
+import { createQueues } from '../workers/queues.ts';
+import { connectOrExplain, redisConnection } from '../workers/redis.ts';
 import { spawnBbsync, stop, waitForOutput, type Child } from './children.ts';
 import { extractRows, fetchEverything, loadRows } from './limits.ts';
 import { CpuMeter, cpuSeconds, peakRssMb, pidsNamed } from './proc.ts';
@@ -117,12 +118,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const profileArgs = (kind: string) =>
     options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${kind}`] : [];
   const pool = createPool(dbUrl, { max: 20, applicationName: 'bbsync-bench' });
-  const redis = redisConnection(options.redisUrl, { failFast: true });
+  const redisTarget = { kind: 'standalone', url: options.redisUrl } as const;
+  const redis = redisConnection(redisTarget, { failFast: true });
   try {
     say(`preparing: database ${options.database}, emulator with ${options.users} users`);
     await recreateDatabase(options.databaseUrl, options.database);
     await recreateDatabase(options.databaseUrl, copyDb);
-    await connectOrExplain(redis, options.redisUrl);
+    await connectOrExplain(redis, redisTarget);
 
     emulator = spawnBbsync(
       [

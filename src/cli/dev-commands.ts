@@ -99,6 +99,17 @@ export function addEmulatorCommand(program: Command): void {
       '--public-url <url>',
       'base URL to put in links and discovery (default: the Host the client used)',
     )
+    .option(
+      '--data-access-type <type>',
+      "every client's data access type: THIRTEEN_MONTH, RESEARCH_STUDY or ONE_TIME",
+      'THIRTEEN_MONTH',
+    )
+    .option('--no-demographic-scopes', 'register the clients without the demographic scopes')
+    .option('--inactive', 'register the clients as made inactive by CMS')
+    .option('--part-d-only', 'register the clients as Part-D-only (v2 EOB answers 403)')
+    .option('--bene-404 <patientIds>', 'beneficiaries BB2 has no data for (comma-separated patient ids)')
+    .option('--samhsa-refused <patientIds>', 'beneficiaries who refused SAMHSA sharing (comma-separated)')
+    .option('--throttle <json>', 'the FHIR rate limit, as for POST /__emulator/throttle')
     .addHelpText(
       'after',
       `
@@ -117,11 +128,15 @@ Control API (loopback clients only), JSON:
   GET  /__emulator/stats    POST /__emulator/stats/reset
   POST /__emulator/grants/PATIENT_ID/expire|revoke   POST /__emulator/tokens/expire
   POST /__emulator/config   {"accessTokenTtlSeconds":60}
+  GET  /__emulator/clients  POST /__emulator/clients/CLIENT_ID {"dataAccessType":"ONE_TIME","active":false}
+  POST /__emulator/beneficiaries/PATIENT_ID   {"notFound":true,"samhsaRefused":true}
+  POST /__emulator/throttle {"limit":50,"windowSeconds":1,"per":"application"}
 
 Examples:
   bbsync emulator --port 8000 --users 100
   bbsync emulator --port 0 --client-id app --client-secret s3cret --redirect-uri http://localhost:8080/cb
-  bbsync emulator --fixtures ../shared/fixtures/bb2 --faults '{"rate429":0.05}'`,
+  bbsync emulator --fixtures ../shared/fixtures/bb2 --faults '{"rate429":0.05}'
+  bbsync emulator --data-access-type ONE_TIME --no-demographic-scopes --throttle '{"limit":20}'`,
     )
     .action(async (options) => {
       const { runEmulatorCommand } = await import('../emulator/cli.ts');

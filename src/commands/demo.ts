@@ -18,8 +18,10 @@ import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import { InputError, UnreachableError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { hashTagged } from '../config/redis-target.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { createQueues, redisConnection } from '../workers/queues.ts';
+import { createQueues } from '../workers/queues.ts';
+import { redisConnection } from '../workers/redis.ts';
 import { commandConfig } from './context.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
@@ -51,7 +53,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       `--db ${demoDatabase}: the demo recreates its database, so it needs one of its own (not DATABASE_URL's or a system one); the default is bbsync_demo`,
     );
   }
-  if (demoPrefix === base.queuePrefix) {
+  if (hashTagged(demoPrefix) === base.queuePrefix) {
     throw new InputError(
       `--prefix ${demoPrefix}: the demo removes its queues when it stops, so it needs a prefix of its own (not QUEUE_PREFIX's); the default is bbsync-demo`,
     );
@@ -111,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   });
 
   const pool: Pool = await openDatabase(config.databaseUrl, { max: 30, applicationName: 'bbsync-demo' });
-  const producer = redisConnection(config.redisUrl);
+  const producer = redisConnection(config.redis);
   const queues = createQueues(producer, config.queuePrefix);
   await queues.sync.obliterate({ force: true });
   await queues.runs.obliterate({ force: true });

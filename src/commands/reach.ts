@@ -4,10 +4,11 @@
  * (worker, server) try a few times, one line per attempt; one-shot commands try once.
  */
 import pg from 'pg';
-import { Redis } from 'ioredis';
 
 import { InputError, UnreachableError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { describeRedis, redisSetting, type RedisTarget } from '../config/redis-target.ts';
+import { redisConnection, type RedisClient } from '../workers/redis.ts';
 
 /** Where a service was looked for, without credentials. */
 export function hostOf(serviceUrl: string): string {
@@ -72,23 +73,28 @@ export function explainPostgresError(err: unknown, databaseUrl: string): unknown
 }
 
 /** A Redis failure in the same words. */
-export function explainRedisError(err: unknown, redisUrl: string): UnreachableError {
-  const host = hostOf(redisUrl);
+export function explainRedisError(err: unknown, target: RedisTarget): UnreachableError {
+  const host = describeRedis(target);
+  const setting = redisSetting(target);
   const message = err instanceof Error ? err.message : String(err);
   const network = networkReason(err, host);
   if (network) {
     return new UnreachableError(
-      `cannot reach Redis at ${host} (${network}); start it (e.g. \`docker compose up -d\`) or set REDIS_URL`,
+      `cannot reach Redis at ${host} (${network}); start it (e.g. \`docker compose up -d\`) or set ${setting}`,
       { cause: err },
     );
   }
   if (/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(message)) {
+    const where =
+      target.kind === 'standalone' ? 'REDIS_URL' : `${setting} (or REDIS_URL for a Sentinel primary)`;
     return new UnreachableError(
-      `Redis at ${host} refused us (${message}); set the user and password in REDIS_URL`,
-      { cause: err },
+      `Redis at ${host} refused us (${message}); set the user and password in ${where}`,
+      {
+        cause: err,
+      },
     );
   }
-  return new UnreachableError(`cannot use Redis at ${host} (${message}); check REDIS_URL`, { cause: err });
+  return new UnreachableError(`cannot use Redis at ${host} (${message}); check ${setting}`, { cause: err });
 }
 
 export interface AttemptOptions {
@@ -141,17 +147,13 @@ export async function checkPostgres(
 }
 
 /** Connects to Redis once and asks for a PONG, without ioredis's background reconnecting. */
-export async function checkRedis(redisUrl: string, options: AttemptOptions = { attempts: 1 }): Promise<void> {
+export async function checkRedis(
+  target: RedisTarget,
+  options: AttemptOptions = { attempts: 1 },
+): Promise<void> {
   await withAttempts(
     async () => {
-      const redis = new Redis(redisUrl, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        connectTimeout: 5000,
-        retryStrategy: () => null,
-        connectionName: 'bbsync-check',
-      });
+      const redis = redisConnection(target, { probe: true, name: 'bbsync-check' });
       // Without retries, connect() only says "Connection is closed."; the reason comes as an event.
       let reason: Error | undefined;
       redis.on('error', (err: Error) => {
@@ -173,7 +175,7 @@ export async function checkRedis(redisUrl: string, options: AttemptOptions = { a
         redis.disconnect();
       }
     },
-    (err) => explainRedisError(err, redisUrl),
+    (err) => explainRedisError(err, target),
     options,
   );
 }
@@ -182,21 +184,21 @@ export async function checkRedis(redisUrl: string, options: AttemptOptions = { a
  * A long-lived connection's trouble, one log line per reconnect attempt (ioredis emits an 'error'
  * for every failed command as well; those are not repeated), and one when it is back.
  */
-export function watchRedis(connection: Redis, log: Logger, redisUrl: string): void {
+export function watchRedis(connection: RedisClient, log: Logger, target: RedisTarget): void {
   let down = false;
   let lastError = '';
   connection.on('error', (err: Error) => {
-    lastError = explainRedisError(err, redisUrl).message;
+    lastError = explainRedisError(err, target).message;
   });
   connection.on('reconnecting', (delayMs: number) => {
     down = true;
     log.warn(
       { retryInMs: delayMs },
-      lastError || `Redis at ${hostOf(redisUrl)} is unreachable; reconnecting`,
+      lastError || `Redis at ${describeRedis(target)} is unreachable; reconnecting`,
     );
   });
   connection.on('ready', () => {
-    if (down) log.info(`Redis at ${hostOf(redisUrl)} is back`);
+    if (down) log.info(`Redis at ${describeRedis(target)} is back`);
     down = false;
   });
 }

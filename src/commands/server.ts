@@ -7,7 +7,8 @@ import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
 import { buildMetricsServer, dashboardRoutes } from '../server/dashboard/index.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { createQueues, redisConnection } from '../workers/queues.ts';
+import { createQueues } from '../workers/queues.ts';
+import { redisConnection } from '../workers/redis.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { explainRedisError } from './reach.ts';
@@ -34,11 +35,11 @@ export async function assembleDashboard(
   metrics: FastifyInstance | undefined;
   close(): Promise<void>;
 }> {
-  const redis = redisConnection(config.redisUrl, { failFast: true });
+  const redis = redisConnection(config.redis, { failFast: true });
   redis.on('error', () => {});
   await redis.connect().catch((err: unknown) => {
     log.warn(
-      `${explainRedisError(err, config.redisUrl).message}: the dashboard shows no queues, /readyz answers 503 and new enrollments wait for the nightly run until it is back`,
+      `${explainRedisError(err, config.redis).message}: the dashboard shows no queues, /readyz answers 503 and new enrollments wait for the nightly run until it is back`,
     );
   });
   const queues = createQueues(redis, config.queuePrefix);

@@ -4,7 +4,8 @@ import { databaseName, type Pool } from '../db/client.ts';
 import { runFailures, waitForRun, type SyncRun } from '../db/runs.ts';
 import { InputError } from '../errors.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { createQueues, redisConnection, type Queues } from '../workers/queues.ts';
+import { createQueues, type Queues } from '../workers/queues.ts';
+import { redisConnection } from '../workers/redis.ts';
 import { commandContext } from './context.ts';
 import { openDatabase } from './database.ts';
 import { checkRedis, explainRedisError } from './reach.ts';
@@ -23,11 +24,11 @@ export async function runSync(options: SyncOptions): Promise<void> {
   }
   const { config, log } = commandContext();
   const pool = await openDatabase(config.databaseUrl, { max: 3, applicationName: 'bbsync-sync' });
-  const connection = redisConnection(config.redisUrl, { failFast: true });
+  const connection = redisConnection(config.redis, { failFast: true });
   try {
-    await checkRedis(config.redisUrl);
+    await checkRedis(config.redis);
     await connection.connect().catch((err: unknown) => {
-      throw explainRedisError(err, config.redisUrl);
+      throw explainRedisError(err, config.redis);
     });
   } catch (err) {
     connection.disconnect();

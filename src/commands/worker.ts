@@ -2,9 +2,9 @@ import { createFhirClient } from '../bluebutton/fhir.ts';
 import { RequestCounter } from '../bluebutton/request-counter.ts';
 import { makeFailpoint } from '../failpoints.ts';
 import { createGate } from '../limit.ts';
-import { redisConnection } from '../workers/queues.ts';
 import { requireBb2Client, requireTokenKeys } from '../config.ts';
 import { createRequestLimiter } from '../workers/request-limiter.ts';
+import { redisConnection } from '../workers/redis.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
@@ -21,9 +21,9 @@ export async function assembleWorkers(
   pool: Pool,
   options: { concurrency: number; schedule?: boolean },
 ): Promise<RunningWorkers & { stop(): Promise<void> }> {
-  const connection = redisConnection(config.redisUrl);
-  const limiterConnection = redisConnection(config.redisUrl);
-  watchRedis(connection, log, config.redisUrl);
+  const connection = redisConnection(config.redis);
+  const limiterConnection = redisConnection(config.redis);
+  watchRedis(connection, log, config.redis);
   const requestCounter = new RequestCounter();
   const services = buildBb2Services(config, log, pool, {
     beforeRequest: createRequestLimiter(limiterConnection, {
@@ -86,7 +86,7 @@ export async function runWorker(options: { concurrency?: number; schedule?: bool
   });
   // Before consuming: a worker that cannot reach Redis says so once and exits, instead of
   // logging connection errors forever.
-  await checkRedis(config.redisUrl, { attempts: SERVICE_START_ATTEMPTS, say }).catch(async (err: unknown) => {
+  await checkRedis(config.redis, { attempts: SERVICE_START_ATTEMPTS, say }).catch(async (err: unknown) => {
     await pool.end();
     throw err;
   });

@@ -45,6 +45,9 @@ export const ENVIRONMENT = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(0, 86_400_000).default(120_000),
   REDIS_URL: serviceUrl('Redis', ['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z.string().default(''),
+  REDIS_SENTINELS: z.string().default(''),
+  REDIS_SENTINEL_NAME: z.string().default(''),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')

@@ -5,6 +5,7 @@
 import { nowMs, type Core, type Ctx } from './core.ts';
 import { bearerToken, HttpError } from './http-util.ts';
 import type { AccessTokenRecord } from './oauth/records.ts';
+import { eobForbidden, inactiveMessage } from './registrations.ts';
 
 export const NOT_AUTHENTICATED = 'Authentication credentials were not provided.';
 export const PERMISSION_DENIED = 'You do not have permission to perform this action.';
@@ -34,6 +35,15 @@ export function authenticate(ctx: Ctx, core: Core): AccessTokenRecord {
   if (now >= record.expiresAt) {
     throw unauthorized(NOT_AUTHENTICATED, { description: 'The access token has expired.' });
   }
+  // ApplicationActivePermission: AuthenticationFailed, a 401 with the app's name.
+  const client = core.oauth.clients.get(record.clientId);
+  if (client && !client.active) {
+    throw new HttpError(
+      401,
+      { detail: inactiveMessage(client.name) },
+      { 'WWW-Authenticate': 'Bearer realm="api"' },
+    );
+  }
   const grant = core.oauth.grant(record.clientId, record.patientId);
   if (!grant) throw new HttpError(403, { detail: PERMISSION_DENIED });
   if (now >= grant.expiresAt) throw unauthorized(GRANT_EXPIRED_MESSAGE);
@@ -42,6 +52,27 @@ export function authenticate(ctx: Ctx, core: Core): AccessTokenRecord {
 
 export function requireAnyScope(record: AccessTokenRecord, scopes: readonly string[]): void {
   if (!scopes.some((s) => record.scopes.includes(s))) throw new HttpError(403, { detail: PERMISSION_DENIED });
+}
+
+/**
+ * The rest of a v2 FHIR view's checks after authentication: the scope, V2ExplanationOfBenefitPermission
+ * (Part-D-only app, or no SAMHSA consent), then the throttle (DRF runs throttles last).
+ */
+export function authorizeFhir(
+  ctx: Ctx,
+  core: Core,
+  record: AccessTokenRecord,
+  type: FhirType,
+  interaction: 'search' | 'read',
+): void {
+  requireAnyScope(record, scopesFor(type, interaction));
+  if (
+    type === 'ExplanationOfBenefit' &&
+    eobForbidden(core.oauth.clients.get(record.clientId), core.beneficiaries.get(record.patientId))
+  ) {
+    throw new HttpError(403, { detail: PERMISSION_DENIED });
+  }
+  core.throttle.check(ctx.res, { token: record.token, clientId: record.clientId }, nowMs(core));
 }
 
 export type FhirType = 'Patient' | 'Coverage' | 'ExplanationOfBenefit';

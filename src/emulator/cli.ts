@@ -6,7 +6,9 @@
  */
 import { InputError } from '../errors.ts';
 import { parseFaultsJson, type FaultConfig } from './faults.ts';
-import { DEFAULT_CLIENT, startEmulator, type ClientRegistration } from './index.ts';
+import { DEFAULT_CLIENT, startEmulator, type BeneficiaryFlags, type ClientRegistration } from './index.ts';
+import { DATA_ACCESS_TYPES, type DataAccessType } from './oauth/records.ts';
+import { parseThrottle, type ThrottleConfig } from './throttle.ts';
 
 export interface EmulatorCommandOptions {
   host: string;
@@ -21,6 +23,53 @@ export interface EmulatorCommandOptions {
   faults?: string;
   publicUrl?: string;
   pageCacheMb: string;
+  dataAccessType?: string;
+  demographicScopes?: boolean;
+  inactive?: boolean;
+  partDOnly?: boolean;
+  bene404?: string;
+  samhsaRefused?: string;
+  throttle?: string;
+}
+
+/** The registration flags (`--data-access-type`, `--no-demographic-scopes`, `--inactive`, `--part-d-only`) on every client. */
+function withRegistrationFlags(
+  clients: ClientRegistration[],
+  options: EmulatorCommandOptions,
+): ClientRegistration[] {
+  const type = options.dataAccessType ?? 'THIRTEEN_MONTH';
+  if (!(DATA_ACCESS_TYPES as readonly string[]).includes(type)) {
+    throw new InputError(`--data-access-type must be one of ${DATA_ACCESS_TYPES.join(', ')}, got "${type}"`);
+  }
+  return clients.map((c) => ({
+    ...c,
+    dataAccessType: type as DataAccessType,
+    requireDemographicScopes: options.demographicScopes !== false,
+    active: options.inactive !== true,
+    partDOnly: options.partDOnly === true,
+  }));
+}
+
+/** `--bene-404` and `--samhsa-refused`: comma-separated patient ids. */
+function beneficiaryFlags(options: EmulatorCommandOptions): Record<string, BeneficiaryFlags> {
+  const out: Record<string, BeneficiaryFlags> = {};
+  const ids = (text: string | undefined): string[] =>
+    (text ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  for (const id of ids(options.bene404)) out[id] = { ...out[id], notFound: true };
+  for (const id of ids(options.samhsaRefused)) out[id] = { ...out[id], samhsaRefused: true };
+  return out;
+}
+
+function throttleOption(text: string | undefined): ThrottleConfig | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseThrottle(JSON.parse(text) as unknown);
+  } catch (err) {
+    throw new InputError(`--throttle: ${(err as Error).message}`);
+  }
 }
 
 function integer(name: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -87,7 +136,10 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
       throw new InputError((err as Error).message);
     }
   }
-  const { clients, isDefault } = clientsFromOptions(options);
+  const parsed = clientsFromOptions(options);
+  const clients = withRegistrationFlags(parsed.clients, options);
+  const isDefault = parsed.isDefault;
+  const throttle = throttleOption(options.throttle);
   if (options.publicUrl !== undefined) {
     try {
       new URL(options.publicUrl);
@@ -107,6 +159,8 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     pageCacheBytes: pageCacheMb * 1024 * 1024,
     ...(faults ? { faults } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    beneficiaries: beneficiaryFlags(options),
+    ...(throttle ? { throttle } : {}),
   }).catch((err: unknown) => {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {

@@ -17,11 +17,19 @@
  * - POST /__emulator/tokens/expire              body `{"patientId"?, "clientId"?}`: access tokens
  *                                              expire now
  * - GET  /__emulator/config, POST /__emulator/config  `{"accessTokenTtlSeconds": N}`
+ * - GET  /__emulator/clients, POST /__emulator/clients/<clientId>   registrations (no secrets);
+ *                                              body `{"dataAccessType"?, "requireDemographicScopes"?,
+ *                                              "active"?, "partDOnly"?}` changes one
+ * - GET  /__emulator/beneficiaries, POST /__emulator/beneficiaries/<patientId>   body
+ *                                              `{"notFound"?, "samhsaRefused"?}`
+ * - GET|POST /__emulator/throttle              `{"limit", "windowSeconds", "per"}` (`{}` = BB2's)
  */
 import type { Core, Ctx } from './core.ts';
 import type { AdvanceOptions } from './data/types.ts';
 import { NO_FAULTS, parseFaults } from './faults.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
+import { parseBeneficiaryFlags, parseRegistrationSettings, publicRegistration } from './registrations.ts';
+import { parseThrottle } from './throttle.ts';
 
 export const DEFAULT_USERS_LIMIT = 1000;
 export const MAX_USERS_LIMIT = 100_000;
@@ -112,6 +120,11 @@ const INDEX = {
     'POST /__emulator/grants/{patientId}/revoke[?client_id=]',
     'POST /__emulator/tokens/expire',
     'GET|POST /__emulator/config',
+    'GET /__emulator/clients',
+    'POST /__emulator/clients/{clientId}',
+    'GET /__emulator/beneficiaries',
+    'POST /__emulator/beneficiaries/{patientId}',
+    'GET|POST /__emulator/throttle',
   ],
 };
 
@@ -208,6 +221,7 @@ export async function handleControl(ctx: Ctx, core: Core, rest: string): Promise
     sendJson(ctx.res, 200, { expired: core.oauth.expireAccessTokens(now, filter) });
     return true;
   }
+  if (await handleRegistrations(ctx, core, rest)) return true;
   if (rest === 'config') {
     if (method === 'POST') {
       const body = asObject(await readJson(ctx.req), 'config');
@@ -234,6 +248,51 @@ export async function handleControl(ctx: Ctx, core: Core, rest: string): Promise
       ...core.oauth.counts(),
       faultsOff: isOff(core),
     });
+    return true;
+  }
+  return false;
+}
+
+/** Application registrations, beneficiary flags and the throttle. */
+async function handleRegistrations(ctx: Ctx, core: Core, rest: string): Promise<boolean> {
+  const { method } = ctx;
+  if (rest === 'clients' && method === 'GET') {
+    sendJson(ctx.res, 200, [...core.oauth.clients.values()].map(publicRegistration));
+    return true;
+  }
+  const clientMatch = /^clients\/([^/]+)$/.exec(rest);
+  if (clientMatch && method === 'POST') {
+    const clientId = decodeURIComponent(clientMatch[1] ?? '');
+    const client = core.oauth.clients.get(clientId);
+    if (!client) throw new HttpError(404, { error: 'not_found', detail: `no client "${clientId}"` });
+    Object.assign(client, parseRegistrationSettings(asObject(await readJson(ctx.req), 'settings')));
+    sendJson(ctx.res, 200, publicRegistration(client));
+    return true;
+  }
+  if (rest === 'beneficiaries' && method === 'GET') {
+    sendJson(ctx.res, 200, core.beneficiaries.all());
+    return true;
+  }
+  const beneMatch = /^beneficiaries\/([^/]+)$/.exec(rest);
+  if (beneMatch && method === 'POST') {
+    const patientId = decodeURIComponent(beneMatch[1] ?? '');
+    if (!core.store.userByPatientId(patientId)) {
+      throw new HttpError(404, { error: 'not_found', detail: `no beneficiary "${patientId}"` });
+    }
+    const flags = parseBeneficiaryFlags(asObject(await readJson(ctx.req), 'flags'));
+    sendJson(ctx.res, 200, { patientId, ...core.beneficiaries.set(patientId, flags) });
+    return true;
+  }
+  if (rest === 'throttle' && (method === 'GET' || method === 'POST')) {
+    if (method === 'POST') {
+      try {
+        core.throttle.set(parseThrottle(await readJson(ctx.req)));
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        throw new HttpError(400, { error: 'bad_request', detail: (err as Error).message });
+      }
+    }
+    sendJson(ctx.res, 200, core.throttle.config);
     return true;
   }
   return false;

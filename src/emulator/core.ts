@@ -6,7 +6,9 @@ import type { DataStore } from './data/types.ts';
 import type { FaultConfig } from './faults.ts';
 import type { SplicedGzipTail } from './gzip-splice.ts';
 import type { OAuthState } from './oauth/state.ts';
+import type { Beneficiaries } from './registrations.ts';
 import type { Stats } from './stats.ts';
+import type { Throttle } from './throttle.ts';
 
 /** A cached search page: the Bundle JSON after its `id` value, plus its gzip form once asked for. */
 export interface CachedPage {
@@ -29,6 +31,10 @@ export interface Core {
   url: string;
   readonly pageCache: ByteLru<CachedPage>;
   readonly startedAt: Date;
+  /** Per-beneficiary flags (bene_404, SAMHSA refused) and first-login times. */
+  readonly beneficiaries: Beneficiaries;
+  /** BB2's FHIR rate limit and its X-RateLimit-* headers. */
+  readonly throttle: Throttle;
 }
 
 export interface Ctx {

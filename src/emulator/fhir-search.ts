@@ -244,7 +244,8 @@ export function parseSearch(type: SearchType, query: URLSearchParams, patientId:
   ];
   if (typeText !== undefined) bfdParams.push(['type', typeText]);
   for (const v of serviceDateText) bfdParams.push(['service-date', v]);
-  bfdParams.push(['_format', 'application/json+fhir']);
+  // BB2 asks BFD for `application/fhir+json` since 2025-12 (apps/fhir/bluebutton/views/search.py).
+  bfdParams.push(['_format', 'application/fhir+json']);
   if (type === 'Patient') bfdParams.push(['_id', patientId]);
   else if (type === 'Coverage') bfdParams.push(['beneficiary', `Patient/${patientId}`]);
   else bfdParams.push(['patient', patientId]);

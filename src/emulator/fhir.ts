@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
-import { authenticate, requireAnyScope, scopesFor, NOT_FOUND } from './auth.ts';
+import { authenticate, authorizeFhir, NOT_FOUND } from './auth.ts';
 import type { CachedPage, Core, Ctx } from './core.ts';
 import type { FhirResource, PatientRecord } from './data/types.ts';
 import { throttledDetail } from './faults.ts';
@@ -202,7 +202,7 @@ function buildPage(
 
 export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Promise<void> {
   const token = authenticate(ctx, core);
-  requireAnyScope(token, scopesFor(type, 'search'));
+  authorizeFhir(ctx, core, token, type, 'search');
   core.stats.fhirRequest(token.patientId);
   const fault = await injectFaults(ctx, core);
   if (fault === 'handled') return;
@@ -257,7 +257,7 @@ function findResource(record: PatientRecord, id: string): FhirResource | undefin
 
 export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: string): Promise<void> {
   const token = authenticate(ctx, core);
-  requireAnyScope(token, scopesFor(type, 'read'));
+  authorizeFhir(ctx, core, token, type, 'read');
   core.stats.fhirRequest(token.patientId);
   const fault = await injectFaults(ctx, core);
   if (fault === 'handled') return;

@@ -14,11 +14,15 @@ import type { DataStore } from './data/types.ts';
 import { NO_FAULTS, parseFaults, type FaultConfig } from './faults.ts';
 import type { ClientRegistration } from './oauth/records.ts';
 import { OAuthState } from './oauth/state.ts';
+import { Beneficiaries, type BeneficiaryFlags } from './registrations.ts';
 import { createEmulatorServer, listen } from './server.ts';
+import { parseThrottle, Throttle, type ThrottleConfig } from './throttle.ts';
 import { Stats, type StatsSnapshot } from './stats.ts';
 
 export type { ClientRegistration } from './oauth/records.ts';
 export type { FaultConfig } from './faults.ts';
+export type { BeneficiaryFlags } from './registrations.ts';
+export type { ThrottleConfig } from './throttle.ts';
 export type { StatsSnapshot } from './stats.ts';
 export type { DataStore } from './data/types.ts';
 
@@ -57,6 +61,10 @@ export interface EmulatorOptions {
   publicUrl?: string;
   /** Byte budget of the search-page cache (JSON plus gzip). Default 512 MiB. */
   pageCacheBytes?: number;
+  /** Beneficiary flags by patient id: `{ notFound?, samhsaRefused? }`. */
+  beneficiaries?: Record<string, BeneficiaryFlags>;
+  /** The FHIR rate limit (default BB2's: 100000 per second per access token). */
+  throttle?: Partial<ThrottleConfig>;
   /** Where unexpected errors are reported. Default: stderr. */
   log?: (line: string) => void;
 }
@@ -145,7 +153,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url: '',
     pageCache: new ByteLru<CachedPage>(options.pageCacheBytes ?? 512 * 1024 * 1024),
     startedAt: clock(),
+    beneficiaries: new Beneficiaries(),
+    throttle: new Throttle(parseThrottle(options.throttle ?? {})),
   };
+  for (const [patientId, flags] of Object.entries(options.beneficiaries ?? {})) {
+    core.beneficiaries.set(patientId, flags);
+  }
   const server = createEmulatorServer(core, log);
   const address = await listen(server, options.port ?? 0, host);
   core.url = urlFor(host, address.port);

@@ -163,3 +163,30 @@ export function errorPage(title: string, message: string): string {
     `<h1>${escapeHtml(title)}</h1>\n<p class="error" role="alert">${escapeHtml(message)}</p>`,
   );
 }
+
+/**
+ * BB2's templates/bene_404.html (404): Medicare.gov knows the beneficiary but BB2's data has no
+ * record of them yet. Like BB2's page, a script asks the browser to call
+ * `{redirect_uri}?error=not_found` in the background (no `state`): that is all the app learns.
+ */
+export function bene404Page(errorUri: string | undefined): string {
+  const script =
+    errorUri === undefined
+      ? ''
+      : `\n<script>fetch(${JSON.stringify(errorUri).replace(/</g, '\\u003c')}, {mode:'no-cors'})</script>`;
+  return layout(
+    'Your patient data cannot be found (BB2 emulator)',
+    `<h1>Your patient data cannot be found</h1>
+<p class="error" role="alert">ERROR: Your patient data cannot be found at this time.</p>
+<p>If you’re new to Medicare, it can take up to 6 months for your information to become available after enrolling. Please try again when you've been on Medicare for over 6 months.</p>
+<p>If you’ve been enrolled in Medicare longer than 6 months, your data may just be temporarily unavailable. If you still can’t access your data, you may want to contact Medicare directly for support at 1-800-MEDICARE (1-800-633-4227).</p>${script}`,
+  );
+}
+
+/** BB2's templates/app_inactive_401.html, which BB2 serves with status 403 for an inactive app. */
+export function appInactivePage(detail: string): string {
+  return layout(
+    '401 - Unauthorized (BB2 emulator)',
+    `<h1>401 - Unauthorized</h1>\n<p class="error" role="alert">${escapeHtml(detail)}</p>`,
+  );
+}

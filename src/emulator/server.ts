@@ -14,6 +14,7 @@ import { handleLogin } from './oauth/login.ts';
 import { handleExpireAuthenticatedUser, handleIntrospect, handleRevokeToken } from './oauth/revoke.ts';
 import { handleToken } from './oauth/token.ts';
 import { handleUserinfo } from './oauth/userinfo.ts';
+import { setUnthrottledHeaders } from './throttle.ts';
 import { routeV3 } from './v3/routes.ts';
 
 const FHIR_TYPES = new Set<string>(['Patient', 'Coverage', 'ExplanationOfBenefit']);
@@ -180,6 +181,8 @@ export function createEmulatorServer(core: Core, log: (line: string) => void): S
       base: baseFor(req, core),
       route: `${req.method ?? 'GET'} (unmatched)`,
     };
+    // ThrottleMiddleware puts the three headers on every response; the FHIR views set real values.
+    setUnthrottledHeaders(res);
     route(ctx, core)
       .catch((err: unknown) => {
         if (ctx.reset || res.headersSent) {

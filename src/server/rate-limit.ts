@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../workers/redis.ts';
 
 export interface WindowCount {
   /** Hits in the current window, this one included. */
@@ -51,7 +51,7 @@ export function hashedKeyPart(value: string): string {
 
 export class RedisWindowCounter implements WindowCounter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly windowSeconds: number,
     /** Bounds each Redis call (a down Redis must not hang a login). */

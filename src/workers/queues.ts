@@ -1,46 +1,17 @@
 /**
- * Queue names, Redis connections and job options: everything BullMQ-specific that producers
+ * Queue names and job options: everything BullMQ-specific that producers
  * (the CLI, the dashboard) and workers share.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 
 import type { Config } from '../config.ts';
+import { hashTagged } from '../config/redis-target.ts';
+import type { RedisClient } from './redis.ts';
 
 /** `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly scheduler). */
 export const QUEUE_NAMES = { sync: 'sync', runs: 'runs' } as const;
 
 export const SCHEDULER_ID = 'nightly-sync';
-
-/**
- * A connection for workers (blocking commands; BullMQ needs maxRetriesPerRequest null), or, with
- * `failFast`, for producers that should report a down Redis at once instead of queueing commands.
- */
-export function redisConnection(url: string, options: { failFast?: boolean } = {}): Redis {
-  const connection = new Redis(url, {
-    maxRetriesPerRequest: options.failFast ? 1 : null,
-    enableOfflineQueue: !options.failFast,
-    lazyConnect: Boolean(options.failFast),
-    connectTimeout: options.failFast ? 3000 : 10_000,
-    connectionName: 'bbsync',
-  });
-  // Without a listener ioredis prints "[ioredis] Unhandled error event" and a stack trace for
-  // every failed reconnect. Commands check Redis before they start and watch it (watchRedis).
-  connection.on('error', () => {});
-  return connection;
-}
-
-/** Connects a fail-fast connection, with a message that says what to do when Redis is not there. */
-export async function connectOrExplain(connection: Redis, url: string): Promise<void> {
-  try {
-    await connection.connect();
-  } catch (err) {
-    connection.disconnect();
-    throw new Error(
-      `cannot reach Redis at ${url} (${(err as Error).message}); start it (e.g. \`docker compose up -d\`) or set REDIS_URL`,
-    );
-  }
-}
 
 export interface Queues {
   sync: Queue;
@@ -48,8 +19,9 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const options = { connection, prefix, streams: { events: { maxLen: 5000 } } };
+/** The queues under `prefix`, hash-tagged (`{bbsync}`) so that BullMQ works on a Redis Cluster. */
+export function createQueues(connection: RedisClient, prefix: string): Queues {
+  const options = { connection, prefix: hashTagged(prefix), streams: { events: { maxLen: 5000 } } };
   const sync = new Queue(QUEUE_NAMES.sync, options);
   const runs = new Queue(QUEUE_NAMES.runs, options);
   // Queue errors (a Redis hiccup) must not crash the process; BullMQ reconnects.

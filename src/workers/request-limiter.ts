@@ -9,7 +9,7 @@
  * `timeout` with a message saying so, instead of stalling every BB2 request. An abort signal
  * (shutdown) ends the wait at once.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.ts';
 
 import { BbsyncError } from '../errors.ts';
 
@@ -19,7 +19,7 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
 return n`;
 
 export function createRequestLimiter(
-  redis: Redis,
+  redis: RedisClient,
   options: { maxPerSecond: number; prefix: string; maxWaitMs?: number },
 ) {
   const perWindow = Math.max(1, Math.floor(options.maxPerSecond));

@@ -4,7 +4,7 @@
  * place that knows BullMQ; the handlers are plain functions.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateConnection, type RedisClient } from './redis.ts';
 
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
@@ -36,7 +36,7 @@ export interface WorkerDeps {
   log: Logger;
   pool: Pool;
   /** The workers' own connection (BullMQ blocks on it). */
-  connection: Redis;
+  connection: RedisClient;
   sync: Omit<SyncDeps, 'log'>;
   requestCounter: RequestCounter;
   concurrency: number;
@@ -74,8 +74,8 @@ async function toBullmq(err: unknown, job: Job, token: string | undefined, worke
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config, log } = deps;
   // BullMQ never closes connections it is given: these are ours to close on shutdown.
-  const queueConnection = deps.connection.duplicate();
-  const runsConnection = deps.connection.duplicate();
+  const queueConnection = duplicateConnection(deps.connection);
+  const runsConnection = duplicateConnection(deps.connection);
   const queues = createQueues(queueConnection, config.queuePrefix);
   const syncOptions = syncJobOptions(config);
 

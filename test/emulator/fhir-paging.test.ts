@@ -47,7 +47,13 @@ describeWithFixtures('paging in fixture mode (patient -19990000000001, 52 EOBs, 
       const real = sandboxPages[i] as Bundle;
       expect(page.total).toBe(52);
       expect(page.link).toEqual(
-        real.link.map((l) => ({ relation: l.relation, url: l.url.replace(SANDBOX, emu.url) })),
+        // The sandbox pages were recorded before BB2 asked BFD for `application/fhir+json` (2025-12).
+        real.link.map((l) => ({
+          relation: l.relation,
+          url: l.url
+            .replace(SANDBOX, emu.url)
+            .replace('application%2Fjson%2Bfhir', 'application%2Ffhir%2Bjson'),
+        })),
       );
     });
   });
@@ -59,7 +65,7 @@ describeWithFixtures('paging in fixture mode (patient -19990000000001, 52 EOBs, 
     expect(new Set(ids).size).toBe(52);
     expect(ids).toEqual(collectIds(sandboxPages));
     expect(linkOf(pages[1] as Bundle, 'previous')).toBe(
-      `${emu.url}/v2/fhir/ExplanationOfBenefit?_format=application%2Fjson%2Bfhir&startIndex=0&_count=50&patient=-19990000000001`,
+      `${emu.url}/v2/fhir/ExplanationOfBenefit?_format=application%2Ffhir%2Bjson&startIndex=0&_count=50&patient=-19990000000001`,
     );
     expect(linkOf(pages[0] as Bundle, 'last')).toBe(
       linkOf(pages[1] as Bundle, 'first')?.replace('startIndex=0', 'startIndex=50'),
@@ -73,10 +79,10 @@ describeWithFixtures('paging in fixture mode (patient -19990000000001, 52 EOBs, 
       })
     ).json()) as Bundle;
     expect(linkOf(cov, 'self')).toBe(
-      `${emu.url}/v2/fhir/Coverage/?_count=10&_format=application%2Fjson%2Bfhir&beneficiary=Patient%2F-19990000000001&startIndex=0`,
+      `${emu.url}/v2/fhir/Coverage/?_count=10&_format=application%2Ffhir%2Bjson&beneficiary=Patient%2F-19990000000001&startIndex=0`,
     );
     expect(linkOf(cov, 'first')).toBe(
-      `${emu.url}/v2/fhir/Coverage?_format=application%2Fjson%2Bfhir&startIndex=0&_count=10&beneficiary=Patient%2F-19990000000001`,
+      `${emu.url}/v2/fhir/Coverage?_format=application%2Ffhir%2Bjson&startIndex=0&_count=10&beneficiary=Patient%2F-19990000000001`,
     );
     const pat = (await (
       await fetch(`${emu.url}/v2/fhir/Patient/`, {
@@ -85,7 +91,7 @@ describeWithFixtures('paging in fixture mode (patient -19990000000001, 52 EOBs, 
     ).json()) as Bundle;
     expect(pat.total).toBe(1);
     expect(linkOf(pat, 'first')).toBe(
-      `${emu.url}/v2/fhir/Patient?_format=application%2Fjson%2Bfhir&startIndex=0&_count=10&_id=-19990000000001`,
+      `${emu.url}/v2/fhir/Patient?_format=application%2Ffhir%2Bjson&startIndex=0&_count=10&_id=-19990000000001`,
     );
   });
 });

@@ -260,7 +260,7 @@ describe('paging parameters and links', () => {
     const next = new URL(linkOf(b, 'next') ?? '');
     expect(`${next.origin}${next.pathname}`).toBe(`${emu.url}/v2/fhir/ExplanationOfBenefit`);
     expect(Object.fromEntries(next.searchParams)).toEqual({
-      _format: 'application/json+fhir',
+      _format: 'application/fhir+json',
       startIndex: '2',
       _count: '2',
       patient: P,
@@ -269,7 +269,7 @@ describe('paging parameters and links', () => {
       'service-date': 'ge2000-01-01',
     });
     expect(linkOf(b, 'self')).toBe(
-      `${emu.url}/v2/fhir/ExplanationOfBenefit/?_count=2&_format=application%2Fjson%2Bfhir&_lastUpdated=lt2024-06-01` +
+      `${emu.url}/v2/fhir/ExplanationOfBenefit/?_count=2&_format=application%2Ffhir%2Bjson&_lastUpdated=lt2024-06-01` +
         `&patient=${P}&service-date=ge2000-01-01&startIndex=0&type=carrier%2Cpde`,
     );
     expect(b.link.map((l) => l.relation)).toEqual(['first', 'next', 'last', 'self']);

@@ -17,12 +17,15 @@ import { withDatabase } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, migrateDatabase, quoteIdent } from '../../src/db/migrate.ts';
 import { CHROMIUM_MISSING, chromiumPresent } from './browser.ts';
 import { FIXTURES_MISSING, fixturesPresent } from './fixtures.ts';
+import { startRedisCluster } from './redis-cluster.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseServerUrl: string;
     templateDatabase: string;
     redisUrl: string;
+    /** A local 3-node Redis Cluster's seed nodes (REDIS_CLUSTER_NODES form), '' when none. */
+    redisClusterNodes: string;
     testRunId: string;
   }
 }
@@ -117,6 +120,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   if (!(await postgresAnswers(pgUrl))) throw new Error(`Postgres at ${redact(pgUrl)} does not answer`);
   if (!(await redisAnswers(redisUrl))) throw new Error(`Redis at ${redact(redisUrl)} does not answer`);
+  // The queue, limiter and session tests run once more against a real Redis Cluster.
+  const cluster = await startRedisCluster();
+  if ('missing' in cluster) {
+    if (process.env.CI) throw new Error(`bbsync tests: the Redis Cluster tests ${cluster.missing}`);
+    console.log(`bbsync tests: Redis Cluster tests skipped: they ${cluster.missing}`);
+  }
 
   // One template per migration set: reused across runs while migrations/ is unchanged.
   const templateDatabase = `bbsync_test_tpl_${migrationsHash()}`;
@@ -141,6 +150,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseServerUrl', pgUrl);
   project.provide('templateDatabase', templateDatabase);
   project.provide('redisUrl', redisUrl);
+  project.provide('redisClusterNodes', cluster.nodes);
   project.provide('testRunId', testRunId);
 
   return async () => {
@@ -158,6 +168,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } finally {
       await client.end();
     }
+    await cluster.stop();
     await stopContainers?.();
   };
 }

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -15,7 +14,8 @@ import { dashboardRoutes } from '../../src/server/dashboard/index.ts';
 import type { LoginLimits } from '../../src/server/dashboard/login-throttle.ts';
 import { hashPassword } from '../../src/server/dashboard/password.ts';
 import { buildBb2Services } from '../../src/services.ts';
-import { createQueues, redisConnection, type Queues } from '../../src/workers/queues.ts';
+import { createQueues, type Queues } from '../../src/workers/queues.ts';
+import { redisConnection, type RedisClient } from '../../src/workers/redis.ts';
 import { capturingLogger, startTestEmulator, testEnv } from './bb2.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -33,7 +33,7 @@ export interface AppOptions {
 
 export interface ServerHarness {
   tdb: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
   captured: ReturnType<typeof capturingLogger>;
   /** A Redis prefix (QUEUE_PREFIX) of the test's own, so its counters and sessions start empty. */
   freshPrefix(): string;
@@ -49,7 +49,7 @@ export async function startServerHarness(label: string): Promise<ServerHarness> 
   const emulator: RunningEmulator = await startTestEmulator({ users: 3 });
   const tdb = await createTestDatabase(label);
   const passwordHash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
-  const redis = redisConnection(testEnv(emulator, tdb.url).REDIS_URL!);
+  const redis = redisConnection(loadConfig(testEnv(emulator, tdb.url)).redis);
   const captured = capturingLogger('info');
   const opened: { close(): Promise<unknown> }[] = [];
   const prefixes: string[] = [];
@@ -105,7 +105,7 @@ export async function startServerHarness(label: string): Promise<ServerHarness> 
     async close() {
       for (const o of opened.reverse()) await o.close();
       for (const prefix of prefixes) {
-        const keys = await redis.keys(`${prefix}:*`);
+        const keys = await redis.keys(`{${prefix}}:*`);
         if (keys.length) await redis.del(...keys);
       }
       redis.disconnect();

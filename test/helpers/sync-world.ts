@@ -14,7 +14,8 @@ import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import type { Logger } from '../../src/logger.ts';
 import { startRunNow } from '../../src/workers/enqueue.ts';
-import { createQueues, redisConnection, type Queues } from '../../src/workers/queues.ts';
+import { createQueues, type Queues } from '../../src/workers/queues.ts';
+import { redisConnection } from '../../src/workers/redis.ts';
 import { testEnv } from './bb2.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
@@ -84,7 +85,7 @@ export async function createSyncWorld(options: {
     });
   }
 
-  const producer = redisConnection(config.redisUrl);
+  const producer = redisConnection(config.redis);
   const queues = createQueues(producer, config.queuePrefix);
   let workers: Awaited<ReturnType<typeof assembleWorkers>> | undefined;
   const children: ChildProcess[] = [];

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -21,7 +20,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { dashboardRoutes } from '../../src/server/dashboard/index.ts';
 import { hashPassword } from '../../src/server/dashboard/password.ts';
 import { ensureScheduler } from '../../src/workers/worker.ts';
-import { redisConnection } from '../../src/workers/queues.ts';
+import { redisConnection, type RedisClient } from '../../src/workers/redis.ts';
 import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
 import { chromiumAvailable, freePort, itWithBrowser, launchChromium } from '../helpers/browser.ts';
 import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
@@ -37,7 +36,7 @@ const SCREENSHOTS_DIR = process.env.BBSYNC_SCREENSHOTS_DIR;
 let emulator: RunningEmulator;
 let world: SyncWorld;
 let server: FastifyInstance;
-let redis: Redis;
+let redis: RedisClient;
 let browser: Browser | undefined;
 let base: string;
 let passwordHash: string;
@@ -157,7 +156,7 @@ beforeAll(async () => {
     label: 'dashboard',
     env: { SYNC_ATTEMPTS: '1', DASHBOARD_USER: USER, DASHBOARD_PASSWORD_HASH: passwordHash },
   });
-  redis = redisConnection(world.config.redisUrl);
+  redis = redisConnection(world.config.redis);
   await world.startWorkers(4);
   await ensureScheduler(world.queues, world.config, captured.log);
 

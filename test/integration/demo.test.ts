@@ -68,7 +68,7 @@ it('enrolls and syncs the quick start beneficiaries, prints a summary, and clean
 
   const redis = new Redis(inject('redisUrl'));
   try {
-    expect(await redis.keys(`${PREFIX}:*`)).toEqual([]);
+    expect(await redis.keys(`*${PREFIX}*`)).toEqual([]);
   } finally {
     redis.disconnect();
   }

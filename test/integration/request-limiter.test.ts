@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 
 import { afterEach, describe, expect, inject, it } from 'vitest';
 
-import { redisConnection } from '../../src/workers/queues.ts';
+import { redisConnection } from '../../src/workers/redis.ts';
 import { createRequestLimiter } from '../../src/workers/request-limiter.ts';
 
 describe('the shared request limiter', () => {
   it('fails a request as a transient timeout, saying why, when Redis does not answer', async () => {
-    const away = redisConnection('redis://127.0.0.1:1');
+    const away = redisConnection({ kind: 'standalone', url: 'redis://127.0.0.1:1' });
     try {
       const waitForTurn = createRequestLimiter(away, { maxPerSecond: 10, prefix: 'gone', maxWaitMs: 300 });
       await expect(waitForTurn()).rejects.toMatchObject({
@@ -26,7 +26,7 @@ describe('the shared request limiter', () => {
   });
 
   it('gives a turn at once under the limit, and ends the wait when the caller aborts', async () => {
-    const redis = redisConnection(inject('redisUrl'));
+    const redis = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
     try {
       const prefix = `limiter-test-${process.pid}-${Date.now()}`;
       const waitForTurn = createRequestLimiter(redis, { maxPerSecond: 1, prefix, maxWaitMs: 60_000 });
@@ -52,7 +52,7 @@ describe('the Redis-shared request limit', () => {
     const perSecond = 5;
     const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
     const [a, b] = [0, 1].map(() => {
-      const connection = redisConnection(inject('redisUrl'));
+      const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
       connections.push(connection);
       return createRequestLimiter(connection, { maxPerSecond: perSecond, prefix });
     });

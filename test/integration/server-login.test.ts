@@ -106,15 +106,15 @@ describe('finding 1: the client address and login throttling', () => {
     const app = await h.buildApp(h.configWith({ QUEUE_PREFIX: prefix }));
     for (let i = 0; i < 3; i++) await login(app, { password: 'guess', remoteAddress: '192.0.2.30' });
     await session(app, { remoteAddress: '192.0.2.31' });
-    const keys = await h.redis.keys(`${prefix}:dashboard:login:*`);
+    const keys = await h.redis.keys(`{${prefix}}:dashboard:login:*`);
     expect(keys.length).toBeGreaterThanOrEqual(3);
     for (const key of keys) {
       const ttl = await h.redis.ttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(DEFAULT_LOGIN_LIMITS.windowSeconds);
     }
-    expect(await h.redis.get(`${prefix}:dashboard:login:overall`)).toBe('3');
-    expect(await h.redis.exists(`${prefix}:dashboard:login:address:192.0.2.31`)).toBe(0);
+    expect(await h.redis.get(`{${prefix}}:dashboard:login:overall`)).toBe('3');
+    expect(await h.redis.exists(`{${prefix}}:dashboard:login:address:192.0.2.31`)).toBe(0);
   });
 
   it('refuses TRUST_PROXY=true and malformed proxy lists with a clear configuration error', () => {

@@ -57,6 +57,70 @@ describe('loadConfig', () => {
     }).toThrow(TypeError);
   });
 
+  it('reads a Redis Cluster, a Sentinel group or one server, and hash-tags the queue prefix', () => {
+    expect(loadConfig({}).redis).toEqual({ kind: 'standalone', url: 'redis://127.0.0.1:6379' });
+    expect(loadConfig({ QUEUE_PREFIX: 'east' }).queuePrefix).toBe('{east}');
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: 'rediss://:s3cret@10.0.0.1:7000, 10.0.0.2:7001,[::1]:7002' }).redis,
+    ).toEqual(
+      expect.objectContaining({
+        kind: 'cluster',
+        nodes: [
+          { host: '10.0.0.1', port: 7000 },
+          { host: '10.0.0.2', port: 7001 },
+          { host: '::1', port: 7002 },
+        ],
+        password: 's3cret',
+        tls: true,
+      }),
+    );
+    const sentinel = loadConfig({
+      REDIS_SENTINELS: '10.0.0.5:26379,10.0.0.6',
+      REDIS_SENTINEL_NAME: 'bbsync-primary',
+      REDIS_URL: 'redis://app:pw@ignored/2',
+    }).redis;
+    expect(sentinel).toEqual(
+      expect.objectContaining({
+        kind: 'sentinel',
+        name: 'bbsync-primary',
+        sentinels: [
+          { host: '10.0.0.5', port: 26379 },
+          { host: '10.0.0.6', port: 6379 },
+        ],
+        username: 'app',
+        password: 'pw',
+        db: 2,
+      }),
+    );
+  });
+
+  it('names the Redis setting that is wrong, without repeating a password', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as ConfigError).problems.join('\n');
+      }
+    };
+    expect(
+      problems({ REDIS_CLUSTER_NODES: 'a:1', REDIS_SENTINELS: 'b:2', REDIS_SENTINEL_NAME: 'm' }),
+    ).toMatch(/REDIS_CLUSTER_NODES: set either REDIS_CLUSTER_NODES or REDIS_SENTINELS, not both/);
+    expect(problems({ REDIS_SENTINELS: 'b:2' })).toMatch(
+      /REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/,
+    );
+    expect(problems({ REDIS_SENTINEL_NAME: 'm' })).toMatch(
+      /REDIS_SENTINEL_NAME: is only used with REDIS_SENTINELS/,
+    );
+    const bad = problems({ REDIS_CLUSTER_NODES: 'redis://:hunter2@a:1,http://b:2,c:99999' });
+    expect(bad).toMatch(/REDIS_CLUSTER_NODES: entry 2 is not host:port/);
+    expect(bad).toMatch(/REDIS_CLUSTER_NODES: entry 3 is not host:port/);
+    expect(bad).not.toContain('hunter2');
+    const mixed = problems({ REDIS_CLUSTER_NODES: 'redis://:hunter2@a:1,rediss://:hunter3@b:2' });
+    expect(mixed).toMatch(/REDIS_CLUSTER_NODES: every entry must give the same user, password and scheme/);
+    expect(mixed).not.toMatch(/hunter/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ REDIS_URL: '', SYNC_CRON: '' }).redisUrl).toBe('redis://127.0.0.1:6379');
   });

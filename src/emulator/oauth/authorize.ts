@@ -8,14 +8,15 @@
  */
 import { nowMs, type Core, type Ctx } from '../core.ts';
 import { readForm, redirect, sendHtml, sendJson, sendText } from '../http-util.ts';
-import { errorPage } from '../pages.ts';
+import { appInactivePage, errorPage } from '../pages.ts';
+import { inactiveMessage } from '../registrations.ts';
 import type { PendingAuthorization } from './records.ts';
 import { withParams } from './redirect-uri.ts';
-import { AVAILABLE_SCOPES, condenseScopes, DEFAULT_SCOPES } from './scopes.ts';
+import { AVAILABLE_SCOPES, condenseScopes, DEFAULT_SCOPES, DEMOGRAPHIC_SCOPES } from './scopes.ts';
 
 /** A checked authorize request: the client it names and where to send the user back. */
 interface CheckedRequest {
-  client: { clientId: string };
+  client: { clientId: string; requireDemographicScopes: boolean };
   redirectUri: string;
   state: string;
   codeChallenge: string;
@@ -73,6 +74,11 @@ function checkRequest(ctx: Ctx, core: Core, params: URLSearchParams): CheckedReq
       400,
       errorPage('Invalid client', 'invalid_client : Application does not exist (client_id)'),
     );
+    return undefined;
+  }
+  if (client && !client.active) {
+    // AuthorizationView.dispatch: validate_app_is_active's InvalidClientError, status 403.
+    sendHtml(ctx.res, 403, appInactivePage(`invalid_client : ${inactiveMessage(client.name)}`));
     return undefined;
   }
   if (params.has('client_secret')) {
@@ -142,7 +148,7 @@ function checkPkceAndState(ctx: Ctx, params: URLSearchParams): boolean {
 function checkResponseTypeAndScopes(
   ctx: Ctx,
   params: URLSearchParams,
-  { redirectUri, state }: CheckedRequest,
+  { client, redirectUri, state }: CheckedRequest,
 ): string[] | undefined {
   const responseType = params.get('response_type');
   if (!responseType) {
@@ -161,7 +167,11 @@ function checkResponseTypeAndScopes(
     return undefined;
   }
   const scopeParam = (params.get('scope') ?? '').trim();
-  const requested = scopeParam === '' ? [...DEFAULT_SCOPES] : scopeParam.split(/\s+/);
+  // Without `scope` DOT gives the app its available scopes: no demographics for an app without them.
+  const defaults = client.requireDemographicScopes
+    ? DEFAULT_SCOPES
+    : DEFAULT_SCOPES.filter((s) => !DEMOGRAPHIC_SCOPES.has(s));
+  const requested = scopeParam === '' ? [...defaults] : scopeParam.split(/\s+/);
   if (!requested.every((s) => AVAILABLE_SCOPES.has(s))) {
     redirect(ctx.res, withParams(redirectUri, { error: 'invalid_scope', state }));
     return undefined;

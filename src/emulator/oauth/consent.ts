@@ -44,6 +44,13 @@ export async function handleConsent(ctx: Ctx, core: Core, uuid: string, v3?: Con
     redirect(ctx.res, `/mymedicare/login?auth_uuid=${pending.uuid}`);
     return;
   }
+  const client = core.oauth.clients.get(pending.clientId);
+  if (client && !client.requireDemographicScopes && pending.scopes.some((s) => DEMOGRAPHIC_SCOPES.has(s))) {
+    // ApprovalView.dispatch turns DOT's invalid_scope redirect into this JSON (scopes outside the
+    // app's CapabilitiesScopes): the beneficiary has logged in and sees it instead of the consent.
+    sendJson(ctx.res, 400, { status_code: 400, message: 'Invalid scopes.' });
+    return;
+  }
   if (ctx.method === 'GET') {
     sendHtml(
       ctx.res,
@@ -103,7 +110,7 @@ function finishConsent(
     redirect(ctx.res, withParams(pending.redirectUri, { error: 'access_denied', state: pending.state }));
     return;
   }
-  const code = core.oauth.authorize(pending, patientId, scopes, now);
+  const code = core.oauth.authorize(pending, patientId, scopes, now, core.accessTokenTtlSeconds);
   core.stats.authorizations++;
   redirect(ctx.res, withParams(pending.redirectUri, { code: code.code, state: pending.state }));
 }

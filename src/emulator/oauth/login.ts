@@ -4,7 +4,7 @@
  */
 import { nowMs, type Core, type Ctx } from '../core.ts';
 import { readForm, redirect, sendHtml } from '../http-util.ts';
-import { errorPage, loginPage } from '../pages.ts';
+import { bene404Page, errorPage, loginPage } from '../pages.ts';
 import { isV3Authorization } from '../v3/consents.ts';
 
 function expiredLogin(ctx: Ctx): void {
@@ -60,6 +60,13 @@ export async function handleLogin(ctx: Ctx, core: Core): Promise<void> {
           : `There is no Medicare.gov account with the username "${username}".`,
       }),
     );
+    return;
+  }
+  core.beneficiaries.noteLogin(user.patientId, now);
+  if (core.beneficiaries.get(user.patientId).notFound) {
+    // mymedicare_cb: the beneficiary is not in BB2's data; the browser calls redirect_uri?error=not_found.
+    core.oauth.finishPending(pending.uuid);
+    sendHtml(ctx.res, 404, bene404Page(`${pending.redirectUri}?error=not_found`));
     return;
   }
   pending.patientId = user.patientId;

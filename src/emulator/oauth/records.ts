@@ -10,7 +10,21 @@ export interface ClientRegistration {
   redirectUris: string[];
   /** Shown on the consent page. Defaults to the client id. */
   name?: string;
+  /**
+   * BB2's data access type (apps/dot_ext/models.py, in force since 2024-12): how long a grant
+   * lasts. Default THIRTEEN_MONTH (the model default, what sandbox apps get).
+   */
+  dataAccessType?: DataAccessType;
+  /** Whether the app may ask for the demographic scopes (`profile`, `patient/Patient.*`). Default true. */
+  requireDemographicScopes?: boolean;
+  /** False when CMS has made the application inactive. Default true. */
+  active?: boolean;
+  /** A Part-D-only application: v2 ExplanationOfBenefit answers 403. Default false. */
+  partDOnly?: boolean;
 }
+
+export const DATA_ACCESS_TYPES = ['THIRTEEN_MONTH', 'RESEARCH_STUDY', 'ONE_TIME'] as const;
+export type DataAccessType = (typeof DATA_ACCESS_TYPES)[number];
 
 export interface PendingAuthorization {
   readonly uuid: string;
@@ -64,7 +78,10 @@ export interface DataAccessGrant {
   readonly patientId: string;
   /** Time of the last authorization. */
   authorizedAt: number;
-  /** THIRTEEN_MONTH: 13 months after the last authorization. */
+  /**
+   * THIRTEEN_MONTH: 13 months after the last authorization; ONE_TIME: when the first access token
+   * expires; RESEARCH_STUDY: never (Infinity).
+   */
   expiresAt: number;
 }
 
@@ -106,8 +123,9 @@ export function addMonths(epochMs: number, months: number): number {
   return target.getTime();
 }
 
-/** `%Y-%m-%dT%H:%M:%SZ`. */
+/** `%Y-%m-%dT%H:%M:%SZ`; a grant that never ends (RESEARCH_STUDY) is `""`. */
 export function formatGrantExpiration(epochMs: number): string {
+  if (!Number.isFinite(epochMs)) return '';
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

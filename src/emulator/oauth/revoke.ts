@@ -8,12 +8,31 @@ import { authenticateClient, invalidClient } from './client-auth.ts';
 
 // --- /v2/o/revoke_token/ and /v2/o/revoke/ ---------------------------------------------------
 
+/** BB2's RevokeTokenView refusals: an inactive app, on either side, or another app's token. */
+const NOT_ACTIVE = { status_code: 403, description: 'Application is not active or does not exist.' };
+const NOT_YOURS = { status_code: 403, description: 'Application did not have access to the provided token.' };
+
 export async function handleRevokeToken(ctx: Ctx, core: Core, deleteGrant: boolean): Promise<void> {
   const form = await readForm(ctx.req);
   const client = authenticateClient(ctx, core, form);
   if (!client) throw invalidClient();
+  if (!client.active) {
+    sendJson(ctx.res, 403, NOT_ACTIVE);
+    return;
+  }
   const token = form.get('token');
   if (token) {
+    const owner = core.oauth.accessToken(token)?.clientId ?? core.oauth.refreshToken(token)?.clientId;
+    // An unknown token: 200, nothing done.
+    const ownerApp = owner === undefined ? undefined : core.oauth.clients.get(owner);
+    if (ownerApp && !ownerApp.active) {
+      sendJson(ctx.res, 403, NOT_ACTIVE);
+      return;
+    }
+    if (!deleteGrant && owner !== undefined && owner !== client.clientId) {
+      sendJson(ctx.res, 403, NOT_YOURS);
+      return;
+    }
     if (deleteGrant) {
       // BB2's RevokeView deletes the grant only when the token is an access token.
       const at = core.oauth.accessToken(token);

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 
 import {
-  addMonths,
   CODE_TTL_MS,
   generateToken,
   pairKey,
@@ -20,6 +19,7 @@ import {
   type RefreshTokenRecord,
 } from './records.ts';
 import { isWithinScopes } from './scopes.ts';
+import { grantEnd, withRegistrationDefaults } from '../registrations.ts';
 
 export type RefreshOutcome =
   | { kind: 'ok'; access: AccessTokenRecord; refresh: RefreshTokenRecord; grant: DataAccessGrant }
@@ -47,7 +47,7 @@ export class OAuthState {
   private readonly pairs = new Map<string, { access: Set<string>; refresh: Set<string> }>();
 
   constructor(clients: readonly ClientRegistration[]) {
-    for (const c of clients) this.clients.set(c.clientId, { ...c, name: c.name ?? c.clientId });
+    for (const c of clients) this.clients.set(c.clientId, withRegistrationDefaults(c));
   }
 
   // --- authorization requests -------------------------------------------------------------
@@ -79,17 +79,19 @@ export class OAuthState {
   /**
    * Consent given: as BB2 since 2026-06 (BB2-4781), a new authorization deletes every earlier
    * access and refresh token of this (app, beneficiary) pair, then (re)starts the 13-month grant
-   * and issues a 60-second single-use code.
+   * and issues a 60-second single-use code. The grant's end follows the app's data access type.
    */
   authorize(
     pending: PendingAuthorization,
     patientId: string,
     scopes: readonly string[],
     now: number,
+    accessTokenTtlSeconds: number,
   ): AuthorizationCode {
     this.deletePairTokens(pending.clientId, patientId);
     const key = pairKey(pending.clientId, patientId);
-    const expiresAt = addMonths(now, 13);
+    const client = this.clients.get(pending.clientId);
+    const expiresAt = grantEnd(client?.dataAccessType ?? 'THIRTEEN_MONTH', now, accessTokenTtlSeconds);
     const grant = this.grants.get(key);
     if (grant) {
       grant.authorizedAt = now;

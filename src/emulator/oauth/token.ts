@@ -7,6 +7,7 @@ import { HttpError, readForm, sendJson } from '../http-util.ts';
 import { authenticateClient, invalidClient, TOKEN_HEADERS } from './client-auth.ts';
 import { formatGrantExpiration, type ClientRegistration } from './records.ts';
 import { sendHugeBody } from '../hostile.ts';
+import { inactiveMessage, ONE_TIME_REFRESH_MESSAGE } from '../registrations.ts';
 
 function jsonError(status: number, body: Record<string, unknown>): HttpError {
   return new HttpError(status, body);
@@ -83,6 +84,7 @@ export async function handleToken(
   const client = authenticateClient(ctx, core, form);
   if (!client) throw invalidClient();
   const grantType = form.get('grant_type');
+  refuseByRegistration(client, grantType);
   const now = nowMs(core);
   const ttl = core.accessTokenTtlSeconds;
 
@@ -94,6 +96,27 @@ export async function handleToken(
 }
 
 type TokenClient = Required<ClientRegistration>;
+
+/**
+ * BB2's `validate_app_is_active` before DOT: an inactive app gets 403 invalid_client, and a
+ * ONE_TIME app may not refresh (403 invalid_client too).
+ */
+function refuseByRegistration(client: TokenClient, grantType: string | null): void {
+  if (!client.active) {
+    throw jsonError(403, {
+      status_code: 403,
+      error: 'invalid_client',
+      error_description: inactiveMessage(client.name),
+    });
+  }
+  if (grantType === 'refresh_token' && client.dataAccessType === 'ONE_TIME') {
+    throw jsonError(403, {
+      status_code: 403,
+      error: 'invalid_client',
+      error_description: ONE_TIME_REFRESH_MESSAGE,
+    });
+  }
+}
 
 /** grant_type=authorization_code: the code, PKCE and redirect URI checks, then new tokens. */
 function exchangeCode(

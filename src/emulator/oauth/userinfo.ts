@@ -26,7 +26,8 @@ export function handleUserinfo(
     given_name: given,
     family_name: family,
     email: '',
-    iat: core.clock().toISOString(),
+    // apps/accounts/views/oauth2_profile.py: `iat` is the user's date_joined (first login).
+    iat: new Date(core.beneficiaries.joined(at.patientId) ?? core.startedAt.getTime()).toISOString(),
     patient: patientIdOut(at.patientId),
   });
 }

@@ -18,7 +18,7 @@
  * (one file per section), pages/*.ts (their HTML), components.ts (pieces pages share).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../workers/redis.ts';
 
 import type { Config } from '../../config.ts';
 import type { Pool } from '../../db/client.ts';
@@ -45,7 +45,7 @@ export interface DashboardDeps {
   pool: Pool;
   queues: Queues;
   /** Holds the operators' sessions and the login attempt counters (shared by every instance). */
-  redis: Redis;
+  redis: RedisClient;
   /** Resolves when Redis answers (for /readyz). */
   pingRedis: () => Promise<unknown>;
   /** For revoking enrollments (the token vault and the BB2 OAuth client). */

@@ -5,7 +5,7 @@
  * when over any limit; a success takes its attempt back and clears its address's count. The client address is the socket's unless TRUST_PROXY names the proxies whose
  * X-Forwarded-For may be believed, so a client cannot pick a new address per try.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../workers/redis.ts';
 
 import { addressKey, hashedKeyPart, RedisWindowCounter, type WindowCounter } from '../rate-limit.ts';
 
@@ -33,7 +33,7 @@ export class LoginThrottle {
   readonly #counter: WindowCounter;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     private readonly limits: LoginLimits,
     withTimeout: <T>(p: Promise<T>) => Promise<T>,

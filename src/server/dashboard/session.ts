@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../workers/redis.ts';
 
 import { hashedKeyPart } from '../rate-limit.ts';
 
@@ -64,7 +64,7 @@ export function isSessionHandle(value: unknown): value is string {
 
 export class SessionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     /** Bounds each Redis call. */
     private readonly withTimeout: <T>(p: Promise<T>) => Promise<T>,
