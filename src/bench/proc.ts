@@ -1,7 +1,7 @@
 /**
  * Reading a process's CPU time and peak memory from /proc (Linux), for the benchmark.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -28,31 +28,37 @@ export function peakRssMb(pid: number): number {
   }
 }
 
-/** The pids of every process with this command name (e.g. all Postgres backends). */
-export function pidsNamed(name: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
-}
-
-/** CPU seconds of a set of processes, remembering exited ones at their last reading. */
-export class CpuMeter {
+/**
+ * CPU seconds of the Postgres backends serving the given databases (found in `pg_stat_activity`
+ * on each sample), remembering exited ones at their last reading. Other databases' backends, and
+ * the server's shared background processes (WAL writer, checkpointer), are not counted: on a
+ * machine shared with other work they would count that work too.
+ */
+export class PostgresBackendMeter {
   readonly #last = new Map<number, number>();
-  constructor(private readonly pids: () => number[]) {}
+  constructor(
+    private readonly client: { query(sql: string, values: unknown[]): Promise<{ rows: { pid: number }[] }> },
+    private readonly databases: readonly string[],
+    /** Connections with this application_name are left out (the driver's polling pool). */
+    private readonly exceptApplication: string,
+  ) {}
 
-  /** Total CPU seconds so far of every process seen. */
-  read(): number {
-    for (const pid of this.pids()) {
+  /** Finds the backends and reads their CPU time; call it often (backends come and go). */
+  async sample(): Promise<void> {
+    const { rows } = await this.client.query(
+      `SELECT pid FROM pg_stat_activity
+        WHERE datname = ANY($1::text[]) AND application_name <> $2 AND pid <> pg_backend_pid()`,
+      [this.databases, this.exceptApplication],
+    );
+    for (const { pid } of rows) {
       const now = cpuSeconds(pid);
       if (now > 0) this.#last.set(pid, now);
     }
+  }
+
+  /** Total CPU seconds so far of every backend seen, sampled now. */
+  async read(): Promise<number> {
+    await this.sample();
     let total = 0;
     for (const v of this.#last.values()) total += v;
     return total;

@@ -13,12 +13,16 @@
  * 4. a second, unchanged sync (requests per enrollment, rows written);
  * 5. an incremental sync after the emulator's weekly load with 10% changes.
  */
+import { loadavg } from 'node:os';
+
+import pg from 'pg';
+
 import { createFhirClient } from '../bluebutton/fhir.ts';
 import { makeGetText } from '../bluebutton/http.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { buildBb2Services } from '../services.ts';
 import { createPool, withDatabase, type Pool } from '../db/client.ts';
-import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
+import { dropDatabase, ensureDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun, type SyncRun } from '../db/runs.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import type { Logger } from '../logger.ts';
@@ -27,7 +31,9 @@ import { createQueues } from '../workers/queues.ts';
 import { connectOrExplain, redisConnection } from '../workers/redis.ts';
 import { spawnBbsync, stop, waitForOutput, type Child } from './children.ts';
 import { extractRows, fetchEverything, loadRows } from './limits.ts';
-import { CpuMeter, cpuSeconds, peakRssMb, pidsNamed } from './proc.ts';
+import { naiveSync, prepareNaive } from './naive.ts';
+import { cpuSeconds, peakRssMb, PostgresBackendMeter } from './proc.ts';
+import { perEob, type CpuPerEob } from './result.ts';
 
 export interface BenchOptions {
   users: number;
@@ -70,6 +76,25 @@ export interface BenchResult {
   cpuSeconds: { worker: number; emulator: number; postgres: number };
   fetchOnlyCpuSeconds: { driver: number; emulator: number };
   writeOnlyCpuSeconds: { driver: number; postgres: number };
+  /** The naive baseline (naive.ts): the same pages, one ORM upsert of the raw resource each. */
+  naiveSeconds: number;
+  naiveEobsPerSecond: number;
+  naiveCpuSeconds: { driver: number; emulator: number; postgres: number };
+  /** Naive wall time ÷ the full sync's: how many times faster the pipeline is, same run. */
+  speedupVsNaive: number;
+  /**
+   * CPU milliseconds per EOB, by process and in total, for the full sync and each limit phase.
+   * Postgres counts only the backends of the bench's own databases (not other databases' on a
+   * shared server, nor the server's shared WAL writer and checkpointer).
+   */
+  cpuMsPerEob: {
+    fullSync: CpuPerEob;
+    fetchOnly: CpuPerEob;
+    writeOnly: CpuPerEob;
+    naive: CpuPerEob;
+  };
+  /** The machine's 1-minute load average at the end of each phase (CPU is the figure to trust). */
+  loadAverage: { fetchOnly: number; fullSync: number; writeOnly: number; naive: number };
   noChangeSeconds: number;
   noChangeRequestsPerUser: number;
   noChangeRowsWritten: number;
@@ -106,10 +131,13 @@ async function timedRun(
   return { run, seconds };
 }
 
+const BENCH_APP = 'bbsync-bench';
+
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { say } = options;
   const dbUrl = withDatabase(options.databaseUrl, options.database);
   const copyDb = `${options.database}_copy`;
+  const naiveDb = `${options.database}_naive`;
   const queuePrefix = `bbsync-bench-${process.pid}`;
   let emulator: Child | undefined;
   const workers: Child[] = [];
@@ -117,13 +145,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   // `node --cpu-prof` for the children, each kind into its own folder.
   const profileArgs = (kind: string) =>
     options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${kind}`] : [];
-  const pool = createPool(dbUrl, { max: 20, applicationName: 'bbsync-bench' });
+  const pool = createPool(dbUrl, { max: 20, applicationName: BENCH_APP });
   const redisTarget = { kind: 'standalone', url: options.redisUrl } as const;
   const redis = redisConnection(redisTarget, { failFast: true });
+  const sampling = new pg.Client({ connectionString: withDatabase(options.databaseUrl, 'postgres') });
+  let sampler: NodeJS.Timeout | undefined;
   try {
     say(`preparing: database ${options.database}, emulator with ${options.users} users`);
     await recreateDatabase(options.databaseUrl, options.database);
     await recreateDatabase(options.databaseUrl, copyDb);
+    await dropDatabase(withDatabase(options.databaseUrl, naiveDb));
+    await ensureDatabase(withDatabase(options.databaseUrl, naiveDb));
+    await prepareNaive(withDatabase(options.databaseUrl, naiveDb));
+    await sampling.connect();
     await connectOrExplain(redis, redisTarget);
 
     emulator = spawnBbsync(
@@ -178,9 +212,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     );
 
     const emulatorPid = emulator.process.pid!;
-    // Postgres backends come and go with connections: sample often so none is missed.
-    const postgres = new CpuMeter(() => pidsNamed('postgres'));
-    const sampler = setInterval(() => postgres.read(), 200);
+    // Postgres backends come and go with connections: sample often so none is missed. The
+    // driver's own pool (polling for a run's end) is left out; its naive and COPY clients count.
+    const postgres = new PostgresBackendMeter(sampling, [options.database, copyDb, naiveDb], BENCH_APP);
+    let sampling0 = false;
+    sampler = setInterval(() => {
+      if (sampling0) return;
+      sampling0 = true;
+      postgres
+        .sample()
+        .catch(() => {}) // a missed sample only loses a backend's last 200 ms
+        .finally(() => (sampling0 = false));
+    }, 200);
     sampler.unref();
 
     // ---- warm-up and phase 1: fetch-only limit ---------------------------------------------
@@ -205,6 +248,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       driver: (driverCpu.user + driverCpu.system) / 1e6,
       emulator: cpuSeconds(emulatorPid) - fetchCpu0.emulator,
     };
+    const load1 = loadavg()[0]!;
     const fetchedEobs = fetched.eobs;
     const fetchedBytes = fetched.bytes;
 
@@ -232,14 +276,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const cpu0 = {
       worker: workerCpu(),
       emulator: cpuSeconds(emulatorPid),
-      postgres: postgres.read(),
+      postgres: await postgres.read(),
     };
     const full = await timedRun(pool, start);
     const cpu1 = {
       worker: workerCpu(),
       emulator: cpuSeconds(emulatorPid),
-      postgres: postgres.read(),
+      postgres: await postgres.read(),
     };
+    const load2 = loadavg()[0]!;
     const peaks = workerPids.map(peakRssMb);
     const { rows: countRows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM claims`);
     const eobs = countRows[0]!.n;
@@ -250,7 +295,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     say('phase 3: write-only limit (the same final rows COPYed into an empty copy of the schema)');
     const extracted = await extractRows(dbUrl);
     let writeOnlySeconds: number;
-    const writeCpu0 = { driver: process.cpuUsage(), postgres: postgres.read() };
+    const writeCpu0 = { driver: process.cpuUsage(), postgres: await postgres.read() };
     try {
       writeOnlySeconds = await loadRows(withDatabase(options.databaseUrl, copyDb), extracted.tables);
     } finally {
@@ -259,8 +304,28 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const writeDriver = process.cpuUsage(writeCpu0.driver);
     const writeOnlyCpu = {
       driver: (writeDriver.user + writeDriver.system) / 1e6,
-      postgres: postgres.read() - writeCpu0.postgres,
+      postgres: (await postgres.read()) - writeCpu0.postgres,
     };
+    const load3 = loadavg()[0]!;
+
+    // ---- phase 3b: the naive baseline --------------------------------------------------------
+    say('naive baseline: the same pages, each resource upserted raw with one ORM statement');
+    const naiveCpu0 = {
+      driver: process.cpuUsage(),
+      emulator: cpuSeconds(emulatorPid),
+      postgres: await postgres.read(),
+    };
+    const n0 = performance.now();
+    const naive = await naiveSync(fhir, tokens, withDatabase(options.databaseUrl, naiveDb));
+    const naiveSeconds = (performance.now() - n0) / 1000;
+    const naiveDriver = process.cpuUsage(naiveCpu0.driver);
+    const naiveCpu = {
+      driver: (naiveDriver.user + naiveDriver.system) / 1e6,
+      emulator: cpuSeconds(emulatorPid) - naiveCpu0.emulator,
+      postgres: (await postgres.read()) - naiveCpu0.postgres,
+    };
+    const load4 = loadavg()[0]!;
+    if (naive.eobs !== eobs) throw new Error(`the naive baseline stored ${naive.eobs} EOBs, not ${eobs}`);
 
     // ---- phase 4: an unchanged second sync ---------------------------------------------------
     say('phase 4: second sync, nothing changed upstream');
@@ -279,7 +344,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const before5 = totalRequests(await emulatorStats(emulatorUrl));
     const incremental = await timedRun(pool, start);
     const incrementalRequests = totalRequests(await emulatorStats(emulatorUrl)) - before5;
-    clearInterval(sampler);
 
     const eobsPerSecond = eobs / full.seconds;
     const fetchOnlyEobsPerSecond = fetchedEobs / fetchOnlySeconds;
@@ -309,6 +373,33 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       },
       fetchOnlyCpuSeconds: { driver: round(fetchOnlyCpu.driver), emulator: round(fetchOnlyCpu.emulator) },
       writeOnlyCpuSeconds: { driver: round(writeOnlyCpu.driver), postgres: round(writeOnlyCpu.postgres) },
+      naiveSeconds: round(naiveSeconds),
+      naiveEobsPerSecond: round(eobs / naiveSeconds),
+      naiveCpuSeconds: {
+        driver: round(naiveCpu.driver),
+        emulator: round(naiveCpu.emulator),
+        postgres: round(naiveCpu.postgres),
+      },
+      speedupVsNaive: round(naiveSeconds / full.seconds, 3),
+      cpuMsPerEob: {
+        fullSync: perEob(
+          {
+            worker: cpu1.worker - cpu0.worker,
+            emulator: cpu1.emulator - cpu0.emulator,
+            postgres: cpu1.postgres - cpu0.postgres,
+          },
+          eobs,
+        ),
+        fetchOnly: perEob(fetchOnlyCpu, fetchedEobs),
+        writeOnly: perEob(writeOnlyCpu, eobs),
+        naive: perEob(naiveCpu, eobs),
+      },
+      loadAverage: {
+        fetchOnly: round(load1),
+        fullSync: round(load2),
+        writeOnly: round(load3),
+        naive: round(load4),
+      },
       noChangeSeconds: round(same.seconds),
       noChangeRequestsPerUser: round(noChangeRequests / options.users, 3),
       noChangeRowsWritten: same.run.rows_written,
@@ -317,6 +408,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       incrementalResourcesChanged: incremental.run.resources_changed,
     };
   } finally {
+    if (sampler) clearInterval(sampler);
+    await sampling.end().catch(() => {});
     await Promise.all(workers.map(stop));
     await stop(emulator);
     // The bench's queues go with it, whether it finished or failed.
@@ -328,6 +421,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     redis.disconnect();
     await pool.end();
     await dropDatabase(withDatabase(options.databaseUrl, copyDb)).catch(() => {});
+    await dropDatabase(withDatabase(options.databaseUrl, naiveDb)).catch(() => {});
     await dropDatabase(withDatabase(options.databaseUrl, options.database)).catch(() => {});
   }
 }

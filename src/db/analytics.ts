@@ -9,11 +9,8 @@
  * 'YYYY-MM-DD', timestamps as ISO-8601 UTC, amounts as exact decimal strings, counts as numbers.
  */
 import { CLAIM_TYPES } from '../model/claim-types.ts';
-import type { Pool, PoolClient } from './client.ts';
+import type { Db, Pool } from './client.ts';
 import { withTransaction } from './transaction.ts';
-
-/** Anything that runs a query: a pool, or a client holding a transaction. */
-export type Queryable = Pick<Pool, 'query'> | Pick<PoolClient, 'query'>;
 
 /** One row of the `patient_summary` view (see its column comments for the definitions). */
 export interface PatientSummary {
@@ -103,7 +100,7 @@ const SUMMARY_COLUMNS = `patient_id, has_patient_record, birth_date, gender, rac
 
 /** `patient_summary` rows, ordered by patient_id: every beneficiary, or the one asked for. */
 export async function patientSummaries(
-  db: Queryable,
+  db: Db,
   options: { patientId?: string } = {},
 ): Promise<PatientSummary[]> {
   const { rows } =
@@ -124,7 +121,7 @@ function scope(options: ReportOptions, column: string): { where: string; params:
 }
 
 /** The diagnosis codes on the most claims (principal or not), with how many beneficiaries have them. */
-export async function topDiagnoses(db: Queryable, options: ReportOptions): Promise<TopDiagnosis[]> {
+export async function topDiagnoses(db: Db, options: ReportOptions): Promise<TopDiagnosis[]> {
   const { where, params } = scope(options, 'c.patient_id');
   const { rows } = await db.query<TopDiagnosis>(
     `SELECT dx.code, dx.system, max(dx.display) AS display,
@@ -142,7 +139,7 @@ export async function topDiagnoses(db: Queryable, options: ReportOptions): Promi
 }
 
 /** The drugs (NDC) filled most often, with what they cost, from `drug_fills`. */
-export async function topDrugs(db: Queryable, options: ReportOptions): Promise<TopDrug[]> {
+export async function topDrugs(db: Db, options: ReportOptions): Promise<TopDrug[]> {
   const { where, params } = scope(options, 'f.patient_id');
   const { rows } = await db.query<TopDrug>(
     `SELECT f.ndc, max(f.drug_name) AS drug_name,
@@ -165,7 +162,7 @@ export async function topDrugs(db: Queryable, options: ReportOptions): Promise<T
  * The procedures on the most claims: HCPCS/CPT codes billed on claim lines (every type but PDE,
  * whose lines carry NDCs) and ICD procedure codes of institutional claims.
  */
-export async function topProcedures(db: Queryable, options: ReportOptions): Promise<TopProcedure[]> {
+export async function topProcedures(db: Db, options: ReportOptions): Promise<TopProcedure[]> {
   const { where, params } = scope(options, 'c.patient_id');
   const { rows } = await db.query<TopProcedure>(
     `SELECT p.code, p.system, max(p.display) AS display,

@@ -3,11 +3,9 @@
  * operator state (sync_state, the enrollment's last error) written together with it.
  */
 import type { ErrorCategory } from '../errors.ts';
-import type { Pool, PoolClient } from './client.ts';
+import type { Db } from './client.ts';
 import { memberOutcomeWrite, type AttemptTotals } from './runs.ts';
 import { Statement } from './statement.ts';
-
-type Db = Pool | PoolClient;
 
 export async function startAttempt(
   db: Db,

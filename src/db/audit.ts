@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from './client.ts';
+import type { Db } from './client.ts';
 
 export interface AuditEntry {
   actor: string;
@@ -8,7 +8,7 @@ export interface AuditEntry {
 }
 
 /** Records who did what (never tokens or PHI in `details`). */
-export async function recordAudit(db: Pool | PoolClient, entry: AuditEntry): Promise<void> {
+export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
   await db.query('INSERT INTO audit_log (actor, action, target, details) VALUES ($1, $2, $3, $4)', [
     entry.actor,
     entry.action,

@@ -1,15 +1,13 @@
 /**
  * Postgres connections. Only entry points (the CLI commands, the test harness) call these; every
- * other function receives a `Db` or a pool as an argument.
+ * other function receives a `Db` (or, to hold a connection of its own, a `Pool`) as an argument.
  */
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 
-import * as schema from './schema.ts';
-
-export type Db = NodePgDatabase<typeof schema>;
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
+/** What a query function takes: the pool, or a client (inside a transaction, or holding a lock). */
+export type Db = Pool | PoolClient;
 
 // Values come back as they are stored: DATE as 'YYYY-MM-DD' (pg would make a local-midnight
 // Date of it), TIMESTAMPTZ as an ISO-8601 UTC string (we never store sub-millisecond times),
@@ -59,10 +57,6 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
     client.on('error', () => {});
   });
   return pool;
-}
-
-export function createDb(pool: Pool): Db {
-  return drizzle(pool, { schema });
 }
 
 /** The database name in a connection URL. */

@@ -4,10 +4,8 @@
  * raw resources. User input reaches SQL only as parameters or through the allowlists below.
  */
 import { ERROR_CATEGORIES, type ErrorCategory } from '../errors.ts';
-import type { Pool, PoolClient } from './client.ts';
+import type { Db } from './client.ts';
 import type { SyncRun } from './runs.ts';
-
-type Db = Pool | PoolClient;
 
 export const ENROLLMENT_STATUSES = ['active', 'reauth_required', 'revoked'] as const;
 export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];

@@ -26,7 +26,7 @@ import {
 } from '../model/analytics-rows.ts';
 import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
-import type { Pool, PoolClient } from './client.ts';
+import type { Db, Pool, PoolClient } from './client.ts';
 import { encodeRows, runScript, type ScriptStep } from './copy.ts';
 import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
@@ -312,10 +312,7 @@ const RAW_COLUMNS = [
 ];
 
 /** Keeps resources that could not be normalized, raw and with the reason, for operators. */
-export async function quarantine(
-  client: PoolClient | Pool,
-  entries: readonly QuarantineEntry[],
-): Promise<void> {
+export async function quarantine(client: Db, entries: readonly QuarantineEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const w = new Statement();
   quarantineWrite(w, entries);

@@ -2,11 +2,9 @@
  * Closing a walk, and the reconcile deletes: after a full walk, the claims and coverages BB2 no
  * longer returns are removed for the patient.
  */
-import type { Pool, PoolClient } from './client.ts';
+import type { Db } from './client.ts';
 import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 import { Statement } from './statement.ts';
-
-type Db = Pool | PoolClient;
 
 /**
  * Ends a resource type's walk in one statement: on a full walk, delete for the patient the

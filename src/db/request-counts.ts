@@ -1,7 +1,5 @@
 /** BB2 request counts per minute, endpoint and status (see bluebutton/request-counter.ts). */
-import type { Pool, PoolClient } from './client.ts';
-
-type Db = Pool | PoolClient;
+import type { Db } from './client.ts';
 
 /** Adds per-minute request counts (see bluebutton/request-counter.ts). */
 export async function addRequestCounts(

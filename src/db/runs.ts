@@ -2,11 +2,9 @@
  * Sync runs and their members: a run is one request to sync many enrollments (scheduled, manual
  * or a retry); each member's outcome is recorded once and the run finishes with its last member.
  */
-import type { Pool, PoolClient } from './client.ts';
+import type { Db, Pool } from './client.ts';
 import { Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
-
-type Db = Pool | PoolClient;
 
 export type RunTrigger = 'scheduled' | 'manual' | 'retry';
 export type MemberOutcome = 'ok' | 'failed' | 'skipped';

@@ -2,10 +2,8 @@
  * A sync's walks: the enrollment's sync lock and starting state, and the progress of each
  * resource type's walk through BB2's pages (cursor, next link, ids seen on a full walk).
  */
-import type { Pool, PoolClient } from './client.ts';
+import type { Db, PoolClient } from './client.ts';
 import { Statement } from './statement.ts';
-
-type Db = Pool | PoolClient;
 
 export interface WalkProgress {
   job_id: string;

@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import type { Pool, PoolClient } from '../db/client.ts';
+import type { Db, Pool } from '../db/client.ts';
 import { purgePatient } from '../db/purge.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { classifyError, ReauthRequiredError } from '../errors.ts';
@@ -107,7 +107,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
   }
 
   async function recordFailure(
-    client: PoolClient | Pool,
+    client: Db,
     enrollmentId: string,
     err: unknown,
     status?: EnrollmentStatus,

@@ -14,32 +14,21 @@
  * The payload holds ids only; everything else is read again here. The handler knows nothing of
  * BullMQ: src/workers maps its errors onto retries, rate limits and delays.
  */
-import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
+import type { TokenVault } from '../enrollment/tokens.ts';
 import { hasDemographicScope } from '../enrollment/tokens.ts';
 import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
-import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
-import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { Pool } from '../db/client.ts';
 import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
-import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
-import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
-import {
-  beginSync,
-  endSync,
-  pageProgressWrites,
-  resetWalk,
-  type SyncStart,
-  type WalkProgress,
-} from '../db/walks.ts';
-import { BbsyncError, classifyError, isTransient, RateLimitedError } from '../errors.ts';
-import { noFailpoints, type Failpoint } from '../failpoints.ts';
-import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
-import { readPage, type NormalizedPage } from '../fhir/page.ts';
-import { noGate, type Gate } from '../limit.ts';
+import { beginSync, endSync, type SyncStart } from '../db/walks.ts';
+import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
+import type { Failpoint } from '../failpoints.ts';
+import type { Gate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
+import { EnrollmentBusyError, SyncInterruptedError } from './sync-errors.ts';
 import { attemptTotals, logFinished, newTally, type Tally, type TypeCounts } from './sync-tally.ts';
+import { accessTokens, syncResourceType, type SyncScope } from './sync-walk.ts';
 
 export const SYNC_JOB = 'sync-enrollment';
 
@@ -88,35 +77,7 @@ export interface SyncResult {
   counts: Record<string, TypeCounts>;
 }
 
-/** Another worker is syncing this enrollment right now: try again a little later. */
-export class EnrollmentBusyError extends BbsyncError {
-  constructor(enrollmentId: string) {
-    super(`enrollment ${enrollmentId} is being synced by another worker`, 'rate_limited');
-  }
-}
-
-/** The worker is shutting down; the sync stopped between pages with its progress saved. */
-export class SyncInterruptedError extends BbsyncError {
-  constructor() {
-    super('the sync was interrupted by a shutdown; it resumes where it stopped', 'internal');
-  }
-}
-
 const RESOURCE_TYPES: readonly FhirResourceType[] = ['Patient', 'Coverage', 'ExplanationOfBenefit'];
-
-type ActiveEnrollment = NonNullable<SyncStart['enrollment']>;
-
-/** Everything the walks of one sync share. */
-interface SyncScope {
-  deps: SyncDeps;
-  ctx: SyncJobContext;
-  enrollmentId: string;
-  enrollment: ActiveEnrollment;
-  start: SyncStart;
-  tokens: AccessTokenSource;
-  tally: Tally;
-  log: Logger;
-}
 
 export async function syncEnrollment(
   deps: SyncDeps,
@@ -241,142 +202,6 @@ async function skipInactive(
     removed: 0,
     counts: {},
   };
-}
-
-/**
- * Access tokens for a walk from the vault, asked again only when needed: near expiry, or after
- * BB2 rejected the token (a reactive refresh, counted as a retry).
- */
-function accessTokens(vault: TokenVault, enrollmentId: string, tally: Tally): AccessTokenSource {
-  let grant: AccessGrant | undefined;
-  return {
-    async current() {
-      if (!grant || Date.parse(grant.expiresAt) - Date.now() < 60_000) {
-        grant = await vault.getAccessToken(enrollmentId);
-      }
-      return grant.accessToken;
-    },
-    async renew(rejected) {
-      tally.retries++;
-      grant = await vault.getAccessToken(enrollmentId, { rejectedToken: rejected });
-      return grant.accessToken;
-    },
-    lost: (err) => vault.markReauthRequired(enrollmentId, err),
-  };
-}
-
-/**
- * Walks one resource type: resumes this job's own walk where it stopped (a retry), else starts
- * from the cursor (incremental) or from scratch (full), writing each page with the walk's position.
- */
-async function syncResourceType(scope: SyncScope, type: FhirResourceType): Promise<void> {
-  const { deps, ctx, enrollmentId, tally } = scope;
-  const typeCounts = { ...emptyOutcome(), quarantined: 0, pages: 0 };
-  tally.counts[type] = typeCounts;
-  let progress: WalkProgress | undefined = scope.start.progress[type];
-  // Resume only this job's own walk (a retry); anything older starts over.
-  if (progress && (progress.job_id !== ctx.jobId || Boolean(progress.full_sync) !== tally.full)) {
-    await resetWalk(deps.pool, enrollmentId, type);
-    progress = undefined;
-  }
-  if (progress && progress.next_url === null) {
-    // The last page was written but the walk was not closed: close it now.
-    tally.removed += await closeWalk(deps.pool, walkEnd(scope, type, progress.bundle_last_updated));
-    return;
-  }
-  const since = progress ? progress.since : tally.full ? null : (scope.start.cursors[type] ?? null);
-  let bundleLastUpdated = progress?.bundle_last_updated ?? null;
-
-  const pages = walkPages({
-    fhir: deps.fhir,
-    firstUrl: progress?.next_url ?? deps.fhir.searchUrl(type, since, scope.enrollment.api_version),
-    tokens: scope.tokens,
-    read: (text, url) =>
-      readPage(text, { patientId: scope.enrollment.patient_id, source: new URL(url).pathname }),
-    beforePage: () => {
-      if (ctx.signal?.aborted) throw new SyncInterruptedError();
-    },
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    maxPages: deps.maxPagesPerWalk,
-    onRequest: () => tally.requests++,
-  });
-  for await (const { page } of pages) {
-    typeCounts.pages++;
-    bundleLastUpdated ??= page.lastUpdated;
-    if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
-    const outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
-    addOutcome(typeCounts, outcome);
-    addOutcome(tally.totals, outcome);
-    typeCounts.quarantined += page.rejects.length;
-    tally.quarantined += page.rejects.length;
-    if (page.rejects.length)
-      scope.log.warn({ resourceType: type, quarantined: page.rejects.length }, 'resources quarantined');
-  }
-}
-
-/** v3: what the EOB Bundle's links say about the beneficiary's SAMHSA choice, recorded when it changes. */
-async function noteSamhsaChoice(scope: SyncScope, page: NormalizedPage): Promise<void> {
-  if (scope.enrollment.api_version !== 'v3') return;
-  const shared = samhsaSharedFromLinks(page.links);
-  if (shared === undefined || shared === scope.enrollment.samhsa_shared) return;
-  await scope.deps.vault.recordSamhsaShared(scope.enrollmentId, shared);
-  scope.enrollment.samhsa_shared = shared;
-}
-
-function walkEnd(scope: SyncScope, type: FhirResourceType, cursor: string | null): CloseWalk {
-  return {
-    enrollmentId: scope.enrollmentId,
-    patientId: scope.enrollment.patient_id,
-    resourceType: type,
-    full: scope.tally.full,
-    cursor,
-  };
-}
-
-/** One page's rows, its quarantined entries and the walk's position, in one transaction. */
-async function writePage(
-  scope: SyncScope,
-  type: FhirResourceType,
-  page: NormalizedPage,
-  walk: { since: string | null; bundleLastUpdated: string | null },
-): Promise<IngestOutcome> {
-  const { deps, ctx, tally } = scope;
-  const writeGate = deps.writeGate ?? noGate;
-  const { next, seen, batch, rejects } = page;
-  const outcome = await writeGate(() =>
-    ingestBatch(deps.pool, batch, {
-      normalizerVersion: NORMALIZER_VERSION,
-      asyncCommit: true,
-      alsoWrite: (w) => {
-        quarantineWrite(w, rejects);
-        pageProgressWrites(
-          w,
-          scope.enrollmentId,
-          type,
-          {
-            job_id: ctx.jobId,
-            full_sync: tally.full ? 1 : 0,
-            since: walk.since,
-            next_url: next,
-            bundle_last_updated: walk.bundleLastUpdated,
-          },
-          tally.full ? seen : undefined,
-        );
-      },
-      // The last page closes the walk in its own transaction: no state between the two.
-      ...(next === null
-        ? {
-            finalStatement: {
-              sql: closeWalkSql(walkEnd(scope, type, walk.bundleLastUpdated)),
-              onRows: (rows: (string | null)[][]) => (tally.removed += Number(rows[0]?.[0] ?? 0)),
-            },
-          }
-        : {}),
-    }),
-  );
-  // Only where the walk goes on (a last page closes its walk in the same commit).
-  if (next !== null) (deps.failpoint ?? noFailpoints)('sync.after-page-commit');
-  return outcome;
 }
 
 /**

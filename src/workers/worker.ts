@@ -14,13 +14,12 @@ import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
 import {
-  EnrollmentBusyError,
   SYNC_JOB,
-  SyncInterruptedError,
   syncEnrollment,
   type SyncDeps,
   type SyncEnrollmentPayload,
 } from '../jobs/sync-enrollment.ts';
+import { EnrollmentBusyError, SyncInterruptedError } from '../jobs/sync-errors.ts';
 import type { Logger } from '../logger.ts';
 import {
   createQueues,

@@ -4,14 +4,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
-import { createDb, createPool, withDatabase, type Db, type Pool } from '../../src/db/client.ts';
+import { createPool, withDatabase, type Pool } from '../../src/db/client.ts';
 import { dropDatabase as dropDatabaseAt, quoteIdent } from '../../src/db/migrate.ts';
 
 export interface TestDatabase {
   url: string;
   name: string;
   pool: Pool;
-  db: Db;
   /** Closes the pool and drops the database. */
   drop(): Promise<void>;
 }
@@ -43,7 +42,6 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
     url,
     name,
     pool,
-    db: createDb(pool),
     drop: async () => {
       await pool.end();
       await dropDatabase(name);

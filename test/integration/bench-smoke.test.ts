@@ -20,7 +20,7 @@ it('runs the benchmark with five users and prints every figure as JSON on its la
     {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: url, REDIS_URL: inject('redisUrl'), LOG_FORMAT: 'json' },
-      timeout: 240_000,
+      timeout: 540_000,
     },
   );
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
@@ -36,6 +36,10 @@ it('runs the benchmark with five users and prints every figure as JSON on its la
     'noChangeRequestsPerUser',
     'noChangeRowsWritten',
     'incrementalSeconds',
+    'naiveSeconds',
+    'speedupVsNaive',
+    'cpuMsPerEob',
+    'loadAverage',
   ]) {
     expect(result, key).toHaveProperty(key);
   }
@@ -44,5 +48,16 @@ it('runs the benchmark with five users and prints every figure as JSON on its la
   expect(result.noChangeRowsWritten).toBe(0);
   expect(result.noChangeRequestsPerUser).toBeLessThanOrEqual(4);
   expect(result.peakRssMb).toBeGreaterThan(0);
+  // CPU per EOB, by process and in total, for the full sync and each limit phase.
+  const cpu = result.cpuMsPerEob as Record<string, Record<string, number>>;
+  for (const phase of ['fullSync', 'fetchOnly', 'writeOnly', 'naive']) {
+    expect(cpu[phase]!.total, phase).toBeGreaterThan(0);
+  }
+  expect(cpu.fullSync!.worker! + cpu.fullSync!.emulator! + cpu.fullSync!.postgres!).toBeCloseTo(
+    cpu.fullSync!.total!,
+    1,
+  );
+  expect(result.speedupVsNaive).toBeGreaterThan(0);
+  expect(stdout).toMatch(/speedupVsNaive \(naive \/ full sync\)/);
   expect(stdout).toMatch(/limitRatio \(pipeline \/ lower limit\)/);
-}, 300_000);
+}, 600_000);

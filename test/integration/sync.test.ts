@@ -217,7 +217,9 @@ describe('after a weekly data load', () => {
   });
 });
 
-describe('resilience', () => {
+// Worker processes, faults and restarts: their waits run up to 120 s on a loaded machine, so the
+// tests get room beyond them (the default 60 s would cut a slow but correct run short).
+describe('resilience', { timeout: 300_000 }, () => {
   it('reaches the fault-free result with 10% 429s, 5% 5xx, malformed bodies and dropped connections', async () => {
     const { world: faulty } = await setUp('sync_faults', { workers: 4 });
     const reference = await faultFreeTables();
@@ -291,7 +293,7 @@ describe('resilience', () => {
   });
 });
 
-describe('shutdown', () => {
+describe('shutdown', { timeout: 300_000 }, () => {
   it('stops on SIGTERM after the grace period, hands running syncs back, and another worker finishes them', async () => {
     const { world } = await setUp('sync_shutdown', {
       users: USERS.slice(0, 8),

@@ -7,6 +7,7 @@ import {
   bigserial,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -27,7 +28,7 @@ export const fhirResources = pgTable(
     last_updated: tstz('last_updated'),
     /** sha256 of the resource without volatile fields (created, meta.lastUpdated). */
     content_hash: text('content_hash').notNull(),
-    resource: jsonb('resource').notNull(),
+    resource: json('resource').notNull(),
     /** Version of the mapping that produced the normalized rows, so rows can be rebuilt after a change. */
     normalizer_version: smallint('normalizer_version').notNull(),
     first_seen_at: tstz('first_seen_at')

@@ -232,6 +232,7 @@ LEFT JOIN LATERAL (
 ) px ON true;
 --> statement-breakpoint
 ALTER TABLE "claims" drop column "is_denied";--> statement-breakpoint
-ALTER TABLE "claims" ADD COLUMN "is_denied" boolean GENERATED ALWAYS AS (COALESCE(payment_denial_code, '') = '0' OR (COALESCE(btrim(non_payment_reason_code), '') <> '' AND COALESCE(payment_amount, 0) = 0)) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "claims" ADD COLUMN "is_denied" boolean GENERATED ALWAYS AS (COALESCE(payment_denial_code, '') = '0' OR (COALESCE(btrim(non_payment_reason_code), '') <> '' AND COALESCE(payment_amount, 0) = 0)) STORED NOT NULL;
+--> statement-breakpoint
 COMMENT ON COLUMN claims.is_denied IS 'True when Medicare paid nothing on the claim: payment_denial_code is 0 (carrier, DME), or a non-payment reason is present and the claim payment is 0 (institutional). A non-payment reason alone does not mean denied: BFD sends it on paid claims too (P Payment requested; B Benefit exhausted part-way through a stay). Computed by Postgres.';--> statement-breakpoint
 COMMENT ON COLUMN claims.non_payment_reason_code IS 'Claim Medicare non-payment reason code (clm_mdcr_non_pmt_rsn_cd), institutional claims, e.g. A, B (benefit exhausted), E, N, P (payment requested). Usually blank; BFD also sends it on claims Medicare paid in part, so is_denied also looks at the payment.';
