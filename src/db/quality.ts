@@ -175,3 +175,24 @@ export async function qualityHistory(pool: Pool, limit = 20): Promise<Omit<Quali
   );
   return rows;
 }
+
+/** The newest run with every check's result (described from QUALITY_CHECKS), or null before the first run. */
+export async function latestQualityRun(pool: Pool): Promise<QualityRun | null> {
+  const [run] = await qualityHistory(pool, 1);
+  if (!run) return null;
+  const { rows } = await pool.query<{
+    check_name: string;
+    kind: QualityKind;
+    failures: number;
+    checked: number;
+  }>(`SELECT check_name, kind, failures, checked FROM quality_results WHERE run_id = $1`, [run.run_id]);
+  const order = new Map(QUALITY_CHECKS.map((c, i) => [c.name, i]));
+  const results = rows
+    .map((r) => ({
+      ...r,
+      description:
+        QUALITY_CHECKS.find((c) => c.name === r.check_name)?.description ?? '(a check no longer run)',
+    }))
+    .sort((a, b) => (order.get(a.check_name) ?? order.size) - (order.get(b.check_name) ?? order.size));
+  return { ...run, results };
+}
