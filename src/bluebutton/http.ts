@@ -19,6 +19,33 @@ export interface HttpHooks {
   beforeRequest?: (signal?: AbortSignal) => Promise<void>;
   /** Called after every request with its status (0 when no response arrived). */
   onResponse?: (endpoint: Bb2Endpoint, status: number, ms: number) => void;
+  /**
+   * Called with BB2's rate-limit headers when a response carries numeric ones (`X-RateLimit-Limit`,
+   * `-Remaining`, `-Reset` in seconds; BB2 sends `None` where no throttle ran): lets the shared
+   * limiter slow every worker before BB2 answers 429.
+   */
+  onRateLimit?: (announced: RateLimitAnnounced) => void;
+}
+
+export interface RateLimitAnnounced {
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
+
+/** BB2's X-RateLimit-* headers of a response, when all three are numbers. */
+export function rateLimitOf(
+  read: (name: string) => string | null | undefined,
+): RateLimitAnnounced | undefined {
+  const num = (name: string): number => {
+    const text = read(name);
+    return text === null || text === undefined || text.trim() === '' ? NaN : Number(text);
+  };
+  const limit = num('x-ratelimit-limit');
+  const remaining = num('x-ratelimit-remaining');
+  const reset = num('x-ratelimit-reset');
+  if (![limit, remaining, reset].every((n) => Number.isFinite(n) && n >= 0)) return undefined;
+  return { limit, remaining, resetMs: Math.ceil(reset * 1000) };
 }
 
 export interface HttpSettings extends HttpHooks {
@@ -127,6 +154,18 @@ function isDecodingError(err: unknown): boolean {
  * One request under the settings: the rate-limit hook first, then `send` with a signal that
  * aborts on the timeout or on shutdown, then its status reported (0 when no response came).
  */
+function headerReader(response: object): ((name: string) => string | null | undefined) | undefined {
+  if ('headers' in response && response.headers instanceof Headers) {
+    const headers = response.headers;
+    return (name) => headers.get(name);
+  }
+  if ('header' in response && typeof response.header === 'function') {
+    const header = response.header as (name: string) => string | undefined;
+    return (name) => header.call(response, name);
+  }
+  return undefined;
+}
+
 async function underSettings<R extends { status: number }>(
   settings: HttpSettings,
   url: string,
@@ -141,6 +180,11 @@ async function underSettings<R extends { status: number }>(
   try {
     const response = await send(signal, timeout);
     settings.onResponse?.(endpointOf(url), response.status, performance.now() - started);
+    if (settings.onRateLimit) {
+      const read = headerReader(response);
+      const announced = read ? rateLimitOf(read) : undefined;
+      if (announced) settings.onRateLimit(announced);
+    }
     return response;
   } catch (err) {
     settings.onResponse?.(endpointOf(url), 0, performance.now() - started);

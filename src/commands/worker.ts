@@ -25,13 +25,15 @@ export async function assembleWorkers(
   const limiterConnection = redisConnection(config.redis);
   watchRedis(connection, log, config.redis);
   const requestCounter = new RequestCounter();
+  const limiter = createRequestLimiter(limiterConnection, {
+    maxPerSecond: config.bb2.maxRequestsPerSecond,
+    prefix: config.queuePrefix,
+    maxWaitMs: config.bb2.rateLimitMaxWaitMs,
+  });
   const services = buildBb2Services(config, log, pool, {
-    beforeRequest: createRequestLimiter(limiterConnection, {
-      maxPerSecond: config.bb2.maxRequestsPerSecond,
-      prefix: config.queuePrefix,
-      maxWaitMs: config.bb2.rateLimitMaxWaitMs,
-    }),
+    beforeRequest: limiter,
     onResponse: (endpoint, status) => requestCounter.record(endpoint, status),
+    onRateLimit: limiter.observe,
   });
   const workers = await startWorkers({
     config,

@@ -73,3 +73,32 @@ describe('the Redis-shared request limit', () => {
     expect(lastWindow - firstWindow).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("BB2's announced budget", () => {
+  it('holds every limiter sharing Redis once X-RateLimit-Remaining falls to the reserve, until the reset', async () => {
+    const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
+    const [a, b] = [0, 1].map(() => {
+      const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
+      connections.push(connection);
+      return createRequestLimiter(connection, { maxPerSecond: 1000, prefix, maxWaitMs: 60_000 });
+    });
+    // Plenty left: requests go at once.
+    a!.observe({ limit: 100, remaining: 80, resetMs: 60_000 });
+    await expect(b!()).resolves.toBeUndefined();
+    // One worker hears BB2 say 5 of 100 remain for a minute: the other one holds too.
+    a!.observe({ limit: 100, remaining: 5, resetMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const stop = new AbortController();
+    const waiting = b!(stop.signal);
+    setTimeout(() => stop.abort(new Error('still held')), 500);
+    await expect(waiting).rejects.toThrow(/still held/);
+    // A budget that resets soon lets requests through again after the reset.
+    const prefix2 = `bbsync-test-${randomBytes(4).toString('hex')}`;
+    const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
+    connections.push(connection);
+    const c = createRequestLimiter(connection, { maxPerSecond: 1000, prefix: prefix2, maxWaitMs: 60_000 });
+    c.observe({ limit: 100, remaining: 0, resetMs: 200 });
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(c()).resolves.toBeUndefined();
+  });
+});
