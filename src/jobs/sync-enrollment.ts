@@ -123,21 +123,7 @@ export async function syncEnrollment(
       if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
       await syncResourceType(scope, type);
     }
-    if (enrollment.api_version === 'v3') {
-      tally.insuranceCard = await syncInsuranceCard(
-        deps,
-        { enrollmentId, patientId: enrollment.patient_id, scope: enrollment.scope },
-        {
-          tokens: scope.tokens,
-          ...(ctx.signal ? { signal: ctx.signal } : {}),
-          onRequest: () => tally.requests++,
-          interrupted: () => {
-            if (ctx.signal?.aborted) throw new SyncInterruptedError();
-          },
-        },
-      );
-      await foldV2Copy(deps, enrollmentId, enrollment.patient_id, log);
-    }
+    if (enrollment.api_version === 'v3') await v3Steps(scope);
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
     await finishSyncSucceeded(deps.pool, {
@@ -168,6 +154,24 @@ export async function syncEnrollment(
     await endSync(session).catch(() => {});
     session.release();
   }
+}
+
+/** v3 only, after the walks: the Digital Insurance Card, then folding in a v2 copy of the beneficiary. */
+async function v3Steps(scope: SyncScope): Promise<void> {
+  const { deps, ctx, enrollmentId, enrollment, tally } = scope;
+  tally.insuranceCard = await syncInsuranceCard(
+    deps,
+    { enrollmentId, patientId: enrollment.patient_id, scope: enrollment.scope },
+    {
+      tokens: scope.tokens,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onRequest: () => tally.requests++,
+      interrupted: () => {
+        if (ctx.signal?.aborted) throw new SyncInterruptedError();
+      },
+    },
+  );
+  await foldV2Copy(deps, enrollmentId, enrollment.patient_id, scope.log);
 }
 
 /** A beneficiary who moved from v2 to v3 is held once (src/db/v2-to-v3.ts). */
