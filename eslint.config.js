@@ -31,10 +31,6 @@ const TOO_LONG_YET = [
   ['src/emulator/cli.ts', 'functions'],
   // handleControl (122)
   ['src/emulator/control.ts', 'functions'],
-  // makePerson (92), buildCoverage (109)
-  ['src/emulator/data/person.ts', 'functions'],
-  // the file (453 lines)
-  ['src/emulator/data/person.ts', 'file'],
   // advance (101), initialPlan (89)
   ['src/emulator/data/synthetic.ts', 'functions'],
   // capabilityStatement (92)

@@ -51,7 +51,8 @@ import {
   upinTypedIdentifier,
   type Obj,
 } from './fhir.ts';
-import type { Organization, Person, Practitioner, Part } from './person.ts';
+import type { Part } from './coverage.ts';
+import type { Organization, Person, Practitioner } from './person.ts';
 import { dateTimeAtMidnight, ymd } from './time.ts';
 import { institutionalItem } from './eob-institutional-item.ts';
 import { institutionalSupportingInfo } from './eob-institutional-info.ts';
