@@ -23,8 +23,6 @@ const TOO_LONG_YET = [
   ['src/bench/run-bench.ts', 'functions'],
   // createOAuthClient (97)
   ['src/bluebutton/oauth.ts', 'functions'],
-  // runDemo (123)
-  ['src/commands/demo.ts', 'functions'],
   // writeBatch (95)
   ['src/db/ingest.ts', 'functions'],
   // runEmulatorCommand (84)
