@@ -25,14 +25,10 @@ const TOO_LONG_YET = [
   ['src/bluebutton/oauth.ts', 'functions'],
   // writeBatch (95)
   ['src/db/ingest.ts', 'functions'],
-  // runEmulatorCommand (84)
-  ['src/emulator/cli.ts', 'functions'],
   // handleControl (122)
   ['src/emulator/control.ts', 'functions'],
   // advance (101), initialPlan (89)
   ['src/emulator/data/synthetic.ts', 'functions'],
-  // capabilityStatement (92)
-  ['src/emulator/discovery.ts', 'functions'],
   // route (124)
   ['src/emulator/server.ts', 'functions'],
   // toV3Eob (103)
