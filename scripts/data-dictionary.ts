@@ -296,7 +296,7 @@ export async function generateDataDictionary(databaseUrl: string): Promise<DataD
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { commandConfig } = await import('../src/commands/context.ts');
+  const { commandConfig } = await import('../src/commands/command-config.ts');
   const { markdown, undocumented } = await generateDataDictionary(commandConfig().databaseUrl);
   if (undocumented.length > 0) {
     process.stderr.write(

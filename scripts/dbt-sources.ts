@@ -141,7 +141,7 @@ export async function generateDbtSources(databaseUrl: string): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { commandConfig } = await import('../src/commands/context.ts');
+  const { commandConfig } = await import('../src/commands/command-config.ts');
   const yaml = await generateDbtSources(commandConfig().databaseUrl);
   return writeOrCheckGenerated(SOURCES_PATH, yaml, argv.includes('--check'), 'npm run docs:dbt-sources');
 }

@@ -17,7 +17,7 @@ import { hashTagged } from '../config/redis-target.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';
-import { commandConfig } from './context.ts';
+import { commandConfig } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 import { findServices, freePort, portOr, recreateDatabase, removeRedisKeys } from './demo-services.ts';

@@ -11,7 +11,7 @@ import {
   shared,
   sharedCodeable,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import { MONTHS, dualExtensions, type Person } from './person.ts';
 import { dayFromYmd, ymd } from './time.ts';
 import type { FhirResource } from './types.ts';

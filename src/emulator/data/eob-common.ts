@@ -20,7 +20,7 @@ import {
   shared,
   varCoding,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import { coverageId, type Part } from './coverage.ts';
 import type { Person, Practitioner } from './person.ts';
 import { Rng } from './prng.ts';

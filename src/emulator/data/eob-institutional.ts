@@ -50,7 +50,7 @@ import {
   totalEntry,
   upinTypedIdentifier,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import type { Part } from './coverage.ts';
 import type { Organization, Person, Practitioner } from './person.ts';
 import { dateTimeAtMidnight, ymd } from './time.ts';

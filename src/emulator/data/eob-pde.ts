@@ -35,7 +35,7 @@ import {
   varCodeable,
   type Obj,
   Memo,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import { ymd } from './time.ts';
 import type { FhirResource } from './types.ts';
 

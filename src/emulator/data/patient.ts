@@ -13,7 +13,7 @@ import {
   shared,
   sharedCodeable,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import { dualExtensions, type Person } from './person.ts';
 import { ymd } from './time.ts';
 import type { FhirResource } from './types.ts';

@@ -11,7 +11,7 @@ import {
   STATES,
   type Specialty,
 } from './codes.ts';
-import { extCoding, type Obj } from './fhir.ts';
+import { extCoding, type Obj } from './fhir-builders.ts';
 import { Rng } from './prng.ts';
 import { dayFromYmd } from './time.ts';
 
