@@ -21,6 +21,7 @@ import {
   type QueueCounts,
 } from '../components.ts';
 import { formatAge, formatCount, formatPercent, formatTime } from '../format.ts';
+import { JOB_STATES } from '../../../workers/queues.ts';
 
 export interface OverviewData {
   now: Date;
@@ -35,16 +36,6 @@ export interface OverviewData {
   requestRows: RequestCountRow[];
   audit: AuditRow[];
 }
-
-const QUEUE_STATES = [
-  'waiting',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'failed',
-  'completed',
-];
 
 function lastRunCard(d: OverviewData): Html {
   const last = d.runs[0];
@@ -172,7 +163,7 @@ function queueTable(queues: QueueCounts | 'unavailable'): Html {
           </tr>
         </thead>
         <tbody>
-          ${QUEUE_STATES.map(
+          ${JOB_STATES.map(
             (state) =>
               html`<tr>
                 <td>${state}</td>
