@@ -53,7 +53,6 @@ export async function assembleWorkers(
         apiVersion: config.bb2.apiVersion,
         v3EobSources: config.bb2.v3EobSources,
       }),
-      fullEvery: config.sync.fullEvery,
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
