@@ -104,9 +104,11 @@ export async function finishSyncFailed(
   },
 ): Promise<void> {
   const w = new Statement();
-  const enrollment = w.param(s.enrollmentId);
   if (s.attemptId !== undefined) attemptWrite(w, s.attemptId, s.result);
   if (s.recordError) {
+    // Only here: a parameter no statement uses has no type, and Postgres refuses the whole text
+    // (a handed-back sync's attempt would then stay `running`).
+    const enrollment = w.param(s.enrollmentId);
     if (s.final) {
       w.write(
         `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = ${enrollment}`,
