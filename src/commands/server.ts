@@ -9,7 +9,7 @@ import { buildMetricsServer, dashboardRoutes } from '../server/dashboard/index.t
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { explainRedisError } from './reach.ts';
 import { SERVICE_START_ATTEMPTS } from './worker.ts';

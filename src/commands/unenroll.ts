@@ -5,7 +5,7 @@ import { databaseName } from '../db/client.ts';
 import { unenroll } from '../enrollment/unenroll.ts';
 import { InputError } from '../errors.ts';
 import { makeFailpoint } from '../failpoints.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { buildBb2Services } from '../services.ts';
 

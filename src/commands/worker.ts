@@ -1,4 +1,4 @@
-import { createFhirClient } from '../bluebutton/fhir.ts';
+import { createFhirClient } from '../bluebutton/fhir-reads.ts';
 import { RequestCounter } from '../bluebutton/request-counter.ts';
 import { makeFailpoint } from '../failpoints.ts';
 import { createGate } from '../limit.ts';
@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase, pipelinePoolOptions } from './database.ts';
 import { checkRedis, watchRedis } from './reach.ts';
 import { buildBb2Services } from '../services.ts';

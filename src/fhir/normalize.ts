@@ -12,7 +12,7 @@ import {
   type NormalizedResource,
   type SupportedResourceType,
 } from '../model/resources.ts';
-import { MapContext } from './context.ts';
+import { MapContext } from './map-context.ts';
 import { mapCoverage } from './coverage.ts';
 import { mapExplanationOfBenefit } from './eob.ts';
 import { mapPatient } from './patient.ts';

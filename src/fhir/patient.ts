@@ -9,7 +9,7 @@ import {
   type JsonObject,
 } from './read.ts';
 import type { PatientRow } from '../model/analytics-rows.ts';
-import type { MapContext } from './context.ts';
+import type { MapContext } from './map-context.ts';
 import { dateOnly, year } from './values.ts';
 
 const MBI_SYSTEM = 'http://hl7.org/fhir/sid/us-mbi';

@@ -16,7 +16,7 @@
  */
 import type { TokenVault } from '../enrollment/tokens.ts';
 import { hasDemographicScope } from '../enrollment/tokens.ts';
-import type { FhirClient, FhirResourceType } from '../bluebutton/fhir.ts';
+import type { FhirClient, FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
 import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
 import { syncInsuranceCard } from './sync-insurance-card.ts';

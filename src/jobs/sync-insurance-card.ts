@@ -7,7 +7,7 @@
  * enrollment revoked or purged meanwhile, or a shutdown stop the sync, as they would any walk.
  */
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
-import type { FhirClient } from '../bluebutton/fhir.ts';
+import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
 import { saveInsuranceCard } from '../db/insurance-cards.ts';
 import { BbsyncError, EnrollmentNotActiveError, ReauthRequiredError } from '../errors.ts';

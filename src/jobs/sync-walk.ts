@@ -4,7 +4,7 @@
  * at the next page.
  */
 import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
-import type { FhirResourceType } from '../bluebutton/fhir.ts';
+import type { FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { closeWalk, closeWalkSql, walkClosed, type CloseWalk, type WalkClosed } from '../db/reconcile.ts';

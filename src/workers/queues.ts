@@ -16,6 +16,17 @@ export const QUEUE_NAMES = { sync: 'sync', runs: 'runs', maintenance: 'maintenan
 
 export const SCHEDULER_ID = 'nightly-sync';
 
+/** The BullMQ job states the dashboard and /metrics count, in the order they show them. */
+export const JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'completed',
+  'failed',
+] as const;
+
 export interface Queues {
   sync: Queue;
   runs: Queue;

@@ -1,5 +1,5 @@
 /** EOB `item[]` -> claim_lines (and, through money.ts, their adjudications). */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, CMS_VARIABLES, codingBySystem, codings, obj, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { decimalString, ValueError } from '../values.ts';

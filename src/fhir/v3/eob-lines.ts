@@ -1,5 +1,5 @@
 /** v3 EOB items -> claim_lines and claim_line_adjudications. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import type { ClaimType } from '../eob.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';

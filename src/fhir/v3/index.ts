@@ -4,7 +4,7 @@
  */
 import { emptyRows, type AnalyticsRows } from '../../model/analytics-rows.ts';
 import type { ClaimVersionFacts, SupportedResourceType } from '../../model/resources.ts';
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, obj, referenceId, type JsonObject } from '../read.ts';
 import { PDEX_PRIOR_AUTHORIZATION_PROFILE } from './codes.ts';
 import { mapV3Coverage, patientIdOfCoverageId } from './coverage.ts';

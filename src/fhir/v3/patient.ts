@@ -1,5 +1,5 @@
 /** A v3 Patient (C4BB-Patient 2.2.0, US Core 7.0.0) -> the same patients row as v2. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, extension, obj, str, type JsonObject } from '../read.ts';
 import type { PatientRow } from '../../model/analytics-rows.ts';
 import { dateOnly } from '../values.ts';

@@ -2,10 +2,9 @@
  * Bounded questions to Redis and the queues for the dashboard: a down Redis must turn into
  * "unavailable" on a page, never a request that hangs (BullMQ would wait for it).
  */
-import { JOB_STATES } from './metrics.ts';
 import type { NextRun, QueueCounts } from './components.ts';
 import { JANITOR_JOB } from '../../jobs/janitor.ts';
-import { SCHEDULER_ID, type Queues } from '../../workers/queues.ts';
+import { JOB_STATES, SCHEDULER_ID, type Queues } from '../../workers/queues.ts';
 
 export interface Probes {
   /** `p`, or a rejection once the Redis timeout has passed. */

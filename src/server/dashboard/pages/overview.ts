@@ -22,6 +22,7 @@ import {
   type QueueCounts,
 } from '../components.ts';
 import { formatAge, formatCount, formatPercent, formatTime } from '../format.ts';
+import { JOB_STATES } from '../../../workers/queues.ts';
 
 export interface OverviewData {
   now: Date;
@@ -39,16 +40,6 @@ export interface OverviewData {
   /** When the janitor runs next; null: no worker scheduled it; 'unavailable': Redis did not answer. */
   nextJanitor: number | null | 'unavailable';
 }
-
-const QUEUE_STATES = [
-  'waiting',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'failed',
-  'completed',
-];
 
 function lastRunCard(d: OverviewData): Html {
   const last = d.runs[0];
@@ -197,7 +188,7 @@ function queueTable(queues: QueueCounts | 'unavailable'): Html {
           </tr>
         </thead>
         <tbody>
-          ${QUEUE_STATES.map(
+          ${JOB_STATES.map(
             (state) =>
               html`<tr>
                 <td>${state}</td>
