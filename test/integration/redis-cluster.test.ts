@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 import { loadConfig } from '../../src/config.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
@@ -62,7 +62,11 @@ describe.skipIf(!nodes)('bbsync on a Redis Cluster', () => {
         enrollments_ok: 3,
         enrollments_failed: 0,
       });
-      expect(await world.queues.sync.getJobCountByTypes('completed')).toBe(3);
+      // The run finishes when the last outcome is in Postgres; BullMQ marks that job completed just after.
+      await vi.waitFor(async () => expect(await world.queues.sync.getJobCountByTypes('completed')).toBe(3), {
+        timeout: 30_000,
+        interval: 100,
+      });
       // Every queue key sits in the one slot of the deployment's hash tag.
       const probe = clusterConnection();
       const slot = (key: string) => probe.call('CLUSTER', 'KEYSLOT', key) as Promise<number>;
