@@ -416,6 +416,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (queues) {
       await queues.sync.obliterate({ force: true }).catch(() => {});
       await queues.runs.obliterate({ force: true }).catch(() => {});
+      await queues.maintenance.obliterate({ force: true }).catch(() => {});
       await queues.close();
     }
     redis.disconnect();
