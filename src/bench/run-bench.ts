@@ -17,7 +17,7 @@ import { loadavg } from 'node:os';
 
 import pg from 'pg';
 
-import { createFhirClient } from '../bluebutton/fhir.ts';
+import { createFhirClient } from '../bluebutton/fhir-reads.ts';
 import { makeGetText } from '../bluebutton/http.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { buildBb2Services } from '../services.ts';
@@ -416,6 +416,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (queues) {
       await queues.sync.obliterate({ force: true }).catch(() => {});
       await queues.runs.obliterate({ force: true }).catch(() => {});
+      await queues.maintenance.obliterate({ force: true }).catch(() => {});
       await queues.close();
     }
     redis.disconnect();

@@ -8,7 +8,7 @@ import { handleToken } from '../oauth/token.ts';
 import { handleUserinfo } from '../oauth/userinfo.ts';
 import { markV3Authorization, recordSamhsaChoice } from './consents.ts';
 import { v3CapabilityStatement, v3OpenidConfiguration, v3SmartConfiguration } from './discovery.ts';
-import { handleInsuranceCard, handleV3Read, handleV3Search } from './fhir.ts';
+import { handleInsuranceCard, handleV3Read, handleV3Search } from './v3-endpoints.ts';
 import { v3PatientId } from './ids.ts';
 import type { V3Type } from './search.ts';
 
