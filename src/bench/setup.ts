@@ -201,6 +201,7 @@ export class BenchStage {
     if (this.queues) {
       await this.queues.sync.obliterate({ force: true }).catch(() => {});
       await this.queues.runs.obliterate({ force: true }).catch(() => {});
+      await this.queues.maintenance.obliterate({ force: true }).catch(() => {});
       await this.queues.close();
     }
     this.redis.disconnect();

@@ -86,7 +86,8 @@ function modifierCodes(item: JsonObject): string[] | null {
   return codes.length ? codes : null;
 }
 
-function lineDates(
+/** A line's service dates: its servicedPeriod, else its one servicedDate as start and end. */
+export function lineDates(
   item: JsonObject,
   ctx: MapContext,
   path: string,
@@ -102,7 +103,7 @@ function lineDates(
   return { start: single, end: single };
 }
 
-function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
+export function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
   try {
     return decimalString(obj(item.quantity)?.value) ?? null;
   } catch (err) {
