@@ -21,6 +21,7 @@ import {
   type QueueCounts,
 } from '../components.ts';
 import { formatAge, formatCount, formatPercent, formatTime } from '../format.ts';
+import { qualitySummary, type QualityRunTotals } from './quality.ts';
 
 export interface OverviewData {
   now: Date;
@@ -34,6 +35,8 @@ export interface OverviewData {
   requests: RequestSummary;
   requestRows: RequestCountRow[];
   audit: AuditRow[];
+  /** The latest data quality run's totals; undefined before the first run. */
+  quality?: QualityRunTotals | undefined;
 }
 
 const QUEUE_STATES = [
@@ -258,6 +261,9 @@ export function overviewPage(d: OverviewData): Html {
     <div class="split">
       ${statusTable(d.statusCounts)} ${queueTable(d.queues)} ${requestsTable(d.requests, d.requestRows)}
     </div>
+
+    <h2>Data quality</h2>
+    ${qualitySummary(d.quality)}
 
     <h2>Recent operator actions</h2>
     ${auditTable(d.audit)}`;

@@ -9,6 +9,7 @@ import {
   requestCountsSince,
   summarizeRequests,
 } from '../../../db/dashboard.ts';
+import { qualityHistory } from '../../../db/quality.ts';
 import { EXPIRY_WARNING_DAYS } from '../components.ts';
 import { overviewPage } from '../pages/overview.ts';
 import { showPage, type DashboardContext } from '../respond.ts';
@@ -16,7 +17,7 @@ import { showPage, type DashboardContext } from '../respond.ts';
 export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { pool } = ctx;
   app.get('/', async (request, reply) => {
-    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow] = await Promise.all([
+    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow, quality] = await Promise.all([
       listRuns(pool, { limit: 10 }),
       listRuns(pool, { limit: 30 }),
       enrollmentsByStatus(pool),
@@ -24,6 +25,7 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
       requestCountsSince(pool, 24),
       recentAudit(pool, 10, ['login', 'logout']),
       ctx.probes.queueState(),
+      qualityHistory(pool, 1),
     ]);
     return showPage(ctx, request, reply, 'Overview', 'overview', () =>
       overviewPage({
@@ -37,6 +39,7 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
         requests: summarizeRequests(requestRows),
         requestRows,
         audit,
+        quality: quality[0],
       }),
     );
   });
