@@ -11,15 +11,15 @@
  * runs the check as part of `npm test`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
 
 import { withDatabase } from '../src/db/client.ts';
 import { dropDatabase, migrateDatabase } from '../src/db/migrate.ts';
 import { ANALYTICS_TABLES as ANALYTICS } from '../src/model/analytics-rows.ts';
+
+import { runWhenMain, writeOrCheckGenerated } from './generated-file.ts';
 
 export const DICTIONARY_PATH = fileURLToPath(new URL('../docs/data-dictionary.md', import.meta.url));
 
@@ -295,53 +295,20 @@ export async function generateDataDictionary(databaseUrl: string): Promise<DataD
   return withMigratedDatabase(databaseUrl, 'dictionary', renderDataDictionary);
 }
 
-/** Where the committed dictionary and a fresh one first differ, for the failure message. */
-export function firstDifference(committed: string, generated: string): string {
-  const a = committed.split('\n');
-  const b = generated.split('\n');
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) {
-      return `line ${i + 1}:\n  committed: ${a[i] ?? '(end of file)'}\n  generated: ${b[i] ?? '(end of file)'}`;
-    }
-  }
-  return 'no difference';
-}
-
 async function main(argv: string[]): Promise<number> {
-  const check = argv.includes('--check');
-  const { commandConfig } = await import('../src/commands/context.ts');
+  const { commandConfig } = await import('../src/commands/command-config.ts');
   const { markdown, undocumented } = await generateDataDictionary(commandConfig().databaseUrl);
-  const shown = relative(process.cwd(), DICTIONARY_PATH);
   if (undocumented.length > 0) {
     process.stderr.write(
       `warning: ${undocumented.length} table(s)/column(s) have no COMMENT: ${undocumented.join(', ')}\n`,
     );
   }
-  if (!check) {
-    writeFileSync(DICTIONARY_PATH, markdown);
-    process.stdout.write(`wrote ${shown}\n`);
-    return 0;
-  }
-  const committed = existsSync(DICTIONARY_PATH) ? readFileSync(DICTIONARY_PATH, 'utf8') : '';
-  if (committed === markdown) {
-    process.stdout.write(`${shown} is up to date\n`);
-    return 0;
-  }
-  process.stderr.write(
-    `${shown} is out of date with the schema: run \`npm run docs:dictionary\` and commit the result.\n` +
-      `First difference at ${firstDifference(committed, markdown)}\n`,
+  return writeOrCheckGenerated(
+    DICTIONARY_PATH,
+    markdown,
+    argv.includes('--check'),
+    'npm run docs:dictionary',
   );
-  return 1;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`data-dictionary: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
+runWhenMain(import.meta.url, 'data-dictionary', main);

@@ -10,17 +10,10 @@
  * Like the dictionary, both migrate a throwaway database on the server in DATABASE_URL, read its
  * catalogs and drop it. test/integration/dbt-sources.test.ts runs the check in `npm test`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-import {
-  firstDifference,
-  readRelations,
-  withMigratedDatabase,
-  type Queryable,
-  type Relation,
-} from './data-dictionary.ts';
+import { readRelations, withMigratedDatabase, type Queryable, type Relation } from './data-dictionary.ts';
+import { runWhenMain, writeOrCheckGenerated } from './generated-file.ts';
 
 export const SOURCES_PATH = fileURLToPath(new URL('../docs/dbt/sources.yml', import.meta.url));
 
@@ -148,36 +141,9 @@ export async function generateDbtSources(databaseUrl: string): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const check = argv.includes('--check');
-  const { commandConfig } = await import('../src/commands/context.ts');
+  const { commandConfig } = await import('../src/commands/command-config.ts');
   const yaml = await generateDbtSources(commandConfig().databaseUrl);
-  const shown = relative(process.cwd(), SOURCES_PATH);
-  if (!check) {
-    mkdirSync(dirname(SOURCES_PATH), { recursive: true });
-    writeFileSync(SOURCES_PATH, yaml);
-    process.stdout.write(`wrote ${shown}\n`);
-    return 0;
-  }
-  const committed = existsSync(SOURCES_PATH) ? readFileSync(SOURCES_PATH, 'utf8') : '';
-  if (committed === yaml) {
-    process.stdout.write(`${shown} is up to date\n`);
-    return 0;
-  }
-  process.stderr.write(
-    `${shown} is out of date with the schema: run \`npm run docs:dbt-sources\` and commit the result.\n` +
-      `First difference at ${firstDifference(committed, yaml)}\n`,
-  );
-  return 1;
+  return writeOrCheckGenerated(SOURCES_PATH, yaml, argv.includes('--check'), 'npm run docs:dbt-sources');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`dbt-sources: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
+runWhenMain(import.meta.url, 'dbt-sources', main);

@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 
-import { ENVIRONMENT, type Environment } from './config/environment.ts';
+import {
+  defaultScopes,
+  ENVIRONMENT,
+  isDemographicScope,
+  type DataAccessType,
+  type Environment,
+} from './config/environment.ts';
 import { parseEncryptionKeys, type EncryptionKey } from './config/secrets.ts';
 import type { TrustProxy } from './config/trust-proxy.ts';
 import { ConfigError } from './errors.ts';
@@ -43,7 +49,16 @@ export interface Config {
     readonly clientId: string;
     readonly clientSecret: string;
     readonly redirectUri: string;
+    /** BB2_SCOPES, or the defaults that follow from requireDemographics. */
     readonly scopes: string;
+    /**
+     * The application's data access type as registered with BB2: THIRTEEN_MONTH grants end 13
+     * months after consent, RESEARCH_STUDY never, ONE_TIME with the first access token (synced
+     * once at connect, never refreshed, then `completed`).
+     */
+    readonly dataAccessType: DataAccessType;
+    /** Whether the application is registered with the demographic scopes (profile, Patient). */
+    readonly requireDemographics: boolean;
     readonly maxRequestsPerSecond: number;
     readonly requestTimeoutMs: number;
     readonly pageSize: number;
@@ -163,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         problems,
       )
     : undefined;
+  if (parsed.success) checkScopes(parsed.data, problems);
   if (!parsed.success || !redis || problems.length > 0) throw new ConfigError(problems);
   const raw = parsed.data;
 
@@ -199,7 +215,9 @@ function bb2Settings(raw: Environment): Config['bb2'] {
     clientId: raw.BB2_CLIENT_ID,
     clientSecret: raw.BB2_CLIENT_SECRET,
     redirectUri: raw.BB2_REDIRECT_URI,
-    scopes: raw.BB2_SCOPES,
+    scopes: raw.BB2_SCOPES ?? defaultScopes(raw.BB2_REQUIRE_DEMOGRAPHICS),
+    dataAccessType: raw.BB2_DATA_ACCESS_TYPE,
+    requireDemographics: raw.BB2_REQUIRE_DEMOGRAPHICS,
     maxRequestsPerSecond: raw.BB2_MAX_REQUESTS_PER_SECOND,
     requestTimeoutMs: raw.BB2_REQUEST_TIMEOUT_MS,
     pageSize: raw.BB2_PAGE_SIZE,
@@ -213,6 +231,17 @@ function bb2Settings(raw: Environment): Config['bb2'] {
       .map((s) => s.trim().toUpperCase())
       .filter(Boolean),
   };
+}
+
+/** An application registered without demographic scopes must not ask for them (BB2 answers 400). */
+function checkScopes(raw: Environment, problems: string[]): void {
+  if (raw.BB2_REQUIRE_DEMOGRAPHICS || raw.BB2_SCOPES === undefined) return;
+  const demographic = raw.BB2_SCOPES.split(/\s+/).filter(isDemographicScope);
+  if (demographic.length > 0) {
+    problems.push(
+      `BB2_SCOPES: asks for ${demographic.join(', ')} but BB2_REQUIRE_DEMOGRAPHICS=false says the application is registered without demographic scopes (Blue Button would answer "Invalid scopes." after every login); remove them, or unset BB2_SCOPES for the defaults`,
+    );
+  }
 }
 
 function syncSettings(raw: Environment): Config['sync'] {

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 
 import { makeFetch, makeGetText, type GetText, type HttpHooks } from './bluebutton/http.ts';
 import { createOAuthClient, type OAuthClient } from './bluebutton/oauth.ts';
+import { checkSmartConfiguration, type SmartCheck } from './bluebutton/smart-config.ts';
 import { requireBb2Client, requireTokenKeys, type Config } from './config.ts';
 import type { Pool } from './db/client.ts';
 import { KeyRing } from './enrollment/crypto.ts';
@@ -85,4 +86,32 @@ export function sessionSecret(config: Config, log: Logger): string {
     'SESSION_SECRET is not set: using a random one, so logins and enrollment links end when the server restarts',
   );
   return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The start-up check of the BB2 settings against Blue Button's SMART configuration: a scope it
+ * does not support (or no PKCE S256) stops the command with a ConfigError naming the setting; an
+ * unreadable document (BB2 down) is a warning, so a BB2 outage does not keep the server down.
+ */
+export async function checkBb2Configuration(
+  config: Config,
+  fetchImpl: typeof fetch,
+  log: Logger,
+): Promise<SmartCheck> {
+  const check = await checkSmartConfiguration({
+    baseUrl: config.bb2.baseUrl,
+    apiVersion: config.bb2.apiVersion,
+    scopes: config.bb2.scopes,
+    fetchImpl,
+  });
+  if (check.kind === 'mismatch') {
+    throw new ConfigError(check.problems.map((p) => `${p} (checked against ${check.url})`));
+  }
+  if (check.kind === 'unreadable') {
+    log.warn(
+      { url: check.url, reason: check.reason },
+      'could not read Blue Button’s SMART configuration: the BB2 settings are not checked',
+    );
+  }
+  return check;
 }

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
-import { nextLink, type createFhirClient, type FhirResourceType } from '../bluebutton/fhir.ts';
+import { nextLink, type createFhirClient, type FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import { quoteIdent } from '../db/migrate.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { ANALYTICS_TABLES } from '../model/analytics-rows.ts';

@@ -10,7 +10,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 
-import { nextLink, type createFhirClient, type FhirResourceType } from '../bluebutton/fhir.ts';
+import { nextLink, type createFhirClient, type FhirResourceType } from '../bluebutton/fhir-reads.ts';
 
 const naiveResources = pgTable(
   'naive_resources',

@@ -11,7 +11,7 @@
  * each fail the walk with `paging_error`.
  */
 import { BbsyncError, ReauthRequiredError } from '../errors.ts';
-import { AccessTokenRejected, type FhirClient, type FhirPageText } from './fhir.ts';
+import { AccessTokenRejected, type FhirClient, type FhirPageText } from './fhir-reads.ts';
 
 /** Where a walk gets its access tokens (the token vault, through the sync job). */
 export interface AccessTokenSource {

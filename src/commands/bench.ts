@@ -3,7 +3,7 @@ import path from 'node:path';
 import { databaseName } from '../db/client.ts';
 import { runBench, type BenchResult } from '../bench/run-bench.ts';
 import { InputError } from '../errors.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 
 export interface BenchCommandOptions {
   users: string;

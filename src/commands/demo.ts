@@ -5,26 +5,22 @@
  * the URLs to look at, and keeps serving until Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-
-import pg from 'pg';
-import { Redis } from 'ioredis';
 
 import { loadConfig, type Config } from '../config.ts';
 import { databaseName, withDatabase, type Pool } from '../db/client.ts';
-import { dropDatabase, migrateDatabase } from '../db/migrate.ts';
 import { waitForRun } from '../db/runs.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
-import { InputError, UnreachableError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { hashTagged } from '../config/redis-target.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';
-import { commandConfig } from './context.ts';
+import { commandConfig } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
+import { findServices, freePort, portOr, recreateDatabase, removeRedisKeys } from './demo-services.ts';
 import { assembleDemoServer, DEMO_LOGIN, demoPasswordHash } from './demo-server.ts';
 import { buildBb2Services } from '../services.ts';
 import { assembleWorkers } from './worker.ts';
@@ -43,8 +39,33 @@ export interface DemoOptions {
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const base = commandConfig();
-  const { users, db: demoDatabase, prefix: demoPrefix } = options;
-  // The demo drops its database and empties its queues: never the ones real work uses.
+  await checkDemoOptions(options, base);
+  const say = (line: string) => process.stderr.write(`demo: ${line}\n`);
+  const demo = await startDemo(options, base, say);
+  try {
+    await enrollAndSync(demo, options.users, say);
+  } catch (err) {
+    await demo.stopAll().catch(() => {});
+    throw err;
+  }
+  if (options.exit) {
+    say('stopping (--exit): the servers above stop now; the data stays in the database');
+    await demo.stopAll();
+    return;
+  }
+  process.stderr.write('demo: serving until Ctrl-C\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say('shutting down');
+  await demo.stopAll();
+  say('stopped');
+}
+
+/** The demo drops its database and empties its queues: never the ones real work uses. */
+async function checkDemoOptions(options: DemoOptions, base: Config): Promise<void> {
+  const { db: demoDatabase, prefix: demoPrefix } = options;
   if (
     demoDatabase === databaseName(base.databaseUrl) ||
     ['postgres', 'template0', 'template1'].includes(demoDatabase)
@@ -63,45 +84,102 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       `--port ${options.port}: that port is in use; choose another (or leave --port out for a free one)`,
     );
   }
-  const say = (line: string) => process.stderr.write(`demo: ${line}\n`);
+}
+
+/** The running demo: its configuration, the parts it enrolls and syncs with, and how to stop them all. */
+interface RunningDemo {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  queues: ReturnType<typeof createQueues>;
+  services: ReturnType<typeof buildBb2Services>;
+  redirectUri: string;
+  serverPort: number;
+  stopAll(): Promise<void>;
+}
+
+async function startDemo(
+  options: DemoOptions,
+  base: Config,
+  say: (line: string) => void,
+): Promise<RunningDemo> {
   const log = createLogger({
     level: base.log.levelSet ? base.log.level : 'warn',
     format: base.log.format,
     fd: 2,
   });
-
-  const services = await findServices(base, say);
-  const databaseUrl = withDatabase(services.databaseUrl, demoDatabase);
+  const found = await findServices(base, say);
+  const databaseUrl = withDatabase(found.databaseUrl, options.db);
   say(
-    `using Postgres at ${new URL(databaseUrl).host} (database ${demoDatabase}, recreated) and Redis at ${new URL(services.redisUrl).host} (queue prefix ${demoPrefix})`,
+    `using Postgres at ${new URL(databaseUrl).host} (database ${options.db}, recreated) and Redis at ${new URL(found.redisUrl).host} (queue prefix ${options.prefix})`,
   );
   await recreateDatabase(databaseUrl);
-
   const serverPort = options.port ? options.port : await portOr(3000);
-  const emulatorPort = await portOr(8000);
   const redirectUri = `http://127.0.0.1:${serverPort}/enroll/callback`;
   const emulator: RunningEmulator = await startEmulator({
     host: '127.0.0.1',
-    port: emulatorPort,
+    port: await portOr(8000),
     // Room for the users the demo enrolls and as many more to connect by hand at /enroll.
-    users: users + 100,
+    users: options.users + 100,
     seed: 1,
     clients: [
       { clientId: 'bbsync-demo', clientSecret: randomBytes(16).toString('hex'), redirectUris: [redirectUri] },
     ],
   });
+  const config = await demoConfig(
+    base,
+    { databaseUrl, redisUrl: found.redisUrl, prefix: options.prefix, log },
+    emulator,
+    serverPort,
+  );
+  const pool: Pool = await openDatabase(config.databaseUrl, { max: 30, applicationName: 'bbsync-demo' });
+  const producer = redisConnection(config.redis);
+  const queues = createQueues(producer, config.queuePrefix);
+  await queues.sync.obliterate({ force: true });
+  await queues.runs.obliterate({ force: true });
+  // With its nightly schedule, as a deployment's worker (the dashboard then shows the next run).
+  const workers = await assembleWorkers(config, log, pool, { concurrency: 8, schedule: true });
+  const server = await assembleDemoServer(config, log, pool);
+  const stopAll = async () => {
+    await server.close();
+    await workers.stop();
+    await queues.close();
+    producer.disconnect();
+    await removeRedisKeys(config.redisUrl, config.queuePrefix);
+    await pool.end();
+    await emulator.close();
+    await found.stop();
+  };
+  return {
+    config,
+    pool,
+    log,
+    queues,
+    services: buildBb2Services(config, log, pool),
+    redirectUri,
+    serverPort,
+    stopAll,
+  };
+}
+
+async function demoConfig(
+  base: Config,
+  at: { databaseUrl: string; redisUrl: string; prefix: string; log: Logger },
+  emulator: RunningEmulator,
+  serverPort: number,
+): Promise<Config> {
   const client = emulator.clients[0]!;
-  const config: Config = loadConfig({
+  return loadConfig({
     NODE_ENV: 'development',
-    LOG_LEVEL: log.level,
+    LOG_LEVEL: at.log.level,
     LOG_FORMAT: base.log.format,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: services.redisUrl,
-    QUEUE_PREFIX: demoPrefix,
+    DATABASE_URL: at.databaseUrl,
+    REDIS_URL: at.redisUrl,
+    QUEUE_PREFIX: at.prefix,
     BB2_BASE_URL: emulator.url,
     BB2_CLIENT_ID: client.clientId,
     BB2_CLIENT_SECRET: client.clientSecret,
-    BB2_REDIRECT_URI: redirectUri,
+    BB2_REDIRECT_URI: client.redirectUris[0]!,
     BB2_MAX_REQUESTS_PER_SECOND: '500',
     TOKEN_ENCRYPTION_KEY: `demo:${randomBytes(32).toString('base64')}`,
     SESSION_SECRET: randomBytes(32).toString('base64url'),
@@ -111,69 +189,32 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     DASHBOARD_PASSWORD_HASH: await demoPasswordHash(),
     DASHBOARD_ALLOW_ACTIONS: 'true',
   });
+}
 
-  const pool: Pool = await openDatabase(config.databaseUrl, { max: 30, applicationName: 'bbsync-demo' });
-  const producer = redisConnection(config.redis);
-  const queues = createQueues(producer, config.queuePrefix);
-  await queues.sync.obliterate({ force: true });
-  await queues.runs.obliterate({ force: true });
-  // With its nightly schedule, as a deployment's worker (the dashboard then shows the next run).
-  const workers = await assembleWorkers(config, log, pool, { concurrency: 8, schedule: true });
-  const server = await assembleDemoServer(config, log, pool);
-  const { flow, fetchImpl } = buildBb2Services(config, log, pool);
-
-  const stopAll = async () => {
-    await server.close();
-    await workers.stop();
-    await queues.close();
-    producer.disconnect();
-    await removeRedisKeys(config.redisUrl, config.queuePrefix);
-    await pool.end();
-    await emulator.close();
-    await services.stop();
-  };
-
-  try {
-    // Enroll through the real authorization pages, as a browser would.
-    const enrolling = createProgress('Enrolling', { unit: 'beneficiaries' });
-    let connected = 0;
-    for (let index = 0; index < users; index++) {
-      const outcome = await enrollSynthetic(flow, syntheticLogin(index), { redirectUri, fetchImpl });
-      if (outcome.kind !== 'connected')
-        throw new Error(`enrolling BBUser${String(index).padStart(5, '0')}: ${outcome.kind}`);
-      enrolling.update(++connected, users);
-    }
-    enrolling.stop();
-    say(`enrolled ${connected} synthetic beneficiaries through the emulator's login and consent pages`);
-
-    const run = await startRunNow({ pool, log, queues, config }, { trigger: 'manual', requestedBy: 'demo' });
-    const syncing = createProgress('Syncing', { unit: 'beneficiaries' });
-    const finished = await waitForRun(pool, run.run_id, {
-      intervalMs: 200,
-      timeoutMs: 10 * 60_000,
-      onPoll: (r) =>
-        syncing.update(r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped, r.enrollments_total),
-    });
-    syncing.stop();
-    process.stdout.write(await summary(pool, finished.run_id, { serverPort, users }, config));
-  } catch (err) {
-    await stopAll().catch(() => {});
-    throw err;
+/** Enrolls through the real authorization pages, as a browser would, then runs one full sync. */
+async function enrollAndSync(demo: RunningDemo, users: number, say: (line: string) => void): Promise<void> {
+  const { config, pool, log, queues, redirectUri } = demo;
+  const { flow, fetchImpl } = demo.services;
+  const enrolling = createProgress('Enrolling', { unit: 'beneficiaries' });
+  let connected = 0;
+  for (let index = 0; index < users; index++) {
+    const outcome = await enrollSynthetic(flow, syntheticLogin(index), { redirectUri, fetchImpl });
+    if (outcome.kind !== 'connected')
+      throw new Error(`enrolling BBUser${String(index).padStart(5, '0')}: ${outcome.kind}`);
+    enrolling.update(++connected, users);
   }
-
-  if (options.exit) {
-    say('stopping (--exit): the servers above stop now; the data stays in the database');
-    await stopAll();
-    return;
-  }
-  process.stderr.write('demo: serving until Ctrl-C\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+  enrolling.stop();
+  say(`enrolled ${connected} synthetic beneficiaries through the emulator's login and consent pages`);
+  const run = await startRunNow({ pool, log, queues, config }, { trigger: 'manual', requestedBy: 'demo' });
+  const syncing = createProgress('Syncing', { unit: 'beneficiaries' });
+  const finished = await waitForRun(pool, run.run_id, {
+    intervalMs: 200,
+    timeoutMs: 10 * 60_000,
+    onPoll: (r) =>
+      syncing.update(r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped, r.enrollments_total),
   });
-  say('shutting down');
-  await stopAll();
-  say('stopped');
+  syncing.stop();
+  process.stdout.write(await summary(pool, finished.run_id, { serverPort: demo.serverPort, users }, config));
 }
 
 async function summary(
@@ -229,125 +270,6 @@ async function summary(
     `                   example queries: README.md, "Analytics: example queries"; or npx bbsync report with DATABASE_URL=${config.databaseUrl}`,
     '',
   ].join('\n');
-}
-
-/** Postgres and Redis: configured or local ones that answer, else containers when Docker exists. */
-async function findServices(
-  config: Config,
-  say: (line: string) => void,
-): Promise<{ databaseUrl: string; redisUrl: string; stop: () => Promise<void> }> {
-  const pgOk = await postgresAnswers(config.databaseUrl);
-  const redisOk = await redisAnswers(config.redisUrl);
-  if (pgOk && redisOk)
-    return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, stop: async () => {} };
-  const missing = [
-    !pgOk && `Postgres (${new URL(config.databaseUrl).host})`,
-    !redisOk && `Redis (${new URL(config.redisUrl).host})`,
-  ]
-    .filter(Boolean)
-    .join(' and ');
-  let containers;
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    containers = true;
-  } catch {
-    containers = false;
-  }
-  if (!containers) {
-    throw new UnreachableError(
-      `the demo needs ${missing}, and nothing answers there (and no Docker engine to start them): start them (\`docker compose up -d\` starts both; or \`pg_ctlcluster <version> main start\`, \`redis-server --daemonize yes\`) or set ${[!pgOk && 'DATABASE_URL', !redisOk && 'REDIS_URL'].filter(Boolean).join(' and ')}`,
-    );
-  }
-  say(`${missing} not reachable: starting containers with testcontainers`);
-  const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-  const { RedisContainer } = await import('@testcontainers/redis');
-  const pgC = pgOk
-    ? undefined
-    : await new PostgreSqlContainer('postgres:16-alpine')
-        .withUsername('postgres')
-        .withPassword('postgres')
-        .start();
-  const redisC = redisOk ? undefined : await new RedisContainer('redis:7').start();
-  return {
-    databaseUrl: pgC ? pgC.getConnectionUri() : config.databaseUrl,
-    redisUrl: redisC ? redisC.getConnectionUrl() : config.redisUrl,
-    stop: async () => {
-      await Promise.all([pgC?.stop(), redisC?.stop()]);
-    },
-  };
-}
-
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({
-    connectionString: withDatabase(url, 'postgres'),
-    connectionTimeoutMillis: 2000,
-  });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function recreateDatabase(databaseUrl: string): Promise<void> {
-  await dropDatabase(databaseUrl);
-  await migrateDatabase(databaseUrl);
-}
-
-/** The port when it is free on 127.0.0.1 (0: any free one), else undefined. */
-function freePort(port: number): Promise<number | undefined> {
-  return new Promise<number | undefined>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      const got = typeof address === 'object' && address ? address.port : undefined;
-      server.close(() => resolve(got));
-    });
-  });
-}
-
-/** The preferred port when it is free, else any free one. */
-async function portOr(preferred: number): Promise<number> {
-  return (await freePort(preferred)) ?? (await freePort(0))!;
-}
-
-/** Everything the demo left in Redis under its prefix: queues, the scheduler, the request window. */
-async function removeRedisKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectionName: 'bbsync-demo-cleanup' });
-  redis.on('error', () => {});
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export type { Logger };

@@ -2,7 +2,7 @@ import { requireBb2Client, requireTokenKeys } from '../config.ts';
 import { enrollSynthetic, syntheticLogin } from '../emulator-client/synthetic-enrollment.ts';
 import type { EnrollmentOutcome } from '../enrollment/enroll.ts';
 import { InputError, UnreachableError } from '../errors.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 import { buildBb2Services } from '../services.ts';

@@ -1,6 +1,6 @@
 import { importFiles, type ImportSummary } from '../import/import-files.ts';
 import { listInputFiles } from '../import/read-files.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { createProgress } from './progress.ts';
 

@@ -6,7 +6,7 @@ import { databaseName } from '../db/client.ts';
 import { getInsuranceCard } from '../db/insurance-cards.ts';
 import { InputError } from '../errors.ts';
 import { readInsuranceCard, type InsuranceCard } from '../fhir/v3/insurance-card.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 
 export async function runInsuranceCard(enrollmentId: string, options: { format?: string }): Promise<void> {

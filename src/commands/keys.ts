@@ -6,7 +6,7 @@ import { requireTokenKeys } from '../config.ts';
 import { KeyRing } from '../enrollment/crypto.ts';
 import { rotateKeys } from '../enrollment/key-rotation.ts';
 import { recordAudit } from '../db/audit.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 
 /** Prints a new 32-byte key in TOKEN_ENCRYPTION_KEY's `id:base64` form. */

@@ -1,6 +1,6 @@
 import { databaseName, withDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { checkPostgres, explainPostgresError } from './reach.ts';
 
 export async function runMigrate(): Promise<void> {

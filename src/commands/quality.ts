@@ -3,7 +3,7 @@
  * the failures per check. Exits with 1 when a structural check fails.
  */
 import { runQualityChecks, type QualityRun } from '../db/quality.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 
 export async function runQuality(options: { format?: string }): Promise<void> {

@@ -14,7 +14,7 @@ import {
   type TopProcedure,
 } from '../db/analytics.ts';
 import { InputError } from '../errors.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 
 export const REPORT_FORMATS = ['table', 'csv', 'json'] as const;

@@ -9,11 +9,11 @@ import { buildMetricsServer, dashboardRoutes } from '../server/dashboard/index.t
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { explainRedisError } from './reach.ts';
 import { SERVICE_START_ATTEMPTS } from './worker.ts';
-import { buildBb2Services, sessionSecret, type Bb2Services } from '../services.ts';
+import { buildBb2Services, checkBb2Configuration, sessionSecret, type Bb2Services } from '../services.ts';
 
 /**
  * What the dashboard runs on: a Redis connection and the queues (for bull-board, queue depths and
@@ -88,6 +88,10 @@ export async function runServer(options: { port?: number; host?: string }): Prom
     say: (line) => process.stderr.write(`bbsync: ${line}\n`),
   });
   const services = buildBb2Services(config, log, pool);
+  await checkBb2Configuration(config, services.fetchImpl, log).catch(async (err: unknown) => {
+    await pool.end();
+    throw err;
+  });
   const port = options.port ?? config.server.port;
   const host = options.host ?? config.server.host;
   const dashboard = await assembleDashboard(config, log, pool, services, secret, host);

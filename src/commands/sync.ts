@@ -6,7 +6,7 @@ import { InputError } from '../errors.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues, type Queues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';
-import { commandContext } from './context.ts';
+import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { checkRedis, explainRedisError } from './reach.ts';
 import { createProgress } from './progress.ts';

@@ -17,6 +17,28 @@ export const DEFAULT_BB2_SCOPES = [
   'patient/ExplanationOfBenefit.rs',
 ].join(' ');
 
+/**
+ * BB2's demographic scopes (`profile`, `patient/Patient.*`): an application registered without
+ * them gets 400 "Invalid scopes." when it asks for one (WS `apps/dot_ext/scopes.py`).
+ */
+export function isDemographicScope(scope: string): boolean {
+  return scope === 'profile' || /^patient\/Patient\./.test(scope);
+}
+
+/** The scopes asked for when BB2_SCOPES is not set: all of them, or all but the demographic ones. */
+export function defaultScopes(requireDemographics: boolean): string {
+  return DEFAULT_BB2_SCOPES.split(' ')
+    .filter((s) => requireDemographics || !isDemographicScope(s))
+    .join(' ');
+}
+
+/**
+ * BB2 applications' data access types (WS `apps/constants.py`, in force since 2024-12): a grant
+ * ends 13 months after consent, never (research studies), or with its first access token.
+ */
+export const DATA_ACCESS_TYPES = ['THIRTEEN_MONTH', 'RESEARCH_STUDY', 'ONE_TIME'] as const;
+export type DataAccessType = (typeof DATA_ACCESS_TYPES)[number];
+
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -57,7 +79,10 @@ export const ENVIRONMENT = z.object({
   BB2_CLIENT_ID: z.string().default(''),
   BB2_CLIENT_SECRET: z.string().default(''),
   BB2_REDIRECT_URI: url.default('http://127.0.0.1:3000/enroll/callback'),
-  BB2_SCOPES: z.string().default(DEFAULT_BB2_SCOPES),
+  /** Unset: defaultScopes(BB2_REQUIRE_DEMOGRAPHICS). */
+  BB2_SCOPES: z.string().optional(),
+  BB2_DATA_ACCESS_TYPE: z.enum(DATA_ACCESS_TYPES).default('THIRTEEN_MONTH'),
+  BB2_REQUIRE_DEMOGRAPHICS: bool.default(true),
   BB2_MAX_REQUESTS_PER_SECOND: z.coerce.number().positive().max(10_000).default(20),
   BB2_REQUEST_TIMEOUT_MS: int(1_000, 600_000).default(60_000),
   BB2_PAGE_SIZE: int(1, 50).default(50),

@@ -128,24 +128,13 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
   const seed = integer('seed', options.seed, 0);
   const ttl = integer('access-token-ttl', options.accessTokenTtl, 1);
   const pageCacheMb = integer('page-cache-mb', options.pageCacheMb ?? '512', 1, 1_000_000);
-  let faults: FaultConfig | undefined;
-  if (options.faults !== undefined) {
-    try {
-      faults = parseFaultsJson(options.faults);
-    } catch (err) {
-      throw new InputError((err as Error).message);
-    }
-  }
+  const faults = faultsOption(options.faults);
   const parsed = clientsFromOptions(options);
   const clients = withRegistrationFlags(parsed.clients, options);
   const isDefault = parsed.isDefault;
   const throttle = throttleOption(options.throttle);
-  if (options.publicUrl !== undefined) {
-    try {
-      new URL(options.publicUrl);
-    } catch {
-      throw new InputError(`--public-url is not an absolute URL: ${options.publicUrl}`);
-    }
+  if (options.publicUrl !== undefined && !URL.canParse(options.publicUrl)) {
+    throw new InputError(`--public-url is not an absolute URL: ${options.publicUrl}`);
   }
 
   const emu = await startEmulator({
@@ -172,29 +161,18 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     throw err;
   });
 
-  process.stdout.write(`BB2 emulator listening on ${emu.url}\n`);
+  printBanner(emu, {
+    clients,
+    isDefault,
+    faults,
+    source:
+      options.fixtures !== undefined
+        ? `fixtures from ${options.fixtures}`
+        : `${users} synthetic users, seed ${seed}`,
+  });
   const err = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
-  const source =
-    options.fixtures !== undefined
-      ? `fixtures from ${options.fixtures}`
-      : `${users} synthetic users, seed ${seed}`;
-  err(`Serving ${source} (BBUser00000..; password PW<number>!, e.g. BBUser00001 / PW00001!).`);
-  for (const c of clients) {
-    err(
-      `${isDefault ? 'Default demo client' : 'Client'} ${c.clientId} / ${c.clientSecret}, redirect ${c.redirectUris.join(' or ')}` +
-        (isDefault ? ' (pass --client-id, --client-secret and --redirect-uri to register your own).' : '.'),
-    );
-  }
-  err(
-    `Log in: ${emu.url}/v2/o/authorize/?client_id=${clients[0]?.clientId ?? ''}&response_type=code&... (PKCE S256 and a state of 16+ characters).`,
-  );
-  err(
-    `Discovery ${emu.url}/.well-known/openid-configuration; control API ${emu.url}/__emulator/ (loopback only).`,
-  );
-  if (faults) err(`Fault injection on: ${JSON.stringify(faults)}.`);
-
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', stop);
@@ -208,4 +186,44 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+function faultsOption(json: string | undefined): FaultConfig | undefined {
+  if (json === undefined) return undefined;
+  try {
+    return parseFaultsJson(json);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+}
+
+/** What a developer needs to start: where it listens, the users, the clients, the URLs to try. */
+function printBanner(
+  emu: { url: string },
+  shown: {
+    clients: readonly { clientId: string; clientSecret: string; redirectUris: readonly string[] }[];
+    isDefault: boolean;
+    faults: FaultConfig | undefined;
+    source: string;
+  },
+): void {
+  const { clients, isDefault, faults } = shown;
+  const err = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  process.stdout.write(`BB2 emulator listening on ${emu.url}\n`);
+  err(`Serving ${shown.source} (BBUser00000..; password PW<number>!, e.g. BBUser00001 / PW00001!).`);
+  for (const c of clients) {
+    err(
+      `${isDefault ? 'Default demo client' : 'Client'} ${c.clientId} / ${c.clientSecret}, redirect ${c.redirectUris.join(' or ')}` +
+        (isDefault ? ' (pass --client-id, --client-secret and --redirect-uri to register your own).' : '.'),
+    );
+  }
+  err(
+    `Log in: ${emu.url}/v2/o/authorize/?client_id=${clients[0]?.clientId ?? ''}&response_type=code&... (PKCE S256 and a state of 16+ characters).`,
+  );
+  err(
+    `Discovery ${emu.url}/.well-known/openid-configuration; control API ${emu.url}/__emulator/ (loopback only).`,
+  );
+  if (faults) err(`Fault injection on: ${JSON.stringify(faults)}.`);
 }

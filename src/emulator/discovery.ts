@@ -55,7 +55,6 @@ const START_INDEX_PARAM = {
 };
 
 export function capabilityStatement(base: string, date: string): Record<string, unknown> {
-  const interaction = [{ code: 'read' }, { code: 'search-type' }];
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -66,82 +65,84 @@ export function capabilityStatement(base: string, date: string): Record<string, 
     implementation: { description: 'gov.cms.bfd:bfd-server-war', url: `${base}/v2/fhir` },
     fhirVersion: '4.0.0',
     format: ['application/json', 'application/fhir+json'],
-    rest: [
+    rest: [{ mode: 'server', resource: V2_RESOURCES, security: restSecurity(base) }],
+  };
+}
+
+const interaction = [{ code: 'read' }, { code: 'search-type' }];
+
+/** The three resources BB2 v2 serves, with the search parameters its metadata lists. */
+const V2_RESOURCES = [
+  {
+    type: 'Coverage',
+    profile: 'http://hl7.org/fhir/StructureDefinition/Coverage',
+    interaction,
+    searchParam: [
       {
-        mode: 'server',
-        resource: [
+        name: 'beneficiary',
+        type: 'reference',
+        documentation: 'The patient identifier to search for',
+      },
+      LAST_UPDATED_PARAM,
+      START_INDEX_PARAM,
+    ],
+  },
+  {
+    type: 'ExplanationOfBenefit',
+    profile: 'http://hl7.org/fhir/StructureDefinition/ExplanationOfBenefit',
+    interaction,
+    searchParam: [
+      { name: 'patient', type: 'reference', documentation: 'The patient identifier to search for' },
+      LAST_UPDATED_PARAM,
+      {
+        name: 'service-date',
+        type: 'date',
+        documentation: 'Include resources that completed in the given range',
+      },
+      START_INDEX_PARAM,
+      { name: 'type', type: 'token', documentation: 'A list of claim types to include' },
+    ],
+  },
+  {
+    type: 'Patient',
+    profile: 'http://hl7.org/fhir/StructureDefinition/Patient',
+    interaction,
+    searchParam: [
+      { name: 'identifier', type: 'token', documentation: 'The patient identifier to search for' },
+      LAST_UPDATED_PARAM,
+      START_INDEX_PARAM,
+      { name: '_id', type: 'token', documentation: 'The patient identifier to search for' },
+    ],
+  },
+];
+
+/** OAuth and SMART-on-FHIR, with the token and authorize URIs. */
+function restSecurity(base: string): Record<string, unknown> {
+  return {
+    cors: true,
+    service: [
+      {
+        text: 'OAuth',
+        coding: [{ system: 'http://hl7.org/fhir/restful-security-service', code: 'OAuth', display: 'OAuth' }],
+      },
+      {
+        text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+        coding: [
           {
-            type: 'Coverage',
-            profile: 'http://hl7.org/fhir/StructureDefinition/Coverage',
-            interaction,
-            searchParam: [
-              {
-                name: 'beneficiary',
-                type: 'reference',
-                documentation: 'The patient identifier to search for',
-              },
-              LAST_UPDATED_PARAM,
-              START_INDEX_PARAM,
-            ],
-          },
-          {
-            type: 'ExplanationOfBenefit',
-            profile: 'http://hl7.org/fhir/StructureDefinition/ExplanationOfBenefit',
-            interaction,
-            searchParam: [
-              { name: 'patient', type: 'reference', documentation: 'The patient identifier to search for' },
-              LAST_UPDATED_PARAM,
-              {
-                name: 'service-date',
-                type: 'date',
-                documentation: 'Include resources that completed in the given range',
-              },
-              START_INDEX_PARAM,
-              { name: 'type', type: 'token', documentation: 'A list of claim types to include' },
-            ],
-          },
-          {
-            type: 'Patient',
-            profile: 'http://hl7.org/fhir/StructureDefinition/Patient',
-            interaction,
-            searchParam: [
-              { name: 'identifier', type: 'token', documentation: 'The patient identifier to search for' },
-              LAST_UPDATED_PARAM,
-              START_INDEX_PARAM,
-              { name: '_id', type: 'token', documentation: 'The patient identifier to search for' },
-            ],
+            system: 'http://hl7.org/fhir/restful-security-service',
+            code: 'SMART-on-FHIR',
+            display: 'SMART-on-FHIR',
           },
         ],
-        security: {
-          cors: true,
-          service: [
-            {
-              text: 'OAuth',
-              coding: [
-                { system: 'http://hl7.org/fhir/restful-security-service', code: 'OAuth', display: 'OAuth' },
-              ],
-            },
-            {
-              text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
-              coding: [
-                {
-                  system: 'http://hl7.org/fhir/restful-security-service',
-                  code: 'SMART-on-FHIR',
-                  display: 'SMART-on-FHIR',
-                },
-              ],
-            },
-          ],
-          extension: [
-            {
-              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-              extension: [
-                { url: 'token', valueUri: `${base}/v2/o/token/` },
-                { url: 'authorize', valueUri: `${base}/v2/o/authorize/` },
-              ],
-            },
-          ],
-        },
+      },
+    ],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          { url: 'token', valueUri: `${base}/v2/o/token/` },
+          { url: 'authorize', valueUri: `${base}/v2/o/authorize/` },
+        ],
       },
     ],
   };

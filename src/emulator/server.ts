@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { handleControl } from './control.ts';
 import type { Core, Ctx } from './core.ts';
 import { capabilityStatement, openidConfiguration, smartConfiguration } from './discovery.ts';
-import { handleRead, handleSearch } from './fhir.ts';
+import { handleRead, handleSearch } from './v2-endpoints.ts';
 import type { SearchType } from './fhir-search.ts';
 import { HttpError, isLoopback, send, sendJson } from './http-util.ts';
 import { handleAuthorize } from './oauth/authorize.ts';

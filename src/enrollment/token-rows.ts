@@ -6,7 +6,7 @@ import type { ApiVersion } from '../bluebutton/api-version.ts';
 import { BbsyncError } from '../errors.ts';
 import { secretAad } from './crypto.ts';
 
-export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoked';
+export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoking' | 'revoked';
 
 /** The enrollment is not active: revoked, or waiting for the beneficiary to connect again. */
 export class EnrollmentInactiveError extends BbsyncError {

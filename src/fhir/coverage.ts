@@ -1,4 +1,4 @@
-import type { MapContext } from './context.ts';
+import type { MapContext } from './map-context.ts';
 import {
   arr,
   CMS_VARIABLES,

@@ -4,7 +4,7 @@
  * (claim-type.ts), money (money.ts), lines (lines.ts), clinical codes (codes.ts), parties
  * (parties.ts) and supportingInfo (supporting-info.ts); this file puts the claim row together.
  */
-import type { MapContext } from './context.ts';
+import type { MapContext } from './map-context.ts';
 import { claimTypeOf, type ClaimType } from './eob/claim-type.ts';
 import { drgFromDiagnosis, mapDiagnoses, mapProcedures } from './eob/codes.ts';
 import { mapLines, type BillablePeriod } from './eob/lines.ts';

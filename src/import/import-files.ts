@@ -63,22 +63,7 @@ export async function importFiles(
   };
 
   // Pass 1: find which occurrence of each resource wins.
-  const winners = new Map<string, Winner>();
-  let order = 0;
-  for (const file of files) {
-    for await (const event of readFhirFile(file)) {
-      if (event.kind !== 'resource') continue;
-      const key = resourceKey(event.found.resource);
-      const lastUpdated = lastUpdatedOf(event.found.resource);
-      const current = order++;
-      if (!key) continue;
-      const prev = winners.get(key);
-      if (!prev || !(prev.lastUpdated && lastUpdated && lastUpdated < prev.lastUpdated)) {
-        winners.set(key, { order: current, lastUpdated });
-      }
-    }
-  }
-  const total = order;
+  const { winners, total } = await findWinners(files);
 
   // Pass 2: normalize and load the winners, batch by batch.
   const warnings = new Map<string, { count: number; example: string }>();
@@ -97,7 +82,7 @@ export async function importFiles(
     options.onProgress?.(processed, total);
   };
 
-  order = 0;
+  let order = 0;
   for (const file of files) {
     for await (const event of readFhirFile(file)) {
       if (event.kind === 'skipped') {
@@ -119,12 +104,7 @@ export async function importFiles(
       }
       try {
         const normalized = normalizeResource(resource);
-        for (const w of normalized.warnings) {
-          const message = w.replace(/^[^:]+: /, '');
-          const seen = warnings.get(message);
-          if (seen) seen.count++;
-          else warnings.set(message, { count: 1, example: `${w.split(':')[0]} (${location})` });
-        }
+        countWarnings(warnings, normalized.warnings, location);
         batch.push(normalized);
       } catch (err) {
         if (!(err instanceof NormalizeError)) throw err;
@@ -137,6 +117,42 @@ export async function importFiles(
   await flush();
   summary.warnings = [...warnings].map(([message, w]) => ({ message, ...w }));
   return summary;
+}
+
+/** Which occurrence of each resource wins (the newest `meta.lastUpdated`, else the last read). */
+async function findWinners(
+  files: readonly InputFile[],
+): Promise<{ winners: Map<string, Winner>; total: number }> {
+  const winners = new Map<string, Winner>();
+  let order = 0;
+  for (const file of files) {
+    for await (const event of readFhirFile(file)) {
+      if (event.kind !== 'resource') continue;
+      const key = resourceKey(event.found.resource);
+      const lastUpdated = lastUpdatedOf(event.found.resource);
+      const current = order++;
+      if (!key) continue;
+      const prev = winners.get(key);
+      if (!prev || !(prev.lastUpdated && lastUpdated && lastUpdated < prev.lastUpdated)) {
+        winners.set(key, { order: current, lastUpdated });
+      }
+    }
+  }
+  return { winners, total: order };
+}
+
+/** Warnings are summarized by message: how often, and the first place each was seen. */
+function countWarnings(
+  warnings: Map<string, { count: number; example: string }>,
+  found: readonly string[],
+  location: string,
+): void {
+  for (const w of found) {
+    const message = w.replace(/^[^:]+: /, '');
+    const seen = warnings.get(message);
+    if (seen) seen.count++;
+    else warnings.set(message, { count: 1, example: `${w.split(':')[0]} (${location})` });
+  }
 }
 
 function resourceKey(resource: unknown): string | undefined {

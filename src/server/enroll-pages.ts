@@ -3,6 +3,7 @@
  * outcome of Blue Button's redirect back to us, and the page of a refused start.
  */
 import { AUTHORIZATION_TTL_SECONDS, type EnrollmentOutcome } from '../enrollment/enroll.ts';
+import { hasDemographicScope } from '../enrollment/tokens.ts';
 import { html, page, type Html } from './html.ts';
 
 const AGAIN = html`<p><a class="button" href="/enroll">Connect again</a></p>`;
@@ -24,7 +25,7 @@ export function tooManyStartsPage(): string {
 }
 
 function connectedPage(outcome: Extract<EnrollmentOutcome, { kind: 'connected' }>): string {
-  const demographics = /patient\/Patient\./.test(outcome.enrollment.scope);
+  const demographics = hasDemographicScope(outcome.enrollment.scope);
   return narrow(
     'Connected',
     html`<h1>Your Medicare data is connected</h1>

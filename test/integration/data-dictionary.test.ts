@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import {
   DICTIONARY_PATH,
-  firstDifference,
   generateDataDictionary,
   MUST_BE_DOCUMENTED,
   type DataDictionary,
 } from '../../scripts/data-dictionary.ts';
+import { firstDifference } from '../../scripts/generated-file.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let dictionary: DataDictionary;

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 
-import { firstDifference } from '../../scripts/data-dictionary.ts';
 import { generateDbtSources, SOURCES_PATH } from '../../scripts/dbt-sources.ts';
+import { firstDifference } from '../../scripts/generated-file.ts';
 import { createTestDatabase } from '../helpers/db.ts';
 
 let generated: string;

@@ -188,7 +188,8 @@ describe('enrolling through the HTML forms', () => {
   });
 });
 
-describe('rotation-safe refresh', () => {
+// Each test starts up to three token-client processes: give them room on a loaded machine.
+describe('rotation-safe refresh', { timeout: 300_000 }, () => {
   it('refreshes exactly once for 200 concurrent requests from two processes, reusing no token', async () => {
     const enrollment = await connected(10);
     await expireStoredAccessToken(enrollment.enrollmentId);

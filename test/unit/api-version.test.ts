@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { bb2Endpoints, samhsaSharedFromLinks } from '../../src/bluebutton/api-version.ts';
-import { createFhirClient } from '../../src/bluebutton/fhir.ts';
+import { createFhirClient } from '../../src/bluebutton/fhir-reads.ts';
 import type { GetText } from '../../src/bluebutton/http.ts';
 import { createOAuthClient } from '../../src/bluebutton/oauth.ts';
 import { loadConfig } from '../../src/config.ts';

@@ -13,8 +13,21 @@ export const enrollments = pgTable(
     enrollment_id: text('enrollment_id').primaryKey(),
     /** BB2's patient id from the token response (`patient`). One enrollment per patient. */
     patient_id: text('patient_id').notNull(),
-    /** 'active' | 'reauth_required' | 'revoked' */
+    /**
+     * 'active' | 'reauth_required' | 'revoking' | 'revoked'. `revoking`: an unenroll was asked
+     * and has not finished (BB2 not told yet, or the local purge not committed); the janitor and
+     * `bbsync unenroll` resume it.
+     */
     status: text('status').notNull(),
+    /** When `status` last changed (kept by a trigger); retention counts from here. */
+    status_changed_at: tstz('status_changed_at')
+      .notNull()
+      .default(sql`now()`),
+    /** For a `revoking` enrollment: whether its data is to be deleted, and who asked. */
+    revoke_purge: boolean('revoke_purge'),
+    revoke_actor: text('revoke_actor'),
+    /** When the beneficiary's data was deleted (an unenroll's purge or retention). */
+    data_purged_at: tstz('data_purged_at'),
     /** The scopes BB2 granted, space-separated, as granted (may lack the demographic scopes). */
     scope: text('scope').notNull(),
     /** The BB2 API version ('v2' | 'v3') that issued the tokens; they are used with it only. */

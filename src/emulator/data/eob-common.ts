@@ -20,8 +20,9 @@ import {
   shared,
   varCoding,
   type Obj,
-} from './fhir.ts';
-import { coverageId, type Person, type Practitioner, type Part } from './person.ts';
+} from './fhir-builders.ts';
+import { coverageId, type Part } from './coverage.ts';
+import type { Person, Practitioner } from './person.ts';
 import { Rng } from './prng.ts';
 import { ymd } from './time.ts';
 import type { FhirResource } from './types.ts';

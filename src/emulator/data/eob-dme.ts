@@ -36,7 +36,7 @@ import {
   varCodeable,
   varCoding,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import {
   carrierHeaderExtensions,
   observation,

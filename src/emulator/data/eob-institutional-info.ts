@@ -9,7 +9,7 @@ import {
   sharedCodeable,
   varCodeable,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import { ymd } from './time.ts';
 import type { InstLine, Institutional } from './eob-institutional-lines.ts';
 

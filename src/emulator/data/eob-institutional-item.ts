@@ -13,7 +13,7 @@ import {
   extCoding,
   sharedCodeable,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 import { ymd } from './time.ts';
 import {
   locationAddress,

@@ -11,7 +11,7 @@ import {
   type RevenueLine,
 } from './codes.ts';
 import { type Ctx } from './eob-common.ts';
-import { Memo, type Obj } from './fhir.ts';
+import { Memo, type Obj } from './fhir-builders.ts';
 import { Rng } from './prng.ts';
 
 export type Institutional = 'inpatient' | 'outpatient' | 'snf' | 'hha' | 'hospice';

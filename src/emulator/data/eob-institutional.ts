@@ -50,8 +50,9 @@ import {
   totalEntry,
   upinTypedIdentifier,
   type Obj,
-} from './fhir.ts';
-import type { Organization, Person, Practitioner, Part } from './person.ts';
+} from './fhir-builders.ts';
+import type { Part } from './coverage.ts';
+import type { Organization, Person, Practitioner } from './person.ts';
 import { dateTimeAtMidnight, ymd } from './time.ts';
 import { institutionalItem } from './eob-institutional-item.ts';
 import { institutionalSupportingInfo } from './eob-institutional-info.ts';

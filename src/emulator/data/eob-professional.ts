@@ -17,7 +17,7 @@ import {
   shared,
   varCodeable,
   type Obj,
-} from './fhir.ts';
+} from './fhir-builders.ts';
 
 export interface ProLineMoney {
   submitted: number;

@@ -1,7 +1,6 @@
 /**
- * A synthetic beneficiary's demographics and provider pool, and the Patient and Coverage
- * resources built from them (modelled on bfd/patient.json, sandbox/patient-bbuser29999.json and
- * bfd/coverage-bundle.json).
+ * A synthetic beneficiary's demographics and provider pool. The Patient and Coverage resources
+ * built from them are in patient.ts and coverage.ts.
  */
 import {
   FIRST_NAMES_F,
@@ -12,24 +11,9 @@ import {
   STATES,
   type Specialty,
 } from './codes.ts';
-import {
-  MBI,
-  PROFILE,
-  THO,
-  CS_IDENTIFIER_CURRENCY,
-  coding,
-  extCoding,
-  extDate,
-  meta,
-  Memo,
-  shared,
-  sharedCodeable,
-  VAR,
-  type Obj,
-} from './fhir.ts';
+import { extCoding, type Obj } from './fhir-builders.ts';
 import { Rng } from './prng.ts';
-import type { FhirResource } from './types.ts';
-import { dayFromYmd, ymd } from './time.ts';
+import { dayFromYmd } from './time.ts';
 
 export interface Practitioner {
   readonly npi: string;
@@ -207,29 +191,10 @@ export function makePerson(
     : dayFromYmd(2026 - age + 65, rng.int(1, 12), 1);
   const mbi = mbiFor(rng);
   const historicMbi = rng.chance(0.15) ? mbiFor(rng) : undefined;
-  const dualRoll = rng.next();
-  const dual: readonly [string, string | undefined] =
-    dualRoll < 0.72
-      ? ['NA', 'Non-Medicaid']
-      : dualRoll < 0.84
-        ? [
-            '02',
-            'Qualified Medicare Beneficiary (QMB) and full Medicaid coverage, including prescription drugs',
-          ]
-        : dualRoll < 0.9
-          ? [
-              '08',
-              'Other dual eligibles (not QMB, SLMB, QWDI, or QI) with full Medicaid coverage, including prescription drugs',
-            ]
-          : dualRoll < 0.96
-            ? [
-                '**',
-                "Enrolled in Medicare A and/or B, but no Part D enrollment data for the beneficiary. (This status was indicated as 'XX' for 2006-2009)",
-              ]
-            : ['AA', undefined];
+  const dual = dualStatus(rng.next());
   const partDContract = rng.pick(PART_D_CONTRACTS);
-  const personRng = new Rng(seed, 'providers', index);
-  const practitioners = Array.from({ length: personRng.int(3, 6) }, () => practitioner(personRng));
+  // The provider pool draws from its own stream: the person's draws below stay where they were.
+  const providers = providerPool(new Rng(seed, 'providers', index), stateSsa);
   return {
     index,
     patientId,
@@ -265,234 +230,70 @@ export function makePerson(
     partDContract,
     partDPlan: String(rng.int(1, 24)).padStart(3, '0'),
     entitlementDay,
+    ...providers,
+  };
+}
+
+type ProviderPool = Pick<
+  Person,
+  | 'practitioners'
+  | 'group'
+  | 'hospital'
+  | 'snf'
+  | 'hha'
+  | 'hospice'
+  | 'pharmacy'
+  | 'dmeSupplier'
+  | 'carrierNumber'
+  | 'fiNumber'
+  | 'partAFiNumber'
+>;
+
+/** The same doctors, facilities and contractors recur across a beneficiary's claims. */
+function providerPool(rng: Rng, stateSsa: string): ProviderPool {
+  const practitioners = Array.from({ length: rng.int(3, 6) }, () => practitioner(rng));
+  return {
     practitioners,
-    group: organization(personRng, stateSsa, [1, 9999], ORG_NAME_PARTS.group),
-    hospital: organization(personRng, stateSsa, [1, 879], ORG_NAME_PARTS.hospital),
-    snf: organization(personRng, stateSsa, [5000, 6499], ORG_NAME_PARTS.snf),
-    hha: organization(personRng, stateSsa, [7000, 8499], ORG_NAME_PARTS.hha),
-    hospice: organization(personRng, stateSsa, [1500, 1799], ORG_NAME_PARTS.hospice),
-    pharmacy: { ccn: '', npi: npi(personRng), name: orgName(personRng, ORG_NAME_PARTS.pharmacy) },
-    dmeSupplier: practitioner(personRng),
-    carrierNumber: personRng.pick(MAC_NUMBERS),
-    fiNumber: personRng.pick(MAC_NUMBERS),
-    partAFiNumber: personRng.pick(MAC_NUMBERS),
+    group: organization(rng, stateSsa, [1, 9999], ORG_NAME_PARTS.group),
+    hospital: organization(rng, stateSsa, [1, 879], ORG_NAME_PARTS.hospital),
+    snf: organization(rng, stateSsa, [5000, 6499], ORG_NAME_PARTS.snf),
+    hha: organization(rng, stateSsa, [7000, 8499], ORG_NAME_PARTS.hha),
+    hospice: organization(rng, stateSsa, [1500, 1799], ORG_NAME_PARTS.hospice),
+    pharmacy: { ccn: '', npi: npi(rng), name: orgName(rng, ORG_NAME_PARTS.pharmacy) },
+    dmeSupplier: practitioner(rng),
+    carrierNumber: rng.pick(MAC_NUMBERS),
+    fiNumber: rng.pick(MAC_NUMBERS),
+    partAFiNumber: rng.pick(MAC_NUMBERS),
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Patient
+/** Medicare-Medicaid dual status (dual_01..12) from one uniform draw, in BFD's shares. */
+function dualStatus(roll: number): readonly [string, string | undefined] {
+  if (roll < 0.72) return ['NA', 'Non-Medicaid'];
+  if (roll < 0.84) {
+    return [
+      '02',
+      'Qualified Medicare Beneficiary (QMB) and full Medicaid coverage, including prescription drugs',
+    ];
+  }
+  if (roll < 0.9) {
+    return [
+      '08',
+      'Other dual eligibles (not QMB, SLMB, QWDI, or QI) with full Medicaid coverage, including prescription drugs',
+    ];
+  }
+  if (roll < 0.96) {
+    return [
+      '**',
+      "Enrolled in Medicare A and/or B, but no Part D enrollment data for the beneficiary. (This status was indicated as 'XX' for 2006-2009)",
+    ];
+  }
+  return ['AA', undefined];
+}
 
-const MONTHS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'] as const;
+export const MONTHS = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'] as const;
 
-function dualExtensions(p: Person): Obj[] {
+/** dual_01..dual_12, on Patient and on every Coverage. */
+export function dualExtensions(p: Person): Obj[] {
   return MONTHS.map((m) => extCoding(`dual_${m}`, p.dual[0], p.dual[1]));
-}
-
-export function buildPatient(p: Person, lastUpdated: string, referenceYear: number): FhirResource {
-  const sex = p.gender === 'female' ? '248152002' : '248153007';
-  const identifier: Obj[] = [
-    {
-      type: sharedCodeable(`${THO}v2-0203`, 'MB', 'Member Number'),
-      system: `${VAR}bene_id`,
-      value: p.patientId,
-    },
-    {
-      type: mbiType('current'),
-      system: MBI,
-      value: p.mbi,
-      period: { start: ymd(p.mbiStartDay) },
-    },
-  ];
-  if (p.historicMbi !== undefined) {
-    identifier.push({ type: mbiType('historic'), system: MBI, value: p.historicMbi });
-  }
-  const patient: FhirResource = {
-    resourceType: 'Patient',
-    id: p.patientId,
-    meta: meta(lastUpdated, PROFILE.patient),
-    extension: [
-      { url: 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-sex', valueCode: sex },
-      extCoding('race', p.race[0], p.race[1]),
-      shared('us-core-race|UNK', () => ({
-        url: 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race',
-        extension: [
-          { url: 'ombCategory', valueCoding: coding(`${THO}v3-NullFlavor`, 'UNK', 'Unknown') },
-          { url: 'text', valueString: 'Unknown' },
-        ],
-      })),
-      extDate('rfrnc_yr', String(referenceYear)),
-      ...dualExtensions(p),
-    ],
-    identifier,
-    name: [{ use: 'usual', family: p.family, given: [p.given, p.middle] }],
-    gender: p.gender,
-    birthDate: ymd(p.birthDay),
-  };
-  if (p.deceasedDay !== undefined) patient['deceasedDateTime'] = ymd(p.deceasedDay);
-  patient['address'] = [{ state: p.stateSsa, postalCode: p.zip5 }];
-  return patient;
-}
-
-const MBI_TYPE = new Memo<Obj>();
-function mbiType(currency: 'current' | 'historic'): Obj {
-  return MBI_TYPE.get(currency, '', '', () => ({
-    coding: [
-      {
-        extension: [
-          {
-            url: CS_IDENTIFIER_CURRENCY,
-            valueCoding: coding(
-              CS_IDENTIFIER_CURRENCY,
-              currency,
-              currency === 'current' ? 'Current' : 'Historic',
-            ),
-          },
-        ],
-        system: `${THO}v2-0203`,
-        code: 'MC',
-        display: "Patient's Medicare number",
-      },
-    ],
-  }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Coverage
-
-export type Part = 'a' | 'b' | 'c' | 'd';
-export const PARTS: readonly Part[] = ['a', 'b', 'c', 'd'];
-
-export function coverageId(part: Part, patientId: string): string {
-  return `part-${part}-${patientId}`;
-}
-
-function msCd(p: Person): Obj {
-  if (p.esrd) {
-    return extCoding('ms_cd', p.disabled ? '21' : '11', p.disabled ? 'Disabled with ESRD' : 'Aged with ESRD');
-  }
-  return p.disabled
-    ? extCoding('ms_cd', '20', 'Disabled without ESRD')
-    : extCoding('ms_cd', '10', 'Aged without end-stage renal disease (ESRD)');
-}
-
-function buyins(p: Person): Obj[] {
-  const [code, display] =
-    p.dual[0] === 'NA' ? ['3', 'Part A and Part B'] : ['C', 'Part A and Part B state buy-in'];
-  return MONTHS.map((m) => extCoding(`buyin${m}`, code, display));
-}
-
-export function buildCoverage(
-  p: Person,
-  part: Part,
-  lastUpdated: string,
-  referenceYear: number,
-): FhirResource {
-  const rfrnc = extDate('rfrnc_yr', String(referenceYear));
-  const duals = dualExtensions(p);
-  let extension: Obj[];
-  let status = 'active';
-  let period: Obj | undefined;
-  const entitlement = ymd(p.entitlementDay);
-  switch (part) {
-    case 'a': {
-      const reason = p.disabled
-        ? (['1', 'Disability insurance benefits (DIB)'] as const)
-        : (['0', 'Old age and survivor’s insurance (OASI)'] as const);
-      extension = [
-        msCd(p),
-        extCoding('orec', reason[0], reason[1]),
-        extCoding('crec', reason[0], reason[1]),
-        p.esrd
-          ? extCoding('esrd_ind', 'Y', 'the beneficiary has ESRD')
-          : extCoding('esrd_ind', '0', 'the beneficiary does not have ESRD'),
-        p.partATerminated
-          ? extCoding('a_trm_cd', '9', 'Other Termination')
-          : extCoding('a_trm_cd', '0', 'Not Terminated'),
-        rfrnc,
-        ...duals,
-        ...buyins(p),
-      ];
-      if (p.partATerminated) status = 'cancelled';
-      period = p.partATerminated
-        ? { start: entitlement, end: ymd(p.entitlementDay + 400) }
-        : { start: entitlement };
-      break;
-    }
-    case 'b':
-      extension = [msCd(p), extCoding('b_trm_cd', '0', 'Not Terminated'), rfrnc, ...duals, ...buyins(p)];
-      period = { start: entitlement };
-      break;
-    case 'c': {
-      const ma = p.medicareAdvantage;
-      extension = [
-        ...MONTHS.map((m) => extCoding(`ptc_cntrct_id_${m}`, ma ?? '0')),
-        ...MONTHS.map((m) => extCoding(`ptc_pbp_id_${m}`, ma ? '001' : '000')),
-        ...MONTHS.map((m) => extCoding(`ptc_plan_type_cd_${m}`, ma ? '01' : '00')),
-        ...MONTHS.map((m) =>
-          ma
-            ? extCoding(`hmo_ind_${m}`, 'C', 'Lock-in GHO to process all provider claims')
-            : extCoding(`hmo_ind_${m}`, '0', 'Not a member of an HMO'),
-        ),
-        rfrnc,
-        ...duals,
-      ];
-      break;
-    }
-    case 'd': {
-      const cstshr = p.lowIncomeSubsidy
-        ? ([
-            '01',
-            'Beneficiary enrolled in Parts A and/or B, and Part D; deemed eligible for LIS with 100% premium subsidy and no copayment',
-          ] as const)
-        : ([
-            '09',
-            'Beneficiary enrolled in Parts A and/or B, and Part D; no premium or cost sharing subsidy',
-          ] as const);
-      extension = [
-        msCd(p),
-        ...MONTHS.map((m) => extCoding(`ptdcntrct${m}`, p.partDContract)),
-        ...MONTHS.map((m, i) => ({
-          url: `${VAR}ptdcntrct${m}/${referenceYear}-${i + 1}`,
-          valueCoding: { system: `${VAR}ptdcntrct${m}`, code: p.partDContract },
-        })),
-        ...MONTHS.map((m) => extCoding(`ptdpbpid${m}`, p.partDPlan)),
-        ...MONTHS.map((m) => extCoding(`sgmtid${m}`, '000')),
-        ...MONTHS.map((m) => extCoding(`cstshr${m}`, cstshr[0], cstshr[1])),
-        ...MONTHS.map((m) =>
-          extCoding(`rdsind${m}`, 'N', 'No employer subsidization for the retired beneficiary'),
-        ),
-        rfrnc,
-        ...duals,
-      ];
-      period =
-        p.index % 3 === 0 ? undefined : { start: ymd(Math.max(p.entitlementDay, dayFromYmd(2006, 1, 1))) };
-      break;
-    }
-  }
-  const coverage: FhirResource = {
-    resourceType: 'Coverage',
-    id: coverageId(part, p.patientId),
-    meta: meta(lastUpdated, PROFILE.coverage),
-    extension,
-    status,
-    type: sharedCodeable(`${THO}v3-ActCode`, 'SUBSIDIZ'),
-    subscriberId: p.mbi,
-    beneficiary: { reference: `Patient/${p.patientId}` },
-    relationship: sharedCodeable(`${THO}subscriber-relationship`, 'self', 'Self'),
-  };
-  if (period) coverage['period'] = period;
-  coverage['payor'] = shared('payor', () => [
-    { identifier: { value: 'Centers for Medicare and Medicaid Services' } },
-  ]);
-  coverage['class'] = COVERAGE_CLASS.get(part, '', '', () => [
-    { type: codeableClass('group', 'Group'), value: 'Medicare' },
-    { type: codeableClass('plan', 'Plan'), value: `Part ${part.toUpperCase()}` },
-  ]);
-  return coverage;
-}
-
-const COVERAGE_CLASS = new Memo<Obj[]>();
-
-function codeableClass(code: string, display: string): Obj {
-  return { coding: [coding(`${THO}coverage-class`, code, display)] };
 }

@@ -25,7 +25,9 @@ import {
   usernameForIndex,
 } from './ids.ts';
 import { Lru } from './lru.ts';
-import { PARTS, buildCoverage, buildPatient, coverageId, makePerson } from './person.ts';
+import { PARTS, buildCoverage, coverageId } from './coverage.ts';
+import { buildPatient } from './patient.ts';
+import { makePerson } from './person.ts';
 import { Rng } from './prng.ts';
 import {
   cancelled,

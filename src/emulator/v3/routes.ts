@@ -8,7 +8,7 @@ import { handleToken } from '../oauth/token.ts';
 import { handleUserinfo } from '../oauth/userinfo.ts';
 import { markV3Authorization, recordSamhsaChoice } from './consents.ts';
 import { v3CapabilityStatement, v3OpenidConfiguration, v3SmartConfiguration } from './discovery.ts';
-import { handleInsuranceCard, handleV3Read, handleV3Search } from './fhir.ts';
+import { handleInsuranceCard, handleV3Read, handleV3Search } from './v3-endpoints.ts';
 import { v3PatientId } from './ids.ts';
 import type { V3Type } from './search.ts';
 
@@ -35,13 +35,13 @@ export async function routeV3(ctx: Ctx, core: Core, path: string): Promise<boole
     } else if (rest === '.well-known/smart-configuration') {
       sendJson(ctx.res, 200, v3SmartConfiguration(issuer));
     } else if (rest === 'Patient/$generate-insurance-card') {
-      handleInsuranceCard(ctx, core);
+      await handleInsuranceCard(ctx, core);
     } else if (TYPES.has(rest)) {
-      handleV3Search(ctx, core, rest as V3Type);
+      await handleV3Search(ctx, core, rest as V3Type);
     } else {
       const [type, id, extra] = rest.split('/');
       if (!type || !TYPES.has(type) || !id || extra !== undefined) return false;
-      handleV3Read(ctx, core, type as V3Type, decodeURIComponent(id));
+      await handleV3Read(ctx, core, type as V3Type, decodeURIComponent(id));
     }
     return true;
   }

@@ -1,5 +1,5 @@
 /** Clinical codes: diagnoses, procedures, the DRG, and which of several codings to keep. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import {
   arr,
   CMS_CODESYSTEM,

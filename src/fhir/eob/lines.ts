@@ -1,5 +1,5 @@
 /** EOB `item[]` -> claim_lines (and, through money.ts, their adjudications). */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, CMS_VARIABLES, codingBySystem, codings, obj, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { decimalString, ValueError } from '../values.ts';
@@ -86,7 +86,8 @@ function modifierCodes(item: JsonObject): string[] | null {
   return codes.length ? codes : null;
 }
 
-function lineDates(
+/** A line's service dates: its servicedPeriod, else its one servicedDate as start and end. */
+export function lineDates(
   item: JsonObject,
   ctx: MapContext,
   path: string,
@@ -102,7 +103,7 @@ function lineDates(
   return { start: single, end: single };
 }
 
-function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
+export function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
   try {
     return decimalString(obj(item.quantity)?.value) ?? null;
   } catch (err) {

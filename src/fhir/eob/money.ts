@@ -3,7 +3,7 @@
  * claim amounts derived from them per claim type. The rules are documented in the README
  * ("Money columns") and must change together with it.
  */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import {
   arr,
   CMS_CODESYSTEM,

@@ -1,5 +1,5 @@
 /** The parties of a claim: billing provider, care team, and the coverage it was paid under. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, CMS_VARIABLES, firstCoding, obj, referenceId, str, type JsonObject } from '../read.ts';
 import type { ClaimCareTeamRow } from '../../model/analytics-rows.ts';
 import { int32 } from '../values.ts';

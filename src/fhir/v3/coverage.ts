@@ -3,7 +3,7 @@
  * `part-a-<sk>`, `part-b-<sk>`, `dual-<sk>`, `part-c-<sk>-<contract>-<pbp>`, `part-d-...`
  * (BFD CoverageCompositeId); the plan details are IDR extensions (BENE-CNTRCT-NUM, ...).
  */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { coveragePart } from '../coverage.ts';
 import { arr, extensionCode, obj, referenceId, str, type JsonObject } from '../read.ts';
 import type { CoverageRow } from '../../model/analytics-rows.ts';

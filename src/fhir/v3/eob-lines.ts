@@ -1,11 +1,12 @@
 /** v3 EOB items -> claim_lines and claim_line_adjudications. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import type { ClaimType } from '../eob.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
-import { centsToString, decimalString, sumCents, ValueError } from '../values.ts';
+import { centsToString, sumCents } from '../values.ts';
 import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM } from './codes.ts';
 import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';
+import { lineDates, quantityOf } from '../eob/lines.ts';
 
 export const PROFESSIONAL: ReadonlySet<ClaimType> = new Set(['carrier', 'dme']);
 
@@ -132,25 +133,4 @@ function modifierCodes(item: JsonObject): string[] | null {
     for (const c of codings(m)) if (c.code && !codes.includes(c.code)) codes.push(c.code);
   }
   return codes.length ? codes : null;
-}
-
-function lineDates(item: JsonObject, ctx: MapContext, path: string) {
-  const period = obj(item.servicedPeriod);
-  if (period) {
-    return {
-      start: ctx.date(period.start, `${path}.servicedPeriod.start`),
-      end: ctx.date(period.end, `${path}.servicedPeriod.end`),
-    };
-  }
-  const single = ctx.date(item.servicedDate, `${path}.servicedDate`);
-  return { start: single, end: single };
-}
-
-function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
-  try {
-    return decimalString(obj(item.quantity)?.value) ?? null;
-  } catch (err) {
-    ctx.warn(`${path}.quantity.value: ${(err as ValueError).message}; stored as NULL`);
-    return null;
-  }
 }

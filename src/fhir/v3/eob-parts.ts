@@ -1,5 +1,5 @@
 /** v3 EOB parts that are not money: supportingInfo, diagnoses, procedures, care team, provider. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
 import type { ClaimCareTeamRow, ClaimDiagnosisRow, ClaimProcedureRow } from '../../model/analytics-rows.ts';
 import { dateOnly } from '../values.ts';

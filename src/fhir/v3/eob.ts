@@ -3,7 +3,7 @@
  * field map is ../shared/reference/bb2-v3.md section 9; the money rules per claim type mirror
  * v2's (README "Money columns") with the IDR names in place of the CCW variables.
  */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { CLAIM_TYPES, type ClaimType } from '../../model/claim-types.ts';
 import { arr, codingBySystem, obj, referenceId, str, type JsonObject } from '../read.ts';
 import type { AnalyticsRows, ClaimFinancialRow, ClaimRow } from '../../model/analytics-rows.ts';

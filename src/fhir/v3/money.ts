@@ -3,7 +3,7 @@
  * IDR name of the amount in `https://bluebutton.cms.gov/fhir/CodeSystem/Adjudication`
  * (CLM_LINE_CVRD_PD_AMT, CLM_SBMT_CHRG_AMT, ...). Counts (CLM_INSTNL_CVRD_DAY_CNT) use `value`.
  */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, obj, str, type Coding } from '../read.ts';
 import { sumCents } from '../values.ts';
 import { ADJUDICATION_SYSTEM } from './codes.ts';

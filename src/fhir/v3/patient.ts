@@ -1,38 +1,24 @@
 /** A v3 Patient (C4BB-Patient 2.2.0, US Core 7.0.0) -> the same patients row as v2. */
-import type { MapContext } from '../context.ts';
+import type { MapContext } from '../map-context.ts';
 import { arr, extension, obj, str, type JsonObject } from '../read.ts';
 import type { PatientRow } from '../../model/analytics-rows.ts';
-import { dateOnly } from '../values.ts';
+import { patientBasics } from '../patient.ts';
 import { MBI_SYSTEM } from './codes.ts';
 
 const US_CORE_RACE = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-race';
 
 export function mapV3Patient(resource: JsonObject, ctx: MapContext): PatientRow {
-  const address = arr(resource.address)[0];
-  const name = arr(resource.name)[0];
-  const given = Array.isArray(name?.given)
-    ? name.given.filter((g): g is string => typeof g === 'string')
-    : [];
   // v3 codes race with US Core's OMB categories, not the CCW race code of race_code: only the
   // text is kept, so race_code keeps one vocabulary.
   const race = arr(extension(resource, US_CORE_RACE)?.extension);
   const raceText = str(race.find((e) => e.url === 'text')?.valueString);
   return {
-    patient_id: ctx.resourceId,
-    birth_date: ctx.date(resource.birthDate, 'birthDate'),
-    gender: str(resource.gender) ?? null,
-    state: str(address?.state) ?? null,
-    postal_code: str(address?.postalCode) ?? null,
+    ...patientBasics(resource, ctx),
     race_code: null,
     race_display:
       raceText ?? str(obj(race.find((e) => e.url === 'ombCategory')?.valueCoding)?.display) ?? null,
-    deceased_at: dateOnly(resource.deceasedDateTime) ?? null,
-    family_name: str(name?.family) ?? null,
-    given_name: given[0] ?? null,
-    middle_initial: given[1] ?? null,
     mbi: currentV3Mbi(resource),
     reference_year: null,
-    last_updated: ctx.lastUpdated,
   };
 }
 

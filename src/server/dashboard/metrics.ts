@@ -8,17 +8,7 @@ import { Gauge, Registry, type Metric } from 'prom-client';
 import { enrollmentsByStatus, grantsExpiringWithin, requestCountsSince } from '../../db/dashboard.ts';
 import { attemptDurations, lastSuccessfulRunAt } from '../../db/metrics.ts';
 import type { Pool } from '../../db/client.ts';
-import type { Queues } from '../../workers/queues.ts';
-
-export const JOB_STATES = [
-  'waiting',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'completed',
-  'failed',
-] as const;
+import { JOB_STATES, type Queues } from '../../workers/queues.ts';
 
 /** Upper bounds (seconds) of the sync duration histogram. */
 export const DURATION_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];

@@ -9,6 +9,7 @@ import {
   type RequestSummary,
   type RunRow,
 } from '../../../db/dashboard.ts';
+import type { RetentionOverview } from '../../../db/revocations.ts';
 import { html, type Html } from '../../html.ts';
 import { runChart } from '../chart.ts';
 import {
@@ -21,6 +22,7 @@ import {
   type QueueCounts,
 } from '../components.ts';
 import { formatAge, formatCount, formatPercent, formatTime } from '../format.ts';
+import { JOB_STATES } from '../../../workers/queues.ts';
 import { qualitySummary, type QualityRunTotals } from './quality.ts';
 
 export interface OverviewData {
@@ -35,19 +37,12 @@ export interface OverviewData {
   requests: RequestSummary;
   requestRows: RequestCountRow[];
   audit: AuditRow[];
+  retention: RetentionOverview;
+  /** When the janitor runs next; null: no worker scheduled it; 'unavailable': Redis did not answer. */
+  nextJanitor: number | null | 'unavailable';
   /** The latest data quality run's totals; undefined before the first run. */
   quality?: QualityRunTotals | undefined;
 }
-
-const QUEUE_STATES = [
-  'waiting',
-  'active',
-  'delayed',
-  'prioritized',
-  'waiting-children',
-  'failed',
-  'completed',
-];
 
 function lastRunCard(d: OverviewData): Html {
   const last = d.runs[0];
@@ -103,6 +98,27 @@ function queuesCard(queues: QueueCounts | 'unavailable'): Html {
   );
 }
 
+/** Data held for inactive enrollments, what retention will delete, and when the janitor runs. */
+function retentionCard(d: OverviewData): Html {
+  const r = d.retention;
+  const janitor =
+    d.nextJanitor === 'unavailable'
+      ? html`janitor: <span class="bad">?</span>`
+      : d.nextJanitor === null
+        ? html`janitor: <span class="warn">not scheduled</span>`
+        : html`janitor next ${formatTime(new Date(d.nextJanitor).toISOString()).slice(11)}`;
+  const policy =
+    r.days > 0
+      ? html`<span class="${r.dueNow > 0 ? 'warn' : ''}">${formatCount(r.dueNow)} due</span> (after ${r.days}
+          d)`
+      : html`retention off`;
+  return metric(
+    'Inactive, data held',
+    formatCount(r.heldInactive),
+    html`${policy} · ${formatCount(r.purged)} purged · ${janitor}`,
+  );
+}
+
 function summaryCards(d: OverviewData): Html {
   return html`<section class="cards">
     ${lastRunCard(d)} ${nextRunCard(d)}
@@ -130,7 +146,7 @@ function summaryCards(d: OverviewData): Html {
           >${formatPercent(d.requests.rateLimited, d.requests.total)} 429</span
         >`,
     )}
-    ${queuesCard(d.queues)}
+    ${queuesCard(d.queues)} ${retentionCard(d)}
   </section>`;
 }
 
@@ -175,7 +191,7 @@ function queueTable(queues: QueueCounts | 'unavailable'): Html {
           </tr>
         </thead>
         <tbody>
-          ${QUEUE_STATES.map(
+          ${JOB_STATES.map(
             (state) =>
               html`<tr>
                 <td>${state}</td>
