@@ -11,7 +11,8 @@ type Db = Pool | PoolClient;
 
 /** Why an enrollment is (or is not) in a run. */
 export type MemberReason = 'requested' | 'first_sync' | 'new_load' | 'reconcile' | 'all';
-export type Decision = MemberReason | 'up_to_date';
+/** `up_to_date`: nothing can have changed; `in_run`: still waiting in an unfinished run (scheduled runs). */
+export type Decision = MemberReason | 'up_to_date' | 'in_run';
 
 /** Feeding order (and BullMQ priority), lowest first. */
 export const REASON_PRIORITY: Record<MemberReason, number> = {
@@ -86,7 +87,9 @@ export async function addRunMembers(
   chunk: { afterId: string | null; limit: number },
 ): Promise<{ counts: Partial<Record<Decision, number>>; seen: number; lastId: string | null }> {
   const { rows } = await db.query<{ reason: Decision; n: number; last: string }>(
-    `WITH base AS (
+    `WITH open_runs AS MATERIALIZED (
+       SELECT coalesce(array_agg(run_id), '{}') AS ids FROM sync_runs WHERE status <> 'finished' AND run_id <> $1
+     ), base AS (
        SELECT e.enrollment_id FROM enrollments e
         WHERE e.status = 'active'
           AND ($2::text IS NULL OR e.enrollment_id > $2)
@@ -96,6 +99,12 @@ export async function addRunMembers(
        SELECT b.enrollment_id,
               CASE
                 WHEN $4::text[] IS NOT NULL THEN 'requested'
+                -- A scheduled run leaves out who an unfinished run still has to sync: probing
+                -- more often than a load takes to sync never queues anyone twice.
+                WHEN $7::bigint IS NOT NULL AND EXISTS (
+                  SELECT 1 FROM sync_run_members m
+                   WHERE m.run_id = ANY((SELECT ids FROM open_runs)::text[]) AND m.enrollment_id = b.enrollment_id
+                     AND m.outcome IS NULL) THEN 'in_run'
                 WHEN coalesce(s.syncs_completed, 0) = 0 OR NOT c.has_eob THEN 'first_sync'
                 WHEN $5::timestamptz IS NOT NULL AND (c.oldest IS NULL OR c.oldest < $5::timestamptz) THEN
                   CASE WHEN $7::bigint IS NOT NULL
@@ -119,7 +128,7 @@ export async function addRunMembers(
               CASE reason WHEN 'requested' THEN ${REASON_PRIORITY.requested} WHEN 'first_sync' THEN ${REASON_PRIORITY.first_sync}
                           WHEN 'reconcile' THEN ${REASON_PRIORITY.reconcile} ELSE ${REASON_PRIORITY.new_load} END,
               CASE WHEN $9::boolean OR reason = 'reconcile' THEN 1 ELSE 0 END
-         FROM classified WHERE reason <> 'up_to_date'
+         FROM classified WHERE reason NOT IN ('up_to_date', 'in_run')
        ON CONFLICT DO NOTHING
      )
      SELECT reason, count(*)::int AS n, (SELECT max(enrollment_id) FROM base) AS last FROM classified GROUP BY reason`,

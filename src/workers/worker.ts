@@ -12,9 +12,14 @@ import { addRequestCounts } from '../db/request-counts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
-import { probeTransactionTime } from '../jobs/bfd-probe.ts';
+import { probeTransactionTime, type ProbeResult } from '../jobs/bfd-probe.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
-import { syncEnrollment, type SyncDeps, type SyncEnrollmentPayload } from '../jobs/sync-enrollment.ts';
+import {
+  syncEnrollment,
+  type SyncDeps,
+  type SyncEnrollmentPayload,
+  type SyncJobContext,
+} from '../jobs/sync-enrollment.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from '../jobs/sync-errors.ts';
 import type { Logger } from '../logger.ts';
 import { createFeeder } from './feeder.ts';
@@ -34,7 +39,15 @@ export interface WorkerDeps {
   schedule?: boolean;
   /** Finishes an unenroll left `revoking` (the janitor's last duty). */
   finishUnenroll: (enrollmentId: string) => Promise<unknown>;
+  /**
+   * Stand-ins for the two handlers that call BB2 (a sync and the transaction-time probe), for the
+   * scale simulation's modelled BB2 (scripts/scale-simulate.ts). Production passes none.
+   */
+  standIns?: { sync?: SyncStandIn; probe?: (known: string | null) => Promise<ProbeResult> };
 }
+
+/** A sync job's handler in place of syncEnrollment (it throws as syncEnrollment would). */
+export type SyncStandIn = (payload: SyncEnrollmentPayload, ctx: SyncJobContext) => Promise<unknown>;
 
 export interface RunningWorkers {
   queues: Queues;
@@ -72,12 +85,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const runsConnection = duplicateConnection(deps.connection);
   const queues = createQueues(queueConnection, config.queuePrefix);
   const feeder = createFeeder({ pool: deps.pool, queues, config, log });
+  const sync: SyncStandIn =
+    deps.standIns?.sync ?? ((payload, ctx) => syncEnrollment({ ...deps.sync, log }, payload, ctx));
+  const probe = deps.standIns?.probe ?? ((known) => probeTransactionTime({ ...deps.sync, log }, known));
 
   const syncWorker: Worker = new Worker<SyncEnrollmentPayload>(
     QUEUE_NAMES.sync,
     async (job, token, signal) => {
       try {
-        return await syncEnrollment({ ...deps.sync, log }, job.data, {
+        return await sync(job.data, {
           jobId: job.id!,
           attempt: job.attemptsMade + 1,
           maxAttempts: job.opts.attempts ?? 1,
@@ -109,7 +125,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         {
           pool: deps.pool,
           log,
-          probe: (known) => probeTransactionTime({ ...deps.sync, log }, known),
+          probe,
           reconcileEvery: config.sync.fullEvery,
           feed: () => feeder.feed(),
         },

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { getRun, waitForRun } from '../../src/db/runs.ts';
+import { startRun } from '../../src/jobs/start-run.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
@@ -106,6 +107,35 @@ describe('a scheduled run', () => {
 
     // The next night, without a load: nobody again.
     expect(await world.scheduled()).toMatchObject({ enrollments_total: 0 });
+  }, 300_000);
+
+  it('leaves out who an unfinished run still has to sync when the next probe comes before it is done', async () => {
+    const { world, log } = await setUp('sched_overlap', 6);
+    await world.stopWorkers();
+    const pool = world.tdb.pool;
+    // BFD loaded: every probe from now on sees a transaction time after everyone's cursor.
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const deps = {
+      pool,
+      log: log.log,
+      reconcileEvery: 7,
+      probe: async () => ({ ok: true as const, transactionTime: later, requests: 1 }),
+    };
+    const ctx = (jobId: string) => ({ jobId, createdAt: new Date() });
+    const first = await startRun(deps, { trigger: 'scheduled' }, ctx('overlap-1'));
+    expect(first).toMatchObject({ enrollments_total: 6 });
+
+    // No worker has synced anyone yet: the next scheduled run queues nobody a second time.
+    const second = await startRun(deps, { trigger: 'scheduled' }, ctx('overlap-2'));
+    expect(second).toMatchObject({ enrollments_total: 0, status: 'finished' });
+    expect((await getRun(pool, second.run_id))!.decisions).toEqual({ in_run: 6 });
+    // An operator's request is never left out.
+    const asked = await startRun(
+      deps,
+      { trigger: 'manual', enrollmentIds: [world.enrolled[0]!.enrollmentId] },
+      ctx('overlap-3'),
+    );
+    expect(asked).toMatchObject({ enrollments_total: 1 });
   }, 300_000);
 
   it('lets an operator "sync now" jump ahead of a running reconcile', async () => {

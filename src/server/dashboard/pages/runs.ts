@@ -99,6 +99,7 @@ const DECISIONS: readonly [string, string][] = [
   ['reconcile', 'BFD loaded data, and it is their turn for a full reconcile'],
   ['all', 'a run of every active enrollment'],
   ['up_to_date', 'left out: nothing can have changed since their cursor'],
+  ['in_run', 'left out: still waiting in an unfinished run'],
 ];
 
 /** Who the run syncs and why, the BFD load it planned against, and when it should be done. */

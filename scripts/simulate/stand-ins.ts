@@ -1,0 +1,142 @@
+/**
+ * The simulation's stand-ins for the two handlers that talk to BB2 (the probe and the sync), run
+ * by the REAL workers (src/workers/worker.ts `standIns`). The sync stand-in writes what a real
+ * sync writes about itself, through the same functions (src/db/attempts.ts: the attempt, sync
+ * state and the run member's outcome in one statement), and moves the enrollment's cursors to the
+ * transaction time BB2 would report; it writes no claims (their cost at scale is measured by
+ * `npm run scale:postgres`).
+ */
+import type { Pool } from '../../src/db/client.ts';
+import { finishSyncFailed, finishSyncSucceeded, startAttempt } from '../../src/db/attempts.ts';
+import { Bb2Error } from '../../src/errors.ts';
+import type { ProbeResult } from '../../src/jobs/bfd-probe.ts';
+import type { SyncEnrollmentPayload } from '../../src/jobs/sync-enrollment.ts';
+import type { SyncStandIn } from '../../src/workers/worker.ts';
+import type { Model } from './model.ts';
+
+/** What the simulation learns from the syncs. */
+export interface SimStats {
+  /** Each enrollment's cursor (simulated ms), by its number. */
+  cursor: Float64Array;
+  /** Per load (index into model.loads): simulated ms from the load becoming visible to each sync that took it in. */
+  ages: number[][];
+  syncs: number;
+  fullSyncs: number;
+  failedAttempts: number;
+}
+
+export function createStats(enrollments: number, initialCursor: number, loads: number): SimStats {
+  return {
+    cursor: new Float64Array(enrollments).fill(initialCursor),
+    ages: Array.from({ length: loads }, () => []),
+    syncs: 0,
+    fullSyncs: 0,
+    failedAttempts: 0,
+  };
+}
+
+export const enrollmentId = (n: number) => `sim-${String(n).padStart(8, '0')}`;
+const enrollmentNumber = (id: string) => Number(id.slice(4));
+
+/** The probe: one request, answered with the transaction time visible now. */
+export function simulatedProbe(model: Model) {
+  return async (): Promise<ProbeResult> => {
+    model.spend(1);
+    return {
+      ok: true,
+      transactionTime: new Date(model.transactionTimeAt(model.clock.now)).toISOString(),
+      requests: 1,
+    };
+  };
+}
+
+export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncStandIn {
+  return async (payload: SyncEnrollmentPayload, ctx) => {
+    const n = enrollmentNumber(payload.enrollmentId);
+    const full = Boolean(payload.full);
+    const attemptId = await startAttempt(pool, {
+      enrollmentId: payload.enrollmentId,
+      runId: payload.runId ?? null,
+      jobId: ctx.jobId,
+      full,
+    });
+    const loadIndex = model.loads.findLastIndex((l) => l.visibleAt <= model.clock.now);
+    const cost = model.syncCost(n, loadIndex, full, ctx.attempt);
+    const totals = { retries: ctx.attempt - 1, resourcesChanged: 0, rowsWritten: 0, resourcesRemoved: 0 };
+    const base = { ...totals, resourcesQuarantined: 0, counts: {} };
+    if (cost.failsAfter !== undefined) {
+      model.spend(cost.failsAfter);
+      stats.failedAttempts++;
+      const final = ctx.attempt >= ctx.maxAttempts;
+      await finishSyncFailed(pool, {
+        enrollmentId: payload.enrollmentId,
+        attemptId,
+        ...(payload.runId ? { runId: payload.runId } : {}),
+        final,
+        recordError: true,
+        result: {
+          ...base,
+          status: final ? 'failed' : 'retrying',
+          requests: cost.failsAfter,
+          errorCategory: 'upstream_5xx',
+          errorMessage: 'simulated BB2 503',
+        },
+      });
+      throw new Bb2Error('simulated BB2 503', 'upstream_5xx', 503);
+    }
+    const doneAt = model.spend(cost.requests);
+    const transactionTime = model.transactionTimeAt(doneAt);
+    await pool.query(
+      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor)
+       SELECT $1, t, $2 FROM unnest(ARRAY['Patient', 'Coverage', 'ExplanationOfBenefit']) t
+       ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+      [payload.enrollmentId, new Date(transactionTime).toISOString()],
+    );
+    model.loads.forEach((load, i) => {
+      if (stats.cursor[n]! < load.transactionTime && load.transactionTime <= transactionTime) {
+        stats.ages[i]!.push(doneAt - load.visibleAt);
+      }
+    });
+    stats.cursor[n] = transactionTime;
+    stats.syncs++;
+    if (full) stats.fullSyncs++;
+    await finishSyncSucceeded(pool, {
+      enrollmentId: payload.enrollmentId,
+      patientId: `simpat-${n}`,
+      attemptId,
+      ...(payload.runId ? { runId: payload.runId } : {}),
+      full,
+      result: { ...base, status: 'ok', requests: cost.requests },
+    });
+    return { status: 'ok', requests: cost.requests };
+  };
+}
+
+/**
+ * `count` active enrollments, each synced once to the load before the simulation (cursors at its
+ * transaction time, a full sync a week ago), in one statement per table.
+ */
+export async function seedEnrollments(pool: Pool, count: number, transactionTime: number): Promise<void> {
+  const at = new Date(transactionTime).toISOString();
+  const ids = `'sim-' || lpad(i::text, 8, '0')`;
+  await pool.query(
+    `INSERT INTO enrollments (enrollment_id, patient_id, status, scope, refresh_token_ciphertext)
+     SELECT ${ids}, 'simpat-' || i, 'active',
+            'openid profile patient/Patient.read patient/Coverage.read patient/ExplanationOfBenefit.read', 'simulated'
+       FROM generate_series(0, $1::int - 1) i`,
+    [count],
+  );
+  await pool.query(
+    `INSERT INTO sync_state (enrollment_id, syncs_completed, last_success_at, last_full_sync_at)
+     SELECT ${ids}, 1, $2::timestamptz, $2::timestamptz FROM generate_series(0, $1::int - 1) i`,
+    [count, at],
+  );
+  await pool.query(
+    `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor)
+     SELECT ${ids}, t, $2 FROM generate_series(0, $1::int - 1) i,
+            unnest(ARRAY['Patient', 'Coverage', 'ExplanationOfBenefit']) t`,
+    [count, at],
+  );
+  await pool.query('INSERT INTO bfd_transaction_times (transaction_time) VALUES ($1)', [at]);
+  await pool.query('ANALYZE enrollments; ANALYZE sync_state; ANALYZE sync_cursors');
+}
