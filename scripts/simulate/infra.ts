@@ -41,6 +41,14 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const failed = new Promise<never>((_, reject) => {
     child.once('error', (err) => reject(new Error(`could not start redis-server: ${err.message}`)));
   });
+  // Stopped with this process, whatever ends it.
+  process.once('exit', () => child.kill('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      child.kill('SIGTERM');
+      process.exit(130);
+    });
+  }
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   let client: Redis;
@@ -59,7 +67,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       break;
     }
     attempt.disconnect();
-    if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port} within 15 s`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`redis-server did not answer on port ${port} within 15 s`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   const field = (info: string, name: string) =>

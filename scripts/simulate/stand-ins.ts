@@ -8,7 +8,9 @@
  */
 import type { Pool } from '../../src/db/client.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt } from '../../src/db/attempts.ts';
+import { beginSync, endSync } from '../../src/db/walks.ts';
 import { Bb2Error } from '../../src/errors.ts';
+import { EnrollmentBusyError } from '../../src/jobs/sync-errors.ts';
 import type { ProbeResult } from '../../src/jobs/bfd-probe.ts';
 import type { SyncEnrollmentPayload } from '../../src/jobs/sync-enrollment.ts';
 import type { SyncStandIn } from '../../src/workers/worker.ts';
@@ -50,7 +52,24 @@ export function simulatedProbe(model: Model) {
   };
 }
 
+/** The real sync's lock around the stand-in: one sync per enrollment, held by a session (db/walks.ts). */
 export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncStandIn {
+  const body = simulatedSyncBody(pool, model, stats);
+  return async (payload, ctx) => {
+    const session = await pool.connect();
+    try {
+      if (!(await beginSync(session, payload.enrollmentId)).locked) {
+        throw new EnrollmentBusyError(payload.enrollmentId);
+      }
+      return await body(payload, ctx);
+    } finally {
+      await endSync(session);
+      session.release();
+    }
+  };
+}
+
+function simulatedSyncBody(pool: Pool, model: Model, stats: SimStats): SyncStandIn {
   return async (payload: SyncEnrollmentPayload, ctx) => {
     const n = enrollmentNumber(payload.enrollmentId);
     const full = Boolean(payload.full);

@@ -67,8 +67,9 @@ async function runUntil(driver: Driver, until: number): Promise<void> {
 
 async function finished(queues: Queues, jobId: string) {
   for (;;) {
-    const job = await queues.runs.getJob(jobId);
-    const state = await job?.getState();
+    const state = await queues.runs.getJobState(jobId);
+    // Read after the state: a job read before it completed has no return value.
+    const job = state === 'completed' || state === 'failed' ? await queues.runs.getJob(jobId) : undefined;
     if (job && state === 'completed') return job;
     if (job && state === 'failed') throw new Error(`the start-run job failed: ${job.failedReason}`);
     await new Promise((r) => setTimeout(r, 50));

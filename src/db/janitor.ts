@@ -54,14 +54,19 @@ export async function openMembers(pool: Pool, olderThanMs: number, limit = 1000)
 
 /**
  * Gives a member whose job is gone the outcome its attempts tell: `ok` when its last attempt in
- * the run succeeded, else `failed`. Once per member (a recorded outcome is never changed).
+ * the run succeeded, else `failed`. Once per member (a recorded outcome is never changed). False
+ * when the member already had its outcome: its sync finished after the janitor listed it (a job
+ * read as completed has recorded its own outcome).
  */
-export async function closeOrphanMember(pool: Pool, member: OpenMember): Promise<void> {
-  const { rows } = await pool.query<{ status: string }>(
-    `SELECT status FROM sync_attempts WHERE run_id = $1 AND enrollment_id = $2 ORDER BY attempt_id DESC LIMIT 1`,
+export async function closeOrphanMember(pool: Pool, member: OpenMember): Promise<boolean> {
+  const { rows } = await pool.query<{ status: string | null; open: boolean }>(
+    `SELECT (SELECT status FROM sync_attempts WHERE run_id = $1 AND enrollment_id = $2 ORDER BY attempt_id DESC LIMIT 1) AS status,
+            EXISTS (SELECT 1 FROM sync_run_members WHERE run_id = $1 AND enrollment_id = $2 AND outcome IS NULL) AS open`,
     [member.run_id, member.enrollment_id],
   );
-  const outcome = rows[0]?.status === 'ok' ? 'ok' : rows[0]?.status === 'skipped' ? 'skipped' : 'failed';
+  if (!rows[0]?.open) return false;
+  const status = rows[0].status;
+  const outcome = status === 'ok' ? 'ok' : status === 'skipped' ? 'skipped' : 'failed';
   const w = new Statement();
   memberOutcomeWrite(w, member.run_id, member.enrollment_id, outcome, {
     requests: 0,
@@ -70,4 +75,5 @@ export async function closeOrphanMember(pool: Pool, member: OpenMember): Promise
     resourcesRemoved: 0,
   });
   await pool.query(w.text(), w.values);
+  return true;
 }

@@ -49,7 +49,7 @@ export async function runJanitor(deps: JanitorDeps): Promise<JanitorReport> {
     const state = await deps.jobState(syncJobId(member.run_id, member.enrollment_id));
     // A job still waiting, delayed or running records its own outcome.
     if (state !== undefined && state !== 'failed' && state !== 'completed' && state !== 'unknown') continue;
-    await closeOrphanMember(deps.pool, member);
+    if (!(await closeOrphanMember(deps.pool, member))) continue;
     membersClosed++;
     log.warn(
       { runId: member.run_id, enrollmentId: member.enrollment_id, jobState: state ?? 'gone' },
