@@ -27,7 +27,7 @@ import { startOwnRedis } from './simulate/infra.ts';
 import { createModel, DAY, HOUR, type Model } from './simulate/model.ts';
 import { report, type Tick } from './simulate/report.ts';
 import { createStats, seedEnrollments, simulatedProbe, simulatedSync } from './simulate/stand-ins.ts';
-import { tickOnce, type Driver } from './simulate/ticks.ts';
+import { sample, tickOnce, type Driver } from './simulate/ticks.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     'full-every': { type: 'string', default: '4' },
     database: { type: 'string', default: 'bbsync_sim' },
     json: { type: 'boolean', default: false },
+    /** Only two ticks: a probe before the first load and the run after it; no syncs are waited for. */
+    'fanout-only': { type: 'boolean', default: false },
   },
 });
 
@@ -141,10 +143,19 @@ async function simulate(
   const ticks: Tick[] = [];
   try {
     const every = num('cron-hours') * HOUR;
-    for (let t = model.options.start; t < model.options.start + model.options.days * DAY; t += every) {
+    const end = model.options.start + model.options.days * DAY;
+    for (let t = model.options.start; t < end; t += every) {
+      if (
+        args['fanout-only'] &&
+        t !== model.options.start &&
+        (ticks.length > 1 || t < model.loads[1]!.visibleAt)
+      ) {
+        continue;
+      }
       ticks.push(await tickOnce(driver, t));
     }
-    await tickOnce(driver, model.options.start + model.options.days * DAY, { drainOnly: true });
+    if (args['fanout-only']) await sample(driver);
+    else await tickOnce(driver, end, { drainOnly: true });
   } finally {
     await workers.close();
     connection.disconnect();

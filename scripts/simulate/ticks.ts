@@ -40,7 +40,7 @@ async function pending(pool: Pool): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-async function sample(driver: Driver): Promise<void> {
+export async function sample(driver: Driver): Promise<void> {
   const memory = await driver.redis.memory();
   driver.redisPeak = Math.max(driver.redisPeak, memory.used);
   const counts = await driver.queues.sync.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
