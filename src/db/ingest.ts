@@ -24,7 +24,7 @@ import {
   type AnalyticsRows,
   type AnalyticsTable,
 } from '../model/analytics-rows.ts';
-import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
+import type { EncodedRows, NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
 import type { Db, Pool, PoolClient } from './client.ts';
 import { EnrollmentNotActiveError } from '../errors.ts';
@@ -106,6 +106,9 @@ const WRITERS = new Map<string, TableWriter>(
     return [name, { columns: names, upsert }];
   }),
 );
+
+/** The tables written with COPY (all but the upserted ones), in ANALYTICS_TABLES order. */
+const COPY_TABLES = ANALYTICS_TABLES.filter((t) => !WRITERS.get(t)!.upsert);
 
 function zeroCounts(): IngestOutcome['rowsWritten'] {
   return Object.fromEntries(ANALYTICS_TABLES.map((t) => [t, 0])) as IngestOutcome['rowsWritten'];
@@ -299,14 +302,7 @@ async function writeBatch(
   options.alsoWrite?.(w);
   if (!w.empty) script.push({ sql: w.inline() });
 
-  for (const table of ANALYTICS_TABLES) {
-    const writer = WRITERS.get(table)!;
-    if (writer.upsert) continue;
-    const rows = rowsOf(table) as Record<string, unknown>[];
-    if (rows.length === 0) continue;
-    script.push({ copy: table, columns: writer.columns, text: encodeRows(writer.columns, rows) });
-    outcome.rowsWritten[table] += rows.length;
-  }
+  script.push(...copySteps(toWrite, outcome));
   if (toWrite.length > 0) {
     const now = new Date().toISOString();
     const raw = toWrite.map((r) => ({
@@ -328,6 +324,43 @@ async function writeBatch(
   // The final statement's result is the one before COMMIT's.
   if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
   return outcome;
+}
+
+/** The COPY tables' rows of one resource as COPY text, its row arrays for them emptied. */
+export function encodeResourceRows(r: NormalizedResource): NormalizedResource {
+  const encoded: EncodedRows = { text: {}, counts: {} };
+  const rows = { ...r.rows } as unknown as Record<AnalyticsTable, Record<string, unknown>[]>;
+  for (const table of COPY_TABLES) {
+    const tableRows = rows[table];
+    if (tableRows.length === 0) continue;
+    encoded.text[table] = encodeRows(WRITERS.get(table)!.columns, tableRows);
+    encoded.counts[table] = tableRows.length;
+    rows[table] = [];
+  }
+  return { ...r, rows: rows as unknown as AnalyticsRows, encoded };
+}
+
+/** One COPY per claim table holding rows of `toWrite`, with the rows counted into `outcome`. */
+function copySteps(toWrite: readonly NormalizedResource[], outcome: IngestOutcome): ScriptStep[] {
+  const steps: ScriptStep[] = [];
+  for (const table of COPY_TABLES) {
+    const columns = WRITERS.get(table)!.columns;
+    let text = '';
+    let count = 0;
+    for (const r of toWrite) {
+      const rows = r.rows[table] as unknown as Record<string, unknown>[];
+      if (rows.length > 0) text += encodeRows(columns, rows);
+      count += rows.length;
+      if (r.encoded?.counts[table]) {
+        text += r.encoded.text[table]!;
+        count += r.encoded.counts[table];
+      }
+    }
+    if (count === 0) continue;
+    steps.push({ copy: table, columns, text });
+    outcome.rowsWritten[table] += count;
+  }
+  return steps;
 }
 
 const RAW_COLUMNS = [

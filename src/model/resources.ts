@@ -3,7 +3,7 @@
  * when it cannot be normalized, a quarantine entry. Shared by src/fhir (which builds them) and
  * src/db (which writes them).
  */
-import type { AnalyticsRows } from './analytics-rows.ts';
+import type { AnalyticsRows, AnalyticsTable } from './analytics-rows.ts';
 
 export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Coverage', 'ExplanationOfBenefit'] as const;
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];
@@ -24,6 +24,19 @@ export interface NormalizedResource {
   apiVersion: ApiVersion;
   /** v3 EOBs: source system, final action, control numbers (src/fhir/v3/claim-version.ts). */
   claimVersion?: ClaimVersionFacts;
+  /**
+   * Set when the rows of the COPYed tables were encoded where the resource was normalized (a
+   * worker thread, src/workers/page-threads.ts): their COPY text and row counts by table, the
+   * arrays in `rows` for those tables then being empty. Strings cross threads at the cost of a
+   * copy; thousands of small row objects would cost about what building them did.
+   */
+  encoded?: EncodedRows;
+}
+
+/** COPY text and row counts by table (db/ingest.ts `encodeResourceRows`). */
+export interface EncodedRows {
+  text: Partial<Record<AnalyticsTable, string>>;
+  counts: Partial<Record<AnalyticsTable, number>>;
 }
 
 export type ApiVersion = 'v2' | 'v3';
