@@ -25,18 +25,23 @@ export interface NormalizedResource {
   /** v3 EOBs: source system, final action, control numbers (src/fhir/v3/claim-version.ts). */
   claimVersion?: ClaimVersionFacts;
   /**
-   * Set when the rows of the COPYed tables were encoded where the resource was normalized (a
-   * worker thread, src/workers/page-threads.ts): their COPY text and row counts by table, the
-   * arrays in `rows` for those tables then being empty. Strings cross threads at the cost of a
-   * copy; thousands of small row objects would cost about what building them did.
+   * Set when the resource was read on a worker thread (src/workers/page-threads.ts): its COPY rows
+   * already encoded as bytes, which cross threads without a copy. The arrays in `rows` of the
+   * COPYed tables are then empty, and `json` is empty (the raw row carries the resource).
    */
   encoded?: EncodedRows;
 }
 
-/** COPY text and row counts by table (db/ingest.ts `encodeResourceRows`). */
+/** A resource's COPY rows as bytes (db/ingest.ts `encodePage`). */
 export interface EncodedRows {
-  text: Partial<Record<AnalyticsTable, string>>;
+  /** COPY text of the rows of each COPYed table that has any. */
+  copy: Partial<Record<AnalyticsTable, Uint8Array>>;
   counts: Partial<Record<AnalyticsTable, number>>;
+  /**
+   * The raw resource's `fhir_resources` row up to and including its `resource` column and the tab
+   * after it; what follows depends on what is stored (normalizer version, first seen).
+   */
+  rawHead: Uint8Array;
 }
 
 export type ApiVersion = 'v2' | 'v3';

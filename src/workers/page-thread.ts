@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { encodeResourceRows } from '../db/ingest.ts';
+import { encodePage } from '../db/ingest.ts';
 import { BbsyncError } from '../errors.ts';
 import { readPage, type PageContext } from '../fhir/page.ts';
 import type { PageReply, PageRequest } from './page-threads.ts';
@@ -18,12 +18,12 @@ function errorReply(id: number, err: unknown): PageReply {
 }
 
 parentPort!.on('message', ({ id, text, ctx }: PageRequest & { ctx: PageContext }) => {
-  let reply: PageReply;
   try {
     const page = readPage(text, ctx);
-    reply = { id, page: { ...page, batch: page.batch.map(encodeResourceRows) } };
+    const { resources, buffer } = encodePage(page.batch);
+    // The encoded rows all view one buffer, moved to the main thread rather than copied.
+    parentPort!.postMessage({ id, page: { ...page, batch: resources } } satisfies PageReply, [buffer]);
   } catch (err) {
-    reply = errorReply(id, err);
+    parentPort!.postMessage(errorReply(id, err));
   }
-  parentPort!.postMessage(reply);
 });

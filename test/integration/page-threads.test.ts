@@ -32,11 +32,13 @@ describeWithFixtures('pages read on a worker thread', () => {
   it('write exactly the rows of a page read on the main thread, and nothing on a second load', async () => {
     const threaded = await reader.read(text(), ctx);
     expect(threaded.batch).toHaveLength(10);
-    // The claim tables' rows came back as COPY text, not as row objects.
+    // The claim tables' rows and the raw row came back as COPY bytes, not as objects and JSON.
     for (const r of threaded.batch) {
       expect(r.rows.claims).toEqual([]);
+      expect(r.json).toBe('');
       expect(r.encoded?.counts.claims).toBe(1);
-      expect(r.encoded?.text.claims).toMatch(/\n$/);
+      expect(Buffer.from(r.encoded!.copy.claims!).toString()).toMatch(new RegExp(`^${r.resourceId}\t.*\n$`));
+      expect(Buffer.from(r.encoded!.rawHead).toString()).toMatch(/^ExplanationOfBenefit\t.*\t\{.*\}\t$/s);
     }
     const [a, b] = [await createTestDatabase('thread'), await createTestDatabase('main')];
     dbs.push(a, b);
