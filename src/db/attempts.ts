@@ -90,6 +90,8 @@ export async function finishSyncFailed(
     final: boolean;
     /** Whether the enrollment's last error should show this one (not for hand-backs). */
     recordError: boolean;
+    /** The run member's outcome when final: `skipped` for an ended grant (neither failed nor ok). */
+    outcome?: 'failed' | 'skipped';
     result: AttemptResult & { errorCategory: ErrorCategory; errorMessage: string };
   },
 ): Promise<void> {
@@ -97,7 +99,7 @@ export async function finishSyncFailed(
   const enrollment = w.param(s.enrollmentId);
   if (s.attemptId !== undefined) attemptWrite(w, s.attemptId, s.result);
   if (s.recordError) {
-    if (s.final) {
+    if (s.final && s.outcome !== 'skipped') {
       w.write(
         `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = ${enrollment}`,
       );
@@ -108,6 +110,6 @@ export async function finishSyncFailed(
         WHERE enrollment_id = ${enrollment}`,
     );
   }
-  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'failed', s.result);
+  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, s.outcome ?? 'failed', s.result);
   if (!w.empty) await db.query(w.text(), w.values);
 }

@@ -8,7 +8,14 @@
 import { createHash } from 'node:crypto';
 
 import type { Pool } from '../db/client.ts';
-import { addActiveMembers, createRun, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
+import {
+  addActiveMembers,
+  createRun,
+  expireEndedGrants,
+  finishFanOut,
+  type RunTrigger,
+  type SyncRun,
+} from '../db/runs.ts';
 import type { Logger } from '../logger.ts';
 import type { SyncEnrollmentPayload } from './sync-enrollment.ts';
 
@@ -58,6 +65,8 @@ export async function startRun(
   const runId = payload.runId ?? runIdFor(ctx.jobId, ctx.createdAt);
   const full = Boolean(payload.full);
   await createRun(deps.pool, { runId, trigger: payload.trigger, requestedBy: payload.requestedBy, full });
+  const expired = await expireEndedGrants(deps.pool);
+  if (expired > 0) deps.log.info({ job: START_RUN_JOB, runId, expired }, 'data access grants ended: enrollments expired');
   const chunkSize = deps.chunkSize ?? 1000;
   let afterId: string | null = null;
   let enqueued = 0;

@@ -23,7 +23,13 @@ import { syncInsuranceCard } from './sync-insurance-card.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import { beginSync, endSync, type SyncStart } from '../db/walks.ts';
-import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
+import {
+  classifyError,
+  GrantExpiredError,
+  isTransient,
+  RateLimitedError,
+  ReauthRequiredError,
+} from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
 import type { Gate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
@@ -57,6 +63,8 @@ export interface SyncDeps {
    * (measured: 8 writers cost 56% more Postgres CPU per EOB than 2).
    */
   writeGate?: Gate;
+  /** A ONE_TIME application (BB2_DATA_ACCESS_TYPE): a successful sync leaves the enrollment `completed`. */
+  oneTime?: boolean;
 }
 
 export interface SyncJobContext {
@@ -98,7 +106,7 @@ export async function syncEnrollment(
     const start = await beginSync(session, enrollmentId);
     if (!start.locked) throw new EnrollmentBusyError(enrollmentId);
     const enrollment = start.enrollment;
-    if (!enrollment || enrollment.status !== 'active') {
+    if (!enrollment || enrollment.status !== 'active' || enrollment.grant_ended) {
       return await skipInactive(deps, payload, enrollment, log);
     }
 
@@ -134,6 +142,7 @@ export async function syncEnrollment(
       full: tally.full,
       result,
     });
+    if (deps.oneTime) await deps.vault.markCompleted(enrollmentId);
     logFinished(log, tally, result, started);
     return {
       status: 'ok',
@@ -195,7 +204,10 @@ async function foldV2Copy(
   }
 }
 
-/** The enrollment is revoked or waits for re-consent (or is gone): nothing to sync. */
+/**
+ * The enrollment is revoked, waits for re-consent, or is gone; or its data access grant has ended
+ * (it becomes `expired` without a request to BB2): nothing to sync.
+ */
 async function skipInactive(
   deps: SyncDeps,
   payload: SyncEnrollmentPayload,
@@ -203,7 +215,13 @@ async function skipInactive(
   log: Logger,
 ): Promise<SyncResult> {
   const { enrollmentId, runId } = payload;
-  log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
+  if (enrollment?.status === 'active' && enrollment.grant_ended) {
+    await deps.vault.markReauthRequired(
+      enrollmentId,
+      new GrantExpiredError('the data access grant has ended (access_grant_expiration): the beneficiary must connect again'),
+    );
+    log.info({ status: 'expired' }, 'sync skipped: the data access grant has ended');
+  } else log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
   if (runId && enrollment) {
     await recordMemberOutcome(deps.pool, runId, enrollmentId, 'skipped', {
       requests: 0,
@@ -243,12 +261,17 @@ async function recordStop(
   const handedBack = err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
   const comesBack = handedBack || err instanceof RateLimitedError;
   const final = !comesBack && (!isTransient(err) || s.ctx.attempt >= s.ctx.maxAttempts);
+  // A lost grant leaves `active` whichever request found out (README "How the sync works").
+  if (err instanceof ReauthRequiredError) {
+    await deps.vault.markReauthRequired(s.payload.enrollmentId, err).catch(() => {});
+  }
   await finishSyncFailed(deps.pool, {
     enrollmentId: s.payload.enrollmentId,
     attemptId: s.attemptId,
     runId: s.payload.runId,
     final,
     recordError: !handedBack,
+    outcome: err instanceof GrantExpiredError ? 'skipped' : 'failed',
     result: {
       status: final ? 'failed' : 'retrying',
       ...attemptTotals(s.tally),

@@ -13,7 +13,12 @@ export const enrollments = pgTable(
     enrollment_id: text('enrollment_id').primaryKey(),
     /** BB2's patient id from the token response (`patient`). One enrollment per patient. */
     patient_id: text('patient_id').notNull(),
-    /** 'active' | 'reauth_required' | 'revoked' */
+    /**
+     * 'active' | 'reauth_required' (BB2 no longer takes the grant) | 'expired' (the data access
+     * grant ended: past access_grant_expiration, BB2's "User access has timed out", or a ONE_TIME
+     * token expired) | 'completed' (a ONE_TIME grant synced once) | 'revoked'. Only `active` ones
+     * are synced; the three waiting ones become `active` when the beneficiary connects again.
+     */
     status: text('status').notNull(),
     /** The scopes BB2 granted, space-separated, as granted (may lack the demographic scopes). */
     scope: text('scope').notNull(),
@@ -24,7 +29,10 @@ export const enrollments = pgTable(
      * from BB2's EOB search links; NULL until known (and always for v2, where BB2 shares it).
      */
     samhsa_shared: boolean('samhsa_shared'),
-    /** When the 13-month data access grant ends (NULL: never, e.g. research apps). */
+    /**
+     * When the data access grant ends (NULL: never, RESEARCH_STUDY apps); a ONE_TIME grant ends
+     * with its first access token. Past it, no request is made and the enrollment is `expired`.
+     */
     access_grant_expiration: tstz('access_grant_expiration'),
     refresh_token_ciphertext: text('refresh_token_ciphertext'),
     access_token_ciphertext: text('access_token_ciphertext'),
