@@ -171,13 +171,13 @@ async function reconcileOne(pool: Pool, patientId: string): Promise<{ ms: number
   );
   let removed = 0;
   const ms = await timed(async () => {
-    removed = await closeWalk(pool, {
+    ({ removed } = await closeWalk(pool, {
       enrollmentId,
       patientId,
       resourceType: 'ExplanationOfBenefit',
       full: true,
       cursor: null,
-    });
+    }));
   });
   return { ms, removed };
 }

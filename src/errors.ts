@@ -96,6 +96,19 @@ export class NormalizeError extends BbsyncError {
   }
 }
 
+/**
+ * A page write found its enrollment no longer active (revoked, being revoked, waiting for
+ * re-consent) once it held the patient's locks: nothing was written, and the sync stops.
+ */
+export class EnrollmentNotActiveError extends BbsyncError {
+  constructor(
+    readonly enrollmentId: string,
+    readonly status: string,
+  ) {
+    super(`enrollment ${enrollmentId} is ${status}: its sync writes nothing more`, 'reauth_required');
+  }
+}
+
 /** The beneficiary must connect again; never retried automatically. */
 export class ReauthRequiredError extends BbsyncError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -47,10 +47,20 @@ export interface OAuthClient {
   /** The API version new authorizations (authorizationUrl, exchangeCode) go through. */
   readonly apiVersion: ApiVersion;
   authorizationUrl(params: { state: string; codeChallenge: string }): URL;
-  /** Exchanges the code in a callback URL; throws AuthorizationDenied for `access_denied`. */
+  /**
+   * Exchanges the code in a callback URL; throws AuthorizationDenied for `access_denied`.
+   * `onTokens` is awaited with the tokens of a 200 (access token, refresh token and patient, as BB2
+   * sent them) before anything validates the response: BB2 has created the grant and spent the
+   * code, so what it sent must be kept even if the response is then rejected. If it throws, the
+   * exchange fails with its error.
+   */
   exchangeCode(
     callbackUrl: URL,
-    checks: { codeVerifier: string; expectedState: string },
+    checks: {
+      codeVerifier: string;
+      expectedState: string;
+      onTokens?: (tokens: TokenResponse) => Promise<void>;
+    },
   ): Promise<TokenResponse>;
   /**
    * Refreshes with the version that issued the token (`version`, default: apiVersion).
@@ -134,10 +144,18 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       });
     },
 
-    async exchangeCode(callbackUrl, { codeVerifier, expectedState }) {
+    async exchangeCode(callbackUrl, { codeVerifier, expectedState, onTokens }) {
+      const keepGranted: typeof fetch = async (input, init) => {
+        const response = await fetchImpl(input, init);
+        if (response.status === 200 && onTokens) {
+          const granted = grantIn(await response.clone().text());
+          if (granted !== undefined) await onTokens(granted);
+        }
+        return response;
+      };
       try {
         const tokens = await client.authorizationCodeGrant(
-          config,
+          onTokens ? configure(apiVersion, 'revokeToken', keepGranted) : config,
           callbackUrl,
           { pkceCodeVerifier: codeVerifier, expectedState },
           { redirect_uri: settings.redirectUri },
@@ -256,6 +274,38 @@ function refreshTokenIn(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tokens of a code exchange's 200 body as BB2 sent them, before any validation; undefined
+ * unless it has an access token, a refresh token and a patient (what an enrollment needs). Never throws.
+ */
+function grantIn(text: string): TokenResponse | undefined {
+  let body: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    body = parsed as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const str = (key: string) => {
+    const v = body[key];
+    return typeof v === 'string' && v.length > 0 ? v : undefined;
+  };
+  const [access, refresh, patient] = [str('access_token'), str('refresh_token'), str('patient')];
+  if (!access || !refresh || !patient) return undefined;
+  const expiresIn = body.expires_in;
+  return {
+    access_token: access,
+    refresh_token: refresh,
+    patient,
+    ...(typeof expiresIn === 'number' && expiresIn > 0 ? { expires_in: expiresIn } : {}),
+    ...(str('scope') !== undefined ? { scope: str('scope') } : {}),
+    ...(typeof body.access_grant_expiration === 'string'
+      ? { access_grant_expiration: body.access_grant_expiration }
+      : {}),
+  };
 }
 
 /** What we rely on in a token response (RFC 6749 §5.1 plus BB2's `patient` and `access_grant_expiration`). */

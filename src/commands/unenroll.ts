@@ -4,6 +4,7 @@ import { requireBb2Client, requireTokenKeys } from '../config.ts';
 import { databaseName } from '../db/client.ts';
 import { unenroll } from '../enrollment/unenroll.ts';
 import { InputError } from '../errors.ts';
+import { makeFailpoint } from '../failpoints.ts';
 import { commandContext } from './command-config.ts';
 import { openDatabase } from './database.ts';
 import { buildBb2Services } from '../services.ts';
@@ -36,10 +37,20 @@ export async function runUnenroll(
       return;
     }
     const services = buildBb2Services(config, log, pool);
-    const result = await unenroll({ pool, log, vault: services.vault, oauth: services.oauth }, enrollmentId, {
-      purge,
-      actor: `cli:${userInfo().username}`,
-    });
+    const result = await unenroll(
+      {
+        pool,
+        log,
+        vault: services.vault,
+        oauth: services.oauth,
+        failpoint: makeFailpoint(config.failpoints),
+      },
+      enrollmentId,
+      {
+        purge,
+        actor: `cli:${userInfo().username}`,
+      },
+    );
     const where =
       known.status === 'revoked'
         ? 'was already revoked'

@@ -13,6 +13,7 @@ import { commandContext } from './command-config.ts';
 import { openDatabase, pipelinePoolOptions } from './database.ts';
 import { checkRedis, watchRedis } from './reach.ts';
 import { buildBb2Services } from '../services.ts';
+import { finishUnenroll } from '../enrollment/unenroll.ts';
 
 /** Connections and services a worker process runs on, built from the configuration. */
 export async function assembleWorkers(
@@ -43,6 +44,10 @@ export async function assembleWorkers(
     requestCounter,
     concurrency: options.concurrency,
     schedule: options.schedule,
+    finishUnenroll: (enrollmentId) =>
+      finishUnenroll({ pool, log, vault: services.vault, oauth: services.oauth }, enrollmentId, {
+        resumed: true,
+      }),
     sync: {
       pool,
       vault: services.vault,
@@ -54,6 +59,7 @@ export async function assembleWorkers(
         v3EobSources: config.bb2.v3EobSources,
       }),
       fullEvery: config.sync.fullEvery,
+      reconcileMaxDeleteShare: config.sync.reconcileMaxDeleteShare,
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),

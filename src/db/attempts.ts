@@ -13,7 +13,8 @@ export async function startAttempt(
 ): Promise<number> {
   const { rows } = await db.query<{ attempt_id: number }>(
     `WITH state AS (
-       INSERT INTO sync_state (enrollment_id, last_attempt_at) VALUES ($1, now())
+       INSERT INTO sync_state (enrollment_id, last_attempt_at)
+       SELECT $1, now() WHERE EXISTS (SELECT 1 FROM enrollments WHERE enrollment_id = $1 AND status = 'active')
        ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()
      )
      INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync) VALUES ($1, $2, $3, 'running', $4)
@@ -58,10 +59,18 @@ export async function finishSyncSucceeded(
     runId?: string;
     full: boolean;
     result: AttemptResult;
+    /** A ONE_TIME grant's one sync: the enrollment becomes `completed`, with this success. */
+    completed?: boolean;
   },
 ): Promise<void> {
   const w = new Statement();
   const enrollment = w.param(s.enrollmentId);
+  if (s.completed) {
+    w.write(
+      `UPDATE enrollments SET status = 'completed', updated_at = now()
+        WHERE enrollment_id = ${enrollment} AND status = 'active'`,
+    );
+  }
   w.write(
     `UPDATE sync_state SET last_success_at = now(), consecutive_failures = 0, syncs_completed = syncs_completed + 1,
             last_full_sync_at = CASE WHEN ${w.param(s.full)}::boolean THEN now() ELSE last_full_sync_at END,
@@ -71,10 +80,19 @@ export async function finishSyncSucceeded(
                                        WHERE patient_id = ${w.param(s.patientId)} GROUP BY 1) h)
       WHERE enrollment_id = ${enrollment}`,
   );
-  w.write(
-    `UPDATE enrollments SET last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
-      WHERE enrollment_id = ${enrollment} AND status = 'active' AND last_error_category IS NOT NULL`,
-  );
+  if (s.result.errorCategory) {
+    // A success with something for operators to look at (a reconcile held back).
+    w.write(
+      `UPDATE enrollments SET last_error_category = ${w.param(s.result.errorCategory)},
+              last_error_message = ${w.param(s.result.errorMessage?.slice(0, 500) ?? null)}, last_error_at = now(), updated_at = now()
+        WHERE enrollment_id = ${enrollment} AND status = 'active'`,
+    );
+  } else {
+    w.write(
+      `UPDATE enrollments SET last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
+        WHERE enrollment_id = ${enrollment} AND status = 'active' AND last_error_category IS NOT NULL`,
+    );
+  }
   attemptWrite(w, s.attemptId, s.result);
   if (s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result);
   await db.query(w.text(), w.values);
@@ -96,9 +114,11 @@ export async function finishSyncFailed(
   },
 ): Promise<void> {
   const w = new Statement();
-  const enrollment = w.param(s.enrollmentId);
   if (s.attemptId !== undefined) attemptWrite(w, s.attemptId, s.result);
   if (s.recordError) {
+    // Only here: a parameter no statement uses has no type, and Postgres refuses the whole text
+    // (a handed-back sync's attempt would then stay `running`).
+    const enrollment = w.param(s.enrollmentId);
     if (s.final && s.outcome !== 'skipped') {
       w.write(
         `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = ${enrollment}`,

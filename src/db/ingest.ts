@@ -27,6 +27,7 @@ import {
 import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
 import type { Db, Pool, PoolClient } from './client.ts';
+import { EnrollmentNotActiveError } from '../errors.ts';
 import { encodeRows, runScript, type ScriptStep } from './copy.ts';
 import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
@@ -60,6 +61,13 @@ export interface IngestOptions {
    * Never used for tokens.
    */
   asyncCommit?: boolean;
+  /**
+   * The enrollment the batch is synced for: once the batch holds its patients' locks, it reads
+   * this enrollment's row FOR SHARE and writes nothing unless it is still `active` (throwing
+   * EnrollmentNotActiveError). A purge takes the same locks (db/purge.ts), so a sync in flight
+   * can never write a beneficiary's data back after it was deleted.
+   */
+  activeEnrollment?: string;
 }
 
 /** Patient and Coverage rows are upserted on their primary key; the claim tables are COPYed. */
@@ -142,7 +150,7 @@ export async function ingestBatch(
     pool,
     async (client) => {
       const resources = dedupe(batch);
-      const stored = await beginAndReadStored(client, resources, Boolean(options.asyncCommit));
+      const stored = await beginAndReadStored(client, resources, options);
       return writeBatch(client, resources, stored, options);
     },
     { begin: null },
@@ -165,16 +173,27 @@ interface StoredState {
 async function beginAndReadStored(
   client: PoolClient,
   resources: readonly NormalizedResource[],
-  asyncCommit: boolean,
+  options: Pick<IngestOptions, 'asyncCommit' | 'activeEnrollment'>,
 ): Promise<Map<string, StoredState>> {
   const statements = ['BEGIN'];
-  if (asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
+  const lit = (v: string) => client.escapeLiteral(v);
+  if (options.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
   if (resources.length > 0) {
     const patients = [...new Set(resources.map((r) => r.patientId))].sort();
     statements.push(
       `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${patients
         .map((p) => `(${literal(p)})`)
         .join(', ')}) AS v(p)`,
+    );
+  }
+  // After the patient locks, in the order a purge takes them.
+  if (options.activeEnrollment !== undefined) {
+    statements.push(
+      `SELECT coalesce((SELECT status FROM enrollments WHERE enrollment_id = ${lit(options.activeEnrollment)} FOR SHARE), 'missing') AS enrollment_status`,
+    );
+  }
+  if (resources.length > 0) {
+    statements.push(
       `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
          FROM fhir_resources f
         WHERE (f.resource_type, f.resource_id) IN (VALUES ${resources
@@ -184,9 +203,20 @@ async function beginAndReadStored(
   }
   const results = (await client.query(statements.join(';\n'))) as unknown as
     { rows: (StoredState & { resource_type: string; resource_id: string })[] }[] | { rows: unknown[] };
+  const all = Array.isArray(results) ? results : [results];
+  if (options.activeEnrollment !== undefined) {
+    const checked = all[all.length - (resources.length > 0 ? 2 : 1)]!.rows[0] as {
+      enrollment_status: string;
+    };
+    if (checked.enrollment_status !== 'active') {
+      throw new EnrollmentNotActiveError(options.activeEnrollment, checked.enrollment_status);
+    }
+  }
   const stored = new Map<string, StoredState>();
-  if (resources.length > 0 && Array.isArray(results)) {
-    const last = results[results.length - 1]!;
+  if (resources.length > 0) {
+    const last = all[all.length - 1]! as {
+      rows: (StoredState & { resource_type: string; resource_id: string })[];
+    };
     for (const s of last.rows) stored.set(`${s.resource_type}/${s.resource_id}`, s);
   }
   return stored;

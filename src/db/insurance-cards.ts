@@ -2,7 +2,9 @@
  * Stored Digital Insurance Cards (table insurance_cards, docs/v3.md): one per v3 beneficiary,
  * written by the sync, read by the dashboard and `bbsync insurance-card`.
  */
-import type { Db } from './client.ts';
+import type { Db, Pool } from './client.ts';
+import { EnrollmentNotActiveError } from '../errors.ts';
+import { withTransaction } from './transaction.ts';
 
 export interface StoredInsuranceCard {
   patient_id: string;
@@ -13,8 +15,31 @@ export interface StoredInsuranceCard {
   changed_at: string;
 }
 
-/** Stores a fetched card; returns whether its content changed (a same-hash fetch only moves fetched_at). */
+/**
+ * Stores a fetched card; returns whether its content changed (a same-hash fetch only moves
+ * fetched_at). Like a page write (db/ingest.ts), it takes the patient's lock, then reads the
+ * enrollment FOR SHARE and writes nothing unless it is still `active` (EnrollmentNotActiveError):
+ * a purge takes the same locks, so a sync in flight cannot store a card after the delete.
+ */
 export async function saveInsuranceCard(
+  pool: Pool,
+  c: { patientId: string; enrollmentId: string; bundle: unknown; contentHash: string; plans: string[] },
+): Promise<boolean> {
+  return withTransaction(pool, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || $1, 0))`, [
+      c.patientId,
+    ]);
+    const { rows: held } = await client.query<{ status: string }>(
+      'SELECT status FROM enrollments WHERE enrollment_id = $1 FOR SHARE',
+      [c.enrollmentId],
+    );
+    const status = held[0]?.status ?? 'missing';
+    if (status !== 'active') throw new EnrollmentNotActiveError(c.enrollmentId, status);
+    return upsertCard(client, c);
+  });
+}
+
+async function upsertCard(
   db: Db,
   c: { patientId: string; enrollmentId: string; bundle: unknown; contentHash: string; plans: string[] },
 ): Promise<boolean> {

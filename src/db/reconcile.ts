@@ -10,11 +10,18 @@ import { Statement } from './statement.ts';
  * Ends a resource type's walk in one statement: on a full walk, delete for the patient the
  * claims (with their children) or coverages BB2 did not return (it has no feed of deletions, so
  * absence from a full pull is how a removed claim shows); move the cursor to the walk's bundle
- * time; forget the walk's progress and seen ids. Returns how many resources were removed.
+ * time; forget the walk's progress and seen ids.
+ *
+ * One answer can be wrong (a 200 with an empty Bundle, a BFD outage that returns nothing): a full
+ * walk that would remove all of a patient's resources of the type, or more than `maxDeleteShare`
+ * of them, removes nothing. It is recorded in sync_state.reconcile_suspect, and the next full walk
+ * removes them only if it finds the same again (which confirms it).
  */
-export async function closeWalk(db: Db, c: CloseWalk): Promise<number> {
-  const { rows } = await db.query<{ removed: number }>(closeWalkSql(c));
-  return rows[0]?.removed ?? 0;
+export async function closeWalk(db: Db, c: CloseWalk): Promise<WalkClosed> {
+  const { rows } = await db.query<{ removed: number; suspect_unseen: number | null; held: number | null }>(
+    closeWalkSql(c),
+  );
+  return walkClosed([rows[0]?.removed ?? 0, rows[0]?.suspect_unseen ?? null, rows[0]?.held ?? null]);
 }
 
 export interface CloseWalk {
@@ -23,35 +30,70 @@ export interface CloseWalk {
   resourceType: string;
   full: boolean;
   cursor: string | null;
+  /** Default 0.5: a full walk removing more than half, or all, waits for confirmation. */
+  maxDeleteShare?: number;
+}
+
+export interface WalkClosed {
+  removed: number;
+  /** Set when the walk removed nothing because it would have removed too much. */
+  suspect?: { unseen: number; held: number };
+}
+
+/** closeWalkSql's one row (as text or numbers) as a WalkClosed. */
+export function walkClosed(row: readonly (string | number | null | undefined)[]): WalkClosed {
+  const removed = Number(row[0] ?? 0);
+  if (row[1] === null || row[1] === undefined) return { removed };
+  return { removed, suspect: { unseen: Number(row[1]), held: Number(row[2] ?? 0) } };
 }
 
 /**
  * `closeWalk` as one statement's text (parameters written in), to run in the same transaction as
- * the walk's last page; its one row holds `removed`.
+ * the walk's last page; its one row holds `removed`, `suspect_unseen` and `held` (see walkClosed).
  */
 export function closeWalkSql(c: CloseWalk): string {
   const w = new Statement();
   const e = w.param(c.enrollmentId);
   const t = w.param(c.resourceType);
-  let select = '0';
+  let select = '0 AS removed, NULL::int AS suspect_unseen, NULL::int AS held';
   if (c.full && (c.resourceType === 'ExplanationOfBenefit' || c.resourceType === 'Coverage')) {
     const [table, key] =
       c.resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
+    const patient = w.param(c.patientId);
     // Every CTE reads the statement's snapshot: `unseen` sees the seen ids deleted further down.
     w.write(
-      `SELECT x.${key} AS id FROM ${table} x WHERE x.patient_id = ${w.param(c.patientId)}
+      `SELECT x.${key} AS id FROM ${table} x WHERE x.patient_id = ${patient}
           AND NOT EXISTS (SELECT 1 FROM sync_seen s
                            WHERE s.enrollment_id = ${e} AND s.resource_type = ${t} AND s.resource_id = x.${key})`,
     );
     const unseen = `w${w.count - 1}`;
+    const share = w.param(c.maxDeleteShare ?? 0.5);
+    w.write(
+      `SELECT u.n AS unseen, h.n AS held,
+              (u.n > 0 AND (u.n >= h.n OR u.n > h.n * ${share}::numeric)
+                AND NOT coalesce((SELECT s.reconcile_suspect ? ${t}::text FROM sync_state s WHERE s.enrollment_id = ${e}), false)
+              ) AS hold
+         FROM (SELECT count(*)::int AS n FROM ${unseen}) u,
+              (SELECT count(*)::int AS n FROM ${table} WHERE patient_id = ${patient}) h`,
+    );
+    const verdict = `w${w.count - 1}`;
+    const allowed = `NOT (SELECT hold FROM ${verdict})`;
     const victims = c.resourceType === 'Coverage' ? ['coverages'] : [...CLAIM_CHILD_TABLES, 'claims'];
     for (const victim of victims) {
-      w.write(`DELETE FROM ${victim} WHERE ${key} IN (SELECT id FROM ${unseen})`);
+      w.write(`DELETE FROM ${victim} WHERE ${key} IN (SELECT id FROM ${unseen}) AND ${allowed}`);
     }
     w.write(
-      `DELETE FROM fhir_resources WHERE resource_type = ${t} AND resource_id IN (SELECT id FROM ${unseen})`,
+      `DELETE FROM fhir_resources WHERE resource_type = ${t} AND resource_id IN (SELECT id FROM ${unseen}) AND ${allowed}`,
     );
-    select = `(SELECT count(*)::int FROM ${unseen})`;
+    w.write(
+      `UPDATE sync_state s SET reconcile_suspect = CASE
+          WHEN v.hold THEN coalesce(s.reconcile_suspect, '{}'::jsonb)
+                           || jsonb_build_object(${t}::text, jsonb_build_object('unseen', v.unseen, 'held', v.held, 'at', now()))
+          ELSE nullif(coalesce(s.reconcile_suspect, '{}'::jsonb) - ${t}::text, '{}'::jsonb) END
+         FROM ${verdict} v WHERE s.enrollment_id = ${e}`,
+    );
+    select = `CASE WHEN v.hold THEN 0 ELSE v.unseen END AS removed,
+              CASE WHEN v.hold THEN v.unseen END AS suspect_unseen, v.held AS held FROM ${verdict} v`;
   }
   // A cursor must be a real instant; BFD's test data says "IGNORED_FIELD" there.
   if (c.cursor && !Number.isNaN(Date.parse(c.cursor))) {
@@ -62,5 +104,5 @@ export function closeWalkSql(c: CloseWalk): string {
   }
   w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
-  return w.inline(`${select} AS removed`);
+  return w.inline(select);
 }

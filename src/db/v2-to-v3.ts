@@ -23,6 +23,7 @@
  * demographic scopes).
  */
 import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
+import { EnrollmentNotActiveError } from '../errors.ts';
 import { recordAudit } from './audit.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { withTransaction } from './transaction.ts';
@@ -59,6 +60,14 @@ export async function foldV2CopyIntoV3(
          FROM unnest($1::text[]) AS p ORDER BY p`,
       [[v3.patientId, ...oldPatients].sort()],
     );
+    // A purge or unenroll of the v3 enrollment takes the same locks: once they are held, fold
+    // only into an enrollment that is still active (never move claims to a purged patient).
+    const { rows: v3Row } = await client.query<{ status: string }>(
+      'SELECT status FROM enrollments WHERE enrollment_id = $1 FOR SHARE',
+      [v3.enrollmentId],
+    );
+    const status = v3Row[0]?.status ?? 'missing';
+    if (status !== 'active') throw new EnrollmentNotActiveError(v3.enrollmentId, status);
     const duplicatesRemoved = await deleteTwins(client, oldPatients, v3.patientId);
     const claimsMoved = await moveRest(client, oldPatients, v3.patientId);
     const v2Enrollments = old.map((o) => o.enrollment_id).sort();
@@ -73,7 +82,7 @@ export async function foldV2CopyIntoV3(
   });
 }
 
-/** The v2 enrollments (not yet revoked) of the beneficiary whose v3 Patient is `v3Patient`. */
+/** The v2 enrollments (not revoked, nor being unenrolled) of the beneficiary whose v3 Patient is `v3Patient`. */
 async function findV2Copies(
   client: PoolClient,
   v3Patient: string,
@@ -81,7 +90,8 @@ async function findV2Copies(
   const { rows } = await client.query<{ enrollment_id: string; patient_id: string }>(
     `SELECT e.enrollment_id, e.patient_id
        FROM patients n
-       JOIN enrollments e ON e.api_version = 'v2' AND e.status <> 'revoked' AND e.patient_id <> n.patient_id
+       JOIN enrollments e ON e.api_version = 'v2' AND e.status NOT IN ('revoked', 'revoking')
+                        AND e.patient_id <> n.patient_id
       WHERE n.patient_id = $1 AND n.mbi IS NOT NULL
         AND (EXISTS (SELECT 1 FROM patients o WHERE o.patient_id = e.patient_id AND o.mbi = n.mbi)
              OR (NOT EXISTS (SELECT 1 FROM patients o WHERE o.patient_id = e.patient_id AND o.mbi IS NOT NULL)

@@ -33,6 +33,8 @@ export interface SyncStart {
   progress: Record<string, WalkProgress>;
   /** Incremental cursors, by resource type. */
   cursors: Record<string, string>;
+  /** A full walk held back its deletes (see reconcile.ts): this sync must be full to confirm. */
+  reconcileSuspect: boolean;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     locked: boolean;
     enrollment: SyncStart['enrollment'] | null;
     syncs_completed: number | null;
+    reconcile_suspect: boolean | null;
     progress: Record<string, WalkProgress> | null;
     cursors: Record<string, string> | null;
   }>(
@@ -54,6 +57,7 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
                                      'grant_ended', coalesce(access_grant_expiration <= now(), false))
                FROM enrollments WHERE enrollment_id = $1) AS enrollment,
             (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
+            (SELECT reconcile_suspect IS NOT NULL FROM sync_state WHERE enrollment_id = $1) AS reconcile_suspect,
             (SELECT json_object_agg(resource_type, json_build_object('job_id', job_id, 'full_sync', full_sync,
                       'since', since, 'next_url', next_url, 'pages_done', pages_done,
                       'bundle_last_updated', bundle_last_updated))
@@ -68,6 +72,7 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     syncsCompleted: row.syncs_completed ?? 0,
     progress: row.progress ?? {},
     cursors: row.cursors ?? {},
+    reconcileSuspect: row.reconcile_suspect ?? false,
   };
 }
 

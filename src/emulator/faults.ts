@@ -43,6 +43,11 @@ export interface FaultConfig {
   tokenIdTokenRate: number;
   /** Probability that a token response (after a normal rotation) says `token_type: "mac"`. */
   tokenTypeRate: number;
+  /**
+   * Probability that a code exchange that issued tokens (the grant exists at BB2 now) answers
+   * them with `token_type: "mac"`: a client that validates before it saves loses the beneficiary.
+   */
+  exchangeTokenTypeRate: number;
   /** Probability that a refresh issues a new access token only: no `refresh_token`, the old one stays valid (RFC 6749 §6). */
   noRefreshTokenRate: number;
   /** Probability of a 200 from /token, before anything changes, with a `hugeBodyBytes` body. */
@@ -69,6 +74,7 @@ export const NO_FAULTS: FaultConfig = Object.freeze({
   foreignLinkRate: 0,
   tokenIdTokenRate: 0,
   tokenTypeRate: 0,
+  exchangeTokenTypeRate: 0,
   noRefreshTokenRate: 0,
   tokenHugeBodyRate: 0,
   tokenLatencyMs: 0,
@@ -106,6 +112,7 @@ const RATE_KEYS = [
   'foreignLinkRate',
   'tokenIdTokenRate',
   'tokenTypeRate',
+  'exchangeTokenTypeRate',
   'noRefreshTokenRate',
   'tokenHugeBodyRate',
 ] as const;

@@ -9,10 +9,9 @@ import { gzipSync } from 'node:zlib';
 import { authenticate, authorizeFhir, NOT_FOUND } from './auth.ts';
 import type { CachedPage, Core, Ctx } from './core.ts';
 import type { FhirResource, PatientRecord } from './data/types.ts';
-import { throttledDetail } from './faults.ts';
+import { injectFaults, sendBodyFault, writeBody } from './fhir-faults.ts';
 import { gzipWithHead, prepareGzipTail } from './gzip-splice.ts';
-import { foreignLink, sendGzipBomb, sendHugeBody, sendTruncatedGzip, withNextLink } from './hostile.ts';
-import { HttpError, sleep } from './http-util.ts';
+import { HttpError } from './http-util.ts';
 import { pageLink, selfLink } from './links.ts';
 import type { AccessTokenRecord } from './oauth/records.ts';
 import {
@@ -49,87 +48,6 @@ function acceptsGzip(ctx: Ctx): boolean {
     const q = rest.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
   });
-}
-
-/**
- * Fault injection for one FHIR call, after authentication. Returns true when the fault answered
- * (or dropped) the request; `malformed` means: answer 200 with a cut body.
- */
-type FaultAnswer = 'handled' | 'malformed' | HostileAnswer | 'none';
-type HostileAnswer = 'huge' | 'bomb' | 'badGzip' | 'selfLink' | 'foreignLink';
-
-async function injectFaults(ctx: Ctx, core: Core): Promise<FaultAnswer> {
-  const f = core.faults;
-  if (f.latencyMs > 0) await sleep(f.latencyMs);
-  if (f.resetRate > 0 && core.random() < f.resetRate) {
-    ctx.reset = true;
-    ctx.req.socket.destroy();
-    return 'handled';
-  }
-  if (f.rate429 > 0 && core.random() < f.rate429) {
-    throw new HttpError(
-      429,
-      { detail: throttledDetail(f.retryAfterSeconds) },
-      { 'Retry-After': String(f.retryAfterSeconds) },
-    );
-  }
-  if (f.rate5xx > 0 && core.random() < f.rate5xx) {
-    if (core.random() < 0.5) throw new HttpError(500, { error: 'Server Error (500)' });
-    throw new HttpError(502, { detail: 'An error occurred contacting the upstream server' });
-  }
-  if (f.malformedRate > 0 && core.random() < f.malformedRate) return 'malformed';
-  return hostileFault(core);
-}
-
-function hostileFault(core: Core): HostileAnswer | 'none' {
-  const f = core.faults;
-  const rates: [HostileAnswer, number][] = [
-    ['huge', f.hugeBodyRate],
-    ['bomb', f.gzipBombRate],
-    ['badGzip', f.badGzipRate],
-    ['selfLink', f.selfLinkRate],
-    ['foreignLink', f.foreignLinkRate],
-  ];
-  for (const [answer, rate] of rates) if (rate > 0 && core.random() < rate) return answer;
-  return 'none';
-}
-
-/** Answers with a hostile fault; false for the link faults on a read (they need a search page). */
-function sendHostile(ctx: Ctx, core: Core, fault: HostileAnswer, type: string, full: () => Buffer): boolean {
-  if (fault === 'huge') sendHugeBody(ctx.res, type, core.faults.hugeBodyBytes);
-  else if (fault === 'bomb') sendGzipBomb(ctx.res, type, core.faults.gzipBombBytes);
-  else if (fault === 'badGzip') sendTruncatedGzip(ctx.res, type, full());
-  else {
-    if (ctx.path.match(/\/fhir\/[A-Za-z]+\/?$/) === null) return false;
-    const requested = `${ctx.base}${ctx.req.url ?? ctx.path}`;
-    const next = fault === 'selfLink' ? requested : foreignLink(requested);
-    writeBody(ctx, 200, [withNextLink(full(), next)], { 'Content-Type': type });
-  }
-  return true;
-}
-
-function writeBody(
-  ctx: Ctx,
-  status: number,
-  chunks: readonly Buffer[],
-  headers: Record<string, string | number>,
-): void {
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const res = ctx.res;
-  res.writeHead(status, { ...headers, 'Content-Length': length });
-  if (chunks.length === 1) {
-    res.end(chunks[0]);
-    return;
-  }
-  res.cork();
-  for (const c of chunks) res.write(c);
-  res.end();
-}
-
-function sendMalformed(ctx: Ctx, full: Buffer, type: string): void {
-  const cut = full.subarray(0, Math.max(1, Math.floor(full.length / 2)));
-  writeBody(ctx, 200, [cut], { 'Content-Type': type });
 }
 
 function resourceBuffer(resource: FhirResource, created: Date | undefined): Buffer {
@@ -204,7 +122,7 @@ export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Prom
   const token = authenticate(ctx, core);
   authorizeFhir(ctx, core, token, type, 'search');
   core.stats.fhirRequest(token.patientId);
-  const fault = await injectFaults(ctx, core);
+  const fault = await injectFaults(ctx, core, 'v2');
   if (fault === 'handled') return;
   const record = patientRecord(core, token);
   const { key, build } = buildPage(core, ctx, type, token.patientId, record, ctx.query);
@@ -218,20 +136,18 @@ export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Prom
   }
   const head = Buffer.from(`${BUNDLE_HEAD}${randomUUID()}`, 'utf8');
   const type_ = contentType(ctx);
-  if (fault === 'malformed') return sendMalformed(ctx, Buffer.concat([head, page.tail]), type_);
   const cached = page;
-  if (fault !== 'none' && sendHostile(ctx, core, fault, type_, () => Buffer.concat([head, cached.tail])))
-    return;
+  if (sendBodyFault(ctx, core, fault, type_, () => Buffer.concat([head, cached.tail]))) return;
   const headers: Record<string, string> = { 'Content-Type': type_, Vary: 'Accept, Accept-Encoding' };
   if (acceptsGzip(ctx)) {
     if (!page.gzipTail) {
       page.gzipTail = prepareGzipTail(page.tail);
       core.pageCache.grow(key, page.gzipTail.deflated.length);
     }
-    writeBody(ctx, 200, gzipWithHead(head, page.gzipTail), { ...headers, 'Content-Encoding': 'gzip' });
+    writeBody(ctx.res, 200, gzipWithHead(head, page.gzipTail), { ...headers, 'Content-Encoding': 'gzip' });
     return;
   }
-  writeBody(ctx, 200, [head, page.tail], headers);
+  writeBody(ctx.res, 200, [head, page.tail], headers);
 }
 
 function patientRecord(core: Core, token: AccessTokenRecord): PatientRecord {
@@ -259,7 +175,7 @@ export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: str
   const token = authenticate(ctx, core);
   authorizeFhir(ctx, core, token, type, 'read');
   core.stats.fhirRequest(token.patientId);
-  const fault = await injectFaults(ctx, core);
+  const fault = await injectFaults(ctx, core, 'v2');
   if (fault === 'handled') return;
   const record = patientRecord(core, token);
   let resource: FhirResource | undefined;
@@ -288,12 +204,11 @@ export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: str
   if (!resource) throw new HttpError(404, { detail: NOT_FOUND });
   const body = resourceBuffer(resource, core.clock());
   const type_ = contentType(ctx);
-  if (fault === 'malformed') return sendMalformed(ctx, body, type_);
-  if (fault !== 'none' && sendHostile(ctx, core, fault, type_, () => body)) return;
+  if (sendBodyFault(ctx, core, fault, type_, () => body)) return;
   const headers: Record<string, string> = { 'Content-Type': type_, Vary: 'Accept, Accept-Encoding' };
   if (acceptsGzip(ctx) && body.length > 1024) {
-    writeBody(ctx, 200, [gzipSync(body, { level: 3 })], { ...headers, 'Content-Encoding': 'gzip' });
+    writeBody(ctx.res, 200, [gzipSync(body, { level: 3 })], { ...headers, 'Content-Encoding': 'gzip' });
     return;
   }
-  writeBody(ctx, 200, [body], headers);
+  writeBody(ctx.res, 200, [body], headers);
 }

@@ -7,8 +7,8 @@
  */
 import * as client from 'openid-client';
 
-import { AuthorizationDenied, type OAuthClient } from '../bluebutton/oauth.ts';
-import { classifyError } from '../errors.ts';
+import { AuthorizationDenied, type OAuthClient, type TokenResponse } from '../bluebutton/oauth.ts';
+import { BbsyncError, classifyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { PendingAuthorizations } from './pending-authorizations.ts';
 import type { SavedEnrollment, TokenVault } from './tokens.ts';
@@ -69,12 +69,18 @@ export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
 
       const callbackUrl = new URL(deps.redirectUri);
       callbackUrl.search = query.toString();
+      // BB2 created the grant and spent the code the moment it answered 200: its tokens are saved
+      // before openid-client or our checks look at the rest (as a refresh saves a rotated token).
+      let saved: SavedEnrollment | undefined;
       try {
         const tokens = await deps.oauth.exchangeCode(callbackUrl, {
           codeVerifier: pending.codeVerifier,
           expectedState: state,
+          onTokens: async (granted) => {
+            saved = await saveGranted(deps, granted);
+          },
         });
-        const enrollment = await deps.vault.saveAuthorization(tokens);
+        const enrollment = saved ?? (await deps.vault.saveAuthorization(tokens));
         deps.log.info(
           { enrollmentId: enrollment.enrollmentId, reenrolled: enrollment.reenrolled },
           'beneficiary connected',
@@ -83,6 +89,7 @@ export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
       } catch (err) {
         if (err instanceof AuthorizationDenied && err.error === 'access_denied') return { kind: 'denied' };
         const { category, message } = classifyError(err);
+        if (saved) return keptAfterRejection(deps, saved, err);
         deps.log.warn({ category }, 'enrollment could not be completed');
         return { kind: 'error', category, message };
       }
@@ -91,3 +98,45 @@ export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
 }
 
 export type EnrollmentFlow = ReturnType<typeof createEnrollmentFlow>;
+
+const SAVE_ATTEMPTS = 3;
+
+/** Saves the tokens of a code exchange, retrying a failed write (each try on a pooled connection of its own). */
+async function saveGranted(deps: EnrollmentFlowDeps, granted: TokenResponse): Promise<SavedEnrollment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.vault.saveAuthorization(granted);
+    } catch (err) {
+      const { category, message } = classifyError(err);
+      if (attempt >= SAVE_ATTEMPTS) {
+        deps.log.error({ category }, 'the tokens of a new enrollment could not be stored: they are lost');
+        throw new BbsyncError(`could not store the new enrollment's tokens (${message})`, 'db_error');
+      }
+      deps.log.warn({ category, attempt }, 'storing a new enrollment failed; retrying');
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+/**
+ * BB2 answered 200 and its tokens are stored, but the answer then failed validation: the
+ * enrollment keeps them (they are the only ones BB2 will issue for this consent) and the problem is
+ * recorded on it for operators; the beneficiary is connected.
+ */
+async function keptAfterRejection(
+  deps: EnrollmentFlowDeps,
+  saved: SavedEnrollment,
+  err: unknown,
+): Promise<EnrollmentOutcome> {
+  const { category } = classifyError(err);
+  deps.log.warn(
+    { enrollmentId: saved.enrollmentId, category },
+    "BB2's token answer failed validation after its tokens were stored; the enrollment keeps them",
+  );
+  await deps.vault
+    .recordProblem(saved.enrollmentId, err)
+    .catch((recordErr: unknown) =>
+      deps.log.warn({ ...classifyError(recordErr), enrollmentId: saved.enrollmentId }, 'could not record it'),
+    );
+  return { kind: 'connected', enrollment: saved };
+}

@@ -39,6 +39,8 @@ export interface RefreshDeps {
 
 /** What the vault does with the outcome: everything that reads the row the vault's way. */
 export interface RefreshSteps<G> {
+  /** Refresh for an unenroll in progress (`revoking`), which still has to tell BB2. */
+  allowRevoking?: boolean;
   /** The token row now usable without a refresh (someone else refreshed meanwhile), else undefined. */
   usable(row: TokenRow): G | undefined;
   /** Records a failed refresh on the enrollment (reauth_required for `ReauthRequiredError`). */
@@ -67,7 +69,9 @@ export async function refreshUnderLock<G>(
         ])
       ).rows[0];
       if (!row) throw new UnknownEnrollmentError(enrollmentId);
-      if (row.status !== 'active') throw new EnrollmentInactiveError(enrollmentId, row.status);
+      if (row.status !== 'active' && !(row.status === 'revoking' && steps.allowRevoking)) {
+        throw new EnrollmentInactiveError(enrollmentId, row.status);
+      }
       const meanwhile = steps.usable(row);
       if (meanwhile) return meanwhile;
       if (!row.refresh_token_ciphertext) {

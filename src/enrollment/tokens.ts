@@ -20,7 +20,6 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Db, Pool } from '../db/client.ts';
-import { purgePatient } from '../db/purge.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { classifyError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
@@ -116,8 +115,14 @@ export function createTokenVault(deps: TokenVaultDeps) {
     };
   }
 
-  function assertActive(row: TokenRow | undefined, enrollmentId: string): asserts row is TokenRow {
+  function assertActive(
+    row: TokenRow | undefined,
+    enrollmentId: string,
+    forRevocation = false,
+  ): asserts row is TokenRow {
     if (!row) throw new UnknownEnrollmentError(enrollmentId);
+    // An unenroll in progress still needs a token to revoke the grant at BB2 with.
+    if (row.status === 'revoking' && forRevocation) return;
     if (row.status !== 'active') throw new EnrollmentInactiveError(enrollmentId, row.status);
   }
 
@@ -130,7 +135,8 @@ export function createTokenVault(deps: TokenVaultDeps) {
     const { category, message } = classifyError(err);
     await client.query(
       `UPDATE enrollments SET last_error_category = $2, last_error_message = $3, last_error_at = now(),
-              status = CASE WHEN status = 'active' THEN coalesce($4, status) ELSE status END, updated_at = now()
+              status = CASE WHEN status = 'active' THEN coalesce($4, status) ELSE status END,
+              updated_at = now()
         WHERE enrollment_id = $1`,
       [enrollmentId, category, message.slice(0, 500), status ?? null],
     );
@@ -193,6 +199,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
              access_token_ciphertext = excluded.access_token_ciphertext,
              access_token_expires_at = excluded.access_token_expires_at,
              token_version = enrollments.token_version + 1, enrolled_at = now(), revoked_at = NULL,
+             revoke_purge = NULL, revoke_actor = NULL,
              api_version = excluded.api_version, samhsa_shared = NULL,
              last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()`,
           [
@@ -224,19 +231,20 @@ export function createTokenVault(deps: TokenVaultDeps) {
      */
     async getAccessToken(
       enrollmentId: string,
-      options: { rejectedToken?: string } = {},
+      options: { rejectedToken?: string; forRevocation?: boolean } = {},
     ): Promise<AccessGrant> {
       const { rows } = await deps.pool.query<TokenRow>(
         `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1`,
         [enrollmentId],
       );
       const current = rows[0];
-      assertActive(current, enrollmentId);
+      assertActive(current, enrollmentId, options.forRevocation);
       if (deps.oneTime) return oneTimeAccess(current, options.rejectedToken);
       const fast = usable(current, options.rejectedToken);
       if (fast) return fast;
 
       return refreshUnderLock(deps, enrollmentId, {
+        allowRevoking: options.forRevocation,
         usable: (row) => usable(row, options.rejectedToken),
         recordFailure: async (client, err) => {
           const reauth = err instanceof ReauthRequiredError;
@@ -288,39 +296,17 @@ export function createTokenVault(deps: TokenVaultDeps) {
       );
     },
 
+    /** Records a problem on the enrollment for operators (last error), leaving its status as it is. */
+    async recordProblem(enrollmentId: string, err: unknown): Promise<void> {
+      await recordFailure(deps.pool, enrollmentId, err, undefined);
+    },
+
     /**
      * Marks an active enrollment as needing re-consent: `expired` when its grant ended
      * (GrantExpiredError, e.g. FHIR said the grant timed out), else `reauth_required`.
      */
     async markReauthRequired(enrollmentId: string, err: unknown): Promise<void> {
       await recordFailure(deps.pool, enrollmentId, err, statusAfter(err) ?? 'reauth_required');
-    },
-
-    /** A ONE_TIME grant synced once: `completed`, never scheduled or refreshed again. */
-    async markCompleted(enrollmentId: string): Promise<void> {
-      await deps.pool.query(
-        `UPDATE enrollments SET status = 'completed', updated_at = now()
-          WHERE enrollment_id = $1 AND status = 'active'`,
-        [enrollmentId],
-      );
-    },
-
-    /** Forgets the tokens of a revoked enrollment; with `purge`, deletes the patient's data too. */
-    async markRevoked(enrollmentId: string, options: { purge: boolean }): Promise<{ purgedRows: number }> {
-      return withTransaction(deps.pool, async (client) => {
-        const { rows } = await client.query<{ patient_id: string }>(
-          `UPDATE enrollments SET status = 'revoked', revoked_at = now(), updated_at = now(),
-                  refresh_token_ciphertext = NULL, access_token_ciphertext = NULL, access_token_expires_at = NULL,
-                  token_version = token_version + 1
-            WHERE enrollment_id = $1 RETURNING patient_id`,
-          [enrollmentId],
-        );
-        const patientId = rows[0]?.patient_id;
-        if (!patientId) throw new UnknownEnrollmentError(enrollmentId);
-        let purgedRows = 0;
-        if (options.purge) purgedRows = await purgePatient(client, patientId, enrollmentId);
-        return { purgedRows };
-      });
     },
   };
 }

@@ -1,11 +1,16 @@
 /**
  * Unenrolling: revoke the grant at BB2 (`/v2/o/revoke/` with an access token deletes the data
- * access grant), forget the tokens, and with PURGE_ON_REVOKE delete the patient's data.
+ * access grant), forget the tokens, and with PURGE_ON_REVOKE (or `--purge`) delete the
+ * beneficiary's data. Crash-safe and resumable: the enrollment is `revoking` first, then BB2 is
+ * told, then one transaction makes it `revoked`, purges and writes the audit entry
+ * (db/revocations.ts). A crash anywhere leaves it `revoking`; the janitor or a second
+ * `bbsync unenroll` finishes it.
  */
 import type { OAuthClient } from '../bluebutton/oauth.ts';
 import type { Pool } from '../db/client.ts';
-import { recordAudit } from '../db/audit.ts';
+import { finishRevocation, markRevoking } from '../db/revocations.ts';
 import { BbsyncError, ReauthRequiredError } from '../errors.ts';
+import type { Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
 import { EnrollmentInactiveError, type TokenVault } from './tokens.ts';
 
@@ -14,6 +19,7 @@ export interface UnenrollDeps {
   vault: TokenVault;
   oauth: OAuthClient;
   log: Logger;
+  failpoint?: Failpoint;
 }
 
 export interface UnenrollResult {
@@ -27,29 +33,41 @@ export async function unenroll(
   enrollmentId: string,
   options: { purge: boolean; actor: string },
 ): Promise<UnenrollResult> {
-  let revokedAtBb2 = false;
+  const pending = await markRevoking(deps.pool, enrollmentId, options);
+  if (!pending) return { revokedAtBb2: false, purgedRows: 0 };
+  deps.failpoint?.('unenroll.after-mark-revoking');
+  return finishUnenroll(deps, enrollmentId, { resumed: false });
+}
+
+/** Steps two and three of an unenroll: BB2, then the local transaction. */
+export async function finishUnenroll(
+  deps: UnenrollDeps,
+  enrollmentId: string,
+  options: { resumed: boolean },
+): Promise<UnenrollResult> {
+  const revokedAtBb2 = await revokeAtBb2(deps, enrollmentId);
+  deps.failpoint?.('unenroll.after-bb2-revoke');
+  const finished = await finishRevocation(deps.pool, enrollmentId, { revokedAtBb2, ...options });
+  deps.log.info(
+    { enrollmentId, revokedAtBb2, purged: finished?.purged ?? false, resumed: options.resumed },
+    'enrollment revoked',
+  );
+  return { revokedAtBb2, purgedRows: finished?.purgedRows ?? 0 };
+}
+
+async function revokeAtBb2(deps: UnenrollDeps, enrollmentId: string): Promise<boolean> {
   try {
-    const grant = await deps.vault.getAccessToken(enrollmentId);
+    const grant = await deps.vault.getAccessToken(enrollmentId, { forRevocation: true });
     await deps.oauth.revokeGrant(grant.accessToken, grant.apiVersion);
-    revokedAtBb2 = true;
+    return true;
   } catch (err) {
     // A grant that is already gone at BB2 (revoked, expired, re-consent pending) needs no revoking.
     const alreadyGone = err instanceof ReauthRequiredError || err instanceof EnrollmentInactiveError;
-    if (!alreadyGone) {
-      const reason = err instanceof BbsyncError ? err.message : String(err);
-      throw new BbsyncError(
-        `could not revoke enrollment ${enrollmentId} at Blue Button (${reason}); nothing was changed, try again`,
-        err instanceof BbsyncError ? err.category : 'internal',
-      );
-    }
+    if (alreadyGone) return false;
+    const reason = err instanceof BbsyncError ? err.message : String(err);
+    throw new BbsyncError(
+      `could not revoke enrollment ${enrollmentId} at Blue Button (${reason}); it stays "revoking" and is finished by the next try (bbsync unenroll, or the janitor)`,
+      err instanceof BbsyncError ? err.category : 'internal',
+    );
   }
-  const { purgedRows } = await deps.vault.markRevoked(enrollmentId, { purge: options.purge });
-  await recordAudit(deps.pool, {
-    actor: options.actor,
-    action: 'revoke',
-    target: enrollmentId,
-    details: { revokedAtBb2, purged: options.purge, purgedRows },
-  });
-  deps.log.info({ enrollmentId, revokedAtBb2, purged: options.purge }, 'enrollment revoked');
-  return { revokedAtBb2, purgedRows };
 }

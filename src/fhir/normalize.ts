@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 
 import { NormalizeError } from '../errors.ts';
-import { emptyRows } from '../model/analytics-rows.ts';
 import {
   SUPPORTED_RESOURCE_TYPES,
   type NormalizedResource,
@@ -18,7 +17,8 @@ import { mapExplanationOfBenefit } from './eob.ts';
 import { mapPatient } from './patient.ts';
 import { CREATED_STAND_IN, LAST_UPDATED_STAND_IN, type ResourceText } from './raw-text.ts';
 import { obj, str, type JsonObject } from './read.ts';
-import { apiVersionOf, mapV3Resource, placeholderOf, type MappedResource } from './v3/index.ts';
+import { mapResourceWith, type MappedResource, type ResourceMappers } from './mapped.ts';
+import { apiVersionOf, mapV3Resource, placeholderOf } from './v3/index.ts';
 import { instant } from './values.ts';
 
 /**
@@ -84,28 +84,21 @@ function normalize(input: unknown, raw: ResourceText | undefined): NormalizedRes
   };
 }
 
+const V2_MAPPERS: ResourceMappers = {
+  patient: mapPatient,
+  coverage: mapCoverage,
+  explanationOfBenefit(resource, ctx) {
+    const rows = mapExplanationOfBenefit(resource, ctx);
+    return { rows, patientId: rows.claims[0]!.patient_id };
+  },
+};
+
 function mapV2Resource(
   resource: JsonObject,
   resourceType: SupportedResourceType,
   ctx: MapContext,
 ): MappedResource {
-  const rows = emptyRows();
-  switch (resourceType) {
-    case 'Patient': {
-      const row = mapPatient(resource, ctx);
-      rows.patients.push(row);
-      return { rows, patientId: row.patient_id };
-    }
-    case 'Coverage': {
-      const row = mapCoverage(resource, ctx);
-      rows.coverages.push(row);
-      return { rows, patientId: row.patient_id };
-    }
-    case 'ExplanationOfBenefit': {
-      Object.assign(rows, mapExplanationOfBenefit(resource, ctx));
-      return { rows, patientId: rows.claims[0]!.patient_id };
-    }
-  }
+  return mapResourceWith(V2_MAPPERS, resource, resourceType, ctx);
 }
 
 /**

@@ -66,7 +66,8 @@ export async function startRun(
   const full = Boolean(payload.full);
   await createRun(deps.pool, { runId, trigger: payload.trigger, requestedBy: payload.requestedBy, full });
   const expired = await expireEndedGrants(deps.pool);
-  if (expired > 0) deps.log.info({ job: START_RUN_JOB, runId, expired }, 'data access grants ended: enrollments expired');
+  if (expired > 0)
+    deps.log.info({ job: START_RUN_JOB, runId, expired }, 'data access grants ended: enrollments expired');
   const chunkSize = deps.chunkSize ?? 1000;
   let afterId: string | null = null;
   let enqueued = 0;

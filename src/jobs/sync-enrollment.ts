@@ -22,9 +22,10 @@ import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
 import { syncInsuranceCard } from './sync-insurance-card.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
-import { beginSync, endSync, type SyncStart } from '../db/walks.ts';
+import { beginSync, endSync } from '../db/walks.ts';
 import {
   classifyError,
+  EnrollmentNotActiveError,
   GrantExpiredError,
   isTransient,
   RateLimitedError,
@@ -54,6 +55,8 @@ export interface SyncDeps {
   log: Logger;
   /** Every Nth completed sync of an enrollment is a full reconcile. */
   fullEvery: number;
+  /** A full reconcile removing more than this share of a patient's claims waits for confirmation. */
+  reconcileMaxDeleteShare?: number;
   /** BB2_MAX_PAGES_PER_WALK: a walk with more pages fails as `paging_error`. */
   maxPagesPerWalk: number;
   failpoint?: Failpoint;
@@ -110,7 +113,9 @@ export async function syncEnrollment(
       return await skipInactive(deps, payload, enrollment, log);
     }
 
-    tally.full = Boolean(payload.full) || start.syncsCompleted % deps.fullEvery === 0;
+    // A reconcile held back last time is confirmed (or not) by a full walk now.
+    tally.full =
+      Boolean(payload.full) || start.reconcileSuspect || start.syncsCompleted % deps.fullEvery === 0;
     attemptId = await startAttempt(deps.pool, {
       enrollmentId,
       runId: runId ?? null,
@@ -133,7 +138,7 @@ export async function syncEnrollment(
     }
     if (enrollment.api_version === 'v3') await syncV3Extras(scope);
 
-    const result: AttemptResult = { status: 'ok', ...attemptTotals(tally) };
+    const result: AttemptResult = { status: 'ok', ...attemptTotals(tally), ...suspectNote(tally) };
     await finishSyncSucceeded(deps.pool, {
       enrollmentId,
       patientId: enrollment.patient_id,
@@ -141,28 +146,44 @@ export async function syncEnrollment(
       runId,
       full: tally.full,
       result,
+      completed: deps.oneTime,
     });
-    if (deps.oneTime) await deps.vault.markCompleted(enrollmentId);
     logFinished(log, tally, result, started);
-    return {
-      status: 'ok',
-      enrollmentId,
-      full: tally.full,
-      requests: tally.requests,
-      rowsWritten: result.rowsWritten,
-      removed: tally.removed,
-      counts: tally.counts,
-    };
+    return okResult(enrollmentId, tally, result);
   } catch (caught) {
     // A request cut off by the shutdown signal is an interruption, whatever error it surfaced as.
     const err =
       ctx.signal?.aborted && !(caught instanceof SyncInterruptedError) ? new SyncInterruptedError() : caught;
+    if (err instanceof EnrollmentNotActiveError) {
+      // Revoked or purged while this sync was running: it stops, and counts as skipped.
+      await recordStop(deps, { payload, ctx, attemptId, tally, log, started, skipped: true }, err);
+      return await skipInactive(deps, payload, { status: err.status }, log);
+    }
     await recordStop(deps, { payload, ctx, attemptId, tally, log, started }, err);
     throw err;
   } finally {
-    await endSync(session).catch(() => {});
-    session.release();
+    // A lock that cannot be released dies with its connection: destroy it instead of pooling it.
+    const unlocked = await endSync(session).then(
+      () => undefined,
+      (err: unknown) => {
+        log.warn({ ...classifyError(err) }, 'could not release the sync lock; closing its connection');
+        return err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    session.release(unlocked);
   }
+}
+
+function okResult(enrollmentId: string, tally: Tally, result: AttemptResult): SyncResult {
+  return {
+    status: 'ok',
+    enrollmentId,
+    full: tally.full,
+    requests: tally.requests,
+    rowsWritten: result.rowsWritten,
+    removed: tally.removed,
+    counts: tally.counts,
+  };
 }
 
 /** A beneficiary who moved from v2 to v3 is held once (src/db/v2-to-v3.ts). */
@@ -211,14 +232,16 @@ async function foldV2Copy(
 async function skipInactive(
   deps: SyncDeps,
   payload: SyncEnrollmentPayload,
-  enrollment: SyncStart['enrollment'],
+  enrollment: { status: string; grant_ended?: boolean } | undefined,
   log: Logger,
 ): Promise<SyncResult> {
   const { enrollmentId, runId } = payload;
   if (enrollment?.status === 'active' && enrollment.grant_ended) {
     await deps.vault.markReauthRequired(
       enrollmentId,
-      new GrantExpiredError('the data access grant has ended (access_grant_expiration): the beneficiary must connect again'),
+      new GrantExpiredError(
+        'the data access grant has ended (access_grant_expiration): the beneficiary must connect again',
+      ),
     );
     log.info({ status: 'expired' }, 'sync skipped: the data access grant has ended');
   } else log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
@@ -254,11 +277,14 @@ async function recordStop(
     tally: Tally;
     log: Logger;
     started: number;
+    /** The enrollment stopped being active: the attempt is skipped, no error recorded. */
+    skipped?: boolean;
   },
   err: unknown,
 ): Promise<void> {
   const { category, message } = classifyError(err);
-  const handedBack = err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
+  const handedBack =
+    s.skipped === true || err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
   const comesBack = handedBack || err instanceof RateLimitedError;
   const final = !comesBack && (!isTransient(err) || s.ctx.attempt >= s.ctx.maxAttempts);
   // A lost grant leaves `active` whichever request found out (README "How the sync works").
@@ -273,15 +299,21 @@ async function recordStop(
     recordError: !handedBack,
     outcome: err instanceof GrantExpiredError ? 'skipped' : 'failed',
     result: {
-      status: final ? 'failed' : 'retrying',
+      status: s.skipped ? 'skipped' : final ? 'failed' : 'retrying',
       ...attemptTotals(s.tally),
       errorCategory: category,
       errorMessage: message,
     },
-  }).catch(() => {});
+  }).catch((recordErr: unknown) =>
+    // The job's own error goes on to BullMQ; this one is only reported (the janitor closes the attempt).
+    s.log.error(
+      { ...classifyError(recordErr), attemptId: s.attemptId },
+      'could not record why a sync stopped',
+    ),
+  );
   s.log[final ? 'error' : 'warn'](
     {
-      outcome: final ? 'failed' : 'will retry',
+      outcome: s.skipped ? 'skipped' : final ? 'failed' : 'will retry',
       category,
       error: message,
       requests: s.tally.requests,
@@ -290,4 +322,16 @@ async function recordStop(
     },
     'sync stopped',
   );
+}
+
+/** A sync that held back a reconcile succeeds, with the reason shown to operators. */
+function suspectNote(tally: Tally): Pick<AttemptResult, 'errorCategory' | 'errorMessage'> {
+  const held = Object.entries(tally.suspects);
+  if (held.length === 0) return {};
+  return {
+    errorCategory: 'reconcile_suspect',
+    errorMessage: `a full reconcile would have removed ${held
+      .map(([type, s]) => `${s.unseen} of ${s.held} ${type}`)
+      .join(', ')}; nothing was removed until a later full sync confirms`,
+  };
 }

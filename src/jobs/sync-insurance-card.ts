@@ -3,14 +3,14 @@
  * (`Patient/$generate-insurance-card`), stored in insurance_cards (docs/v3.md). BB2 answers it only
  * to a token holding a Patient and a Coverage read scope, so without both it is not asked for.
  * The card is secondary to the claims: a refusal, an outage or a body that is not a card leaves
- * the stored card as it is and the sync succeeds (the next sync asks again); only a lost grant or
- * a shutdown stop the sync, as they would any walk.
+ * the stored card as it is and the sync succeeds (the next sync asks again); only a lost grant, an
+ * enrollment revoked or purged meanwhile, or a shutdown stop the sync, as they would any walk.
  */
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
 import { saveInsuranceCard } from '../db/insurance-cards.ts';
-import { BbsyncError, ReauthRequiredError } from '../errors.ts';
+import { BbsyncError, EnrollmentNotActiveError, ReauthRequiredError } from '../errors.ts';
 import { parseInsuranceCard } from '../fhir/v3/insurance-card.ts';
 import type { Logger } from '../logger.ts';
 
@@ -60,8 +60,12 @@ export async function syncInsuranceCard(
     }
     return 'skipped';
   } catch (err) {
-    if (err instanceof ReauthRequiredError || options.signal?.aborted || !(err instanceof BbsyncError))
-      throw err;
+    const stops =
+      err instanceof ReauthRequiredError ||
+      err instanceof EnrollmentNotActiveError ||
+      options.signal?.aborted ||
+      !(err instanceof BbsyncError);
+    if (stops) throw err;
     // Category and message only: neither holds the card's content.
     deps.log.warn({ category: err.category }, `insurance card not updated: ${err.message}`);
     return 'skipped';

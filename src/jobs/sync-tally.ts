@@ -15,6 +15,8 @@ export interface Tally {
   requests: number;
   retries: number;
   removed: number;
+  /** Full walks that held back their deletes, by resource type (see db/reconcile.ts). */
+  suspects: Record<string, { unseen: number; held: number }>;
   quarantined: number;
   totals: IngestOutcome;
   counts: Record<string, TypeCounts>;
@@ -28,6 +30,7 @@ export function newTally(): Tally {
     requests: 0,
     retries: 0,
     removed: 0,
+    suspects: {},
     quarantined: 0,
     totals: emptyOutcome(),
     counts: {},

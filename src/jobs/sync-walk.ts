@@ -7,7 +7,7 @@ import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
-import { closeWalk, closeWalkSql, type CloseWalk } from '../db/reconcile.ts';
+import { closeWalk, closeWalkSql, walkClosed, type CloseWalk, type WalkClosed } from '../db/reconcile.ts';
 import { pageProgressWrites, resetWalk, type SyncStart, type WalkProgress } from '../db/walks.ts';
 import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
 import { noFailpoints } from '../failpoints.ts';
@@ -71,7 +71,7 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
   }
   if (progress && progress.next_url === null) {
     // The last page was written but the walk was not closed: close it now.
-    tally.removed += await closeWalk(deps.pool, walkEnd(scope, type, progress.bundle_last_updated));
+    countClosed(scope, type, await closeWalk(deps.pool, walkEnd(scope, type, progress.bundle_last_updated)));
     return;
   }
   const since = progress ? progress.since : tally.full ? null : (scope.start.cursors[type] ?? null);
@@ -120,7 +120,19 @@ function walkEnd(scope: SyncScope, type: FhirResourceType, cursor: string | null
     resourceType: type,
     full: scope.tally.full,
     cursor,
+    maxDeleteShare: scope.deps.reconcileMaxDeleteShare,
   };
+}
+
+function countClosed(scope: SyncScope, type: FhirResourceType, closed: WalkClosed): void {
+  scope.tally.removed += closed.removed;
+  if (closed.suspect) {
+    scope.tally.suspects[type] = closed.suspect;
+    scope.log.warn(
+      { resourceType: type, category: 'reconcile_suspect', ...closed.suspect },
+      'full reconcile held back: it would have removed too much; the next full sync confirms',
+    );
+  }
 }
 
 /** One page's rows, its quarantined entries and the walk's position, in one transaction. */
@@ -137,6 +149,7 @@ async function writePage(
     ingestBatch(deps.pool, batch, {
       normalizerVersion: NORMALIZER_VERSION,
       asyncCommit: true,
+      activeEnrollment: scope.enrollmentId,
       alsoWrite: (w) => {
         quarantineWrite(w, rejects);
         pageProgressWrites(
@@ -158,7 +171,7 @@ async function writePage(
         ? {
             finalStatement: {
               sql: closeWalkSql(walkEnd(scope, type, walk.bundleLastUpdated)),
-              onRows: (rows: (string | null)[][]) => (tally.removed += Number(rows[0]?.[0] ?? 0)),
+              onRows: (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? [])),
             },
           }
         : {}),

@@ -8,8 +8,11 @@ import type { Config } from '../config.ts';
 import { hashTagged } from '../config/redis-target.ts';
 import type { RedisClient } from './redis.ts';
 
-/** `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly scheduler). */
-export const QUEUE_NAMES = { sync: 'sync', runs: 'runs' } as const;
+/**
+ * `sync`: one job per enrollment sync. `runs`: fan-out jobs that start a run (and the nightly
+ * scheduler). `maintenance`: the janitor and retention.
+ */
+export const QUEUE_NAMES = { sync: 'sync', runs: 'runs', maintenance: 'maintenance' } as const;
 
 export const SCHEDULER_ID = 'nightly-sync';
 
@@ -27,6 +30,8 @@ export const JOB_STATES = [
 export interface Queues {
   sync: Queue;
   runs: Queue;
+  /** The janitor and retention (workers/maintenance.ts). */
+  maintenance: Queue;
   close(): Promise<void>;
 }
 
@@ -35,14 +40,15 @@ export function createQueues(connection: RedisClient, prefix: string): Queues {
   const options = { connection, prefix: hashTagged(prefix), streams: { events: { maxLen: 5000 } } };
   const sync = new Queue(QUEUE_NAMES.sync, options);
   const runs = new Queue(QUEUE_NAMES.runs, options);
+  const maintenance = new Queue(QUEUE_NAMES.maintenance, options);
   // Queue errors (a Redis hiccup) must not crash the process; BullMQ reconnects.
-  sync.on('error', () => {});
-  runs.on('error', () => {});
+  for (const q of [sync, runs, maintenance]) q.on('error', () => {});
   return {
     sync,
     runs,
+    maintenance,
     close: async () => {
-      await Promise.all([sync.close(), runs.close()]);
+      await Promise.all([sync.close(), runs.close(), maintenance.close()]);
     },
   };
 }

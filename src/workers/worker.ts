@@ -21,6 +21,7 @@ import {
 } from '../jobs/sync-enrollment.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from '../jobs/sync-errors.ts';
 import type { Logger } from '../logger.ts';
+import { startMaintenance } from './maintenance.ts';
 import {
   createQueues,
   QUEUE_NAMES,
@@ -41,6 +42,8 @@ export interface WorkerDeps {
   concurrency: number;
   /** Upsert the nightly scheduler (default true). */
   schedule?: boolean;
+  /** Finishes an unenroll left `revoking` (the janitor's last duty). */
+  finishUnenroll: (enrollmentId: string) => Promise<unknown>;
 }
 
 export interface RunningWorkers {
@@ -64,8 +67,10 @@ async function toBullmq(err: unknown, job: Job, token: string | undefined, worke
     throw new DelayedError();
   }
   if (!isTransient(err)) {
-    // Re-consent needed, a request BB2 refuses, a bug: retrying would not help.
-    throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+    // Re-consent needed, a request BB2 refuses, a statement Postgres refuses, a bug: retrying
+    // would not help. The message names the category (and a refused statement's constraint or column).
+    const { category, message } = classifyError(err);
+    throw new UnrecoverableError(`${category}: ${message}`);
   }
   throw err;
 }
@@ -157,10 +162,24 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         { jobId: job.id, enrollmentId: job.data.enrollmentId, error: err.message },
         'sync job failed for good',
       );
-    })().catch(() => {});
+    })().catch((recordErr: unknown) =>
+      // The janitor finishes the run later if this outcome is never recorded.
+      log.error(
+        { ...classifyError(recordErr), jobId: job.id, enrollmentId: job.data.enrollmentId },
+        'could not record a failed sync in its run',
+      ),
+    );
   });
 
   if (deps.schedule !== false) await ensureScheduler(queues, config, log);
+  const maintenance = await startMaintenance({
+    config,
+    log,
+    pool: deps.pool,
+    connection: deps.connection,
+    syncQueue: queues.sync,
+    finishUnenroll: deps.finishUnenroll,
+  });
 
   const flushCounts = async () => {
     const counts = deps.requestCounter.drain();
@@ -193,6 +212,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
           await Promise.all([syncWorker.close(true), runsWorker.close(true)]);
         }
+        await maintenance.close();
         await flushCounts();
         await queues.close();
         queueConnection.disconnect();

@@ -5,7 +5,9 @@
  * - `editBundle`: change a FHIR search page on its way back (e.g. a `next` link to another
  *   origin, or one broken resource);
  * - `spoilBearer`: replace the access token of FHIR requests, so BB2 itself answers 401 as it
- *   does to a token it no longer accepts.
+ *   does to a token it no longer accepts;
+ * - `hang`: hold FHIR requests it matches without ever answering (a BB2 that stopped responding
+ *   mid-request); `hung` records each, and whether the client gave up on it (closed the connection).
  * OAuth, discovery and the control API always pass through untouched.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -18,6 +20,10 @@ export interface Bb2Proxy {
   /** Changes each FHIR search Bundle passing back (undefined: pass it unchanged). */
   editBundle: ((bundle: Json, path: string) => Json) | undefined;
   spoilBearer: boolean;
+  /** Which FHIR requests never get an answer (undefined: none). */
+  hang: ((path: string) => boolean) | undefined;
+  /** The requests held by `hang`; `abandoned` once the client closed its end. */
+  readonly hung: { path: string; abandoned: boolean }[];
   /** FHIR requests seen (path and query). */
   readonly fhirRequests: string[];
   close(): Promise<void>;
@@ -26,10 +32,13 @@ export interface Bb2Proxy {
 export async function startBb2Proxy(targetUrl: string): Promise<Bb2Proxy> {
   const target = new URL(targetUrl);
   const fhirRequests: string[] = [];
+  const hung: Bb2Proxy['hung'][number][] = [];
   const proxy: Bb2Proxy = {
     url: '',
     editBundle: undefined,
     spoilBearer: false,
+    hang: undefined,
+    hung,
     fhirRequests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -46,6 +55,12 @@ export async function startBb2Proxy(targetUrl: string): Promise<Bb2Proxy> {
     if (isFhir) {
       fhirRequests.push(path);
       if (proxy.spoilBearer) headers.authorization = 'Bearer no-longer-accepted-by-bb2';
+      if (proxy.hang?.(path)) {
+        const held = { path, abandoned: false };
+        hung.push(held);
+        res.on('close', () => (held.abandoned = !res.writableEnded));
+        return;
+      }
     }
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path, headers },

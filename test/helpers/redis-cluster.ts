@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+export const run = promisify(execFile);
 const STATE = join(tmpdir(), 'bbsync-test-redis-cluster');
-const HOST = '127.0.0.1';
+export const HOST = '127.0.0.1';
 
 export type ClusterStart =
   { nodes: string; stop: () => Promise<void> } | { nodes: ''; missing: string; stop: () => Promise<void> };
@@ -28,8 +28,8 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** Three ports whose cluster bus ports (+10000) are free too. */
-async function freePorts(count: number): Promise<number[]> {
+/** Free ports whose cluster bus ports (+10000) are free too. */
+export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   for (let tries = 0; ports.length < count && tries < 500; tries++) {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -40,16 +40,16 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-async function cli(port: number, ...args: string[]): Promise<string> {
+export async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-h', HOST, '-p', String(port), ...args], { timeout: 10_000 });
   return stdout.trim();
 }
 
-async function shutdown(port: number): Promise<void> {
+export async function shutdown(port: number): Promise<void> {
   await cli(port, 'SHUTDOWN', 'NOSAVE').catch(() => {});
 }
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -74,10 +74,10 @@ async function removeStale(): Promise<void> {
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`local Redis Cluster: ${what} within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`local Redis: ${what} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -97,6 +97,24 @@ export async function startRedisCluster(): Promise<ClusterStart> {
     };
   }
   await removeStale();
+  // A port found free can be taken by another program before the node binds it (other test runs
+  // on this machine start clusters too): a failed start is retried on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Reads the end of a node's log, for an error that says why it did not start. */
+function logTail(dir: string, port: number): string {
+  const file = join(dir, `${port}.log`);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ') : 'no log';
+}
+
+async function startClusterOnce(): Promise<ClusterStart> {
   const dir = join(STATE, String(process.pid));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -133,8 +151,11 @@ export async function startRedisCluster(): Promise<ClusterStart> {
         join(dir, `${port}.pid`),
       ]);
     }
-    for (const port of ports)
-      await until(`node ${port} answering`, async () => (await cli(port, 'PING')) === 'PONG');
+    for (const port of ports) {
+      await until(`node ${port} answering`, async () => (await cli(port, 'PING')) === 'PONG').catch((err) => {
+        throw new Error(`${(err as Error).message} (its log: ${logTail(dir, port)})`);
+      });
+    }
     const nodes = ports.map((p) => `${HOST}:${p}`);
     await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], {
       timeout: 30_000,

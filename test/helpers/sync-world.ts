@@ -136,7 +136,10 @@ export async function createSyncWorld(options: {
 }
 
 async function obliterate(queues: Queues): Promise<void> {
-  for (const queue of [queues.sync, queues.runs]) await queue.obliterate({ force: true }).catch(() => {});
+  // The workers' maintenance queue (janitor, retention) and its schedulers go too.
+  for (const queue of [queues.sync, queues.runs, queues.maintenance]) {
+    await queue.obliterate({ force: true }).catch(() => {});
+  }
 }
 
 /** Waits for a child process to exit; returns its exit code or signal. */

@@ -50,3 +50,29 @@ export async function rowVersions(pool: Pool): Promise<Record<string, string[]>>
   }
   return out;
 }
+
+/** A patient's rows in every analytics table (child tables through their claims), loaded_at aside. */
+export async function patientTables(pool: Pool, patientId: string): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const table of ANALYTICS_TABLES) {
+    const where =
+      table === 'patients' || table === 'coverages' || table === 'claims'
+        ? 'patient_id = $1'
+        : 'claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)';
+    const { rows } = await pool.query(`SELECT * FROM ${table} WHERE ${where} ORDER BY 1, 2, 3`, [patientId]);
+    out[table] = rows.map((r: Record<string, unknown>) => {
+      const { loaded_at: _l, first_seen_at: _f, ...rest } = r;
+      return rest;
+    });
+  }
+  return out;
+}
+
+/** An enrollment's last error, as the sync recorded it. */
+export async function lastError(pool: Pool, enrollmentId: string) {
+  const { rows } = await pool.query<{ category: string | null; message: string | null }>(
+    'SELECT last_error_category AS category, last_error_message AS message FROM enrollments WHERE enrollment_id = $1',
+    [enrollmentId],
+  );
+  return rows[0];
+}

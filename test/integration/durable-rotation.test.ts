@@ -113,6 +113,31 @@ describe('a 200 the client library rejects', () => {
   });
 });
 
+describe('a code exchange whose 200 the client rejects', () => {
+  it('keeps the enrollment BB2 granted, with working tokens and the problem recorded', async () => {
+    const before = counters();
+    emulator.setFaults({ exchangeTokenTypeRate: 1 });
+    const enrollment = await connected(8);
+    emulator.setFaults({});
+    const { rows } = await tdb.pool.query(
+      `SELECT status, last_error_category, refresh_token_ciphertext IS NOT NULL AS has_refresh
+         FROM enrollments WHERE enrollment_id = $1`,
+      [enrollment.enrollmentId],
+    );
+    expect(rows[0]).toEqual({
+      status: 'active',
+      last_error_category: 'malformed_response',
+      has_refresh: true,
+    });
+    // The tokens BB2 sent at the exchange are the live ones: they read FHIR and refresh.
+    const grant = await services().vault.getAccessToken(enrollment.enrollmentId);
+    expect(grant.patientId).toBe(enrollment.patientId);
+    await expectRefreshTokenAlive(enrollment.enrollmentId);
+    expect(counters()).toEqual(before);
+    expect(captured.text()).toMatch(/failed validation after its tokens were stored/);
+  });
+});
+
 describe('a 200 without refresh_token', () => {
   it('keeps the stored refresh token (RFC 6749 §6) instead of overwriting it with nothing', async () => {
     const enrollment = await connected(4);

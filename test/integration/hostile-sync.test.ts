@@ -6,13 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Pool } from '../../src/db/client.ts';
 import { HOSTILE_FAULTS } from '../../src/emulator/faults.ts';
 import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
-import { ANALYTICS_TABLES } from '../../src/model/analytics-rows.ts';
 import { buildBb2Services } from '../../src/services.ts';
 import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, exited, type SyncWorld } from '../helpers/sync-world.ts';
+import { lastError, patientTables } from '../helpers/tables.ts';
 import { waitForRun } from '../../src/db/runs.ts';
 
 const clients = ['units', 'clean', 'hostile'].map((clientId) => ({
@@ -33,14 +32,6 @@ afterAll(async () => {
   for (const world of worlds) await world.close();
   await emulator?.close();
 });
-
-async function lastError(pool: Pool, enrollmentId: string) {
-  const { rows } = await pool.query<{ category: string | null; message: string | null }>(
-    'SELECT last_error_category AS category, last_error_message AS message FROM enrollments WHERE enrollment_id = $1',
-    [enrollmentId],
-  );
-  return rows[0];
-}
 
 describe('bounded answers, walks that end', () => {
   let units: SyncWorld;
@@ -101,23 +92,6 @@ describe('bounded answers, walks that end', () => {
     });
   });
 });
-
-/** A patient's rows in every analytics table (child tables through their claims), loaded_at aside. */
-async function patientTables(pool: Pool, patientId: string): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const table of ANALYTICS_TABLES) {
-    const where =
-      table === 'patients' || table === 'coverages' || table === 'claims'
-        ? 'patient_id = $1'
-        : 'claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)';
-    const { rows } = await pool.query(`SELECT * FROM ${table} WHERE ${where} ORDER BY 1, 2, 3`, [patientId]);
-    out[table] = rows.map((r: Record<string, unknown>) => {
-      const { loaded_at: _l, first_seen_at: _f, ...rest } = r;
-      return rest;
-    });
-  }
-  return out;
-}
 
 describe('a sync against hostile BB2 with every fault on', () => {
   it('ends with the clean tables for every enrollment it could sync, no crash, no lost token, and a category for each failure', async () => {

@@ -13,7 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBb2Services } from '../../src/services.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { v3Record } from '../../src/emulator/v3/records.ts';
+import { saveInsuranceCard } from '../../src/db/insurance-cards.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';
+import { EnrollmentNotActiveError } from '../../src/errors.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
 
@@ -187,5 +189,32 @@ describe('a v3 deployment', () => {
       target.enrollmentId,
     ]);
     expect(rows[0].status).toBe('revoked');
+  });
+
+  it('a card that reaches the database after the beneficiary was purged is not stored', async () => {
+    const services = buildBb2Services(world.config, captured.log, world.tdb.pool);
+    const target = world.enrolled[1]!;
+    const cards = () =>
+      world.tdb.pool
+        .query('SELECT count(*)::int AS n FROM insurance_cards WHERE patient_id = $1', [target.patientId])
+        .then((r) => r.rows[0].n as number);
+    expect(await cards()).toBe(1);
+    await unenroll(
+      { pool: world.tdb.pool, log: captured.log, vault: services.vault, oauth: services.oauth },
+      target.enrollmentId,
+      { purge: true, actor: 'test' },
+    );
+    expect(await cards()).toBe(0);
+    // What a sync in flight would do with the card it fetched just before the purge.
+    await expect(
+      saveInsuranceCard(world.tdb.pool, {
+        patientId: target.patientId,
+        enrollmentId: target.enrollmentId,
+        bundle: { resourceType: 'Bundle' },
+        contentHash: 'fetched-before-the-purge',
+        plans: ['Part A'],
+      }),
+    ).rejects.toThrow(EnrollmentNotActiveError);
+    expect(await cards()).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import type { RunRow } from '../../src/db/dashboard.ts';
 import { runChart } from '../../src/server/dashboard/chart.ts';
 import { formatAge, formatDuration, formatPercent } from '../../src/server/dashboard/format.ts';
 import { flashFrom } from '../../src/server/dashboard/layout.ts';
+import { overviewPage, type OverviewData } from '../../src/server/dashboard/pages/overview.ts';
 import {
   hashPassword,
   parsePasswordHash,
@@ -146,6 +147,32 @@ describe('the queue view', () => {
 });
 
 describe('dashboard pages', () => {
+  it('show on the overview what is held for inactive enrollments, what retention deletes, and the janitor', () => {
+    const page = (retention: OverviewData['retention'], nextJanitor: OverviewData['nextJanitor']) =>
+      overviewPage({
+        now: new Date('2026-03-01T12:00:00Z'),
+        runs: [],
+        chartRuns: [],
+        nextRun: null,
+        statusCounts: { active: 5, reauth_required: 2, revoked: 1 },
+        expiring: 0,
+        queues: 'unavailable',
+        requests: { total: 0, ok: 0, rateLimited: 0, clientErrors: 0, serverErrors: 0 },
+        requestRows: [],
+        audit: [],
+        retention,
+        nextJanitor,
+      }).value.replace(/\s+/g, ' ');
+    const on = page({ days: 30, dueNow: 2, purged: 4, heldInactive: 3 }, Date.parse('2026-03-01T12:05:00Z'));
+    expect(on).toMatch(/Inactive, data held<\/div> <div class="value">3<\/div>/);
+    expect(on).toContain('<span class="warn">2 due</span> (after 30 d) · 4 purged · janitor next 12:05');
+    const off = page({ days: 0, dueNow: 0, purged: 0, heldInactive: 3 }, null);
+    expect(off).toContain('retention off · 0 purged · janitor: <span class="warn">not scheduled</span>');
+    expect(page({ days: 0, dueNow: 0, purged: 0, heldInactive: 0 }, 'unavailable')).toContain(
+      'janitor: <span class="bad">?</span>',
+    );
+  });
+
   it('format durations, ages and percentages for people', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(12_345)).toBe('12.3 s');

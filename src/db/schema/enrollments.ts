@@ -16,10 +16,21 @@ export const enrollments = pgTable(
     /**
      * 'active' | 'reauth_required' (BB2 no longer takes the grant) | 'expired' (the data access
      * grant ended: past access_grant_expiration, BB2's "User access has timed out", or a ONE_TIME
-     * token expired) | 'completed' (a ONE_TIME grant synced once) | 'revoked'. Only `active` ones
-     * are synced; the three waiting ones become `active` when the beneficiary connects again.
+     * token expired) | 'completed' (a ONE_TIME grant synced once) | 'revoking' | 'revoked'. Only
+     * `active` ones are synced; `reauth_required`, `expired` and `completed` become `active` when
+     * the beneficiary connects again. `revoking`: an unenroll was asked and has not finished (BB2
+     * not told yet, or the local purge not committed); the janitor and `bbsync unenroll` resume it.
      */
     status: text('status').notNull(),
+    /** When `status` last changed (kept by a trigger); retention counts from here. */
+    status_changed_at: tstz('status_changed_at')
+      .notNull()
+      .default(sql`now()`),
+    /** For a `revoking` enrollment: whether its data is to be deleted, and who asked. */
+    revoke_purge: boolean('revoke_purge'),
+    revoke_actor: text('revoke_actor'),
+    /** When the beneficiary's data was deleted (an unenroll's purge or retention). */
+    data_purged_at: tstz('data_purged_at'),
     /** The scopes BB2 granted, space-separated, as granted (may lack the demographic scopes). */
     scope: text('scope').notNull(),
     /** The BB2 API version ('v2' | 'v3') that issued the tokens; they are used with it only. */

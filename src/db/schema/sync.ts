@@ -22,6 +22,12 @@ export const syncState = pgTable('sync_state', {
   last_rows_written: integer('last_rows_written'),
   /** Resources held for this enrollment's patient, by type, after the last success. */
   resources_held: jsonb('resources_held'),
+  /**
+   * Full walks that would have removed too much (see RECONCILE_MAX_DELETE_SHARE), by resource
+   * type: `{ unseen, held, at }`. Nothing was removed; the next sync is full, and removes only if
+   * it finds the same.
+   */
+  reconcile_suspect: jsonb('reconcile_suspect'),
 });
 
 /**

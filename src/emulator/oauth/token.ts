@@ -159,12 +159,9 @@ function exchangeCode(
   const { access, refresh } = core.oauth.issueTokens(client.clientId, code.patientId, code.scopes, now, ttl);
   core.stats.tokensIssued++;
   const grant = core.oauth.grant(client.clientId, code.patientId);
-  sendJson(
-    ctx.res,
-    200,
-    tokenBody(access, refresh.token, ttl, grant?.expiresAt, patientIdOut),
-    TOKEN_HEADERS,
-  );
+  const body = tokenBody(access, refresh.token, ttl, grant?.expiresAt, patientIdOut);
+  if (chance(core, core.faults.exchangeTokenTypeRate)) body.token_type = 'mac';
+  sendJson(ctx.res, 200, body, TOKEN_HEADERS);
   return;
 }
 

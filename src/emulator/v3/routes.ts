@@ -35,13 +35,13 @@ export async function routeV3(ctx: Ctx, core: Core, path: string): Promise<boole
     } else if (rest === '.well-known/smart-configuration') {
       sendJson(ctx.res, 200, v3SmartConfiguration(issuer));
     } else if (rest === 'Patient/$generate-insurance-card') {
-      handleInsuranceCard(ctx, core);
+      await handleInsuranceCard(ctx, core);
     } else if (TYPES.has(rest)) {
-      handleV3Search(ctx, core, rest as V3Type);
+      await handleV3Search(ctx, core, rest as V3Type);
     } else {
       const [type, id, extra] = rest.split('/');
       if (!type || !TYPES.has(type) || !id || extra !== undefined) return false;
-      handleV3Read(ctx, core, type as V3Type, decodeURIComponent(id));
+      await handleV3Read(ctx, core, type as V3Type, decodeURIComponent(id));
     }
     return true;
   }

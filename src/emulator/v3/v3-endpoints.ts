@@ -2,13 +2,16 @@
  * The v3 FHIR endpoints: search and read of Patient, Coverage and ExplanationOfBenefit, and
  * `Patient/$generate-insurance-card`, for the same synthetic beneficiaries as v2 (records.ts).
  * Bearer authentication and scopes are v2's; errors BFD raises come back as OperationOutcome with
- * BFD's status, errors BB2 raises itself as `{"detail": ...}` (bb2-v3.md section 5).
+ * BFD's status, errors BB2 raises itself as `{"detail": ...}` (bb2-v3.md section 5). Fault
+ * injection is v2's, with v3's 5xx bodies (fhir-faults.ts); hostile `next` links replace the
+ * `_offset` link of a search page.
  */
 import { randomUUID } from 'node:crypto';
 
 import { authenticate, NOT_FOUND, requireAnyScope, scopesFor } from '../auth.ts';
 import type { Core, Ctx } from '../core.ts';
-import { HttpError, sendJson } from '../http-util.ts';
+import { injectFaults, sendBodyFault, writeBody, type FaultAnswer } from '../fhir-faults.ts';
+import { HttpError } from '../http-util.ts';
 import type { AccessTokenRecord } from '../oauth/records.ts';
 import { includesSamhsa } from './consents.ts';
 import { insuranceCard } from './patient.ts';
@@ -31,10 +34,19 @@ function resourcesOf(record: V3Record, type: V3Type) {
   return type === 'Patient' ? [record.patient] : type === 'Coverage' ? record.coverages : record.eobs;
 }
 
-export function handleV3Search(ctx: Ctx, core: Core, type: V3Type): void {
+/** Sends a v3 resource or Bundle, unless the drawn fault answers instead. */
+function sendFhir(ctx: Ctx, core: Core, fault: Exclude<FaultAnswer, 'handled'>, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  if (sendBodyFault(ctx, core, fault, FHIR_JSON['Content-Type'], () => body)) return;
+  writeBody(ctx.res, 200, [body], FHIR_JSON);
+}
+
+export async function handleV3Search(ctx: Ctx, core: Core, type: V3Type): Promise<void> {
   const token = authenticate(ctx, core);
   requireAnyScope(token, scopesFor(type, 'search'));
   core.stats.fhirRequest(token.patientId);
+  const fault = await injectFaults(ctx, core, 'v3');
+  if (fault === 'handled') return;
   const record = recordOf(core, token);
   const search = parseV3Search(type, ctx.query, {
     patientId: record.patientId,
@@ -60,13 +72,15 @@ export function handleV3Search(ctx: Ctx, core: Core, type: V3Type): void {
     core.store.transactionTime(),
     bfdTimestamp(core.clock()),
   );
-  sendJson(ctx.res, 200, { resourceType: 'Bundle', id: randomUUID(), ...bundle }, FHIR_JSON);
+  sendFhir(ctx, core, fault, { resourceType: 'Bundle', id: randomUUID(), ...bundle });
 }
 
-export function handleV3Read(ctx: Ctx, core: Core, type: V3Type, id: string): void {
+export async function handleV3Read(ctx: Ctx, core: Core, type: V3Type, id: string): Promise<void> {
   const token = authenticate(ctx, core);
   requireAnyScope(token, scopesFor(type, 'read'));
   core.stats.fhirRequest(token.patientId);
+  const fault = await injectFaults(ctx, core, 'v3');
+  if (fault === 'handled') return;
   if (type === 'ExplanationOfBenefit' && !/^-?\d+$/.test(id))
     throw operationOutcome(400, 'ID is not a valid number');
   if (type === 'Coverage' && !/^(part-[a-d]|dual)-(-?\d+)(-[A-Z0-9]+-[A-Z0-9]+)?$/i.test(id)) {
@@ -85,11 +99,11 @@ export function handleV3Read(ctx: Ctx, core: Core, type: V3Type, id: string): vo
     throw new HttpError(404, { detail: NOT_FOUND });
   const body =
     type === 'ExplanationOfBenefit' ? { ...resource, created: bfdTimestamp(core.clock()) } : resource;
-  sendJson(ctx.res, 200, body, FHIR_JSON);
+  sendFhir(ctx, core, fault, body);
 }
 
 /** `GET /v3/fhir/Patient/$generate-insurance-card`: needs a Patient and a Coverage read scope. */
-export function handleInsuranceCard(ctx: Ctx, core: Core): void {
+export async function handleInsuranceCard(ctx: Ctx, core: Core): Promise<void> {
   const token = authenticate(ctx, core);
   const patientScope = ['patient/Patient.read', 'patient/Patient.r', 'patient/Patient.rs'];
   const coverageScope = ['patient/Coverage.read', 'patient/Coverage.s', 'patient/Coverage.rs'];
@@ -102,11 +116,8 @@ export function handleInsuranceCard(ctx: Ctx, core: Core): void {
     });
   }
   core.stats.fhirRequest(token.patientId);
+  const fault = await injectFaults(ctx, core, 'v3');
+  if (fault === 'handled') return;
   const record = recordOf(core, token);
-  sendJson(
-    ctx.res,
-    200,
-    insuranceCard(record.patient, record.coverages, core.store.transactionTime()),
-    FHIR_JSON,
-  );
+  sendFhir(ctx, core, fault, insuranceCard(record.patient, record.coverages, core.store.transactionTime()));
 }

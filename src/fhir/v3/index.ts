@@ -2,8 +2,9 @@
  * The v3 side of the normalizer: the same rows as v2 from BB2 v3's shapes. normalize.ts calls
  * `mapV3Resource` for every resource `apiVersionOf` says is v3.
  */
-import { emptyRows, type AnalyticsRows } from '../../model/analytics-rows.ts';
-import type { ClaimVersionFacts, SupportedResourceType } from '../../model/resources.ts';
+import { emptyRows } from '../../model/analytics-rows.ts';
+import type { SupportedResourceType } from '../../model/resources.ts';
+import { mapResourceWith, type MappedResource, type ResourceMappers } from '../mapped.ts';
 import type { MapContext } from '../map-context.ts';
 import { arr, obj, referenceId, type JsonObject } from '../read.ts';
 import { PDEX_PRIOR_AUTHORIZATION_PROFILE } from './codes.ts';
@@ -12,45 +13,34 @@ import { mapV3ExplanationOfBenefit } from './eob.ts';
 import { mapV3Patient } from './patient.ts';
 
 export { apiVersionOf } from './detect.ts';
+export type { MappedResource } from '../mapped.ts';
 
-export interface MappedResource {
-  rows: AnalyticsRows;
-  patientId: string;
-  claimVersion?: ClaimVersionFacts;
-}
+const V3_MAPPERS: ResourceMappers = {
+  patient: mapV3Patient,
+  coverage: mapV3Coverage,
+  // Typed parameters: ctx.fail narrows patientId only on an explicitly typed ctx.
+  explanationOfBenefit(resource: JsonObject, ctx: MapContext) {
+    if (isPriorAuthorization(resource)) {
+      const patientId = referenceId(resource.patient, 'Patient');
+      if (!patientId) ctx.fail('has no patient reference', 'ExplanationOfBenefit.patient');
+      ctx.warn('is a prior authorization (not a claim): kept raw, no claim rows');
+      return { rows: emptyRows(), patientId };
+    }
+    const mapped = mapV3ExplanationOfBenefit(resource, ctx);
+    return {
+      rows: mapped.rows,
+      patientId: mapped.rows.claims[0]!.patient_id,
+      claimVersion: mapped.claimVersion,
+    };
+  },
+};
 
 export function mapV3Resource(
   resource: JsonObject,
   resourceType: SupportedResourceType,
   ctx: MapContext,
 ): MappedResource {
-  const rows = emptyRows();
-  switch (resourceType) {
-    case 'Patient': {
-      const row = mapV3Patient(resource, ctx);
-      rows.patients.push(row);
-      return { rows, patientId: row.patient_id };
-    }
-    case 'Coverage': {
-      const row = mapV3Coverage(resource, ctx);
-      rows.coverages.push(row);
-      return { rows, patientId: row.patient_id };
-    }
-    case 'ExplanationOfBenefit': {
-      if (isPriorAuthorization(resource)) {
-        const patientId = referenceId(resource.patient, 'Patient');
-        if (!patientId) ctx.fail('has no patient reference', 'ExplanationOfBenefit.patient');
-        ctx.warn('is a prior authorization (not a claim): kept raw, no claim rows');
-        return { rows, patientId };
-      }
-      const mapped = mapV3ExplanationOfBenefit(resource, ctx);
-      return {
-        rows: mapped.rows,
-        patientId: mapped.rows.claims[0]!.patient_id,
-        claimVersion: mapped.claimVersion,
-      };
-    }
-  }
+  return mapResourceWith(V3_MAPPERS, resource, resourceType, ctx);
 }
 
 /**

@@ -3,6 +3,7 @@
  * "unavailable" on a page, never a request that hangs (BullMQ would wait for it).
  */
 import type { NextRun, QueueCounts } from './components.ts';
+import { JANITOR_JOB } from '../../jobs/janitor.ts';
 import { JOB_STATES, SCHEDULER_ID, type Queues } from '../../workers/queues.ts';
 
 export interface Probes {
@@ -11,7 +12,12 @@ export interface Probes {
   /** Whether Redis answers a PING in time. */
   redisReachable(): Promise<boolean>;
   /** The schedule and queue depths, or 'unavailable'. */
-  queueState(): Promise<{ nextRun: NextRun | 'unavailable'; counts: QueueCounts | 'unavailable' }>;
+  queueState(): Promise<{
+    nextRun: NextRun | 'unavailable';
+    counts: QueueCounts | 'unavailable';
+    /** When the janitor runs next (ms since the epoch); null: no worker scheduled it. */
+    nextJanitor: number | null | 'unavailable';
+  }>;
 }
 
 export function createProbes(deps: {
@@ -41,8 +47,10 @@ export function createProbes(deps: {
     );
 
   const queueState: Probes['queueState'] = async () => {
-    if (!(await redisReachable())) return { nextRun: 'unavailable', counts: 'unavailable' };
-    const [nextRun, counts] = await Promise.all([
+    if (!(await redisReachable())) {
+      return { nextRun: 'unavailable', counts: 'unavailable', nextJanitor: 'unavailable' };
+    }
+    const [nextRun, counts, nextJanitor] = await Promise.all([
       withTimeout(queues.runs.getJobScheduler(SCHEDULER_ID)).then(
         (s): NextRun => (s ? { at: s.next, pattern: s.pattern ?? undefined, tz: s.tz ?? undefined } : null),
         () => 'unavailable' as const,
@@ -56,8 +64,12 @@ export function createProbes(deps: {
         (v): QueueCounts => v,
         () => 'unavailable' as const,
       ),
+      withTimeout(queues.maintenance.getJobScheduler(JANITOR_JOB)).then(
+        (s) => s?.next ?? null,
+        () => 'unavailable' as const,
+      ),
     ]);
-    return { nextRun, counts };
+    return { nextRun, counts, nextJanitor };
   };
 
   return { withTimeout, redisReachable, queueState };

@@ -35,8 +35,8 @@ function reconnectNote(status: string | undefined, enrollUrl: string): Html | st
         ? 'Their one-time grant was synced once; a one-time application cannot sync them again.'
         : 'Blue Button no longer accepts their grant.';
   return html`<div class="notice warn">
-    ${why} Ask them to connect again at <a href="${enrollUrl}">${enrollUrl}</a>; their enrollment then
-    becomes active and syncs at once.
+    ${why} Ask them to connect again at <a href="${enrollUrl}">${enrollUrl}</a>; their enrollment then becomes
+    active and syncs at once.
   </div>`;
 }
 

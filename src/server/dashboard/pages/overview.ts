@@ -9,6 +9,7 @@ import {
   type RequestSummary,
   type RunRow,
 } from '../../../db/dashboard.ts';
+import type { RetentionOverview } from '../../../db/revocations.ts';
 import { html, type Html } from '../../html.ts';
 import { runChart } from '../chart.ts';
 import {
@@ -35,6 +36,9 @@ export interface OverviewData {
   requests: RequestSummary;
   requestRows: RequestCountRow[];
   audit: AuditRow[];
+  retention: RetentionOverview;
+  /** When the janitor runs next; null: no worker scheduled it; 'unavailable': Redis did not answer. */
+  nextJanitor: number | null | 'unavailable';
 }
 
 function lastRunCard(d: OverviewData): Html {
@@ -91,6 +95,27 @@ function queuesCard(queues: QueueCounts | 'unavailable'): Html {
   );
 }
 
+/** Data held for inactive enrollments, what retention will delete, and when the janitor runs. */
+function retentionCard(d: OverviewData): Html {
+  const r = d.retention;
+  const janitor =
+    d.nextJanitor === 'unavailable'
+      ? html`janitor: <span class="bad">?</span>`
+      : d.nextJanitor === null
+        ? html`janitor: <span class="warn">not scheduled</span>`
+        : html`janitor next ${formatTime(new Date(d.nextJanitor).toISOString()).slice(11)}`;
+  const policy =
+    r.days > 0
+      ? html`<span class="${r.dueNow > 0 ? 'warn' : ''}">${formatCount(r.dueNow)} due</span> (after ${r.days}
+          d)`
+      : html`retention off`;
+  return metric(
+    'Inactive, data held',
+    formatCount(r.heldInactive),
+    html`${policy} · ${formatCount(r.purged)} purged · ${janitor}`,
+  );
+}
+
 function summaryCards(d: OverviewData): Html {
   return html`<section class="cards">
     ${lastRunCard(d)} ${nextRunCard(d)}
@@ -122,7 +147,7 @@ function summaryCards(d: OverviewData): Html {
           >${formatPercent(d.requests.rateLimited, d.requests.total)} 429</span
         >`,
     )}
-    ${queuesCard(d.queues)}
+    ${queuesCard(d.queues)} ${retentionCard(d)}
   </section>`;
 }
 

@@ -9,6 +9,7 @@ import {
   requestCountsSince,
   summarizeRequests,
 } from '../../../db/dashboard.ts';
+import { retentionOverview } from '../../../db/revocations.ts';
 import { EXPIRY_WARNING_DAYS } from '../components.ts';
 import { overviewPage } from '../pages/overview.ts';
 import { showPage, type DashboardContext } from '../respond.ts';
@@ -16,15 +17,18 @@ import { showPage, type DashboardContext } from '../respond.ts';
 export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { pool } = ctx;
   app.get('/', async (request, reply) => {
-    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow] = await Promise.all([
-      listRuns(pool, { limit: 10 }),
-      listRuns(pool, { limit: 30 }),
-      enrollmentsByStatus(pool),
-      grantsExpiringWithin(pool, EXPIRY_WARNING_DAYS),
-      requestCountsSince(pool, 24),
-      recentAudit(pool, 10, ['login', 'logout']),
-      ctx.probes.queueState(),
-    ]);
+    const days = ctx.config.retention.daysAfterRevoke;
+    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow, retention] =
+      await Promise.all([
+        listRuns(pool, { limit: 10 }),
+        listRuns(pool, { limit: 30 }),
+        enrollmentsByStatus(pool),
+        grantsExpiringWithin(pool, EXPIRY_WARNING_DAYS),
+        requestCountsSince(pool, 24),
+        recentAudit(pool, 10, ['login', 'logout']),
+        ctx.probes.queueState(),
+        retentionOverview(pool, days),
+      ]);
     return showPage(ctx, request, reply, 'Overview', 'overview', () =>
       overviewPage({
         now: ctx.now(),
@@ -34,6 +38,8 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
         statusCounts,
         expiring,
         queues: queueNow.counts,
+        retention,
+        nextJanitor: queueNow.nextJanitor,
         requests: summarizeRequests(requestRows),
         requestRows,
         audit,

@@ -1,0 +1,40 @@
+/**
+ * One resource's rows, whichever API version it came from: the version supplies a mapper per
+ * resource type, and `mapResourceWith` files each mapper's result the same way.
+ */
+import { emptyRows, type AnalyticsRows, type CoverageRow, type PatientRow } from '../model/analytics-rows.ts';
+import type { ClaimVersionFacts, SupportedResourceType } from '../model/resources.ts';
+import type { MapContext } from './map-context.ts';
+import type { JsonObject } from './read.ts';
+
+export interface MappedResource {
+  rows: AnalyticsRows;
+  patientId: string;
+  claimVersion?: ClaimVersionFacts;
+}
+
+export interface ResourceMappers {
+  patient(resource: JsonObject, ctx: MapContext): PatientRow;
+  coverage(resource: JsonObject, ctx: MapContext): CoverageRow;
+  explanationOfBenefit(resource: JsonObject, ctx: MapContext): MappedResource;
+}
+
+export function mapResourceWith(
+  mappers: ResourceMappers,
+  resource: JsonObject,
+  resourceType: SupportedResourceType,
+  ctx: MapContext,
+): MappedResource {
+  switch (resourceType) {
+    case 'Patient': {
+      const row = mappers.patient(resource, ctx);
+      return { rows: { ...emptyRows(), patients: [row] }, patientId: row.patient_id };
+    }
+    case 'Coverage': {
+      const row = mappers.coverage(resource, ctx);
+      return { rows: { ...emptyRows(), coverages: [row] }, patientId: row.patient_id };
+    }
+    case 'ExplanationOfBenefit':
+      return mappers.explanationOfBenefit(resource, ctx);
+  }
+}

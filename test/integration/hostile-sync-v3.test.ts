@@ -1,0 +1,186 @@
+/**
+ * Issue 19: the hostile BB2 of hostile-sync.test.ts on the v3 API (BB2_API_VERSION=v3): `_offset`
+ * next links that loop or leave BB2, v3's 5xx (DRF's 500 and relayed OperationOutcomes), and every
+ * hostile fault at once through a `bbsync worker`: what could be synced equals a clean v3 sync,
+ * the worker does not crash and no refresh token is lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { waitForRun } from '../../src/db/runs.ts';
+import { HOSTILE_FAULTS } from '../../src/emulator/faults.ts';
+import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
+import { buildBb2Services } from '../../src/services.ts';
+import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
+import { createSyncWorld, exited, type SyncWorld } from '../helpers/sync-world.ts';
+import { lastError, patientTables } from '../helpers/tables.ts';
+
+const clients = ['units3', 'clean3', 'hostile3'].map((clientId) => ({
+  clientId,
+  clientSecret: `${clientId}-secret`,
+  redirectUris: [`http://127.0.0.1:3000/${clientId}/callback`],
+}));
+const captured = capturingLogger('info');
+let emulator: RunningEmulator;
+const worlds: SyncWorld[] = [];
+const SMALL = { hugeBodyBytes: 12 * 1024 * 1024, gzipBombBytes: 700 * 1024 * 1024 };
+const V3 = { BB2_API_VERSION: 'v3', BB2_PAGE_SIZE: '5' };
+
+beforeAll(async () => {
+  emulator = await startTestEmulator({ users: 12, seed: 7, clients });
+});
+afterAll(async () => {
+  emulator?.setFaults({});
+  for (const world of worlds) await world.close();
+  await emulator?.close();
+});
+
+describe('v3 faults, one at a time', () => {
+  let units: SyncWorld;
+  beforeAll(async () => {
+    units = await createSyncWorld({
+      emulator,
+      clientId: 'units3',
+      users: [0, 1, 2],
+      log: captured.log,
+      label: 'hostile_v3_units',
+      env: { ...V3, SYNC_ATTEMPTS: '2' },
+    });
+    worlds.push(units);
+    await units.startWorkers(2);
+  });
+
+  it.each<[string, Partial<FaultConfig>, number, string, RegExp]>([
+    ['an _offset next link to the same page', { selfLinkRate: 1 }, 0, 'paging_error', /repeats a page/],
+    [
+      'an _offset next link to another origin',
+      { foreignLinkRate: 1 },
+      1,
+      'paging_error',
+      /bb2-mirror\.invalid/,
+    ],
+    [
+      'a 500 on every call (DRF body or OperationOutcome)',
+      { rate5xx: 1 },
+      2,
+      'upstream_5xx',
+      /BB2 answered 500/,
+    ],
+  ])(
+    'fails the enrollment given %s, with a clear category',
+    async (_label, faults, user, category, message) => {
+      const enrollment = units.enrolled[user]!;
+      emulator.setFaults(faults);
+      try {
+        const run = await units.run({
+          full: true,
+          enrollmentIds: [enrollment.enrollmentId],
+          timeoutMs: 90_000,
+        });
+        expect(run).toMatchObject({ enrollments_ok: 0, enrollments_failed: 1 });
+      } finally {
+        emulator.setFaults({});
+      }
+      const error = await lastError(units.tdb.pool, enrollment.enrollmentId);
+      expect(error?.category).toBe(category);
+      expect(error?.message).toMatch(message);
+      // Once BB2 behaves, the same enrollment syncs.
+      const again = await units.run({
+        full: true,
+        enrollmentIds: [enrollment.enrollmentId],
+        timeoutMs: 90_000,
+      });
+      expect(again).toMatchObject({ enrollments_ok: 1 });
+    },
+  );
+});
+
+describe('a v3 sync against hostile BB2 with every fault on', () => {
+  it('ends with the clean v3 tables for every enrollment it could sync, no crash, no lost token, and a category for each failure', async () => {
+    const users = [4, 5, 6, 7, 8, 9];
+    const clean = await createSyncWorld({
+      emulator,
+      clientId: 'clean3',
+      users,
+      log: captured.log,
+      label: 'hostile_v3_clean',
+      env: V3,
+    });
+    worlds.push(clean);
+    await clean.startWorkers(3);
+    expect(await clean.run({ full: true, timeoutMs: 120_000 })).toMatchObject({
+      enrollments_ok: users.length,
+    });
+    await clean.stopWorkers();
+
+    const hostile = await createSyncWorld({
+      emulator,
+      clientId: 'hostile3',
+      users,
+      log: captured.log,
+      label: 'hostile_v3_all',
+      env: { ...V3, SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
+    });
+    worlds.push(hostile);
+    expect(hostile.enrolled.map((e) => e.patientId)).toEqual(clean.enrolled.map((e) => e.patientId));
+    // Every sync starts with a refresh, so the token faults meet every enrollment.
+    await hostile.tdb.pool.query(
+      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
+    );
+    const before = emulator.stats();
+    emulator.setFaults({ ...HOSTILE_FAULTS, ...SMALL });
+    const worker = hostile.spawnWorker({}, 3);
+    let run;
+    try {
+      const started = await hostile.start({ full: true });
+      run = await waitForRun(hostile.tdb.pool, started.run_id, { timeoutMs: 240_000 });
+    } finally {
+      emulator.setFaults({});
+    }
+    expect(worker.exitCode).toBeNull(); // no crash
+    worker.kill('SIGTERM');
+    expect((await exited(worker)).code).toBe(0);
+    expect(run.enrollments_ok + run.enrollments_failed).toBe(users.length);
+    expect(run.enrollments_ok).toBeGreaterThan(0); // the comparison below is not vacuous
+    const after = emulator.stats();
+    expect(after.refreshTokenReuse - before.refreshTokenReuse).toBe(0);
+    expect(after.lostRefreshTokens - before.lostRefreshTokens).toBe(0);
+    expect(after.requests['GET /v3/fhir/ExplanationOfBenefit']?.total ?? 0).toBeGreaterThan(
+      before.requests['GET /v3/fhir/ExplanationOfBenefit']?.total ?? 0,
+    );
+
+    // The v3 FHIR faults met the walks: attempts failed on v3 resource URLs and were retried.
+    const { rows: failures } = await hostile.tdb.pool.query<{ category: string; message: string }>(
+      `SELECT error_category AS category, error_message AS message FROM sync_attempts
+        WHERE status IN ('failed', 'retrying') AND run_id = $1`,
+      [run.run_id],
+    );
+    expect(failures.filter((f) => /\/v3\/fhir\//.test(f.message)).length).toBeGreaterThan(0);
+
+    const { rows: members } = await hostile.tdb.pool.query<{ enrollment_id: string; outcome: string }>(
+      'SELECT enrollment_id, outcome FROM sync_run_members WHERE run_id = $1',
+      [run.run_id],
+    );
+    for (const e of hostile.enrolled) {
+      const outcome = members.find((m) => m.enrollment_id === e.enrollmentId)?.outcome;
+      if (outcome === 'ok') {
+        expect(await patientTables(hostile.tdb.pool, e.patientId)).toEqual(
+          await patientTables(clean.tdb.pool, e.patientId),
+        );
+      } else {
+        const error = await lastError(hostile.tdb.pool, e.enrollmentId);
+        expect(['malformed_response', 'paging_error']).toContain(error?.category);
+      }
+    }
+
+    // Every stored refresh token is still the live one: each enrollment refreshes once more.
+    await hostile.tdb.pool.query(
+      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
+    );
+    const vault = buildBb2Services(hostile.config, captured.log, hostile.tdb.pool).vault;
+    for (const e of hostile.enrolled) {
+      expect((await vault.getAccessToken(e.enrollmentId)).patientId).toBe(e.patientId);
+    }
+    expect(emulator.stats().refreshTokenReuse).toBe(before.refreshTokenReuse);
+    expect(leakedTokens(emulator, captured.text() + worker.output())).toEqual([]);
+  });
+});
