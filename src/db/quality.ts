@@ -72,13 +72,15 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = [
     name: 'claims_outside_coverage',
     kind: 'logical',
     description:
-      'final claims dated in a month the beneficiary has no member month (beneficiaries with member months only)',
+      'final claims dated in a month the beneficiary has no member month, in a year their Coverage describes (BB2 sends the monthly series of the current reference year only)',
     sql: `SELECT count(*) FILTER (WHERE m.patient_id IS NULL)::int AS failures, count(*)::int AS checked
           FROM claims c
           LEFT JOIN member_months m
             ON m.patient_id = c.patient_id AND m.month = date_trunc('month', c.billable_start)::date
           WHERE c.is_final AND c.billable_start IS NOT NULL
-            AND EXISTS (SELECT 1 FROM member_months mm WHERE mm.patient_id = c.patient_id)`,
+            AND EXISTS (SELECT 1 FROM coverage_months cm
+                        WHERE cm.patient_id = c.patient_id
+                          AND date_trunc('year', cm.month) = date_trunc('year', c.billable_start::timestamp))`,
   },
   {
     name: 'versions_without_final',
@@ -93,9 +95,10 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = [
   {
     name: 'denied_claims_with_payment',
     kind: 'logical',
-    description: 'final claims marked denied (is_denied) that still show a payment',
-    sql: `SELECT count(*) FILTER (WHERE payment_amount > 0)::int AS failures, count(*)::int AS checked
-          FROM claims WHERE is_final AND is_denied`,
+    description:
+      'final claims marked denied (is_denied: carrier/DME payment denial code 0, or an unpaid institutional claim with a non-payment reason) that still show a payment',
+    sql: `SELECT count(*) FILTER (WHERE is_denied AND payment_amount > 0)::int AS failures, count(*)::int AS checked
+          FROM claims WHERE is_final`,
   },
 ];
 
@@ -171,4 +174,25 @@ export async function qualityHistory(pool: Pool, limit = 20): Promise<Omit<Quali
     [limit],
   );
   return rows;
+}
+
+/** The newest run with every check's result (described from QUALITY_CHECKS), or null before the first run. */
+export async function latestQualityRun(pool: Pool): Promise<QualityRun | null> {
+  const [run] = await qualityHistory(pool, 1);
+  if (!run) return null;
+  const { rows } = await pool.query<{
+    check_name: string;
+    kind: QualityKind;
+    failures: number;
+    checked: number;
+  }>(`SELECT check_name, kind, failures, checked FROM quality_results WHERE run_id = $1`, [run.run_id]);
+  const order = new Map(QUALITY_CHECKS.map((c, i) => [c.name, i]));
+  const results = rows
+    .map((r) => ({
+      ...r,
+      description:
+        QUALITY_CHECKS.find((c) => c.name === r.check_name)?.description ?? '(a check no longer run)',
+    }))
+    .sort((a, b) => (order.get(a.check_name) ?? order.size) - (order.get(b.check_name) ?? order.size));
+  return { ...run, results };
 }

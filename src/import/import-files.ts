@@ -8,7 +8,9 @@
  * unchanged, instead of copies overwriting each other on every run.
  */
 import type { Pool } from '../db/client.ts';
+import { supersededClaimsWrite } from '../db/claim-supersede.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantine, type IngestOutcome } from '../db/ingest.ts';
+import type { Statement } from '../db/statement.ts';
 import { NormalizeError } from '../errors.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../fhir/normalize.ts';
 import { quarantineEntry } from '../fhir/page.ts';
@@ -72,7 +74,11 @@ export async function importFiles(
   let processed = 0;
   const flush = async () => {
     if (batch.length > 0) {
-      addOutcome(summary, await ingestBatch(pool, batch, { normalizerVersion: NORMALIZER_VERSION }));
+      const alsoWrite = (w: Statement) => supersededClaimsWrite(w, batch);
+      addOutcome(
+        summary,
+        await ingestBatch(pool, batch, { normalizerVersion: NORMALIZER_VERSION, alsoWrite }),
+      );
       batch = [];
     }
     if (rejects.length > 0) {

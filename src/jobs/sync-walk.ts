@@ -6,6 +6,7 @@
 import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
+import { supersededClaimsWrite } from '../db/claim-supersede.ts';
 import { addOutcome, emptyOutcome, ingestBatch, quarantineWrite, type IngestOutcome } from '../db/ingest.ts';
 import { closeWalk, closeWalkSql, walkClosed, type CloseWalk, type WalkClosed } from '../db/reconcile.ts';
 import { pageProgressWrites, resetWalk, type SyncStart, type WalkProgress } from '../db/walks.ts';
@@ -152,6 +153,8 @@ async function writePage(
       activeEnrollment: scope.enrollmentId,
       alsoWrite: (w) => {
         quarantineWrite(w, rejects);
+        // v3: a new claim version takes the old one out of the counts now, not at the next reconcile.
+        supersededClaimsWrite(w, batch);
         pageProgressWrites(
           w,
           scope.enrollmentId,

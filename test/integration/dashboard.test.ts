@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildBb2Services } from '../../src/services.ts';
+import { QUALITY_CHECKS, runQualityChecks } from '../../src/db/quality.ts';
 import type { SyncRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { buildServer } from '../../src/server/app.ts';
@@ -612,6 +613,25 @@ describe('pages', () => {
     expect(page.body).not.toContain(QUARANTINE_MARKER);
     expect(page.body).toContain('ExplanationOfBenefit');
     expect(page.body).toMatch(/Cursor \(_lastUpdated\)/);
+  });
+
+  it('shows the latest data quality run check by check and the history, linked from the overview', async () => {
+    const client = new Client();
+    await client.login();
+    const before = await client.request('/quality');
+    expect(before.status).toBe(200);
+    expect(before.body).toContain('No quality run yet');
+    const first = await runQualityChecks(world.tdb.pool);
+    const latest = await runQualityChecks(world.tdb.pool);
+    const page = await client.request('/quality');
+    expect(page.status).toBe(200);
+    for (const check of QUALITY_CHECKS) expect(page.body).toContain(`<code>${check.name}</code>`);
+    expect(page.body).toContain(`<td>${first.run_id}</td>`);
+    expect(page.body).toContain(`<td>${latest.run_id}</td>`);
+    expect(page.body).toContain('href="/quality"');
+    const overview = await client.request('/');
+    expect(overview.body).toContain(`Data quality (run ${latest.run_id},`);
+    expect(overview.body).toContain('<a href="/quality">Quality →</a>');
   });
 
   it('answers 404 with a page for unknown runs and enrollments', async () => {

@@ -54,4 +54,29 @@ describe('bbsync quality', () => {
     );
     expect(rows[0].n).toBe(QUALITY_CHECKS.length);
   });
+
+  it('calls a claim denied only when Medicare paid nothing on it (BFD sends non-payment reasons on paid claims)', async () => {
+    await tdb.pool.query(
+      `INSERT INTO claims (claim_id, patient_id, claim_type, status, final_action, payment_amount,
+                           non_payment_reason_code, payment_denial_code)
+       VALUES ('hha-denied-1', 'p-denied', 'hha', 'active', true, 188.00, 'P', NULL),
+              ('inpatient-denied-2', 'p-denied', 'inpatient', 'active', true, 0, 'B', NULL),
+              ('inpatient-denied-3', 'p-denied', 'inpatient', 'active', true, 950.00, NULL, NULL),
+              ('carrier-denied-4', 'p-denied', 'carrier', 'active', true, 0, NULL, '0'),
+              ('carrier-denied-5', 'p-denied', 'carrier', 'active', true, 12.50, NULL, '0')`,
+    );
+    const { rows } = await tdb.pool.query<{ claim_id: string; is_denied: boolean }>(
+      `SELECT claim_id, is_denied FROM claims WHERE patient_id = 'p-denied' ORDER BY claim_id`,
+    );
+    expect(rows).toEqual([
+      { claim_id: 'carrier-denied-4', is_denied: true },
+      { claim_id: 'carrier-denied-5', is_denied: true },
+      { claim_id: 'hha-denied-1', is_denied: false },
+      { claim_id: 'inpatient-denied-2', is_denied: true },
+      { claim_id: 'inpatient-denied-3', is_denied: false },
+    ]);
+    const run = await runQualityChecks(tdb.pool);
+    // Only the carrier claim whose denial code says 0 but which shows a payment contradicts itself.
+    expect(run.results.find((r) => r.check_name === 'denied_claims_with_payment')?.failures).toBe(1);
+  });
 });

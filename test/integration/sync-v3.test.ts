@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildBb2Services } from '../../src/services.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
+import { v3ClaimId } from '../../src/emulator/v3/ids.ts';
 import { v3Record } from '../../src/emulator/v3/records.ts';
 import { saveInsuranceCard } from '../../src/db/insurance-cards.ts';
 import { unenroll } from '../../src/enrollment/unenroll.ts';
@@ -173,6 +174,36 @@ describe('a v3 deployment', () => {
     expect(full.enrollments_ok).toBe(USERS.length);
     expect(full.resources_removed).toBeGreaterThan(0);
     await expectTablesMatchEmulator();
+  });
+
+  it('stops counting an adjusted claim’s old version in the incremental sync that brings the new one', async () => {
+    const load = emulator.store.advance({
+      newClaimsFraction: 0,
+      changedFraction: 0,
+      removedFraction: 0,
+      adjustedFraction: 0.3,
+      cancelledFraction: 0,
+      userIndexes: USERS,
+    });
+    const versioned = Object.values(load.versioned).flat();
+    expect(versioned.length).toBeGreaterThan(0);
+    // The old versions v3 stops serving, by their v3 ids (SAMHSA-labelled ones were never stored).
+    const oldIds = Object.values(load.cancelled)
+      .flat()
+      .filter((id) => !id.startsWith('pde-'))
+      .map((id) => v3ClaimId(id));
+    const counted = `SELECT count(*)::int AS n FROM claims WHERE claim_id = ANY($1) AND is_final`;
+    expect((await world.tdb.pool.query(counted, [oldIds])).rows[0].n).toBeGreaterThan(0);
+
+    const incremental = await world.run();
+    expect(incremental.enrollments_ok).toBe(USERS.length);
+    const { rows: full } = await world.tdb.pool.query(
+      'SELECT DISTINCT full_sync FROM sync_attempts WHERE run_id = $1',
+      [incremental.run_id],
+    );
+    expect(full).toEqual([{ full_sync: 0 }]);
+    expect((await world.tdb.pool.query(counted, [oldIds])).rows[0].n).toBe(0);
+    await expectTablesMatchEmulator(); // what a full reconcile would leave, without one
   });
 
   it('unenrolls through /v3/o/revoke/ with the enrollment’s own version', async () => {

@@ -130,11 +130,15 @@ export const claims = pgTable(
     /** Why Medicare paid nothing: institutional clm_mdcr_non_pmt_rsn_cd, carrier/DME carr_clm_pmt_dnl_cd. */
     non_payment_reason_code: text('non_payment_reason_code'),
     payment_denial_code: text('payment_denial_code'),
-    /** Denied: a non-payment reason is present (institutional) or the payment denial code is 0 (carrier, DME). */
+    /**
+     * Denied: Medicare paid nothing. Carrier/DME: the payment denial code is 0. Institutional: a
+     * non-payment reason with no payment; the reason alone does not decide, because BFD sends it on
+     * paid claims too (P "Payment requested", B "Benefit exhausted" part-way through a stay).
+     */
     is_denied: boolean('is_denied')
       .notNull()
       .generatedAlwaysAs(
-        sql`COALESCE(btrim(non_payment_reason_code), '') <> '' OR COALESCE(payment_denial_code, '') = '0'`,
+        sql`COALESCE(payment_denial_code, '') = '0' OR (COALESCE(btrim(non_payment_reason_code), '') <> '' AND COALESCE(payment_amount, 0) = 0)`,
       ),
     /** Type of bill: facility type + service classification + frequency, e.g. '111'. */
     bill_type_code: text('bill_type_code'),

@@ -5,8 +5,9 @@
  * - a not-final FISS version (phase 1, `NotFinalAction`, outcome partial, CLM-TYPE-CD 1013) of
  *   one outpatient claim in three, sharing the NCH claim's control number; BB2's default
  *   `_source=NCH,DDPS` hides it;
- * - the SAMHSA (42 CFR Part 2) label on one carrier claim in five, which BB2 filters out for a
- *   beneficiary who did not tick the consent page's SAMHSA box.
+ * - the SAMHSA (42 CFR Part 2) label on one carrier claim in five (picked by control number, so
+ *   all versions of a claim share it), which BB2 filters out for a beneficiary who did not tick
+ *   the consent page's SAMHSA box.
  * Claim versions follow BFD: a non-PDE claim only in its latest version, PDE in every version;
  * v2's cancelled status becomes the `NotFinalAction` tag, and a PDE's adjstmt_dltn_cd becomes
  * CLM_ADJSTMT_TYPE_CD (toV3Eob).
@@ -71,7 +72,9 @@ export function v3Record(record: PatientRecord): V3Record {
     const id = v3ClaimId(eob.id);
     const source = type === 'pde' ? 'DDPS' : 'NCH';
     const finalAction = (eob as { status?: string }).status !== 'cancelled';
-    eobs.push(toV3Eob(eob, patientId, { source, finalAction, samhsa: type === 'carrier' && picked(id, 5) }));
+    // The label follows the claim's content, so every version of a claim carries it or none does.
+    const samhsa = type === 'carrier' && picked(v2ControlNumber(eob as Json) ?? id, 5);
+    eobs.push(toV3Eob(eob, patientId, { source, finalAction, samhsa }));
     if (type === 'outpatient' && picked(id, 3)) {
       eobs.push(
         toV3Eob(eob, patientId, { source: 'FISS', finalAction: false, typeCode: '1013', id: `9${id}` }),

@@ -35,6 +35,7 @@ import { registerQueuesView } from './queues-view.ts';
 import type { DashboardContext } from './respond.ts';
 import { enrollmentRoutes } from './routes/enrollments.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { qualityRoutes } from './routes/quality.ts';
 import { runRoutes } from './routes/runs.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { SessionStore } from './session.ts';
@@ -118,6 +119,7 @@ export function dashboardRoutes(deps: DashboardDeps): (app: FastifyInstance) => 
         overviewRoutes(secured, ctx);
         enrollmentRoutes(secured, ctx);
         runRoutes(secured, ctx);
+        qualityRoutes(secured, ctx);
         sessionRoutes(secured, ctx);
         await registerQueuesView(secured, { queues, allowActions: config.server.dashboardAllowActions });
       });

@@ -10,12 +10,13 @@ export interface Viewer {
   csrf: string;
 }
 
-export type Section = 'overview' | 'enrollments' | 'runs' | 'queues' | 'sessions';
+export type Section = 'overview' | 'enrollments' | 'runs' | 'quality' | 'queues' | 'sessions';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'overview', href: '/', label: 'Overview' },
   { section: 'enrollments', href: '/enrollments', label: 'Enrollments' },
   { section: 'runs', href: '/runs', label: 'Runs' },
+  { section: 'quality', href: '/quality', label: 'Quality' },
   { section: 'queues', href: '/admin/queues', label: 'Queues' },
   { section: 'sessions', href: '/sessions', label: 'Sessions' },
 ];

@@ -23,6 +23,7 @@ import {
 } from '../components.ts';
 import { formatAge, formatCount, formatPercent, formatTime } from '../format.ts';
 import { JOB_STATES } from '../../../workers/queues.ts';
+import { qualitySummary, type QualityRunTotals } from './quality.ts';
 
 export interface OverviewData {
   now: Date;
@@ -39,6 +40,8 @@ export interface OverviewData {
   retention: RetentionOverview;
   /** When the janitor runs next; null: no worker scheduled it; 'unavailable': Redis did not answer. */
   nextJanitor: number | null | 'unavailable';
+  /** The latest data quality run's totals; undefined before the first run. */
+  quality?: QualityRunTotals | undefined;
 }
 
 function lastRunCard(d: OverviewData): Html {
@@ -278,6 +281,9 @@ export function overviewPage(d: OverviewData): Html {
     <div class="split">
       ${statusTable(d.statusCounts)} ${queueTable(d.queues)} ${requestsTable(d.requests, d.requestRows)}
     </div>
+
+    <h2>Data quality</h2>
+    ${qualitySummary(d.quality)}
 
     <h2>Recent operator actions</h2>
     ${auditTable(d.audit)}`;

@@ -9,6 +9,7 @@ import {
   requestCountsSince,
   summarizeRequests,
 } from '../../../db/dashboard.ts';
+import { qualityHistory } from '../../../db/quality.ts';
 import { retentionOverview } from '../../../db/revocations.ts';
 import { EXPIRY_WARNING_DAYS } from '../components.ts';
 import { overviewPage } from '../pages/overview.ts';
@@ -18,7 +19,7 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
   const { pool } = ctx;
   app.get('/', async (request, reply) => {
     const days = ctx.config.retention.daysAfterRevoke;
-    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow, retention] =
+    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow, retention, quality] =
       await Promise.all([
         listRuns(pool, { limit: 10 }),
         listRuns(pool, { limit: 30 }),
@@ -28,6 +29,7 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
         recentAudit(pool, 10, ['login', 'logout']),
         ctx.probes.queueState(),
         retentionOverview(pool, days),
+        qualityHistory(pool, 1),
       ]);
     return showPage(ctx, request, reply, 'Overview', 'overview', () =>
       overviewPage({
@@ -43,6 +45,7 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
         requests: summarizeRequests(requestRows),
         requestRows,
         audit,
+        quality: quality[0],
       }),
     );
   });
