@@ -1,5 +1,5 @@
 /** Checks every Redis topology's tests make (one server, a Cluster, a Sentinel group). */
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 
 import type { RedisTarget } from '../../src/config/redis-target.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
@@ -33,7 +33,11 @@ export async function expectRunThroughQueues(
       enrollments_ok: 3,
       enrollments_failed: 0,
     });
-    expect(await world.queues.sync.getJobCountByTypes('completed')).toBe(3);
+    // The run finishes when the last outcome is in Postgres; BullMQ marks that job completed just after.
+    await vi.waitFor(async () => expect(await world.queues.sync.getJobCountByTypes('completed')).toBe(3), {
+      timeout: 30_000,
+      interval: 100,
+    });
     await inspect(world);
   } finally {
     await world.close();
