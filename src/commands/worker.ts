@@ -65,6 +65,7 @@ export async function assembleWorkers(
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
       readPage: pageReader.read,
+      oneTime: config.bb2.dataAccessType === 'ONE_TIME',
     },
   });
   return {
