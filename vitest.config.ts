@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Every log line of the run is captured and scanned for secrets and PHI (test/helpers/log-capture.ts).
+    setupFiles: ['test/helpers/log-capture-setup.ts'],
     // Integration tests start servers, workers, child processes and Chromium: give them room, and
     // run test files in separate processes so one file's sockets never leak into another's. The
     // bounds are for a busy two-core machine (at load 25+, tests that take 10 s idle took over 60 s);

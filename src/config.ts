@@ -92,7 +92,12 @@ export interface Config {
   readonly sync: {
     readonly cron: string;
     readonly tz: string;
+    /** An enrollment's sync after a load is a full reconcile on every Nth load (its turn by a hash). */
     readonly fullEvery: number;
+    /** The feeder keeps about this many seconds of BB2_MAX_REQUESTS_PER_SECOND queued in Redis. */
+    readonly feedWindowSeconds: number;
+    /** How often each worker's feeder looks (one feeds at a time, under a Postgres advisory lock). */
+    readonly feedIntervalMs: number;
     readonly concurrency: number;
     /** Pages a worker process writes to Postgres at once (its syncs fetch concurrently). */
     readonly dbWriters: number;
@@ -249,6 +254,8 @@ function syncSettings(raw: Environment): Config['sync'] {
     cron: raw.SYNC_CRON,
     tz: raw.SYNC_TZ,
     fullEvery: raw.SYNC_FULL_EVERY,
+    feedWindowSeconds: raw.SYNC_FEED_WINDOW_SECONDS,
+    feedIntervalMs: raw.SYNC_FEED_INTERVAL_MS,
     concurrency: raw.SYNC_CONCURRENCY,
     dbWriters: raw.SYNC_DB_WRITERS,
     attempts: raw.SYNC_ATTEMPTS,

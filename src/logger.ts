@@ -3,6 +3,9 @@
  * through scrubLogRecord, a second line of defence: the first is never to log tokens, bodies or
  * patient identifiers at all.
  */
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { pino, type Logger } from 'pino';
 
 import type { Config } from './config.ts';
@@ -110,7 +113,29 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
+/**
+ * The test suite's log capture (test/helpers/log-capture.ts): when BBSYNC_TEST_LOG_CAPTURE names
+ * a directory (and NODE_ENV is not production), every line this process logs is also appended to
+ * `log.jsonl` there, exactly as written (after scrubbing), so the suite can check all it logged.
+ */
+function captureLine(env: NodeJS.ProcessEnv = process.env): ((line: string) => void) | undefined {
+  const dir = env.NODE_ENV === 'production' ? undefined : env.BBSYNC_TEST_LOG_CAPTURE;
+  if (!dir) return undefined;
+  const file = join(dir, 'log.jsonl');
+  let failed = false;
+  return (line) => {
+    if (failed) return;
+    try {
+      appendFileSync(file, line);
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`bbsync: log capture to ${file} stopped: ${(err as Error).message}\n`);
+    }
+  };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
+  const capture = captureLine();
   const fd = options.fd ?? 1;
   const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
   const pretty = options.format === 'pretty' || (options.format === 'auto' && !options.destination && tty);
@@ -119,7 +144,13 @@ export function createLogger(options: LoggerOptions): Logger {
     base: options.base ?? { pid: process.pid },
     // On the finished line, so a child's bindings and serialized errors (with their causes) are
     // scrubbed too; a log line is small, and parsing it again costs microseconds.
-    hooks: { streamWrite: scrubLogLine },
+    hooks: {
+      streamWrite: (line: string) => {
+        const out = scrubLogLine(line);
+        capture?.(out);
+        return out;
+      },
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (pretty) {

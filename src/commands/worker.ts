@@ -58,7 +58,6 @@ export async function assembleWorkers(
         apiVersion: config.bb2.apiVersion,
         v3EobSources: config.bb2.v3EobSources,
       }),
-      fullEvery: config.sync.fullEvery,
       reconcileMaxDeleteShare: config.sync.reconcileMaxDeleteShare,
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),

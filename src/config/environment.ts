@@ -110,6 +110,8 @@ export const ENVIRONMENT = z.object({
   SYNC_CRON: z.string().default('0 2 * * *'),
   SYNC_TZ: z.string().default('UTC'),
   SYNC_FULL_EVERY: int(1, 10_000).default(7),
+  SYNC_FEED_WINDOW_SECONDS: int(5, 3_600).default(120),
+  SYNC_FEED_INTERVAL_MS: int(200, 600_000).default(5_000),
   SYNC_CONCURRENCY: int(1, 256).default(8),
   SYNC_DB_WRITERS: int(1, 64).default(2),
   SYNC_ATTEMPTS: int(1, 50).default(6),

@@ -68,6 +68,12 @@ export interface IngestOptions {
    * can never write a beneficiary's data back after it was deleted.
    */
   activeEnrollment?: string;
+  /**
+   * Rewrite only resources stored with the same content hash (`bbsync renormalize`): one deleted
+   * (a purge, a reconcile) or replaced (a sync) since it was read is left as it now is, never
+   * written back. The batch's other counts then leave such resources out.
+   */
+  rewriteOnly?: boolean;
 }
 
 /**
@@ -154,7 +160,12 @@ export async function ingestBatch(
     async (client) => {
       const resources = dedupe(batch);
       const stored = await beginAndReadStored(client, resources, options);
-      return writeBatch(client, resources, stored, options);
+      const kept = options.rewriteOnly
+        ? resources.filter(
+            (r) => stored.get(`${r.resourceType}/${r.resourceId}`)?.content_hash === r.contentHash,
+          )
+        : resources;
+      return writeBatch(client, kept, stored, options);
     },
     { begin: null },
   );

@@ -36,13 +36,17 @@ export interface OpenMember {
   enrollment_id: string;
 }
 
-/** Members of unfinished runs still waiting for an outcome, in runs older than `olderThanMs`. */
+/**
+ * Members of unfinished runs still waiting for an outcome whose job the feeder handed to the queue
+ * more than `olderThanMs` ago, longest-queued first. Members still held in Postgres for rate
+ * budget (`queued_at` NULL) have no job yet and are not orphans.
+ */
 export async function openMembers(pool: Pool, olderThanMs: number, limit = 1000): Promise<OpenMember[]> {
   const { rows } = await pool.query<OpenMember>(
     `SELECT m.run_id, m.enrollment_id FROM sync_run_members m JOIN sync_runs r USING (run_id)
       WHERE r.status = 'running' AND m.outcome IS NULL
-        AND r.started_at < now() - make_interval(secs => $1::double precision / 1000)
-      ORDER BY r.started_at LIMIT $2`,
+        AND m.queued_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY m.queued_at LIMIT $2`,
     [olderThanMs, limit],
   );
   return rows;

@@ -25,6 +25,12 @@ export interface SyncRun {
   rows_written: number;
   resources_removed: number;
   requests: number;
+  /** BFD's transaction time a scheduled run planned against. */
+  transaction_time?: string | null;
+  /** Counts by decision: member reasons, `up_to_date`, `probe_failed`. */
+  decisions?: Record<string, number | string> | null;
+  forecast_finish_at?: string | null;
+  forecast_fits?: boolean | null;
 }
 
 export async function createRun(

@@ -15,6 +15,7 @@ import { NO_FAULTS, parseFaults, type FaultConfig } from './faults.ts';
 import type { ClientRegistration } from './oauth/records.ts';
 import { OAuthState } from './oauth/state.ts';
 import { Beneficiaries, type BeneficiaryFlags } from './registrations.ts';
+import { recordSecrets, secretRecordDir } from './secret-record.ts';
 import { createEmulatorServer, listen } from './server.ts';
 import { parseThrottle, Throttle, type ThrottleConfig } from './throttle.ts';
 import { Stats, type StatsSnapshot } from './stats.ts';
@@ -156,6 +157,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     beneficiaries: new Beneficiaries(),
     throttle: new Throttle(parseThrottle(options.throttle ?? {})),
   };
+  const recordDir = secretRecordDir();
+  if (recordDir) recordSecrets(recordDir, core.oauth, store, clients);
   for (const [patientId, flags] of Object.entries(options.beneficiaries ?? {})) {
     core.beneficiaries.set(patientId, flags);
   }

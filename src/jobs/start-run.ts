@@ -1,16 +1,27 @@
 /**
- * Job: start a sync run. Records a `sync_runs` row, then fans out one sync job per active
- * enrollment, in chunks (so 100,000 enrollments never become one giant Redis transaction), with
- * deterministic job ids (`sync-<run>-<enrollment>`), so a retried fan-out adds nothing twice. The
- * run finishes when its last member's outcome is recorded (see db/runs.ts); a failed member
+ * Job: start a sync run. Records a `sync_runs` row and decides, in Postgres, who the run syncs and
+ * why (db/schedule.ts): a scheduled run first learns BFD's transaction time with one request
+ * (bfd-probe.ts) and then takes only the enrollments that can have new data; a manual run takes
+ * the enrollments it names, or everyone. Members are added in chunks and held in Postgres; the
+ * feeder (src/workers/feeder.ts) hands them to the queue a few minutes of rate budget at a time,
+ * with deterministic job ids (`sync-<run>-<enrollment>`), so a retried fan-out adds nothing twice.
+ * The run finishes when its last member's outcome is recorded (see db/runs.ts); a failed member
  * never blocks it.
  */
 import { createHash } from 'node:crypto';
 
 import type { Pool } from '../db/client.ts';
-import { addActiveMembers, createRun, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
+import { createRun, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
+import {
+  addRunMembers,
+  latestTransactionTime,
+  loadNumber,
+  recordRunPlan,
+  recordTransactionTime,
+  type Decision,
+} from '../db/schedule.ts';
 import type { Logger } from '../logger.ts';
-import type { SyncEnrollmentPayload } from './sync-enrollment.ts';
+import type { ProbeResult } from './bfd-probe.ts';
 
 export const START_RUN_JOB = 'start-run';
 
@@ -24,16 +35,15 @@ export interface StartRunPayload {
   enrollmentIds?: string[];
 }
 
-export interface EnqueuedSync {
-  jobId: string;
-  payload: SyncEnrollmentPayload;
-}
-
 export interface StartRunDeps {
   pool: Pool;
   log: Logger;
-  /** Adds sync jobs to the queue (one chunk at a time). */
-  enqueue: (jobs: readonly EnqueuedSync[]) => Promise<void>;
+  /** Asks BB2 for BFD's transaction time (scheduled runs); absent: the last one known is used. */
+  probe?: (known: string | null) => Promise<ProbeResult>;
+  /** SYNC_FULL_EVERY: an enrollment reconciles on every Nth load, its turn set by a hash of its id. */
+  reconcileEvery: number;
+  /** Hands the run's first work to the queue once its members are in Postgres. */
+  feed?: () => Promise<unknown>;
   chunkSize?: number;
 }
 
@@ -58,30 +68,71 @@ export async function startRun(
   const runId = payload.runId ?? runIdFor(ctx.jobId, ctx.createdAt);
   const full = Boolean(payload.full);
   await createRun(deps.pool, { runId, trigger: payload.trigger, requestedBy: payload.requestedBy, full });
-  const chunkSize = deps.chunkSize ?? 1000;
+  const plan = await transactionTimeFor(deps, payload.trigger);
+  const load = await loadNumber(deps.pool, plan.transactionTime);
+  const chunkSize = deps.chunkSize ?? 20_000;
+  const decisions: Partial<Record<Decision, number>> = {};
   let afterId: string | null = null;
-  let enqueued = 0;
   for (;;) {
-    const ids = await addActiveMembers(deps.pool, runId, {
-      afterId,
-      limit: chunkSize,
-      enrollmentIds: payload.enrollmentIds,
-    });
-    if (ids.length === 0) break;
-    await deps.enqueue(
-      ids.map((enrollmentId) => ({
-        jobId: syncJobId(runId, enrollmentId),
-        payload: { enrollmentId, runId, ...(full ? { full: true } : {}) },
-      })),
+    const chunk = await addRunMembers(
+      deps.pool,
+      runId,
+      {
+        enrollmentIds: payload.enrollmentIds,
+        everyone: payload.trigger !== 'scheduled',
+        transactionTime: plan.transactionTime,
+        reconcileEvery: deps.reconcileEvery,
+        load: payload.trigger === 'scheduled' ? load : null,
+        full,
+      },
+      { afterId, limit: chunkSize },
     );
-    enqueued += ids.length;
-    afterId = ids[ids.length - 1]!;
-    if (ids.length < chunkSize) break;
+    for (const [reason, n] of Object.entries(chunk.counts)) {
+      decisions[reason as Decision] = (decisions[reason as Decision] ?? 0) + n;
+    }
+    if (chunk.seen < chunkSize || chunk.lastId === null) break;
+    afterId = chunk.lastId;
   }
+  await recordRunPlan(deps.pool, runId, {
+    transactionTime: plan.transactionTime,
+    decisions: { ...decisions, ...(plan.probeError ? { probe_failed: plan.probeError } : {}) },
+    requests: plan.requests,
+  });
   const run = await finishFanOut(deps.pool, runId);
   deps.log.info(
-    { job: START_RUN_JOB, runId, trigger: payload.trigger, full, enrollments: enqueued },
+    {
+      job: START_RUN_JOB,
+      runId,
+      trigger: payload.trigger,
+      full,
+      enrollments: run.enrollments_total,
+      decisions,
+      transactionTime: plan.transactionTime,
+    },
     'sync run started',
   );
+  await deps.feed?.();
   return run;
+}
+
+/**
+ * The transaction time a run plans against: for a scheduled run, what BB2 says now (remembered),
+ * or, when no probe answers, the newest one known (enrollments behind it still sync).
+ */
+async function transactionTimeFor(
+  deps: StartRunDeps,
+  trigger: RunTrigger,
+): Promise<{ transactionTime: string | null; requests: number; probeError?: string }> {
+  const known = await latestTransactionTime(deps.pool);
+  if (trigger !== 'scheduled' || !deps.probe) return { transactionTime: known, requests: 0 };
+  const probed = await deps.probe(known);
+  if (!probed.ok) {
+    deps.log.warn(
+      { error: probed.error, known },
+      'could not learn BFD transaction time: planning with the last one known',
+    );
+    return { transactionTime: known, requests: probed.requests, probeError: probed.error };
+  }
+  await recordTransactionTime(deps.pool, probed.transactionTime);
+  return { transactionTime: probed.transactionTime, requests: probed.requests };
 }

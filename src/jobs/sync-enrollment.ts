@@ -5,8 +5,9 @@
  * in that order, it walks BB2's search pages (`_count` = BB2_PAGE_SIZE, following `next` links):
  * - incremental by default: `_lastUpdated=gt<cursor>`, the cursor being the Bundle.meta.lastUpdated
  *   of the last complete walk (BB2's advice); the first sync, with no cursor, is a full pull;
- * - a full reconcile every SYNC_FULL_EVERY-th sync (or when asked) pulls everything and then
- *   removes the claims and coverages BB2 no longer returns (it has no feed of deletions).
+ * - a full reconcile (when the run asks for it: its turn after a load, or an operator's `--full`)
+ *   pulls everything and then removes the claims and coverages BB2 no longer returns (it has no
+ *   feed of deletions).
  * Each page is normalized and written in one transaction together with the walk's position, so a
  * retry resumes at the next page without losing or repeating work; the cursor moves only when a
  * whole resource type is done.
@@ -46,8 +47,6 @@ export interface SyncDeps {
   vault: TokenVault;
   fhir: FhirClient;
   log: Logger;
-  /** Every Nth completed sync of an enrollment is a full reconcile. */
-  fullEvery: number;
   /** A full reconcile removing more than this share of a patient's claims waits for confirmation. */
   reconcileMaxDeleteShare?: number;
   /** BB2_MAX_PAGES_PER_WALK: a walk with more pages fails as `paging_error`. */
@@ -105,8 +104,7 @@ export async function syncEnrollment(
     }
 
     // A reconcile held back last time is confirmed (or not) by a full walk now.
-    tally.full =
-      Boolean(payload.full) || start.reconcileSuspect || start.syncsCompleted % deps.fullEvery === 0;
+    tally.full = Boolean(payload.full) || start.reconcileSuspect || start.syncsCompleted === 0;
     attemptId = await startAttempt(deps.pool, {
       enrollmentId,
       runId: runId ?? null,

@@ -12,24 +12,14 @@ import { addRequestCounts } from '../db/request-counts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
+import { probeTransactionTime } from '../jobs/bfd-probe.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
-import {
-  SYNC_JOB,
-  syncEnrollment,
-  type SyncDeps,
-  type SyncEnrollmentPayload,
-} from '../jobs/sync-enrollment.ts';
+import { syncEnrollment, type SyncDeps, type SyncEnrollmentPayload } from '../jobs/sync-enrollment.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from '../jobs/sync-errors.ts';
 import type { Logger } from '../logger.ts';
+import { createFeeder } from './feeder.ts';
 import { startMaintenance } from './maintenance.ts';
-import {
-  createQueues,
-  QUEUE_NAMES,
-  runJobOptions,
-  SCHEDULER_ID,
-  syncJobOptions,
-  type Queues,
-} from './queues.ts';
+import { createQueues, QUEUE_NAMES, runJobOptions, SCHEDULER_ID, type Queues } from './queues.ts';
 
 export interface WorkerDeps {
   config: Config;
@@ -81,7 +71,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const queueConnection = duplicateConnection(deps.connection);
   const runsConnection = duplicateConnection(deps.connection);
   const queues = createQueues(queueConnection, config.queuePrefix);
-  const syncOptions = syncJobOptions(config);
+  const feeder = createFeeder({ pool: deps.pool, queues, config, log });
 
   const syncWorker: Worker = new Worker<SyncEnrollmentPayload>(
     QUEUE_NAMES.sync,
@@ -119,15 +109,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
         {
           pool: deps.pool,
           log,
-          enqueue: async (jobs) => {
-            await queues.sync.addBulk(
-              jobs.map((j) => ({
-                name: SYNC_JOB,
-                data: j.payload,
-                opts: { ...syncOptions, jobId: j.jobId },
-              })),
-            );
-          },
+          probe: (known) => probeTransactionTime({ ...deps.sync, log }, known),
+          reconcileEvery: config.sync.fullEvery,
+          feed: () => feeder.feed(),
         },
         job.data,
         { jobId: job.id!, createdAt: new Date(job.timestamp) },
@@ -189,6 +173,17 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   };
   const timer = setInterval(() => void flushCounts(), 10_000);
   timer.unref();
+  // The feeder: every worker looks; the advisory lock lets one feed at a time.
+  const feed = () => {
+    if (feeder.busy()) return;
+    feeder.feed().catch((err: unknown) => {
+      if (classifyError(err).category === 'network') return;
+      log.warn({ err: { message: (err as Error).message } }, 'feeder pass failed; the next one retries');
+    });
+  };
+  const feedTimer = setInterval(feed, config.sync.feedIntervalMs);
+  feedTimer.unref();
+  feed();
 
   let closing: Promise<void> | undefined;
   return {
@@ -196,6 +191,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        clearInterval(feedTimer);
         log.info(
           { graceMs: config.sync.shutdownGraceMs },
           'workers stopping: no new jobs; letting running syncs finish',

@@ -6,7 +6,8 @@
  * so tests never touch a developer's data.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
@@ -17,6 +18,8 @@ import { withDatabase } from '../../src/db/client.ts';
 import { MIGRATIONS_FOLDER, migrateDatabase, quoteIdent } from '../../src/db/migrate.ts';
 import { CHROMIUM_MISSING, chromiumPresent } from './browser.ts';
 import { FIXTURES_MISSING, fixturesPresent } from './fixtures.ts';
+import { TEST_KEY } from './bb2.ts';
+import { scanCapture } from './log-capture.ts';
 import { startRedisCluster } from './redis-cluster.ts';
 
 declare module 'vitest' {
@@ -27,6 +30,8 @@ declare module 'vitest' {
     /** A local 3-node Redis Cluster's seed nodes (REDIS_CLUSTER_NODES form), '' when none. */
     redisClusterNodes: string;
     testRunId: string;
+    /** This run's log capture directory (test/helpers/log-capture.ts). */
+    logCaptureDir: string;
   }
 }
 
@@ -152,6 +157,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', redisUrl);
   project.provide('redisClusterNodes', cluster.nodes);
   project.provide('testRunId', testRunId);
+  const logCaptureDir = mkdtempSync(join(tmpdir(), 'bbsync-test-logs-'));
+  project.provide('logCaptureDir', logCaptureDir);
 
   return async () => {
     // Drop whatever this run's test files left behind (a crashed file skips its own cleanup).
@@ -170,7 +177,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     await cluster.stop();
     await stopContainers?.();
+    checkLogCapture(logCaptureDir);
   };
+}
+
+/**
+ * The run's last check: nothing any test process or child logged holds a secret or PHI the
+ * emulators handed out (issue 12, Done-when). Fails the run, naming file, line and kind (never
+ * the value); on failure the directory is kept for a look.
+ */
+function checkLogCapture(dir: string): void {
+  // The test key's secret part (the key id before ':' is not secret).
+  const scan = scanCapture(dir, [TEST_KEY.slice(TEST_KEY.indexOf(':') + 1)]);
+  const summary = `${scan.lines} log lines (${Math.round(scan.bytes / 1024)} KiB) against ${scan.secrets} secrets and ${scan.beneficiaries} beneficiaries`;
+  if (scan.findings.length === 0) {
+    const keep = process.env.BBSYNC_TEST_KEEP_LOGS === '1';
+    console.log(`bbsync tests: log capture: ${summary}: no secret or PHI${keep ? ` (kept in ${dir})` : ''}`);
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const shown = scan.findings
+    .slice(0, 20)
+    .map((f) => `  ${f.kind} in ${f.file} line ${f.line} (${f.hint})`)
+    .join('\n');
+  // vitest reports a teardown error but exits 0 on it: the exit code is set here.
+  process.exitCode = 1;
+  throw new Error(
+    `bbsync tests: log capture: ${scan.findings.length} secret or PHI finding(s) in ${summary}; kept in ${dir}:\n${shown}`,
+  );
 }
 
 function redact(url: string): string {

@@ -13,6 +13,7 @@ import { waitForRun, type SyncRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import type { Logger } from '../../src/logger.ts';
+import { START_RUN_JOB, type StartRunPayload } from '../../src/jobs/start-run.ts';
 import { startRunNow } from '../../src/workers/enqueue.ts';
 import { createQueues, type Queues } from '../../src/workers/queues.ts';
 import { redisConnection } from '../../src/workers/redis.ts';
@@ -35,6 +36,11 @@ export interface SyncWorld {
   enrolled: Enrolled[];
   /** Starts a run over every active enrollment and waits for it to finish. */
   run(options?: { full?: boolean; enrollmentIds?: string[]; timeoutMs?: number }): Promise<SyncRun>;
+  /**
+   * The nightly run, as the Job Scheduler starts it (a start-run job with trigger `scheduled`,
+   * taken by the workers), waited for until it finishes.
+   */
+  scheduled(options?: { timeoutMs?: number }): Promise<SyncRun>;
   /** Starts a run without waiting. */
   start(options?: { full?: boolean; enrollmentIds?: string[] }): Promise<SyncRun>;
   startWorkers(concurrency?: number): Promise<void>;
@@ -100,6 +106,21 @@ export async function createSyncWorld(options: {
     queues,
     enrolled,
     start,
+    async scheduled(o = {}) {
+      const job = await queues.runs.add(START_RUN_JOB, { trigger: 'scheduled' } satisfies StartRunPayload, {
+        jobId: `scheduled-${randomBytes(4).toString('hex')}`,
+      });
+      const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+      for (;;) {
+        const state = await job.getState();
+        if (state === 'completed') break;
+        if (state === 'failed' || Date.now() > deadline) throw new Error(`the scheduled run job is ${state}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const done = await queues.runs.getJob(job.id!);
+      const { runId } = done!.returnvalue as { runId: string };
+      return waitForRun(tdb.pool, runId, { timeoutMs: o.timeoutMs ?? 60_000 });
+    },
     async run(o = {}) {
       const run = await start(o);
       return waitForRun(tdb.pool, run.run_id, { timeoutMs: o.timeoutMs ?? 60_000 });

@@ -157,6 +157,26 @@ describe('a 200 without refresh_token', () => {
   });
 });
 
+describe('a token answer larger than BB2_MAX_RESPONSE_BYTES', () => {
+  it('is refused as malformed_response without buffering it, and the stored refresh token still works', async () => {
+    const enrollment = await connected(9);
+    await expireStoredAccessToken(enrollment.enrollmentId);
+    const before = counters();
+    // Finding 2: the OAuth path had no cap; BB2 answers this before anything changes.
+    emulator.setFaults({ tokenHugeBodyRate: 1, hugeBodyBytes: 8 * 1024 * 1024 });
+    const refused = await services({ BB2_MAX_RESPONSE_BYTES: String(1024 * 1024) })
+      .vault.getAccessToken(enrollment.enrollmentId)
+      .catch((err: unknown) => err);
+    expect(refused).toMatchObject({
+      category: 'malformed_response',
+      message: expect.stringMatching(/larger than BB2_MAX_RESPONSE_BYTES/),
+    });
+    emulator.setFaults({});
+    await expectRefreshTokenAlive(enrollment.enrollmentId);
+    expect(counters()).toEqual(before);
+  });
+});
+
 describe('crashes and failed writes around the store', () => {
   it('keeps the rotated token when the process dies right after storing it, before validation', async () => {
     const enrollment = await connected(5);

@@ -11,7 +11,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startAttempt } from '../../src/db/attempts.ts';
 import { createPool } from '../../src/db/client.ts';
-import { waitForRun } from '../../src/db/runs.ts';
+import { createRun, finishFanOut, waitForRun } from '../../src/db/runs.ts';
+import { addRunMembers } from '../../src/db/schedule.ts';
+import { runJanitor } from '../../src/jobs/janitor.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { syncJobId } from '../../src/jobs/start-run.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
@@ -33,7 +35,7 @@ beforeAll(async () => {
   world = await createSyncWorld({
     emulator,
     clientId: 'janitor',
-    users: [0, 1, 2, 3, 4],
+    users: [0, 1, 2, 3, 4, 5],
     log: captured.log,
     label: 'janitor',
     // The janitor every second; runs and unenrolls are left to their own process for 5 s.
@@ -111,6 +113,42 @@ describe('the janitor', () => {
     const finished = await waitForRun(world.tdb.pool, run.run_id, { timeoutMs: 90_000 });
     expect(finished).toMatchObject({ status: 'finished', enrollments_failed: 1, enrollments_ok: 0 });
   }, 240_000);
+
+  it('leaves alone a run member still held in Postgres for rate budget (no job yet)', async () => {
+    const e = user(5);
+    // A run whose member the feeder has not handed to the queue: it has no job, by design.
+    const runId = 'janitor-unfed';
+    await createRun(world.tdb.pool, { runId, trigger: 'manual', full: false });
+    await addRunMembers(
+      world.tdb.pool,
+      runId,
+      {
+        enrollmentIds: [e.enrollmentId],
+        everyone: false,
+        transactionTime: null,
+        reconcileEvery: 1,
+        load: null,
+        full: false,
+      },
+      { afterId: null, limit: 10 },
+    );
+    await finishFanOut(world.tdb.pool, runId);
+
+    const report = await runJanitor({
+      pool: world.tdb.pool,
+      log: captured.log,
+      graceMs: 0,
+      finishUnenroll: async () => {},
+      jobState: async (jobId) => (await world.queues.sync.getJob(jobId))?.getState(),
+    });
+    expect(report.membersClosed).toBe(0);
+    const { rows } = await world.tdb.pool.query(
+      'SELECT outcome, queued_at FROM sync_run_members WHERE run_id = $1',
+      [runId],
+    );
+    expect(rows).toEqual([{ outcome: null, queued_at: null }]);
+    await world.tdb.pool.query(`UPDATE sync_runs SET status = 'finished' WHERE run_id = $1`, [runId]);
+  });
 
   it('closes an attempt whose process died, and not one whose sync still holds its lock', async () => {
     const dead = user(1);

@@ -16,8 +16,8 @@ import { SessionStore } from '../../src/server/dashboard/session.ts';
 import { hashTagged, type RedisTarget } from '../../src/config/redis-target.ts';
 import { redisConnection, type RedisClient } from '../../src/workers/redis.ts';
 import { createRequestLimiter } from '../../src/workers/request-limiter.ts';
-import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
-import { createSyncWorld } from '../helpers/sync-world.ts';
+import { startTestEmulator } from '../helpers/bb2.ts';
+import { expectOneBudgetBetween, expectRunThroughQueues } from '../helpers/redis-checks.ts';
 
 const nodes = inject('redisClusterNodes');
 const clusterEnv = { REDIS_CLUSTER_NODES: nodes };
@@ -45,34 +45,15 @@ describe.skipIf(!nodes)('bbsync on a Redis Cluster', () => {
   });
 
   it('syncs a run through BullMQ queues on the cluster, with a worker process built from REDIS_CLUSTER_NODES', async () => {
-    const world = await createSyncWorld({
-      emulator,
-      clientId: 'bbsync-local',
-      users: [0, 1, 2],
-      log: capturingLogger('info').log,
-      label: 'cluster',
-      env: clusterEnv,
-    });
-    try {
-      expect(world.config.redis.kind).toBe('cluster');
-      const worker = world.spawnWorker({}, 2);
-      const run = await world.run({ timeoutMs: 90_000 });
-      expect(run, worker.output()).toMatchObject({
-        enrollments_total: 3,
-        enrollments_ok: 3,
-        enrollments_failed: 0,
-      });
-      expect(await world.queues.sync.getJobCountByTypes('completed')).toBe(3);
+    await expectRunThroughQueues(emulator, clusterEnv, 'cluster', async (world) => {
       // Every queue key sits in the one slot of the deployment's hash tag.
       const probe = clusterConnection();
       const slot = (key: string) => probe.call('CLUSTER', 'KEYSLOT', key) as Promise<number>;
       expect(await slot(`${world.config.queuePrefix}:sync:completed`)).toBe(
         await slot(`${world.config.queuePrefix}:runs:meta`),
       );
-    } finally {
-      await world.close();
-    }
-  }, 120_000);
+    });
+  });
 
   it('keeps two request limiters on the cluster under one budget together', async () => {
     const perSecond = 5;
@@ -80,18 +61,7 @@ describe.skipIf(!nodes)('bbsync on a Redis Cluster', () => {
     const [a, b] = [0, 1].map(() =>
       createRequestLimiter(clusterConnection(), { maxPerSecond: perSecond, prefix }),
     );
-    const turns = 2 * perSecond + 1;
-    const firstWindow = Math.floor(Date.now() / 1000);
-    const granted: number[] = [];
-    await Promise.all(
-      Array.from({ length: turns }, async (_, i) => {
-        await (i % 2 === 0 ? a! : b!)();
-        granted.push(Date.now());
-      }),
-    );
-    expect(granted).toHaveLength(turns);
-    // At most `perSecond` turns per one-second window between them: three windows at least.
-    expect(Math.floor(Math.max(...granted) / 1000) - firstWindow).toBeGreaterThanOrEqual(2);
+    await expectOneBudgetBetween([a!, b!], perSecond);
   });
 
   it('keeps dashboard sessions and login counters on the cluster', async () => {

@@ -14,9 +14,9 @@ import { loadConfig } from '../../src/config.ts';
 import { hashTagged } from '../../src/config/redis-target.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { redisConnection, type RedisClient } from '../../src/workers/redis.ts';
-import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
+import { startTestEmulator } from '../helpers/bb2.ts';
 import { sentinelMissing, startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.ts';
-import { createSyncWorld } from '../helpers/sync-world.ts';
+import { expectRunThroughQueues } from '../helpers/redis-checks.ts';
 
 const missing = await sentinelMissing();
 if (missing) {
@@ -39,26 +39,9 @@ describe.skipIf(missing !== undefined)('bbsync on a Redis Sentinel group', () =>
 
   it('syncs a run through BullMQ with a worker process that finds the primary through the Sentinel', async () => {
     const emulator: RunningEmulator = await startTestEmulator({ users: 3, seed: 18 });
-    const world = await createSyncWorld({
-      emulator,
-      clientId: 'bbsync-local',
-      users: [0, 1, 2],
-      log: capturingLogger('info').log,
-      label: 'sentinel',
-      env,
-    });
     try {
-      expect(world.config.redis.kind).toBe('sentinel');
-      const worker = world.spawnWorker({}, 2);
-      const run = await world.run({ timeoutMs: 90_000 });
-      expect(run, worker.output()).toMatchObject({
-        enrollments_total: 3,
-        enrollments_ok: 3,
-        enrollments_failed: 0,
-      });
-      expect(await world.queues.sync.getJobCountByTypes('completed')).toBe(3);
+      await expectRunThroughQueues(emulator, env, 'sentinel');
     } finally {
-      await world.close();
       await emulator.close();
     }
   });

@@ -2,7 +2,17 @@
  * Sync state (src/jobs): runs, attempts, cursors and resumable progress.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+} from 'drizzle-orm/pg-core';
 
 import { tstz } from './columns.ts';
 import { enrollments } from './enrollments.ts';
@@ -15,7 +25,7 @@ export const syncState = pgTable('sync_state', {
   last_success_at: tstz('last_success_at'),
   last_attempt_at: tstz('last_attempt_at'),
   consecutive_failures: integer('consecutive_failures').notNull().default(0),
-  /** Completed syncs; every SYNC_FULL_EVERY-th is a full reconcile. */
+  /** Completed syncs. */
   syncs_completed: integer('syncs_completed').notNull().default(0),
   last_full_sync_at: tstz('last_full_sync_at'),
   /** Analytics rows written by the last successful sync. */
@@ -114,9 +124,31 @@ export const syncRuns = pgTable(
     rows_written: integer('rows_written').notNull().default(0),
     resources_removed: integer('resources_removed').notNull().default(0),
     requests: integer('requests').notNull().default(0),
+    /** BFD's transaction time the scheduled run planned against (NULL: not probed). */
+    transaction_time: tstz('transaction_time'),
+    /** Why enrollments were or were not included: counts by reason ({"new_load": 40, "up_to_date": 9}). */
+    decisions: jsonb('decisions'),
+    /** When the feeder expects the run's work to be done at the current budget and pace. */
+    forecast_finish_at: tstz('forecast_finish_at'),
+    /** Whether that forecast is before the next scheduled run (NULL: no schedule known). */
+    forecast_fits: boolean('forecast_fits'),
   },
   (t) => [index('sync_runs_started_idx').on(t.started_at)],
 );
+
+/**
+ * BFD's transaction times as learned from BB2 (Bundle.meta.lastUpdated of a probe search): one
+ * row per distinct value, so the table is also the history of BFD's loads as we saw them.
+ */
+export const bfdTransactionTimes = pgTable('bfd_transaction_times', {
+  transaction_time: tstz('transaction_time').primaryKey(),
+  first_seen_at: tstz('first_seen_at')
+    .notNull()
+    .default(sql`now()`),
+  last_seen_at: tstz('last_seen_at')
+    .notNull()
+    .default(sql`now()`),
+});
 
 /**
  * The enrollments a run covers, each with its final outcome once known. Setting an outcome is
@@ -134,10 +166,21 @@ export const syncRunMembers = pgTable(
     /** NULL while pending; then 'ok' | 'failed' | 'skipped'. */
     outcome: text('outcome'),
     finished_at: tstz('finished_at'),
+    /** Why it is in the run: 'requested' | 'first_sync' | 'new_load' | 'reconcile' | 'all'. */
+    reason: text('reason').notNull().default('all'),
+    /** Feeding order, 1 first: requested, first syncs, new loads, reconciles. */
+    priority: smallint('priority').notNull().default(3),
+    /** 1: this member's sync is a full reconcile. */
+    full_sync: smallint('full_sync').notNull().default(0),
+    /** When the feeder handed its job to the queue (NULL: still held in Postgres). */
+    queued_at: tstz('queued_at'),
   },
   (t) => [
     primaryKey({ columns: [t.run_id, t.enrollment_id] }),
     index('sync_run_members_outcome_idx').on(t.run_id, t.outcome),
+    index('sync_run_members_unfed_idx')
+      .on(t.priority, t.run_id, t.enrollment_id)
+      .where(sql`queued_at IS NULL`),
   ],
 );
 

@@ -31,6 +31,8 @@ export type RefreshOutcome =
   | { kind: 'wrong_client' }
   | { kind: 'invalid_scope' };
 
+export type SecretKind = 'access_token' | 'refresh_token' | 'authorization_code' | 'code_verifier';
+
 export class OAuthState {
   readonly clients = new Map<string, Required<ClientRegistration>>();
   private readonly pending = new Map<string, PendingAuthorization>();
@@ -43,6 +45,11 @@ export class OAuthState {
    * leaked into logs or storage (see RunningEmulator.issuedTokens). A few MB for 10,000 users.
    */
   readonly issued: string[] = [];
+  /**
+   * Told of every secret handed out or received, with the beneficiary it belongs to (the test
+   * suite's log scan records them: see src/emulator/secret-record.ts). Unset: nothing is told.
+   */
+  onSecret: ((kind: SecretKind, value: string, patientId: string) => void) | undefined;
   /** Token ids by (client, patient), so re-authorization and grant deletion need no scan. */
   private readonly pairs = new Map<string, { access: Set<string>; refresh: Set<string> }>();
 
@@ -109,6 +116,7 @@ export class OAuthState {
       expiresAt: now + CODE_TTL_MS,
     };
     this.codes.set(code.code, code);
+    this.onSecret?.('authorization_code', code.code, patientId);
     this.pending.delete(pending.uuid);
     return code;
   }
@@ -161,6 +169,8 @@ export class OAuthState {
     };
     access.refreshToken = refresh.token;
     this.issued.push(access.token, refresh.token);
+    this.onSecret?.('access_token', access.token, patientId);
+    this.onSecret?.('refresh_token', refresh.token, patientId);
     this.access.set(access.token, access);
     this.refresh.set(refresh.token, refresh);
     const pair = this.pair(clientId, patientId);
@@ -236,6 +246,7 @@ export class OAuthState {
     };
     rt.accessToken = access.token;
     this.issued.push(access.token);
+    this.onSecret?.('access_token', access.token, rt.patientId);
     this.access.set(access.token, access);
     this.pair(rt.clientId, rt.patientId).access.add(access.token);
     return access;

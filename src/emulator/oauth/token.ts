@@ -136,6 +136,7 @@ function exchangeCode(
   if (!code) throw jsonError(400, { error: 'invalid_grant' });
   // oauthlib checks PKCE, then the redirect URI; a failed exchange leaves the code usable.
   const verifier = form.get('code_verifier');
+  if (verifier) core.oauth.onSecret?.('code_verifier', verifier, code.patientId);
   if (verifier === null || verifier === '') {
     throw jsonError(400, { error: 'invalid_request', error_description: 'Code verifier required.' });
   }

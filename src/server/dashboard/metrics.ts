@@ -8,6 +8,7 @@ import { Gauge, Registry, type Metric } from 'prom-client';
 import { enrollmentsByStatus, grantsExpiringWithin, requestCountsSince } from '../../db/dashboard.ts';
 import { attemptDurations, lastSuccessfulRunAt } from '../../db/metrics.ts';
 import type { Pool } from '../../db/client.ts';
+import { openRunForecasts, unfedMembers } from '../../db/feed.ts';
 import { JOB_STATES, type Queues } from '../../workers/queues.ts';
 
 /** Upper bounds (seconds) of the sync duration histogram. */
@@ -29,6 +30,7 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
   const registry = new Registry();
   registerRedisMetrics(registry, deps);
   registerDatabaseMetrics(registry, deps.pool);
+  registerRunForecastMetrics(registry, deps.pool);
   registry.registerMetric(durationHistogram(deps.pool) as unknown as Metric);
   return registry;
 }
@@ -180,4 +182,42 @@ function durationHistogram(pool: Pool) {
     },
     reset() {},
   };
+}
+
+/** The feeder's view: work held in Postgres, and when each unfinished run should be done. */
+function registerRunForecastMetrics(registry: Registry, pool: Pool): void {
+  new Gauge({
+    name: 'bbsync_run_members_unfed',
+    help: 'Run members held in Postgres, not yet handed to the queue by the feeder.',
+    registers: [registry],
+    async collect() {
+      this.set(await unfedMembers(pool));
+    },
+  });
+
+  new Gauge({
+    name: 'bbsync_run_forecast_finish_timestamp_seconds',
+    help: 'When each unfinished run is forecast to be done at the current pace (Unix time).',
+    labelNames: ['run_id'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await openRunForecasts(pool)) {
+        if (r.forecast_finish_at) this.set({ run_id: r.run_id }, Date.parse(r.forecast_finish_at) / 1000);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'bbsync_run_forecast_fits',
+    help: 'Whether each unfinished run is forecast to finish before the next scheduled run (1) or not (0); absent when unknown.',
+    labelNames: ['run_id'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await openRunForecasts(pool)) {
+        if (r.forecast_fits !== null) this.set({ run_id: r.run_id }, r.forecast_fits ? 1 : 0);
+      }
+    },
+  });
 }

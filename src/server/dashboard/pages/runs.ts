@@ -38,6 +38,7 @@ export function runPage(d: { run: RunRow; failures: FailureGroup[]; pending: num
       ${metric('Rows written', formatCount(r.rows_written))}
       ${metric('Requests to BB2', formatCount(r.requests))}
     </section>
+    ${planSection(r)}
 
     <h2>Failed enrollments by error category</h2>
     ${
@@ -87,5 +88,70 @@ export function runPage(d: { run: RunRow; failures: FailureGroup[]; pending: num
                   </div>
                 </section>`,
             )}`
+    }`;
+}
+
+/** What each decision means, in the order shown. */
+const DECISIONS: readonly [string, string][] = [
+  ['requested', 'an operator asked for them'],
+  ['first_sync', 'never synced yet'],
+  ['new_load', 'BFD loaded data after their cursor'],
+  ['reconcile', 'BFD loaded data, and it is their turn for a full reconcile'],
+  ['all', 'a run of every active enrollment'],
+  ['up_to_date', 'left out: nothing can have changed since their cursor'],
+];
+
+/** Who the run syncs and why, the BFD load it planned against, and when it should be done. */
+function planSection(r: RunRow): Html {
+  const decisions = r.decisions ?? {};
+  const rows = DECISIONS.filter(([key]) => typeof decisions[key] === 'number');
+  const probeFailed = decisions['probe_failed'];
+  const forecast = r.status === 'finished' || !r.forecast_finish_at ? undefined : r.forecast_finish_at;
+  if (rows.length === 0 && !r.transaction_time && !forecast) return html``;
+  return html`<h2>Who this run syncs, and why</h2>
+    <p class="muted">
+      ${
+        r.transaction_time
+          ? html`Planned against BFD's load of ${formatTime(r.transaction_time)} (its transaction time).`
+          : 'No BFD transaction time: every enrollment named or active was taken.'
+      }
+      ${typeof probeFailed === 'string' ? html` <span class="bad">The probe failed: ${probeFailed}</span>` : ''}
+      ${
+        forecast
+          ? html` Forecast: done by
+            ${formatTime(forecast)}${
+              r.forecast_fits === false
+                ? html` — <span class="bad">after the next scheduled run</span>`
+                : r.forecast_fits
+                  ? ', before the next scheduled run'
+                  : ''
+            }.`
+          : ''
+      }
+    </p>
+    ${
+      rows.length === 0
+        ? ''
+        : html`<div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Decision</th>
+                  <th>Enrollments</th>
+                  <th>Meaning</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${rows.map(
+                  ([key, meaning]) =>
+                    html`<tr>
+                      <td>${key}</td>
+                      <td>${formatCount(Number(decisions[key]))}</td>
+                      <td class="muted">${meaning}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
     }`;
 }

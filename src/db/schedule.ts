@@ -1,0 +1,159 @@
+/**
+ * Who a run syncs, and why: BFD's transaction times as learned from BB2, and the one eligibility
+ * rule (`addRunMembers`). A scheduled run syncs only enrollments that can have new data: never
+ * synced, or with a cursor older than BFD's transaction time (a full reconcile, in turn by a hash
+ * of the enrollment id, rides along with those). Every decision is counted on the run
+ * (`sync_runs.decisions`) and every member keeps its reason.
+ */
+import type { Pool, PoolClient } from './client.ts';
+
+type Db = Pool | PoolClient;
+
+/** Why an enrollment is (or is not) in a run. */
+export type MemberReason = 'requested' | 'first_sync' | 'new_load' | 'reconcile' | 'all';
+export type Decision = MemberReason | 'up_to_date';
+
+/** Feeding order (and BullMQ priority), lowest first. */
+export const REASON_PRIORITY: Record<MemberReason, number> = {
+  requested: 1,
+  first_sync: 2,
+  new_load: 3,
+  all: 3,
+  reconcile: 4,
+};
+
+/** An ISO-8601 instant with a zone, as BB2 writes Bundle.meta.lastUpdated. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A transaction time from outside, or undefined when it is not a plausible instant. */
+export function parseTransactionTime(text: unknown): string | undefined {
+  if (typeof text !== 'string' || !INSTANT.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** Remembers a transaction time a probe saw (first and last seen, our clock). */
+export async function recordTransactionTime(db: Db, transactionTime: string): Promise<void> {
+  await db.query(
+    `INSERT INTO bfd_transaction_times (transaction_time) VALUES ($1)
+     ON CONFLICT (transaction_time) DO UPDATE SET last_seen_at = now()`,
+    [transactionTime],
+  );
+}
+
+/** The newest transaction time ever seen, or null. */
+export async function latestTransactionTime(db: Db): Promise<string | null> {
+  const { rows } = await db.query<{ t: string | null }>(
+    'SELECT max(transaction_time) AS t FROM bfd_transaction_times',
+  );
+  return rows[0]?.t ?? null;
+}
+
+/** How many distinct loads were seen up to `transactionTime`: the turn of the reconcile rotation. */
+export async function loadNumber(db: Db, transactionTime: string | null): Promise<number> {
+  if (!transactionTime) return 0;
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM bfd_transaction_times WHERE transaction_time <= $1',
+    [transactionTime],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export interface MemberSelection {
+  /** Named enrollments (an operator's "sync now"): all of them, reason `requested`. */
+  enrollmentIds?: readonly string[] | undefined;
+  /** Include every active enrollment (a manual run of all): the rest get reason `all`. */
+  everyone: boolean;
+  /** BFD's transaction time to compare cursors with (null: unknown, nobody is new_load). */
+  transactionTime: string | null;
+  /** Reconcile rotation: an enrollment reconciles when hash(id) mod every = load mod every. */
+  reconcileEvery: number;
+  /** The load's number in the rotation; null: no reconciles ride along (manual runs). */
+  load: number | null;
+  /** Every member's sync is a full reconcile. */
+  full: boolean;
+}
+
+/**
+ * The eligibility rule, in one place: classifies the next chunk of active enrollments (in id
+ * order after `afterId`), adds those with a reason to the run (idempotent: a retried fan-out adds
+ * nobody twice) and returns the count per decision and the last id seen.
+ */
+export async function addRunMembers(
+  db: Db,
+  runId: string,
+  selection: MemberSelection,
+  chunk: { afterId: string | null; limit: number },
+): Promise<{ counts: Partial<Record<Decision, number>>; seen: number; lastId: string | null }> {
+  const { rows } = await db.query<{ reason: Decision; n: number; last: string }>(
+    `WITH base AS (
+       SELECT e.enrollment_id FROM enrollments e
+        WHERE e.status = 'active'
+          AND ($2::text IS NULL OR e.enrollment_id > $2)
+          AND ($4::text[] IS NULL OR e.enrollment_id = ANY($4))
+        ORDER BY e.enrollment_id LIMIT $3
+     ), classified AS (
+       SELECT b.enrollment_id,
+              CASE
+                WHEN $4::text[] IS NOT NULL THEN 'requested'
+                WHEN coalesce(s.syncs_completed, 0) = 0 OR NOT c.has_eob THEN 'first_sync'
+                WHEN $5::timestamptz IS NOT NULL AND (c.oldest IS NULL OR c.oldest < $5::timestamptz) THEN
+                  CASE WHEN $7::bigint IS NOT NULL
+                            AND ((('x' || substr(md5(b.enrollment_id), 1, 8))::bit(32)::int::bigint + 2147483648) % $6 = $7::bigint % $6
+                                 OR s.last_full_sync_at IS NULL)
+                       THEN 'reconcile' ELSE 'new_load' END
+                WHEN $8::boolean THEN 'all'
+                ELSE 'up_to_date'
+              END AS reason
+         FROM base b
+         LEFT JOIN sync_state s ON s.enrollment_id = b.enrollment_id
+         CROSS JOIN LATERAL (
+           SELECT coalesce(bool_or(resource_type = 'ExplanationOfBenefit'), false) AS has_eob,
+                  -- A cursor that is not an instant counts as the oldest possible.
+                  min(CASE WHEN cursor ~ '${INSTANT.source}' THEN cursor::timestamptz ELSE '-infinity' END) AS oldest
+             FROM sync_cursors WHERE enrollment_id = b.enrollment_id
+         ) c
+     ), added AS (
+       INSERT INTO sync_run_members (run_id, enrollment_id, reason, priority, full_sync)
+       SELECT $1, enrollment_id, reason,
+              CASE reason WHEN 'requested' THEN ${REASON_PRIORITY.requested} WHEN 'first_sync' THEN ${REASON_PRIORITY.first_sync}
+                          WHEN 'reconcile' THEN ${REASON_PRIORITY.reconcile} ELSE ${REASON_PRIORITY.new_load} END,
+              CASE WHEN $9::boolean OR reason = 'reconcile' THEN 1 ELSE 0 END
+         FROM classified WHERE reason <> 'up_to_date'
+       ON CONFLICT DO NOTHING
+     )
+     SELECT reason, count(*)::int AS n, (SELECT max(enrollment_id) FROM base) AS last FROM classified GROUP BY reason`,
+    [
+      runId,
+      chunk.afterId,
+      chunk.limit,
+      selection.enrollmentIds ?? null,
+      selection.transactionTime,
+      Math.max(1, selection.reconcileEvery),
+      selection.load,
+      selection.everyone,
+      selection.full,
+    ],
+  );
+  const counts: Partial<Record<Decision, number>> = {};
+  let seen = 0;
+  let lastId: string | null = null;
+  for (const r of rows) {
+    counts[r.reason] = r.n;
+    seen += r.n;
+    lastId = r.last;
+  }
+  return { counts, seen, lastId };
+}
+
+/** Stores what the run planned against and why it holds whom. */
+export async function recordRunPlan(
+  db: Db,
+  runId: string,
+  plan: { transactionTime: string | null; decisions: Record<string, unknown>; requests: number },
+): Promise<void> {
+  await db.query(
+    `UPDATE sync_runs SET transaction_time = $2, decisions = $3, requests = requests + $4 WHERE run_id = $1`,
+    [runId, plan.transactionTime, JSON.stringify(plan.decisions), plan.requests],
+  );
+}
