@@ -62,6 +62,7 @@ export async function assembleWorkers(
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
+      oneTime: config.bb2.dataAccessType === 'ONE_TIME',
     },
   });
   return {

@@ -7,7 +7,11 @@ import { ERROR_CATEGORIES, type ErrorCategory } from '../errors.ts';
 import type { Db } from './client.ts';
 import type { SyncRun } from './runs.ts';
 
-export const ENROLLMENT_STATUSES = ['active', 'reauth_required', 'revoked'] as const;
+/**
+ * `expired`: the data access grant ended; `completed`: a ONE_TIME grant synced once. Like
+ * `reauth_required`, both wait for the beneficiary to connect again.
+ */
+export const ENROLLMENT_STATUSES = ['active', 'reauth_required', 'expired', 'completed', 'revoked'] as const;
 export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 
 export interface RunRow extends SyncRun {

@@ -90,7 +90,7 @@ function registerRedisMetrics(registry: Registry, deps: MetricsDeps): void {
 function registerDatabaseMetrics(registry: Registry, pool: Pool): void {
   new Gauge({
     name: 'bbsync_enrollments',
-    help: 'Enrollments per status (active, reauth_required, revoked).',
+    help: 'Enrollments per status (active, reauth_required, expired, completed, revoked).',
     labelNames: ['status'],
     registers: [registry],
     async collect() {
