@@ -3,7 +3,7 @@
  * Coverage JSON, computed here with the rule the views document (buyin for A/B, contract or HMO
  * indicator for C, contract for D). Synthetic beneficiaries, plus one Part D coverage edited to
  * leave a gap (months 05-07 without a contract) so spans must split. The months are stored
- * (coverage_monthly) by the write path; migration 0022 backfills them from the raw store.
+ * (coverage_monthly) by the write path; migration 0023 backfills them from the raw store.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -166,15 +166,15 @@ describe('stored coverage months', () => {
     expect(await enrolled()).toBe(9);
   });
 
-  it('are backfilled by migration 0022 from the raw Coverage resources stored before it', async () => {
+  it('are backfilled by migration 0023 from the raw Coverage resources stored before it', async () => {
     const { url } = unusedDatabaseUrl('months_backfill');
     const folder = await mkdtemp(join(tmpdir(), 'bbsync-migrations-'));
     try {
-      // The migrations up to 0021: the schema before coverage_monthly existed.
+      // The migrations up to 0022: the schema before coverage_monthly existed.
       await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
       const journalPath = join(folder, 'meta', '_journal.json');
       const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
-      const upTo = journal.entries.findIndex((e) => e.tag === '0022_coverage_monthly');
+      const upTo = journal.entries.findIndex((e) => e.tag === '0023_coverage_monthly');
       expect(upTo).toBeGreaterThan(0);
       await writeFile(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
       await migrateDatabase(url, { migrationsFolder: folder });
@@ -205,7 +205,7 @@ function store0PartD(): FhirResource {
   return store.record(patientIdForUser(0))!.coverages.find((c) => c.id.startsWith('part-d-'))!;
 }
 
-/** What the write path stored before 0022: the raw resource and the patients/coverages rows. */
+/** What the write path stored before 0023: the raw resource and the patients/coverages rows. */
 async function storeAsBefore(
   pool: TestDatabase['pool'],
   resources: readonly NormalizedResource[],
