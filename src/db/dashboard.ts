@@ -70,6 +70,18 @@ export async function enrollmentsByStatus(
   return out as Record<EnrollmentStatus, number> & Record<string, number>;
 }
 
+/** The audit action of a beneficiary Blue Button has no data for (`error=not_found` on the callback). */
+export const ENROLL_NOT_FOUND = 'enroll_not_found';
+
+/** How many beneficiaries came back with `error=not_found` (counted within the /enroll bound). */
+export async function enrollNotFoundCount(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM audit_log WHERE action = $1',
+    [ENROLL_NOT_FOUND],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** Active enrollments whose data access grant ends within `days` (and has not ended yet). */
 export async function grantsExpiringWithin(db: Db, days: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(

@@ -115,6 +115,7 @@ describe('a ONE_TIME application', () => {
       sessionSecret: secret,
       extraRoutes: dashboard.routes,
       onConnected: dashboard.onConnected,
+      onNotFound: dashboard.onNotFound,
     });
     opened.push(dashboard, server);
     await server.listen({ port: Number(new URL(base).port), host: '127.0.0.1' });
@@ -193,6 +194,30 @@ describe('a ONE_TIME application', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('bbsync_enrollments{status="expired"} 1');
     expect(metrics.body).toContain('bbsync_enrollments{status="completed"} 1');
+  });
+});
+
+describe('a beneficiary Blue Button has no data for (bene_404)', () => {
+  it('sees the explanation when the callback says error=not_found, and is counted in /metrics', async () => {
+    const app = opened.find((o): o is FastifyInstance => 'inject' in o && 'listen' in o)!;
+    const before = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(before.body).toContain('bbsync_enrollments_not_found_total 0');
+    const patientId = emulator.store.userByIndex(7)!.patientId;
+    await control(`beneficiaries/${patientId}`, { notFound: true });
+    const start = await fetch(`${base}/enroll`, { redirect: 'manual' });
+    // BB2's bene_404 page: its script calls the redirect URI with error=not_found and no state.
+    const bene404 = await authorizeThroughPages(new URL(start.headers.get('location')!), syntheticLogin(7), {
+      redirectUri: `${base}/enroll/callback`,
+    }).catch((err: Error) => err.message);
+    expect(bene404).toMatch(/answered 404: .*Your patient data cannot be found/s);
+    const errorUri = `${base}/enroll/callback?error=not_found`;
+    const page = await fetch(errorUri);
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain('<h1>Medicare has no claims data for you yet</h1>');
+    expect(body).not.toMatch(/went wrong|state parameter/);
+    const after = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(after.body).toContain('bbsync_enrollments_not_found_total 1');
   });
 });
 
