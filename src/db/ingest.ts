@@ -76,7 +76,10 @@ export interface IngestOptions {
   rewriteOnly?: boolean;
 }
 
-/** Patient and Coverage rows are upserted on their primary key; the claim tables are COPYed. */
+/**
+ * Patient and Coverage rows are upserted on their primary key; a Coverage's months (deleted first)
+ * and the claim tables are COPYed.
+ */
 const UPSERT_KEYS: Partial<Record<AnalyticsTable, string>> = {
   patients: 'patient_id',
   coverages: 'coverage_id',
@@ -265,23 +268,8 @@ async function writeBatch(
   // together with the quarantine entries these resources resolve and the caller's writes, COPY the
   // claim tables and the raw resources, COMMIT.
   const script: ScriptStep[] = [];
-  const replaced = toWrite.filter((r) => stored.has(`${r.resourceType}/${r.resourceId}`));
-  if (replaced.length > 0) {
-    // A delete and an insert of the same keys cannot share one statement: this one goes first.
-    const del = new Statement();
-    const claimIds = del.param(
-      replaced.filter((r) => r.resourceType === 'ExplanationOfBenefit').map((r) => r.resourceId),
-    );
-    for (const table of [...CLAIM_CHILD_TABLES, 'claims']) {
-      del.write(`DELETE FROM ${table} WHERE claim_id = ANY(${claimIds}::text[])`);
-    }
-    del.write(
-      `DELETE FROM fhir_resources f USING unnest(${del.param(replaced.map((r) => r.resourceType))}::text[],
-              ${del.param(replaced.map((r) => r.resourceId))}::text[]) AS k(resource_type, resource_id)
-        WHERE f.resource_type = k.resource_type AND f.resource_id = k.resource_id`,
-    );
-    script.push({ sql: del.inline() });
-  }
+  const del = replacedRowsDelete(toWrite, stored);
+  if (del) script.push({ sql: del });
 
   const rowsOf = (table: AnalyticsTable) => {
     const rows: object[] = [];
@@ -339,6 +327,39 @@ async function writeBatch(
   // The final statement's result is the one before COMMIT's.
   if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
   return outcome;
+}
+
+/**
+ * The deletes that go before the writes (a delete and an insert of the same keys cannot share one
+ * statement): a replaced claim with all its child rows, a replaced raw resource, and the months of
+ * every Coverage written (its coverages row is upserted, its months are COPYed anew). Undefined
+ * when there is nothing to delete.
+ */
+function replacedRowsDelete(
+  toWrite: readonly NormalizedResource[],
+  stored: ReadonlyMap<string, StoredState>,
+): string | undefined {
+  const replaced = toWrite.filter((r) => stored.has(`${r.resourceType}/${r.resourceId}`));
+  const coverageIds = toWrite.filter((r) => r.resourceType === 'Coverage').map((r) => r.resourceId);
+  if (replaced.length === 0 && coverageIds.length === 0) return undefined;
+  const del = new Statement();
+  if (coverageIds.length > 0) {
+    del.write(`DELETE FROM coverage_monthly WHERE coverage_id = ANY(${del.param(coverageIds)}::text[])`);
+  }
+  if (replaced.length > 0) {
+    const claimIds = del.param(
+      replaced.filter((r) => r.resourceType === 'ExplanationOfBenefit').map((r) => r.resourceId),
+    );
+    for (const table of [...CLAIM_CHILD_TABLES, 'claims']) {
+      del.write(`DELETE FROM ${table} WHERE claim_id = ANY(${claimIds}::text[])`);
+    }
+    del.write(
+      `DELETE FROM fhir_resources f USING unnest(${del.param(replaced.map((r) => r.resourceType))}::text[],
+              ${del.param(replaced.map((r) => r.resourceId))}::text[]) AS k(resource_type, resource_id)
+        WHERE f.resource_type = k.resource_type AND f.resource_id = k.resource_id`,
+    );
+  }
+  return del.inline();
 }
 
 const RAW_COLUMNS = [

@@ -2,14 +2,22 @@
  * Coverage months: member_months and enrollment_spans against the months flagged in the raw
  * Coverage JSON, computed here with the rule the views document (buyin for A/B, contract or HMO
  * indicator for C, contract for D). Synthetic beneficiaries, plus one Part D coverage edited to
- * leave a gap (months 05-07 without a contract) so spans must split.
+ * leave a gap (months 05-07 without a contract) so spans must split. The months are stored
+ * (coverage_monthly) by the write path; migration 0023 backfills them from the raw store.
  */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createPool } from '../../src/db/client.ts';
 import { ingestBatch } from '../../src/db/ingest.ts';
+import { dropDatabase, migrateDatabase, MIGRATIONS_FOLDER } from '../../src/db/migrate.ts';
 import { createSyntheticStore, patientIdForUser, type FhirResource } from '../../src/emulator/data/index.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { NormalizedResource } from '../../src/model/resources.ts';
+import { createTestDatabase, unusedDatabaseUrl, type TestDatabase } from '../helpers/db.ts';
 
 type Json = Record<string, unknown>;
 const USERS = 12;
@@ -18,6 +26,7 @@ const NO_CONTRACT = new Set(['', '0', 'N', 'X', '*']);
 
 let tdb: TestDatabase;
 const coverages: FhirResource[] = [];
+const normalized: NormalizedResource[] = [];
 
 function series(cov: FhirResource): Map<string, string> {
   const out = new Map<string, string>();
@@ -74,6 +83,7 @@ beforeAll(async () => {
     coverages.push(...covs);
     for (const r of [record.patient, ...covs]) batch.push(normalizeResource(r));
   }
+  normalized.push(...batch);
   await ingestBatch(tdb.pool, batch, { normalizerVersion: NORMALIZER_VERSION });
 }, 60_000);
 afterAll(async () => {
@@ -110,3 +120,111 @@ describe('coverage months', () => {
     for (const r of gapped) expect(r.s.endsWith('-01')).toBe(true);
   });
 });
+
+/** Every stored month, loaded_at aside, in a fixed order. */
+async function storedMonths(pool: TestDatabase['pool']): Promise<unknown[]> {
+  const { rows } = await pool.query(`SELECT * FROM coverage_monthly ORDER BY coverage_id, month`);
+  return rows.map(({ loaded_at: _l, ...rest }: Record<string, unknown>) => rest);
+}
+
+describe('stored coverage months', () => {
+  it('are written with their Coverage, replaced when it changes, and deleted with it', async () => {
+    const gapped = normalized.find(
+      (r) => r.resourceType === 'Coverage' && r.resourceId.startsWith('part-d-'),
+    )!;
+    const enrolled = async () =>
+      (
+        await tdb.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM coverage_monthly WHERE coverage_id = $1 AND enrolled`,
+          [gapped.resourceId],
+        )
+      ).rows[0]!.n;
+    expect(await enrolled()).toBe(9);
+    // The same Coverage, later, with the gap filled: its months are rewritten, not added to.
+    const original = coverages.find((c) => c.id === gapped.resourceId)!;
+    const filled = store0PartD();
+    const later = {
+      ...filled,
+      id: original.id,
+      beneficiary: original['beneficiary'],
+      meta: { ...(filled['meta'] as Json), lastUpdated: '2099-01-01T00:00:00Z' },
+    };
+    await ingestBatch(tdb.pool, [normalizeResource(later)], { normalizerVersion: NORMALIZER_VERSION });
+    expect(await enrolled()).toBe(12);
+    const { rows } = await tdb.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM coverage_monthly WHERE coverage_id = $1`,
+      [gapped.resourceId],
+    );
+    expect(rows[0]!.n).toBe(12);
+    await tdb.pool.query(`DELETE FROM coverages WHERE coverage_id = $1`, [gapped.resourceId]);
+    expect(await enrolled()).toBe(0);
+    await tdb.pool.query(`DELETE FROM fhir_resources WHERE resource_type = 'Coverage' AND resource_id = $1`, [
+      gapped.resourceId,
+    ]);
+    // Put the test's data back as it was for the other tests.
+    await ingestBatch(tdb.pool, [gapped], { normalizerVersion: NORMALIZER_VERSION });
+    expect(await enrolled()).toBe(9);
+  });
+
+  it('are backfilled by migration 0023 from the raw Coverage resources stored before it', async () => {
+    const { url } = unusedDatabaseUrl('months_backfill');
+    const folder = await mkdtemp(join(tmpdir(), 'bbsync-migrations-'));
+    try {
+      // The migrations up to 0022: the schema before coverage_monthly existed.
+      await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
+      const journalPath = join(folder, 'meta', '_journal.json');
+      const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
+      const upTo = journal.entries.findIndex((e) => e.tag === '0023_coverage_monthly');
+      expect(upTo).toBeGreaterThan(0);
+      await writeFile(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
+      await migrateDatabase(url, { migrationsFolder: folder });
+      const pool = createPool(url, { max: 2, applicationName: 'bbsync-test' });
+      try {
+        await storeAsBefore(pool, normalized);
+        await migrateDatabase(url);
+        // The backfill (SQL over the raw JSON) stores exactly what the normalizer writes.
+        expect(await storedMonths(pool)).toEqual(await storedMonths(tdb.pool));
+        const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM member_months m`);
+        const expected = new Set(
+          coverages.flatMap(flaggedMonths).map((k) => k.split('|').slice(0, 2).join('|')),
+        );
+        expect(rows[0]!.n).toBe(expected.size);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      await dropDatabase(url);
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+/** User 0's Part D coverage as generated (without the test's gap). */
+function store0PartD(): FhirResource {
+  const store = createSyntheticStore({ users: USERS, seed: 4 });
+  return store.record(patientIdForUser(0))!.coverages.find((c) => c.id.startsWith('part-d-'))!;
+}
+
+/** What the write path stored before 0023: the raw resource and the patients/coverages rows. */
+async function storeAsBefore(
+  pool: TestDatabase['pool'],
+  resources: readonly NormalizedResource[],
+): Promise<void> {
+  for (const r of resources) {
+    await pool.query(
+      `INSERT INTO fhir_resources (resource_type, resource_id, patient_id, last_updated, content_hash, resource, normalizer_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [r.resourceType, r.resourceId, r.patientId, r.lastUpdated, r.contentHash, r.json, NORMALIZER_VERSION],
+    );
+    for (const table of ['patients', 'coverages'] as const) {
+      for (const row of r.rows[table]) {
+        const columns = Object.keys(row);
+        await pool.query(
+          `INSERT INTO ${table} (${columns.join(', ')})
+           SELECT ${columns.join(', ')} FROM json_populate_record(NULL::${table}, $1::json)`,
+          [JSON.stringify(row)],
+        );
+      }
+    }
+  }
+}
