@@ -22,7 +22,13 @@ export async function assembleWorkers(
   log: Logger,
   pool: Pool,
   options: { concurrency: number; schedule?: boolean },
-): Promise<RunningWorkers & { stop(): Promise<void> }> {
+): Promise<
+  RunningWorkers & {
+    /** How often this process's requests waited for the shared limiter (BB2's budget, our window). */
+    limiterWaits(): { budget: number; window: number };
+    stop(): Promise<void>;
+  }
+> {
   const connection = redisConnection(config.redis);
   const limiterConnection = redisConnection(config.redis);
   watchRedis(connection, log, config.redis);
@@ -70,6 +76,7 @@ export async function assembleWorkers(
   });
   return {
     ...workers,
+    limiterWaits: limiter.waits,
     async stop() {
       await workers.close();
       await pageReader.close();
