@@ -8,7 +8,17 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // `npm ci --omit=dev` (a production install) runs `prepare` without TypeScript: no build then,
+  // and bin/bbsync.js runs the sources through tsx (a runtime dependency) as it does without dist/.
+  process.stderr.write(
+    'build: TypeScript is not installed (a production install?): skipped; bbsync runs the sources through tsx\n',
+  );
+  process.exit(0);
+}
 const started = new Date();
 rmSync(`${root}/dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });

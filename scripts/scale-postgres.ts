@@ -44,7 +44,14 @@ const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/b
 const dbUrl = withDatabase(server, args.database);
 
 /** Tables whose rows belong to one patient, copied with new ids. */
-const PATIENT_TABLES = ['patients', 'coverages', 'claims', ...CLAIM_CHILD_TABLES, 'fhir_resources'] as const;
+const PATIENT_TABLES = [
+  'patients',
+  'coverages',
+  'coverage_monthly',
+  'claims',
+  ...CLAIM_CHILD_TABLES,
+  'fhir_resources',
+] as const;
 /** Columns that carry an id of the copy's own (suffixed `~n`). */
 const ID_COLUMNS = new Set([
   'patient_id',

@@ -14,6 +14,7 @@ import {
   addInsuranceCardCommand,
   addMigrateCommand,
   addQualityCommand,
+  addRenormalizeCommand,
   addReportCommand,
 } from './cli/data-commands.ts';
 import { addBenchCommand, addDemoCommand, addEmulatorCommand } from './cli/dev-commands.ts';
@@ -104,6 +105,7 @@ export function buildProgram(): Command {
   for (const add of [
     addMigrateCommand,
     addImportCommand,
+    addRenormalizeCommand,
     addReportCommand,
     addQualityCommand,
     addInsuranceCardCommand,

@@ -116,6 +116,13 @@ export class ReauthRequiredError extends BbsyncError {
   }
 }
 
+/**
+ * The beneficiary's data access grant has ended (a THIRTEEN_MONTH grant past its 13 months, BB2's
+ * "User access has timed out", or a ONE_TIME grant whose access token has expired): the
+ * enrollment becomes `expired`, not retried until the beneficiary connects again.
+ */
+export class GrantExpiredError extends ReauthRequiredError {}
+
 /** BB2 asked us to slow down; `retryAfterMs` comes from `Retry-After`. */
 export class RateLimitedError extends BbsyncError {
   readonly retryAfterMs: number;

@@ -58,6 +58,7 @@ export function buildBb2Services(
     refreshMarginSeconds: config.tokens.refreshMarginSeconds,
     log,
     failpoint: makeFailpoint(config.failpoints),
+    oneTime: config.bb2.dataAccessType === 'ONE_TIME',
   });
   const flow = createEnrollmentFlow({
     vault,

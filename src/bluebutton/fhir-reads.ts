@@ -3,7 +3,7 @@
  * (401 -> refresh once, 429 -> wait Retry-After, 5xx/network/timeout/bad JSON -> retry, other 4xx
  * -> stop). The caller follows `next` links itself, so it can commit its position page by page.
  */
-import { Bb2Error, BbsyncError, RateLimitedError, ReauthRequiredError } from '../errors.ts';
+import { Bb2Error, BbsyncError, GrantExpiredError, RateLimitedError } from '../errors.ts';
 import { parseBundle, type Bundle } from '../fhir/page.ts';
 import { bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
@@ -102,7 +102,7 @@ export function createFhirClient(settings: FhirClientSettings) {
       if (response.status === 401) {
         // An expired 13-month grant: the token is fine but the data access is over.
         if (/timed out/i.test(text))
-          throw new ReauthRequiredError(`BB2 answered 401 on ${what}: the grant has expired`);
+          throw new GrantExpiredError(`BB2 answered 401 on ${what}: the grant has expired`);
         throw new AccessTokenRejected();
       }
       if (response.status === 429) {

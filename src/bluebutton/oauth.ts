@@ -12,7 +12,7 @@
 import * as client from 'openid-client';
 import { z } from 'zod';
 
-import { Bb2Error, BbsyncError, ReauthRequiredError } from '../errors.ts';
+import { Bb2Error, BbsyncError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
 import { API_VERSIONS, bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
@@ -225,6 +225,8 @@ export function classifyTokenError(err: unknown, doing: string): Error {
     const description = err.error_description ? ` (${err.error_description})` : '';
     const what = `BB2 answered ${err.status} ${err.error}${description} while ${doing}`;
     if (err.error === 'invalid_client') return new Bb2Error(what, 'auth_client', err.status);
+    // apps/constants.py: the 13-month grant is over (BB2 says so on refresh, 401 invalid_grant).
+    if (/user access has timed out/i.test(err.error_description ?? '')) return new GrantExpiredError(what);
     if (
       err.error === 'invalid_grant' ||
       err.status === 401 ||

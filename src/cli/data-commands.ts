@@ -1,5 +1,6 @@
 /**
- * The commands that load and read the database: migrate, import, report, quality, insurance-card.
+ * The commands that load and read the database: migrate, import, renormalize, report, quality,
+ * insurance-card.
  * Each command's code is imported only when it runs (see src/cli.ts).
  */
 import { Command } from 'commander';
@@ -33,6 +34,28 @@ export function addImportCommand(program: Command): void {
     .action(async (paths: string[], options: { batchSize: number }) => {
       const { runImport } = await import('../commands/import.ts');
       await runImport(paths, options);
+    });
+}
+
+/** `bbsync renormalize` */
+export function addRenormalizeCommand(program: Command): void {
+  program
+    .command('renormalize')
+    .description(
+      'Rebuild the analytics rows of resources an older normalizer wrote, from the raw JSON already stored (no BB2 calls).',
+    )
+    .option('--batch-size <n>', 'resources per transaction', wholeNumber(1, 100_000), 250)
+    .addHelpText(
+      'after',
+      `
+Run it after an upgrade whose release notes say the normalizer version changed. It is safe beside
+running workers and can be stopped (Ctrl-C) and run again: it goes on where it stopped, and a run
+with nothing left to do writes nothing. Exits with 1 when a resource was refused or the run was
+stopped.`,
+    )
+    .action(async (options: { batchSize: number }) => {
+      const { runRenormalize } = await import('../commands/renormalize.ts');
+      await runRenormalize(options);
     });
 }
 

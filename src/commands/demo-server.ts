@@ -33,6 +33,7 @@ export async function assembleDemoServer(
     sessionSecret: config.server.sessionSecret,
     extraRoutes: dashboard.routes,
     onConnected: dashboard.onConnected,
+    onNotFound: dashboard.onNotFound,
   });
   await app.listen({ port: config.server.port, host: config.server.host });
   return {

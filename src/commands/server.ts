@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 
 import { requireBb2Client, requireTokenKeys, type Config } from '../config.ts';
+import { recordAudit } from '../db/audit.ts';
 import type { Pool } from '../db/client.ts';
+import { ENROLL_NOT_FOUND } from '../db/dashboard.ts';
 import { InputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { buildServer } from '../server/app.ts';
@@ -31,6 +33,8 @@ export async function assembleDashboard(
 ): Promise<{
   routes: (app: FastifyInstance) => Promise<void>;
   onConnected: (enrollmentId: string) => Promise<void>;
+  /** Counts a beneficiary Blue Button has no data for, in the audit log (/metrics reads it). */
+  onNotFound: () => Promise<void>;
   /** The METRICS_PORT listener, when that is set. */
   metrics: FastifyInstance | undefined;
   close(): Promise<void>;
@@ -68,6 +72,7 @@ export async function assembleDashboard(
         { trigger: 'manual', requestedBy: 'first sync after enrollment', enrollmentIds: [enrollmentId] },
       );
     },
+    onNotFound: () => recordAudit(pool, { actor: 'beneficiary', action: ENROLL_NOT_FOUND }),
     async close() {
       await metrics?.close();
       await queues.close();
@@ -102,6 +107,7 @@ export async function runServer(options: { port?: number; host?: string }): Prom
     sessionSecret: secret,
     extraRoutes: dashboard.routes,
     onConnected: dashboard.onConnected,
+    onNotFound: dashboard.onNotFound,
     listenHost: host,
   });
   try {

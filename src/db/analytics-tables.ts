@@ -10,6 +10,7 @@ import * as schema from './schema.ts';
 export const ANALYTICS_TABLE_DEFINITIONS = {
   patients: schema.patients,
   coverages: schema.coverages,
+  coverage_monthly: schema.coverageMonthly,
   claims: schema.claims,
   claim_lines: schema.claimLines,
   claim_line_adjudications: schema.claimLineAdjudications,
@@ -32,6 +33,7 @@ type Matches<K extends AnalyticsTable> =
 const _tablesMatchModel: { [K in AnalyticsTable]: Matches<K> } = {
   patients: true,
   coverages: true,
+  coverage_monthly: true,
   claims: true,
   claim_lines: true,
   claim_line_adjudications: true,

@@ -59,10 +59,18 @@ export async function finishSyncSucceeded(
     runId?: string;
     full: boolean;
     result: AttemptResult;
+    /** A ONE_TIME grant's one sync: the enrollment becomes `completed`, with this success. */
+    completed?: boolean;
   },
 ): Promise<void> {
   const w = new Statement();
   const enrollment = w.param(s.enrollmentId);
+  if (s.completed) {
+    w.write(
+      `UPDATE enrollments SET status = 'completed', updated_at = now()
+        WHERE enrollment_id = ${enrollment} AND status = 'active'`,
+    );
+  }
   w.write(
     `UPDATE sync_state SET last_success_at = now(), consecutive_failures = 0, syncs_completed = syncs_completed + 1,
             last_full_sync_at = CASE WHEN ${w.param(s.full)}::boolean THEN now() ELSE last_full_sync_at END,
@@ -100,6 +108,8 @@ export async function finishSyncFailed(
     final: boolean;
     /** Whether the enrollment's last error should show this one (not for hand-backs). */
     recordError: boolean;
+    /** The run member's outcome when final: `skipped` for an ended grant (neither failed nor ok). */
+    outcome?: 'failed' | 'skipped';
     result: AttemptResult & { errorCategory: ErrorCategory; errorMessage: string };
   },
 ): Promise<void> {
@@ -109,7 +119,7 @@ export async function finishSyncFailed(
     // Only here: a parameter no statement uses has no type, and Postgres refuses the whole text
     // (a handed-back sync's attempt would then stay `running`).
     const enrollment = w.param(s.enrollmentId);
-    if (s.final) {
+    if (s.final && s.outcome !== 'skipped') {
       w.write(
         `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1 WHERE enrollment_id = ${enrollment}`,
       );
@@ -120,6 +130,6 @@ export async function finishSyncFailed(
         WHERE enrollment_id = ${enrollment}`,
     );
   }
-  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'failed', s.result);
+  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, s.outcome ?? 'failed', s.result);
   if (!w.empty) await db.query(w.text(), w.values);
 }

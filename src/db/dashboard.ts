@@ -7,7 +7,11 @@ import { ERROR_CATEGORIES, type ErrorCategory } from '../errors.ts';
 import type { Db } from './client.ts';
 import type { SyncRun } from './runs.ts';
 
-export const ENROLLMENT_STATUSES = ['active', 'reauth_required', 'revoked'] as const;
+/**
+ * `expired`: the data access grant ended; `completed`: a ONE_TIME grant synced once. Like
+ * `reauth_required`, both wait for the beneficiary to connect again.
+ */
+export const ENROLLMENT_STATUSES = ['active', 'reauth_required', 'expired', 'completed', 'revoked'] as const;
 export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 
 export interface RunRow extends SyncRun {
@@ -64,6 +68,18 @@ export async function enrollmentsByStatus(
   const out: Record<string, number> = Object.fromEntries(ENROLLMENT_STATUSES.map((s) => [s, 0]));
   for (const r of rows) out[r.status] = r.n;
   return out as Record<EnrollmentStatus, number> & Record<string, number>;
+}
+
+/** The audit action of a beneficiary Blue Button has no data for (`error=not_found` on the callback). */
+export const ENROLL_NOT_FOUND = 'enroll_not_found';
+
+/** How many beneficiaries came back with `error=not_found` (counted within the /enroll bound). */
+export async function enrollNotFoundCount(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM audit_log WHERE action = $1',
+    [ENROLL_NOT_FOUND],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 /** Active enrollments whose data access grant ends within `days` (and has not ended yet). */

@@ -48,6 +48,21 @@ export async function createRun(
  * Adds the next chunk of active enrollments (in id order, after `afterId`) to a run and returns
  * their ids. Idempotent: a retried fan-out adds nobody twice.
  */
+/**
+ * Active enrollments whose data access grant has ended become `expired` (a THIRTEEN_MONTH grant
+ * past access_grant_expiration: BB2 would only answer "User access has timed out"), so no run
+ * calls BB2 for them and none counts them as failed or ok. Returns how many.
+ */
+export async function expireEndedGrants(db: Db): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE enrollments SET status = 'expired', updated_at = now(), last_error_at = now(),
+            last_error_category = 'reauth_required',
+            last_error_message = 'the data access grant has ended (access_grant_expiration): the beneficiary must connect again'
+      WHERE status = 'active' AND access_grant_expiration <= now()`,
+  );
+  return rowCount ?? 0;
+}
+
 export async function addActiveMembers(
   db: Db,
   runId: string,

@@ -111,7 +111,14 @@ async function deleteTwins(client: PoolClient, oldPatients: string[], v3Patient:
       ORDER BY o.claim_id`,
     [oldPatients, v3Patient],
   );
-  const ids = rows.map((r) => r.claim_id);
+  return removeClaims(
+    client,
+    rows.map((r) => r.claim_id),
+  );
+}
+
+/** Deletes claims with their child rows and raw resources; returns how many. */
+async function removeClaims(client: PoolClient, ids: string[]): Promise<number> {
   if (ids.length === 0) return 0;
   for (const table of [...CLAIM_CHILD_TABLES, 'claims']) {
     await client.query(`DELETE FROM ${table} WHERE claim_id = ANY($1)`, [ids]);
@@ -157,4 +164,30 @@ async function retireV2Enrollments(client: PoolClient, enrollmentIds: string[]):
   for (const table of ['sync_seen', 'sync_progress']) {
     await client.query(`DELETE FROM ${table} WHERE enrollment_id = ANY($1)`, [enrollmentIds]);
   }
+}
+
+/**
+ * After `bbsync renormalize` gave claims stored before migration 0015 their claim_link_key: the
+ * v2 claims a fold moved to a v3 patient because their link key was still NULL then, and which a
+ * v3 claim of that patient now matches, are the same claims twice. The v2 copy goes, with its
+ * child rows and raw resource, as a fold would have removed it. v2 claims are told from v3 ones by
+ * their ids: v2's are `<type>-<number>`, v3's bare numbers (or UUIDs), bb2-v3.md section 6.
+ * Returns how many were removed.
+ */
+export async function deleteFoldedTwins(pool: Pool): Promise<number> {
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ claim_id: string }>(
+      `SELECT o.claim_id FROM claims o
+        WHERE o.claim_id ~ '^[a-z]+-' AND o.claim_link_key IS NOT NULL
+          AND EXISTS (SELECT 1 FROM enrollments e WHERE e.patient_id = o.patient_id AND e.api_version = 'v3')
+          AND EXISTS (SELECT 1 FROM claims n WHERE n.patient_id = o.patient_id
+                       AND n.claim_link_key = o.claim_link_key AND n.claim_id !~ '^[a-z]+-')
+        ORDER BY o.claim_id
+        FOR UPDATE OF o`,
+    );
+    return removeClaims(
+      client,
+      rows.map((r) => r.claim_id),
+    );
+  });
 }

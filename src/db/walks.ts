@@ -24,6 +24,8 @@ export interface SyncStart {
         scope: string;
         api_version: 'v2' | 'v3';
         samhsa_shared: boolean | null;
+        /** access_grant_expiration has passed: BB2 would only answer "User access has timed out". */
+        grant_ended: boolean;
       }
     | undefined;
   syncsCompleted: number;
@@ -51,7 +53,8 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
   }>(
     `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
             (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope,
-                                     'api_version', api_version, 'samhsa_shared', samhsa_shared)
+                                     'api_version', api_version, 'samhsa_shared', samhsa_shared,
+                                     'grant_ended', coalesce(access_grant_expiration <= now(), false))
                FROM enrollments WHERE enrollment_id = $1) AS enrollment,
             (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
             (SELECT reconcile_suspect IS NOT NULL FROM sync_state WHERE enrollment_id = $1) AS reconcile_suspect,

@@ -93,9 +93,22 @@ export async function enrollSynthetic(
   login: SyntheticLogin,
   options: { redirectUri: string; fetchImpl?: typeof fetch },
 ): Promise<EnrollmentOutcome> {
+  const { url, state } = await flow.start();
+  const callback = await authorizeThroughPages(url, login, options);
+  return flow.complete(callback.searchParams, state);
+}
+
+/**
+ * Walks BB2's login and consent pages from an authorization URL, as `login`, and returns the URL
+ * BB2 sends the browser back to (under `redirectUri`), without calling it.
+ */
+export async function authorizeThroughPages(
+  url: URL,
+  login: SyntheticLogin,
+  options: { redirectUri: string; fetchImpl?: typeof fetch },
+): Promise<URL> {
   const fetchImpl = options.fetchImpl ?? fetch;
   const jar = new CookieJar();
-  const { url, state } = await flow.start();
 
   const request = async (target: URL, body?: URLSearchParams): Promise<Response> => {
     const headers: Record<string, string> = { accept: 'text/html' };
@@ -121,7 +134,7 @@ export async function enrollSynthetic(
       const location = response.headers.get('location');
       if (!location) throw new SyntheticEnrollmentError(`a ${response.status} redirect without a Location`);
       const next = new URL(location, current);
-      if (next.href.startsWith(options.redirectUri)) return flow.complete(next.searchParams, state);
+      if (next.href.startsWith(options.redirectUri)) return next;
       current = next;
       response = await request(current);
       continue;

@@ -21,6 +21,11 @@ export type EnrollmentOutcome =
   | { kind: 'denied' }
   | { kind: 'expired' }
   | { kind: 'replayed' }
+  /**
+   * Blue Button has no data for this beneficiary (its bene_404 page sends the browser back with
+   * `error=not_found` and no state: WS apps/mymedicare_cb/views.py, templates/bene_404.html).
+   */
+  | { kind: 'not_found' }
   /** The callback came to a browser that did not start this authorization. */
   | { kind: 'wrong_browser' }
   | { kind: 'error'; category: string; message: string };
@@ -49,6 +54,7 @@ export function createEnrollmentFlow(deps: EnrollmentFlowDeps) {
      */
     async complete(query: URLSearchParams, browserState: string | undefined): Promise<EnrollmentOutcome> {
       const state = query.get('state');
+      if (!state && query.get('error') === 'not_found') return { kind: 'not_found' };
       if (!state) return { kind: 'error', category: 'fhir_4xx', message: 'the link has no state parameter' };
 
       // A used or expired link says so whatever the browser; an unused one must come back to the

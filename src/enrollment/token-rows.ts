@@ -6,7 +6,12 @@ import type { ApiVersion } from '../bluebutton/api-version.ts';
 import { BbsyncError } from '../errors.ts';
 import { secretAad } from './crypto.ts';
 
-export type EnrollmentStatus = 'active' | 'reauth_required' | 'revoking' | 'revoked';
+/**
+ * `expired`: the data access grant ended (BB2_DATA_ACCESS_TYPE); `completed`: a ONE_TIME grant
+ * was synced once and will not be again. Both wait for the beneficiary to connect again.
+ */
+export type EnrollmentStatus =
+  'active' | 'reauth_required' | 'expired' | 'completed' | 'revoking' | 'revoked';
 
 /** The enrollment is not active: revoked, or waiting for the beneficiary to connect again. */
 export class EnrollmentInactiveError extends BbsyncError {

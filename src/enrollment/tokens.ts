@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Db, Pool } from '../db/client.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { classifyError, ReauthRequiredError } from '../errors.ts';
+import { classifyError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
 import type { ApiVersion } from '../bluebutton/api-version.ts';
@@ -75,6 +75,17 @@ export interface TokenVaultDeps {
   log: Logger;
   now?: () => Date;
   failpoint?: Failpoint;
+  /**
+   * A ONE_TIME application (BB2_DATA_ACCESS_TYPE): BB2 refuses to refresh its tokens, so the
+   * access token is used until it expires and never refreshed; then the enrollment is `expired`.
+   */
+  oneTime?: boolean;
+}
+
+/** The status a failure leaves the enrollment in: an ended grant `expired`, any other lost grant `reauth_required`. */
+function statusAfter(err: unknown): EnrollmentStatus | undefined {
+  if (err instanceof GrantExpiredError) return 'expired';
+  return err instanceof ReauthRequiredError ? 'reauth_required' : undefined;
 }
 
 export function newEnrollmentId(): string {
@@ -84,10 +95,14 @@ export function newEnrollmentId(): string {
 export function createTokenVault(deps: TokenVaultDeps) {
   const now = deps.now ?? (() => new Date());
 
-  function usable(row: TokenRow, rejectedToken: string | undefined): AccessGrant | undefined {
+  function usable(
+    row: TokenRow,
+    rejectedToken: string | undefined,
+    marginSeconds = deps.refreshMarginSeconds,
+  ): AccessGrant | undefined {
     if (!row.access_token_ciphertext || !row.access_token_expires_at) return undefined;
     const remaining = Date.parse(row.access_token_expires_at) - now().getTime();
-    if (remaining <= deps.refreshMarginSeconds * 1000) return undefined;
+    if (remaining <= marginSeconds * 1000) return undefined;
     const accessToken = deps.keys.decrypt(row.access_token_ciphertext, accessAad(row.enrollment_id));
     if (rejectedToken !== undefined && accessToken === rejectedToken) return undefined;
     return {
@@ -120,11 +135,22 @@ export function createTokenVault(deps: TokenVaultDeps) {
     const { category, message } = classifyError(err);
     await client.query(
       `UPDATE enrollments SET last_error_category = $2, last_error_message = $3, last_error_at = now(),
-              status = CASE WHEN status IN ('revoking', 'revoked') THEN status ELSE coalesce($4, status) END,
+              status = CASE WHEN status = 'active' THEN coalesce($4, status) ELSE status END,
               updated_at = now()
         WHERE enrollment_id = $1`,
       [enrollmentId, category, message.slice(0, 500), status ?? null],
     );
+  }
+
+  /** ONE_TIME: the access token until it expires (no margin), never a refresh. */
+  async function oneTimeAccess(row: TokenRow, rejectedToken: string | undefined): Promise<AccessGrant> {
+    const grant = usable(row, rejectedToken, 0);
+    if (grant) return grant;
+    const err = new GrantExpiredError(
+      'the one-time grant’s access token has expired or was refused, and a ONE_TIME application may not refresh it: the beneficiary must connect again',
+    );
+    await recordFailure(deps.pool, row.enrollment_id, err, 'expired');
+    throw err;
   }
 
   function tokenExpiry(tokens: TokenResponse): string {
@@ -213,6 +239,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
       );
       const current = rows[0];
       assertActive(current, enrollmentId, options.forRevocation);
+      if (deps.oneTime) return oneTimeAccess(current, options.rejectedToken);
       const fast = usable(current, options.rejectedToken);
       if (fast) return fast;
 
@@ -221,7 +248,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
         usable: (row) => usable(row, options.rejectedToken),
         recordFailure: async (client, err) => {
           const reauth = err instanceof ReauthRequiredError;
-          await recordFailure(client, enrollmentId, err, reauth ? 'reauth_required' : undefined);
+          await recordFailure(client, enrollmentId, err, statusAfter(err));
           if (!reauth || !/no refresh token/.test((err as Error).message)) {
             deps.log.warn({ enrollmentId, category: classifyError(err).category }, 'token refresh failed');
           }
@@ -274,9 +301,12 @@ export function createTokenVault(deps: TokenVaultDeps) {
       await recordFailure(deps.pool, enrollmentId, err, undefined);
     },
 
-    /** Marks an enrollment as needing re-consent (e.g. FHIR said the grant timed out). */
+    /**
+     * Marks an active enrollment as needing re-consent: `expired` when its grant ended
+     * (GrantExpiredError, e.g. FHIR said the grant timed out), else `reauth_required`.
+     */
     async markReauthRequired(enrollmentId: string, err: unknown): Promise<void> {
-      await recordFailure(deps.pool, enrollmentId, err, 'reauth_required');
+      await recordFailure(deps.pool, enrollmentId, err, statusAfter(err) ?? 'reauth_required');
     },
   };
 }

@@ -10,20 +10,25 @@ import {
   type JsonObject,
 } from './read.ts';
 import type { CoverageRow } from '../model/analytics-rows.ts';
+import { mapCoverageMonths, NO_CONTRACT } from './coverage-months.ts';
+import type { MappedCoverage } from './mapped.ts';
 import { year } from './values.ts';
 
 const PART_FROM_ID = /^(?:c4dic-)?part-([a-d])-/;
 
-/** Codes that mean "no contract this month" in the monthly Part C/D series. */
-const NO_CONTRACT = new Set(['0', 'N', 'X', '*', '']);
+/** The coverages row and its months (coverage-months.ts). */
+export function mapCoverage(resource: JsonObject, ctx: MapContext): MappedCoverage {
+  const monthly = monthlyExtensions(resource);
+  const row = mapCoverageRow(resource, monthly, ctx);
+  return { row, months: mapCoverageMonths(monthly, row, ctx) };
+}
 
-export function mapCoverage(resource: JsonObject, ctx: MapContext): CoverageRow {
+function mapCoverageRow(resource: JsonObject, monthly: Map<string, string>, ctx: MapContext): CoverageRow {
   const patientId = referenceId(resource.beneficiary, 'Patient');
   if (!patientId) ctx.fail('has no beneficiary reference to a Patient', 'Coverage.beneficiary');
   const part = coveragePart(resource, ctx.resourceId);
   if (!part) ctx.warn('the Medicare part could not be read from the id or class; part is NULL');
   const period = obj(resource.period);
-  const monthly = monthlyExtensions(resource);
 
   let contract: string | undefined;
   let plan: string | undefined;

@@ -59,6 +59,7 @@ export function mapExplanationOfBenefit(resource: JsonObject, ctx: MapContext): 
   return {
     patients: [],
     coverages: [],
+    coverage_monthly: [],
     claims: [claim],
     claim_lines: lines,
     claim_line_adjudications: adjudications,

@@ -2,7 +2,13 @@
  * One resource's rows, whichever API version it came from: the version supplies a mapper per
  * resource type, and `mapResourceWith` files each mapper's result the same way.
  */
-import { emptyRows, type AnalyticsRows, type CoverageRow, type PatientRow } from '../model/analytics-rows.ts';
+import {
+  emptyRows,
+  type AnalyticsRows,
+  type CoverageMonthRow,
+  type CoverageRow,
+  type PatientRow,
+} from '../model/analytics-rows.ts';
 import type { ClaimVersionFacts, SupportedResourceType } from '../model/resources.ts';
 import type { MapContext } from './map-context.ts';
 import type { JsonObject } from './read.ts';
@@ -13,9 +19,15 @@ export interface MappedResource {
   claimVersion?: ClaimVersionFacts;
 }
 
+/** A Coverage's row and its calendar months (coverage_monthly). */
+export interface MappedCoverage {
+  row: CoverageRow;
+  months: CoverageMonthRow[];
+}
+
 export interface ResourceMappers {
   patient(resource: JsonObject, ctx: MapContext): PatientRow;
-  coverage(resource: JsonObject, ctx: MapContext): CoverageRow;
+  coverage(resource: JsonObject, ctx: MapContext): MappedCoverage;
   explanationOfBenefit(resource: JsonObject, ctx: MapContext): MappedResource;
 }
 
@@ -31,8 +43,11 @@ export function mapResourceWith(
       return { rows: { ...emptyRows(), patients: [row] }, patientId: row.patient_id };
     }
     case 'Coverage': {
-      const row = mappers.coverage(resource, ctx);
-      return { rows: { ...emptyRows(), coverages: [row] }, patientId: row.patient_id };
+      const { row, months } = mappers.coverage(resource, ctx);
+      return {
+        rows: { ...emptyRows(), coverages: [row], coverage_monthly: months },
+        patientId: row.patient_id,
+      };
     }
     case 'ExplanationOfBenefit':
       return mappers.explanationOfBenefit(resource, ctx);

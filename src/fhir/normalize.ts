@@ -23,9 +23,11 @@ import { instant } from './values.ts';
 
 /**
  * Bumped whenever a change to the mapping changes the rows it produces, so stored raw resources
- * can be re-normalized (`fhir_resources.normalizer_version` records which version wrote them).
+ * can be re-normalized (`fhir_resources.normalizer_version` records which version wrote them):
+ * `bbsync renormalize` rebuilds them from the raw store, and a sync rewrites any it receives.
+ * 3: claims.claim_link_key (migration 0015) and the v3 mapping.
  */
-export const NORMALIZER_VERSION = 2;
+export const NORMALIZER_VERSION = 3;
 
 export function isSupportedResourceType(type: unknown): type is SupportedResourceType {
   return (SUPPORTED_RESOURCE_TYPES as readonly unknown[]).includes(type);

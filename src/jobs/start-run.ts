@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Pool } from '../db/client.ts';
-import { createRun, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
+import { createRun, expireEndedGrants, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
 import {
   addRunMembers,
   latestTransactionTime,
@@ -68,6 +68,9 @@ export async function startRun(
   const runId = payload.runId ?? runIdFor(ctx.jobId, ctx.createdAt);
   const full = Boolean(payload.full);
   await createRun(deps.pool, { runId, trigger: payload.trigger, requestedBy: payload.requestedBy, full });
+  const expired = await expireEndedGrants(deps.pool);
+  if (expired > 0)
+    deps.log.info({ job: START_RUN_JOB, runId, expired }, 'data access grants ended: enrollments expired');
   const plan = await transactionTimeFor(deps, payload.trigger);
   const load = await loadNumber(deps.pool, plan.transactionTime);
   const chunkSize = deps.chunkSize ?? 20_000;

@@ -24,8 +24,16 @@ import { syncInsuranceCard } from './sync-insurance-card.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
 import { beginSync, endSync } from '../db/walks.ts';
-import { classifyError, EnrollmentNotActiveError, isTransient, RateLimitedError } from '../errors.ts';
+import {
+  classifyError,
+  EnrollmentNotActiveError,
+  GrantExpiredError,
+  isTransient,
+  RateLimitedError,
+  ReauthRequiredError,
+} from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
+import type { NormalizedPage, PageContext } from '../fhir/page.ts';
 import type { Gate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from './sync-errors.ts';
@@ -58,6 +66,13 @@ export interface SyncDeps {
    * (measured: 8 writers cost 56% more Postgres CPU per EOB than 2).
    */
   writeGate?: Gate;
+  /**
+   * Reads a page's text into rows (fhir/page.ts `readPage`); the worker passes one that runs on
+   * worker threads (SYNC_PARSE_THREADS). Without it, pages are read on this thread.
+   */
+  readPage?: (text: string, ctx: PageContext) => Promise<NormalizedPage>;
+  /** A ONE_TIME application (BB2_DATA_ACCESS_TYPE): a successful sync leaves the enrollment `completed`. */
+  oneTime?: boolean;
 }
 
 export interface SyncJobContext {
@@ -99,7 +114,7 @@ export async function syncEnrollment(
     const start = await beginSync(session, enrollmentId);
     if (!start.locked) throw new EnrollmentBusyError(enrollmentId);
     const enrollment = start.enrollment;
-    if (!enrollment || enrollment.status !== 'active') {
+    if (!enrollment || enrollment.status !== 'active' || enrollment.grant_ended) {
       return await skipInactive(deps, payload, enrollment, log);
     }
 
@@ -135,17 +150,10 @@ export async function syncEnrollment(
       runId,
       full: tally.full,
       result,
+      completed: deps.oneTime,
     });
     logFinished(log, tally, result, started);
-    return {
-      status: 'ok',
-      enrollmentId,
-      full: tally.full,
-      requests: tally.requests,
-      rowsWritten: result.rowsWritten,
-      removed: tally.removed,
-      counts: tally.counts,
-    };
+    return okResult(enrollmentId, tally, result);
   } catch (caught) {
     // A request cut off by the shutdown signal is an interruption, whatever error it surfaced as.
     const err =
@@ -168,6 +176,18 @@ export async function syncEnrollment(
     );
     session.release(unlocked);
   }
+}
+
+function okResult(enrollmentId: string, tally: Tally, result: AttemptResult): SyncResult {
+  return {
+    status: 'ok',
+    enrollmentId,
+    full: tally.full,
+    requests: tally.requests,
+    rowsWritten: result.rowsWritten,
+    removed: tally.removed,
+    counts: tally.counts,
+  };
 }
 
 /** A beneficiary who moved from v2 to v3 is held once (src/db/v2-to-v3.ts). */
@@ -209,15 +229,26 @@ async function foldV2Copy(
   }
 }
 
-/** The enrollment is revoked or waits for re-consent (or is gone): nothing to sync. */
+/**
+ * The enrollment is revoked, waits for re-consent, or is gone; or its data access grant has ended
+ * (it becomes `expired` without a request to BB2): nothing to sync.
+ */
 async function skipInactive(
   deps: SyncDeps,
   payload: SyncEnrollmentPayload,
-  enrollment: { status: string } | undefined,
+  enrollment: { status: string; grant_ended?: boolean } | undefined,
   log: Logger,
 ): Promise<SyncResult> {
   const { enrollmentId, runId } = payload;
-  log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
+  if (enrollment?.status === 'active' && enrollment.grant_ended) {
+    await deps.vault.markReauthRequired(
+      enrollmentId,
+      new GrantExpiredError(
+        'the data access grant has ended (access_grant_expiration): the beneficiary must connect again',
+      ),
+    );
+    log.info({ status: 'expired' }, 'sync skipped: the data access grant has ended');
+  } else log.info({ status: enrollment?.status ?? 'missing' }, 'sync skipped: enrollment is not active');
   if (runId && enrollment) {
     await recordMemberOutcome(deps.pool, runId, enrollmentId, 'skipped', {
       requests: 0,
@@ -260,12 +291,17 @@ async function recordStop(
     s.skipped === true || err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
   const comesBack = handedBack || err instanceof RateLimitedError;
   const final = !comesBack && (!isTransient(err) || s.ctx.attempt >= s.ctx.maxAttempts);
+  // A lost grant leaves `active` whichever request found out (README "How the sync works").
+  if (err instanceof ReauthRequiredError) {
+    await deps.vault.markReauthRequired(s.payload.enrollmentId, err).catch(() => {});
+  }
   await finishSyncFailed(deps.pool, {
     enrollmentId: s.payload.enrollmentId,
     attemptId: s.attemptId,
     runId: s.payload.runId,
     final,
     recordError: !handedBack,
+    outcome: err instanceof GrantExpiredError ? 'skipped' : 'failed',
     result: {
       status: s.skipped ? 'skipped' : final ? 'failed' : 'retrying',
       ...attemptTotals(s.tally),

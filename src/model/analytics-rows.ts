@@ -45,6 +45,24 @@ export interface CoverageRow extends Lineage {
   reference_year?: number | null;
 }
 
+/** One calendar month of a Coverage's monthly series (table coverage_monthly). */
+export interface CoverageMonthRow extends Lineage {
+  coverage_id: string;
+  patient_id: string;
+  /** 'YYYY-MM-01'. */
+  month: string;
+  enrolled: boolean;
+  buyin_code?: string | null;
+  hmo_indicator?: string | null;
+  contract_id?: string | null;
+  plan_id?: string | null;
+  part_c_plan_type_code?: string | null;
+  part_d_segment_id?: string | null;
+  part_d_cost_share_code?: string | null;
+  part_d_retiree_subsidy_code?: string | null;
+  dual_status_code?: string | null;
+}
+
 export interface ClaimRow extends Lineage {
   claim_id: string;
   patient_id: string;
@@ -169,6 +187,7 @@ export interface ClaimCareTeamRow extends Lineage {
 export interface AnalyticsRows {
   patients: PatientRow[];
   coverages: CoverageRow[];
+  coverage_monthly: CoverageMonthRow[];
   claims: ClaimRow[];
   claim_lines: ClaimLineRow[];
   claim_line_adjudications: ClaimLineAdjudicationRow[];
@@ -194,6 +213,7 @@ export const CLAIM_CHILD_TABLES = [
 export const ANALYTICS_TABLES = [
   'patients',
   'coverages',
+  'coverage_monthly',
   'claims',
   ...CLAIM_CHILD_TABLES,
 ] as const satisfies readonly AnalyticsTable[];
@@ -202,6 +222,7 @@ export function emptyRows(): AnalyticsRows {
   return {
     patients: [],
     coverages: [],
+    coverage_monthly: [],
     claims: [],
     claim_lines: [],
     claim_line_adjudications: [],

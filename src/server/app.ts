@@ -27,6 +27,8 @@ export interface ServerDeps {
   sessionSecret: string;
   /** Starts the first sync of a beneficiary who just connected (see enrollRoutes). */
   onConnected?: (enrollmentId: string) => Promise<void>;
+  /** Counts a beneficiary Blue Button has no data for (see enrollRoutes). */
+  onNotFound?: () => Promise<void>;
   /** Adds the dashboard routes (registered by the dashboard module when present). */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
   /** The address the server listens on (default SERVER_HOST): decides COOKIE_SECURE=auto. */
@@ -133,6 +135,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     config: deps.config,
     log: deps.log,
     onConnected: deps.onConnected,
+    onNotFound: deps.onNotFound,
   });
   await deps.extraRoutes?.(app);
   return app;

@@ -64,6 +64,13 @@ const NOT_CONNECTED: Record<
     notice: 'warn',
     text: 'Each connection link works once. If you are not connected yet, please start again.',
   },
+  not_found: {
+    status: 200,
+    title: 'No Medicare data yet',
+    heading: 'Medicare has no claims data for you yet',
+    notice: 'warn',
+    text: 'Medicare’s Blue Button service could not find your records, so nothing was connected. This usually means you are new to Medicare: it can take up to 6 months after enrolling for your information to reach Blue Button. Please try again later.',
+  },
   wrong_browser: {
     status: 400,
     title: 'Link not recognized',

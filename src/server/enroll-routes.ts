@@ -23,12 +23,15 @@ export interface EnrollRoutesDeps {
   log: Logger;
   /** Called once a beneficiary is connected (the server starts their first sync); never awaited by the page. */
   onConnected?: (enrollmentId: string) => Promise<void>;
+  /** Counts a beneficiary Blue Button has no data for (for /metrics); at most ENROLL_RATE_LIMIT_GLOBAL per window. */
+  onNotFound?: () => Promise<void>;
 }
 
 export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps): Promise<void> {
   // Each GET /enroll stores a pending authorization (its PKCE verifier): bounded per client address
   // and per server instance, so a script cannot fill the table. In memory: /enroll needs no Redis.
   const starts = new MemoryWindowCounter(ENROLL_WINDOW_SECONDS);
+  const notFound = new MemoryWindowCounter(ENROLL_WINDOW_SECONDS);
   const { enrollRateLimit, enrollRateLimitGlobal } = deps.config.server;
 
   app.get('/enroll', async (request, reply) => {
@@ -69,6 +72,7 @@ export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps)
       unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
     );
     reply.clearCookie(ENROLL_COOKIE, { path: '/enroll' });
+    if (outcome.kind === 'not_found') await countNotFound(request);
     if (outcome.kind === 'connected' && deps.onConnected) {
       const { enrollmentId } = outcome.enrollment;
       deps
@@ -83,4 +87,18 @@ export async function enrollRoutes(app: FastifyInstance, deps: EnrollRoutesDeps)
     const { status, body } = outcomePage(outcome);
     return reply.code(status).type('text/html; charset=utf-8').send(body);
   });
+
+  /** The not-found callback needs no state, so anyone can call it: counted within the global bound only. */
+  async function countNotFound(request: FastifyRequest): Promise<void> {
+    const [seen] = await notFound.hit(['global']);
+    if (seen!.count > enrollRateLimitGlobal || !deps.onNotFound) return;
+    await deps
+      .onNotFound()
+      .catch((err: unknown) =>
+        request.log.warn(
+          { err: { message: (err as Error).message } },
+          'could not count a not-found enrollment',
+        ),
+      );
+  }
 }

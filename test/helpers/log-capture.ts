@@ -40,25 +40,30 @@ function isLogLine(line: string): boolean {
 function teeChild(dir: string, child: ChildProcess): void {
   const file = join(dir, 'children.log');
   const write = (text: string) => {
+    if (!text) return;
     try {
       appendFileSync(file, text);
     } catch {
       // The run's directory is gone (the run is ending): nothing left to scan.
     }
   };
-  child.stderr?.on('data', (d: Buffer | string) => write(String(d)));
-  let partial = '';
-  child.stdout?.on('data', (d: Buffer | string) => {
-    const lines = (partial + String(d)).split('\n');
-    partial = lines.pop() ?? '';
-    write(
-      lines
-        .filter(isLogLine)
-        .map((l) => `${l}\n`)
-        .join(''),
-    );
-  });
-  child.stdout?.on('end', () => isLogLine(partial) && write(`${partial}\n`));
+  // Whole lines only, so lines of processes writing at the same time never cut into each other.
+  const byLine = (stream: NodeJS.ReadableStream | null, keep: (line: string) => boolean) => {
+    let partial = '';
+    stream?.on('data', (d: Buffer | string) => {
+      const lines = (partial + String(d)).split('\n');
+      partial = lines.pop() ?? '';
+      write(
+        lines
+          .filter(keep)
+          .map((l) => `${l}\n`)
+          .join(''),
+      );
+    });
+    stream?.on('end', () => partial !== '' && keep(partial) && write(`${partial}\n`));
+  };
+  byLine(child.stderr, () => true);
+  byLine(child.stdout, isLogLine);
 }
 
 /**

@@ -56,7 +56,7 @@ export async function patientTables(pool: Pool, patientId: string): Promise<Reco
   const out: Record<string, unknown[]> = {};
   for (const table of ANALYTICS_TABLES) {
     const where =
-      table === 'patients' || table === 'coverages' || table === 'claims'
+      table === 'patients' || table === 'coverages' || table === 'coverage_monthly' || table === 'claims'
         ? 'patient_id = $1'
         : 'claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)';
     const { rows } = await pool.query(`SELECT * FROM ${table} WHERE ${where} ORDER BY 1, 2, 3`, [patientId]);

@@ -282,9 +282,9 @@ describe('rotation-safe refresh', { timeout: 300_000 }, () => {
 
 describe('grants that end', () => {
   it.each([
-    ['revoked at Medicare.gov', 'revoke', /403 invalid_grant/],
-    ['expired after 13 months', 'expire', /401 invalid_grant/],
-  ])('marks the enrollment reauth_required when the grant was %s', async (_label, action, message) => {
+    ['revoked at Medicare.gov', 'reauth_required', 'revoke', /403 invalid_grant/],
+    ['expired after 13 months', 'expired', 'expire', /401 invalid_grant/],
+  ])('when the grant was %s, marks the enrollment %s', async (_label, status, action, message) => {
     const enrollment = await connected(action === 'revoke' ? 15 : 16);
     await expireStoredAccessToken(enrollment.enrollmentId);
     await emulatorPost(`/__emulator/grants/${enrollment.patientId}/${action}`);
@@ -296,7 +296,7 @@ describe('grants that end', () => {
     const { rows } = await tdb.pool.query('SELECT status FROM enrollments WHERE enrollment_id = $1', [
       enrollment.enrollmentId,
     ]);
-    expect(rows[0].status).toBe('reauth_required');
+    expect(rows[0].status).toBe(status);
   });
 
   it('unenrolls: revokes the grant at BB2, forgets the tokens and purges the data when asked', async () => {

@@ -222,6 +222,75 @@ describe('a v3 deployment', () => {
     expect(rows[0].status).toBe('revoked');
   });
 
+  it('unenroll --purge of a v3 enrollment revokes the grant at /v3/o/revoke/ and leaves nothing of the beneficiary', async () => {
+    const target = world.enrolled[2]!;
+    const others = world.enrolled.slice(3);
+    const patientRows = async (patient: string) => {
+      const counts: Record<string, number> = {};
+      for (const table of ['patients', 'coverages', 'claims', 'fhir_resources', 'insurance_cards']) {
+        const { rows } = await world.tdb.pool.query(
+          `SELECT count(*)::int AS n FROM ${table} WHERE patient_id = $1`,
+          [patient],
+        );
+        counts[table] = rows[0].n;
+      }
+      const { rows } = await world.tdb.pool.query(
+        `SELECT count(*)::int AS n FROM claim_lines WHERE claim_id IN (SELECT claim_id FROM claims WHERE patient_id = $1)`,
+        [patient],
+      );
+      counts.claim_lines = rows[0].n;
+      return counts;
+    };
+    const held = await patientRows(target.patientId);
+    for (const [table, n] of Object.entries(held)) expect(n, table).toBeGreaterThan(0);
+    const othersBefore = await Promise.all(others.map((e) => patientRows(e.patientId)));
+    const services = buildBb2Services(world.config, captured.log, world.tdb.pool);
+    const token = (await services.vault.getAccessToken(target.enrollmentId)).accessToken;
+    const revokes = (route: string) => emulator.stats().requests[route]?.byStatus['200'] ?? 0;
+    const [v3Before, v2Before] = [revokes('POST /v3/o/revoke/'), revokes('POST /v2/o/revoke/')];
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['bin/bbsync.js', 'unenroll', target.enrollmentId, '--purge'],
+      { env: { ...process.env, ...world.env }, cwd: ROOT },
+    );
+    expect(stdout).toMatch(/revoked/i);
+    expect(revokes('POST /v3/o/revoke/')).toBe(v3Before + 1);
+    expect(revokes('POST /v2/o/revoke/')).toBe(v2Before);
+    const after = await fetch(`${emulator.url}/v3/fhir/Patient`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(after.status).toBe(401); // BB2 no longer honours the grant
+
+    for (const [table, n] of Object.entries(await patientRows(target.patientId))) expect(n, table).toBe(0);
+    for (const table of ['sync_state', 'sync_cursors', 'sync_progress', 'sync_seen']) {
+      const { rows } = await world.tdb.pool.query(
+        `SELECT count(*)::int AS n FROM ${table} WHERE enrollment_id = $1`,
+        [target.enrollmentId],
+      );
+      expect(rows[0].n, table).toBe(0);
+    }
+    const { rows } = await world.tdb.pool.query(
+      'SELECT status, patient_id, api_version, data_purged_at IS NOT NULL AS purged FROM enrollments WHERE enrollment_id = $1',
+      [target.enrollmentId],
+    );
+    expect(rows[0]).toEqual({
+      status: 'revoked',
+      patient_id: `purged:${target.enrollmentId}`,
+      api_version: 'v3',
+      purged: true,
+    });
+    // The others keep everything, and the next run syncs the active ones, never the purged one.
+    expect(await Promise.all(others.map((e) => patientRows(e.patientId)))).toEqual(othersBefore);
+    const active = await world.tdb.pool.query(
+      `SELECT enrollment_id FROM enrollments WHERE status = 'active'`,
+    );
+    expect(active.rows.map((r) => r.enrollment_id)).not.toContain(target.enrollmentId);
+    const next = await world.run();
+    expect(next).toMatchObject({ enrollments_ok: active.rowCount, enrollments_failed: 0 });
+    for (const [table, n] of Object.entries(await patientRows(target.patientId))) expect(n, table).toBe(0);
+  });
+
   it('a card that reaches the database after the beneficiary was purged is not stored', async () => {
     const services = buildBb2Services(world.config, captured.log, world.tdb.pool);
     const target = world.enrolled[1]!;

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig } from '../../src/config.ts';
+import { finishRevocation, markRevoking } from '../../src/db/revocations.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { enrollSynthetic, syntheticLogin } from '../../src/emulator-client/synthetic-enrollment.ts';
 import { v2ControlNumber } from '../../src/emulator/v3/eob.ts';
@@ -238,5 +239,39 @@ describe('folding while the v2 enrollment is syncing', () => {
       v2,
     ]);
     expect(rows).toEqual([{ status: 'revoked' }]);
+  });
+});
+
+describe('folding while the v2 enrollment is being unenrolled', () => {
+  it('leaves the v2 copy to its unenroll, so a purge asked for still deletes it', async () => {
+    const USER = 17;
+    const want = served(USER);
+    const connect = async (version: 'v2' | 'v3') => {
+      const config = loadConfig({ ...world.env, BB2_API_VERSION: version });
+      const services = buildBb2Services(config, captured.log, world.tdb.pool);
+      const outcome = await enrollSynthetic(services.flow, syntheticLogin(USER), {
+        redirectUri: config.bb2.redirectUri,
+        fetchImpl: services.fetchImpl,
+      });
+      if (outcome.kind !== 'connected') throw new Error(outcome.kind);
+      return outcome.enrollment.enrollmentId;
+    };
+    const claimsOf = async (patientId: string) =>
+      (await world.tdb.pool.query('SELECT 1 FROM claims WHERE patient_id = $1', [patientId])).rowCount;
+    const v2 = await connect('v2');
+    expect(await world.run({ enrollmentIds: [v2] })).toMatchObject({ enrollments_ok: 1 });
+    // The beneficiary asked for the v2 data to be deleted; the unenroll has not finished yet.
+    expect(await markRevoking(world.tdb.pool, v2, { purge: true, actor: 'test' })).toBe(true);
+    const v3 = await connect('v3');
+    expect(await world.run({ enrollmentIds: [v3] })).toMatchObject({ enrollments_ok: 1 });
+    // Not folded: the v2 claims were not moved into the v3 patient.
+    expect(await claimsOf(want.v2PatientId)).toBe(want.v2Claims);
+    expect(await claimsOf(want.v3PatientId)).toBe(want.v3Keys.size);
+
+    expect(await finishRevocation(world.tdb.pool, v2, { revokedAtBb2: false, resumed: true })).toMatchObject({
+      purged: true,
+    });
+    expect(await claimsOf(want.v2PatientId)).toBe(0);
+    expect(await claimsOf(want.v3PatientId)).toBe(want.v3Keys.size);
   });
 });

@@ -56,6 +56,41 @@ export const coverages = pgTable(
   (t) => [index('coverages_patient_idx').on(t.patient_id)],
 );
 
+/**
+ * One row per Coverage and calendar month that carries a monthly value: the monthly series BB2 v2
+ * sends per reference year (buyinNN, hmo_ind_NN, ptc_cntrct_id_NN, ptdcntrctNN, dual_NN, ...),
+ * written by the normalizer with its Coverage (replaced with it, deleted with it). The views
+ * coverage_months, member_months and enrollment_spans read it.
+ */
+export const coverageMonthly = pgTable(
+  'coverage_monthly',
+  {
+    coverage_id: text('coverage_id')
+      .notNull()
+      .references(() => coverages.coverage_id, { onDelete: 'cascade' }),
+    patient_id: text('patient_id').notNull(),
+    /** First day of the month. */
+    month: day('month').notNull(),
+    /** Enrolled in the coverage's part this month (the rule is in the table comment). */
+    enrolled: boolean('enrolled').notNull(),
+    buyin_code: text('buyin_code'),
+    hmo_indicator: text('hmo_indicator'),
+    /** Part C or D contract of the month; NULL for A and B. */
+    contract_id: text('contract_id'),
+    plan_id: text('plan_id'),
+    part_c_plan_type_code: text('part_c_plan_type_code'),
+    part_d_segment_id: text('part_d_segment_id'),
+    part_d_cost_share_code: text('part_d_cost_share_code'),
+    part_d_retiree_subsidy_code: text('part_d_retiree_subsidy_code'),
+    dual_status_code: text('dual_status_code'),
+    ...lineage(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.coverage_id, t.month] }),
+    index('coverage_monthly_patient_idx').on(t.patient_id, t.month),
+  ],
+);
+
 export const claims = pgTable(
   'claims',
   {

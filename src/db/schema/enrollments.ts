@@ -14,9 +14,12 @@ export const enrollments = pgTable(
     /** BB2's patient id from the token response (`patient`). One enrollment per patient. */
     patient_id: text('patient_id').notNull(),
     /**
-     * 'active' | 'reauth_required' | 'revoking' | 'revoked'. `revoking`: an unenroll was asked
-     * and has not finished (BB2 not told yet, or the local purge not committed); the janitor and
-     * `bbsync unenroll` resume it.
+     * 'active' | 'reauth_required' (BB2 no longer takes the grant) | 'expired' (the data access
+     * grant ended: past access_grant_expiration, BB2's "User access has timed out", or a ONE_TIME
+     * token expired) | 'completed' (a ONE_TIME grant synced once) | 'revoking' | 'revoked'. Only
+     * `active` ones are synced; `reauth_required`, `expired` and `completed` become `active` when
+     * the beneficiary connects again. `revoking`: an unenroll was asked and has not finished (BB2
+     * not told yet, or the local purge not committed); the janitor and `bbsync unenroll` resume it.
      */
     status: text('status').notNull(),
     /** When `status` last changed (kept by a trigger); retention counts from here. */
@@ -37,7 +40,10 @@ export const enrollments = pgTable(
      * from BB2's EOB search links; NULL until known (and always for v2, where BB2 shares it).
      */
     samhsa_shared: boolean('samhsa_shared'),
-    /** When the 13-month data access grant ends (NULL: never, e.g. research apps). */
+    /**
+     * When the data access grant ends (NULL: never, RESEARCH_STUDY apps); a ONE_TIME grant ends
+     * with its first access token. Past it, no request is made and the enrollment is `expired`.
+     */
     access_grant_expiration: tstz('access_grant_expiration'),
     refresh_token_ciphertext: text('refresh_token_ciphertext'),
     access_token_ciphertext: text('access_token_ciphertext'),

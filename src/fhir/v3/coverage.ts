@@ -7,9 +7,14 @@ import type { MapContext } from '../map-context.ts';
 import { coveragePart } from '../coverage.ts';
 import { arr, extensionCode, obj, referenceId, str, type JsonObject } from '../read.ts';
 import type { CoverageRow } from '../../model/analytics-rows.ts';
+import type { MappedCoverage } from '../mapped.ts';
 import { V3_STRUCTURE } from './codes.ts';
 
-export function mapV3Coverage(resource: JsonObject, ctx: MapContext): CoverageRow {
+export function mapV3Coverage(resource: JsonObject, ctx: MapContext): MappedCoverage {
+  return { row: mapV3CoverageRow(resource, ctx), months: [] };
+}
+
+function mapV3CoverageRow(resource: JsonObject, ctx: MapContext): CoverageRow {
   const patientId = referenceId(resource.beneficiary, 'Patient');
   if (!patientId) ctx.fail('has no beneficiary reference to a Patient', 'Coverage.beneficiary');
   const isDual = ctx.resourceId.startsWith('dual-');

@@ -132,6 +132,7 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
     rows: {
       patients: [],
       coverages: [],
+      coverage_monthly: [],
       claims: [claim],
       claim_lines: lines,
       claim_line_adjudications: adjudications,

@@ -156,7 +156,7 @@ export function sortHeader(
 
 export function statusPill(status: string): Html {
   const cls =
-    status === 'active' || status === 'ok' || status === 'finished'
+    status === 'active' || status === 'ok' || status === 'finished' || status === 'completed'
       ? 'ok'
       : status === 'revoked' || status === 'failed'
         ? 'bad'

@@ -5,7 +5,12 @@
  */
 import { Gauge, Registry, type Metric } from 'prom-client';
 
-import { enrollmentsByStatus, grantsExpiringWithin, requestCountsSince } from '../../db/dashboard.ts';
+import {
+  enrollNotFoundCount,
+  enrollmentsByStatus,
+  grantsExpiringWithin,
+  requestCountsSince,
+} from '../../db/dashboard.ts';
 import { attemptDurations, lastSuccessfulRunAt } from '../../db/metrics.ts';
 import type { Pool } from '../../db/client.ts';
 import { openRunForecasts, unfedMembers } from '../../db/feed.ts';
@@ -89,8 +94,17 @@ function registerRedisMetrics(registry: Registry, deps: MetricsDeps): void {
 /** Enrollments, BB2 requests and runs, read from Postgres at each scrape. */
 function registerDatabaseMetrics(registry: Registry, pool: Pool): void {
   new Gauge({
+    name: 'bbsync_enrollments_not_found_total',
+    help: 'Beneficiaries Blue Button has no data for (callback error=not_found; at most ENROLL_RATE_LIMIT_GLOBAL per 10 minutes per server counted).',
+    registers: [registry],
+    async collect() {
+      this.set(await enrollNotFoundCount(pool));
+    },
+  });
+
+  new Gauge({
     name: 'bbsync_enrollments',
-    help: 'Enrollments per status (active, reauth_required, revoked).',
+    help: 'Enrollments per status (active, reauth_required, expired, completed, revoked).',
     labelNames: ['status'],
     registers: [registry],
     async collect() {

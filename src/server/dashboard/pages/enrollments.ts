@@ -18,6 +18,26 @@ export interface EnrollmentListData {
   /** The query as given (validated), for links. */
   query: Record<string, string | undefined>;
   sort: { key: string; dir: 'asc' | 'desc' };
+  /** Where a beneficiary connects again (this server's /enroll). */
+  enrollUrl: string;
+}
+
+/** Statuses that wait for the beneficiary to connect again. */
+const RECONNECT = new Set(['reauth_required', 'expired', 'completed']);
+
+/** Above a list of enrollments waiting for their beneficiary: where to send them. */
+function reconnectNote(status: string | undefined, enrollUrl: string): Html | string {
+  if (!status || !RECONNECT.has(status)) return '';
+  const why =
+    status === 'expired'
+      ? 'Their data access grant has ended: nothing is requested from Blue Button for them.'
+      : status === 'completed'
+        ? 'Their one-time grant was synced once; a one-time application cannot sync them again.'
+        : 'Blue Button no longer accepts their grant.';
+  return html`<div class="notice warn">
+    ${why} Ask them to connect again at <a href="${enrollUrl}">${enrollUrl}</a>; their enrollment then becomes
+    active and syncs at once.
+  </div>`;
 }
 
 function filtersForm(q: Record<string, string | undefined>): Html {
@@ -88,7 +108,7 @@ export function enrollmentsPage(d: EnrollmentListData): Html {
     opts: { num?: boolean; firstDir?: 'asc' | 'desc'; className?: string } = {},
   ) => sortHeader(label, key, path, q, d.sort, opts);
   return html`<h1>Enrollments</h1>
-    ${filtersForm(q)}
+    ${filtersForm(q)} ${reconnectNote(q.status, d.enrollUrl)}
     <div class="table-wrap">
       <table>
         <thead>

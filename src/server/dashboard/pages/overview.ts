@@ -128,7 +128,11 @@ function summaryCards(d: OverviewData): Html {
       html`<a href="/enrollments?status=reauth_required"
           >${d.statusCounts.reauth_required ?? 0} need re-consent</a
         >
-        · ${d.statusCounts.revoked ?? 0} revoked`,
+        ·
+        <a href="/enrollments?status=expired" class="${(d.statusCounts.expired ?? 0) > 0 ? 'warn' : ''}"
+          >${d.statusCounts.expired ?? 0} grants ended</a
+        >
+        · ${d.statusCounts.completed ?? 0} one-time done · ${d.statusCounts.revoked ?? 0} revoked`,
     )}
     ${metric(
       `Grants ending ≤ ${EXPIRY_WARNING_DAYS} d`,

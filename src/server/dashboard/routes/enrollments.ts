@@ -53,6 +53,14 @@ function parseListQuery(q: ListQuery) {
   return { filter, query, sortKey, dir, pageNo };
 }
 
+/** This server's /enroll, from the callback Blue Button sends beneficiaries back to. */
+function enrollUrl(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  url.pathname = url.pathname.replace(/\/callback\/?$/, '');
+  url.search = '';
+  return url.href;
+}
+
 export function enrollmentRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const { pool } = ctx;
 
@@ -74,6 +82,7 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: DashboardContext): v
         pageSize: ENROLLMENTS_PAGE_SIZE,
         query,
         sort: { key: sortKey, dir },
+        enrollUrl: enrollUrl(ctx.config.bb2.redirectUri),
       }),
     );
   });
