@@ -95,16 +95,20 @@ export async function addRunMembers(
           AND ($2::text IS NULL OR e.enrollment_id > $2)
           AND ($4::text[] IS NULL OR e.enrollment_id = ANY($4))
         ORDER BY e.enrollment_id LIMIT $3
+     ), pending AS MATERIALIZED (
+       -- Scheduled runs: who in this chunk an unfinished run still has to sync. A range scan of
+       -- each open run's members (the key leads with run_id), not a lookup per enrollment.
+       SELECT DISTINCT m.enrollment_id FROM sync_run_members m
+        WHERE $7::bigint IS NOT NULL AND m.run_id = ANY((SELECT ids FROM open_runs)::text[])
+          AND m.enrollment_id BETWEEN (SELECT min(enrollment_id) FROM base) AND (SELECT max(enrollment_id) FROM base)
+          AND m.outcome IS NULL
      ), classified AS (
        SELECT b.enrollment_id,
               CASE
                 WHEN $4::text[] IS NOT NULL THEN 'requested'
                 -- A scheduled run leaves out who an unfinished run still has to sync: probing
                 -- more often than a load takes to sync never queues anyone twice.
-                WHEN $7::bigint IS NOT NULL AND EXISTS (
-                  SELECT 1 FROM sync_run_members m
-                   WHERE m.run_id = ANY((SELECT ids FROM open_runs)::text[]) AND m.enrollment_id = b.enrollment_id
-                     AND m.outcome IS NULL) THEN 'in_run'
+                WHEN p.enrollment_id IS NOT NULL THEN 'in_run'
                 WHEN coalesce(s.syncs_completed, 0) = 0 OR NOT c.has_eob THEN 'first_sync'
                 WHEN $5::timestamptz IS NOT NULL AND (c.oldest IS NULL OR c.oldest < $5::timestamptz) THEN
                   CASE WHEN $7::bigint IS NOT NULL
@@ -116,6 +120,7 @@ export async function addRunMembers(
               END AS reason
          FROM base b
          LEFT JOIN sync_state s ON s.enrollment_id = b.enrollment_id
+         LEFT JOIN pending p ON p.enrollment_id = b.enrollment_id
          CROSS JOIN LATERAL (
            SELECT coalesce(bool_or(resource_type = 'ExplanationOfBenefit'), false) AS has_eob,
                   -- A cursor that is not an instant counts as the oldest possible.
