@@ -63,6 +63,8 @@ export function createRequestLimiter(
   const perWindow = Math.max(1, Math.floor(options.maxPerSecond));
   const maxWaitMs = options.maxWaitMs ?? 15_000;
   const budgetKey = `${options.prefix}:bb2-budget`;
+  /** How often this process waited: for BB2's announced budget to reset, or for our own next window. */
+  const waits = { budget: 0, window: 0 };
   const waitForTurn = async function waitForTurn(signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + maxWaitMs;
     for (;;) {
@@ -76,6 +78,7 @@ export function createRequestLimiter(
       );
       if (n < 0) {
         // BB2's budget is nearly spent: wait for its reset, spread so the waiters do not all go at once.
+        waits.budget++;
         await withinDeadline(
           new Promise((r) => setTimeout(r, -n + Math.random() * 1000).unref()),
           deadline - Date.now(),
@@ -86,6 +89,7 @@ export function createRequestLimiter(
       }
       if (n <= perWindow) return;
       // Over the limit in this second: wait for the next one (with a little jitter).
+      waits.window++;
       const wait = (window + 1) * 1000 - Date.now() + Math.random() * 20;
       await withinDeadline(
         new Promise((r) => setTimeout(r, wait).unref()),
@@ -100,7 +104,7 @@ export function createRequestLimiter(
     const usable = announced.remaining - budgetReserve(announced.limit);
     redis.eval(OBSERVE, 1, budgetKey, usable, announced.resetMs).catch(() => undefined);
   };
-  return Object.assign(waitForTurn, { observe });
+  return Object.assign(waitForTurn, { observe, waits: () => ({ ...waits }) });
 }
 
 /** `work`, or a transient `timeout` error after `ms`, or the abort reason when `signal` fires. */

@@ -44,6 +44,8 @@ export interface SyncWorld {
   /** Starts a run without waiting. */
   start(options?: { full?: boolean; enrollmentIds?: string[] }): Promise<SyncRun>;
   startWorkers(concurrency?: number): Promise<void>;
+  /** How often the in-process workers' requests waited for the shared limiter, since they started. */
+  limiterWaits(): { budget: number; window: number };
   stopWorkers(): Promise<void>;
   /** A `bbsync worker` child process against this world. */
   spawnWorker(
@@ -127,6 +129,9 @@ export async function createSyncWorld(options: {
     },
     async startWorkers(concurrency = 4) {
       workers ??= await assembleWorkers(config, options.log, tdb.pool, { concurrency, schedule: false });
+    },
+    limiterWaits() {
+      return workers?.limiterWaits() ?? { budget: 0, window: 0 };
     },
     async stopWorkers() {
       await workers?.stop();
