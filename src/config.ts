@@ -101,6 +101,8 @@ export interface Config {
     readonly concurrency: number;
     /** Pages a worker process writes to Postgres at once (its syncs fetch concurrently). */
     readonly dbWriters: number;
+    /** Worker threads that read pages (parse, normalize, encode COPY rows); 0: the main thread. */
+    readonly parseThreads: number;
     readonly attempts: number;
     readonly shutdownGraceMs: number;
     /** First retry delay of a failed sync; doubles each attempt, with jitter. */
@@ -258,6 +260,7 @@ function syncSettings(raw: Environment): Config['sync'] {
     feedIntervalMs: raw.SYNC_FEED_INTERVAL_MS,
     concurrency: raw.SYNC_CONCURRENCY,
     dbWriters: raw.SYNC_DB_WRITERS,
+    parseThreads: raw.SYNC_PARSE_THREADS,
     attempts: raw.SYNC_ATTEMPTS,
     shutdownGraceMs: raw.SYNC_SHUTDOWN_GRACE_MS,
     backoffMs: raw.SYNC_BACKOFF_MS,

@@ -29,7 +29,7 @@ export interface PageWalk<P extends { next: string | null }> {
   firstUrl: string;
   tokens: AccessTokenSource;
   /** Reads a page's text into what the caller needs, including the page's `next` link. */
-  read: (text: string, url: string) => P;
+  read: (text: string, url: string) => P | Promise<P>;
   /** Called before each page; throws to stop the walk (e.g. on shutdown). */
   beforePage?: () => void;
   /** Aborts a request in flight (e.g. on shutdown). */
@@ -115,7 +115,7 @@ async function fetchAndRead<P extends { next: string | null }>(
   url: string,
 ): Promise<{ page: P; refreshed: boolean }> {
   const fetched = await fetchPage(walk, url);
-  return { page: walk.read(fetched.text, url), refreshed: fetched.refreshed };
+  return { page: await walk.read(fetched.text, url), refreshed: fetched.refreshed };
 }
 
 /** One page, with one refresh and one more try if BB2 rejects the access token. */

@@ -3,6 +3,7 @@ import { RequestCounter } from '../bluebutton/request-counter.ts';
 import { makeFailpoint } from '../failpoints.ts';
 import { createGate } from '../limit.ts';
 import { requireBb2Client, requireTokenKeys } from '../config.ts';
+import { createPageReader } from '../workers/page-threads.ts';
 import { createRequestLimiter } from '../workers/request-limiter.ts';
 import { redisConnection } from '../workers/redis.ts';
 import type { Config } from '../config.ts';
@@ -32,6 +33,7 @@ export async function assembleWorkers(
   const limiterConnection = redisConnection(config.redis);
   watchRedis(connection, log, config.redis);
   const requestCounter = new RequestCounter();
+  const pageReader = createPageReader(config.sync.parseThreads);
   const limiter = createRequestLimiter(limiterConnection, {
     maxPerSecond: config.bb2.maxRequestsPerSecond,
     prefix: config.queuePrefix,
@@ -68,6 +70,7 @@ export async function assembleWorkers(
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
       writeGate: createGate(config.sync.dbWriters),
+      readPage: pageReader.read,
       oneTime: config.bb2.dataAccessType === 'ONE_TIME',
     },
   });
@@ -76,6 +79,7 @@ export async function assembleWorkers(
     limiterWaits: limiter.waits,
     async stop() {
       await workers.close();
+      await pageReader.close();
       connection.disconnect();
       limiterConnection.disconnect();
     },

@@ -2,6 +2,8 @@
  * Every environment variable bbsync reads, with its type, bounds and default (`.env.example`
  * says what each one means). src/config.ts turns the parsed result into the Config object.
  */
+import { availableParallelism } from 'node:os';
+
 import { z } from 'zod';
 
 import { MIN_SESSION_SECRET_LENGTH, PASSWORD_HASH_PATTERN } from './secrets.ts';
@@ -114,6 +116,8 @@ export const ENVIRONMENT = z.object({
   SYNC_FEED_INTERVAL_MS: int(200, 600_000).default(5_000),
   SYNC_CONCURRENCY: int(1, 256).default(8),
   SYNC_DB_WRITERS: int(1, 64).default(2),
+  // Worker threads that read pages (parse, normalize, encode); 0 reads them on the main thread.
+  SYNC_PARSE_THREADS: int(0, 64).default(Math.min(2, availableParallelism() - 1)),
   SYNC_ATTEMPTS: int(1, 50).default(6),
   SYNC_SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
   SYNC_BACKOFF_MS: int(10, 3_600_000).default(10_000),

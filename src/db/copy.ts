@@ -58,7 +58,15 @@ export function encodeRows(columns: readonly string[], rows: readonly Record<str
 }
 
 /** One step of a script: a SQL statement, or a COPY FROM STDIN with its rows in COPY text. */
-export type ScriptStep = { sql: string } | { copy: string; columns: readonly string[]; text: string };
+export type ScriptStep =
+  | { sql: string }
+  | {
+      copy: string;
+      columns: readonly string[];
+      /** The rows in COPY text: one string, or parts (strings and bytes) sent one after another. */
+      text?: string;
+      data?: readonly (string | Uint8Array)[];
+    };
 
 /** What one step of a script did: its command tag's verb and count, and any rows, as text. */
 export interface StepResult {
@@ -104,14 +112,10 @@ class Script {
       .map((s) => ('sql' in s ? s.sql : `COPY ${s.copy} (${s.columns.join(', ')}) FROM STDIN`))
       .join(';\n');
     const query = Buffer.from(`${sql}\0`);
-    const parts: Buffer[] = [header(0x51, query.length), query];
+    const parts: Uint8Array[] = [header(0x51, query.length), query];
     for (const step of this.#steps) {
       if (!('copy' in step)) continue;
-      const data = Buffer.from(step.text);
-      for (let at = 0; at < data.length; at += MAX_COPY_MESSAGE) {
-        const chunk = data.subarray(at, at + MAX_COPY_MESSAGE);
-        parts.push(header(0x64, chunk.length), chunk);
-      }
+      copyDataMessages(step.text === undefined ? (step.data ?? []) : [step.text], parts);
       parts.push(header(0x63, 0));
     }
     // Corked, the parts leave in one writev, without first being copied into one buffer.
@@ -156,6 +160,31 @@ class Script {
   handlePortalSuspended(): void {}
   /** Replaced by node-postgres when query_timeout is set; calling it clears that timer. */
   callback(): void {}
+}
+
+/**
+ * COPY data as CopyData messages of at most MAX_COPY_MESSAGE bytes, appended to `parts`: a message
+ * may span several parts (its header counts their total), so bytes are sent without being copied.
+ */
+function copyDataMessages(data: readonly (string | Uint8Array)[], parts: Uint8Array[]): void {
+  let message: Uint8Array[] = [];
+  let size = 0;
+  const flush = () => {
+    if (size === 0) return;
+    parts.push(header(0x64, size), ...message);
+    message = [];
+    size = 0;
+  };
+  for (const item of data) {
+    const bytes = typeof item === 'string' ? Buffer.from(item) : item;
+    for (let at = 0; at < bytes.length; at += MAX_COPY_MESSAGE) {
+      const chunk = bytes.subarray(at, at + MAX_COPY_MESSAGE);
+      if (size + chunk.length > MAX_COPY_MESSAGE) flush();
+      message.push(chunk);
+      size += chunk.length;
+    }
+  }
+  flush();
 }
 
 /** A protocol message's header: its type byte and its length (which counts itself, not the type). */

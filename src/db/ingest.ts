@@ -24,11 +24,11 @@ import {
   type AnalyticsRows,
   type AnalyticsTable,
 } from '../model/analytics-rows.ts';
-import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
+import type { EncodedRows, NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
 import type { Db, Pool, PoolClient } from './client.ts';
 import { EnrollmentNotActiveError } from '../errors.ts';
-import { encodeRows, runScript, type ScriptStep } from './copy.ts';
+import { copyValue, encodeRows, runScript, type ScriptStep } from './copy.ts';
 import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -115,6 +115,9 @@ const WRITERS = new Map<string, TableWriter>(
     return [name, { columns: names, upsert }];
   }),
 );
+
+/** The tables written with COPY (all but the upserted ones), in ANALYTICS_TABLES order. */
+const COPY_TABLES = ANALYTICS_TABLES.filter((t) => !WRITERS.get(t)!.upsert);
 
 function zeroCounts(): IngestOutcome['rowsWritten'] {
   return Object.fromEntries(ANALYTICS_TABLES.map((t) => [t, 0])) as IngestOutcome['rowsWritten'];
@@ -298,35 +301,125 @@ async function writeBatch(
   options.alsoWrite?.(w);
   if (!w.empty) script.push({ sql: w.inline() });
 
-  for (const table of ANALYTICS_TABLES) {
-    const writer = WRITERS.get(table)!;
-    if (writer.upsert) continue;
-    const rows = rowsOf(table) as Record<string, unknown>[];
-    if (rows.length === 0) continue;
-    script.push({ copy: table, columns: writer.columns, text: encodeRows(writer.columns, rows) });
-    outcome.rowsWritten[table] += rows.length;
-  }
-  if (toWrite.length > 0) {
-    const now = new Date().toISOString();
-    const raw = toWrite.map((r) => ({
-      resource_type: r.resourceType,
-      resource_id: r.resourceId,
-      patient_id: r.patientId,
-      last_updated: r.lastUpdated,
-      content_hash: r.contentHash,
-      resource: r.json,
-      normalizer_version: options.normalizerVersion,
-      // A rewritten resource keeps the time we first saw it.
-      first_seen_at: stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_at ?? now,
-    }));
-    script.push({ copy: 'fhir_resources', columns: RAW_COLUMNS, text: encodeRows(RAW_COLUMNS, raw) });
-  }
+  script.push(...copySteps(toWrite, outcome));
+  if (toWrite.length > 0) script.push(rawStep(toWrite, stored, options.normalizerVersion));
   if (options.finalStatement) script.push({ sql: options.finalStatement.sql });
   script.push({ sql: 'COMMIT' });
   const results = await runScript(client, script);
   // The final statement's result is the one before COMMIT's.
   if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
   return outcome;
+}
+
+/**
+ * A resource's COPY rows as bytes, for a resource read on a worker thread: every part of one page
+ * goes into one buffer (`encodePage`), so the page crosses back to the main thread without a copy.
+ */
+export function encodePage(resources: readonly NormalizedResource[]): {
+  resources: NormalizedResource[];
+  buffer: ArrayBuffer;
+} {
+  const parts: Buffer[] = [];
+  const plans = resources.map((r) => {
+    const rows = { ...r.rows } as unknown as Record<AnalyticsTable, Record<string, unknown>[]>;
+    const tables: [AnalyticsTable, number, number][] = [];
+    for (const table of COPY_TABLES) {
+      if (rows[table].length === 0) continue;
+      parts.push(Buffer.from(encodeRows(WRITERS.get(table)!.columns, rows[table])));
+      tables.push([table, parts.length - 1, rows[table].length]);
+      rows[table] = [];
+    }
+    const head = RAW_HEAD_COLUMNS.map((c) => copyValue(rawValue(r, c))).join('\t');
+    parts.push(Buffer.from(`${head}\t`));
+    return { r, rows, tables, head: parts.length - 1 };
+  });
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const views: Uint8Array[] = [];
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    views.push(all.subarray(at, at + part.length));
+    at += part.length;
+  }
+  const encoded = plans.map(({ r, rows, tables, head }): NormalizedResource => {
+    const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]! };
+    for (const [table, part, count] of tables) {
+      enc.copy[table] = views[part]!;
+      enc.counts[table] = count;
+    }
+    return { ...r, json: '', rows: rows as unknown as AnalyticsRows, encoded: enc };
+  });
+  return { resources: encoded, buffer: all.buffer };
+}
+
+/** One COPY per claim table holding rows of `toWrite`, with the rows counted into `outcome`. */
+function copySteps(toWrite: readonly NormalizedResource[], outcome: IngestOutcome): ScriptStep[] {
+  const steps: ScriptStep[] = [];
+  for (const table of COPY_TABLES) {
+    const columns = WRITERS.get(table)!.columns;
+    const data: (string | Uint8Array)[] = [];
+    let count = 0;
+    for (const r of toWrite) {
+      const rows = r.rows[table] as unknown as Record<string, unknown>[];
+      if (rows.length > 0) data.push(encodeRows(columns, rows));
+      count += rows.length;
+      const bytes = r.encoded?.copy[table];
+      if (bytes) data.push(bytes);
+      count += r.encoded?.counts[table] ?? 0;
+    }
+    if (count === 0) continue;
+    steps.push({ copy: table, columns, data });
+    outcome.rowsWritten[table] += count;
+  }
+  return steps;
+}
+
+/** The raw resources' rows: a thread-encoded head and its tail, or the whole row encoded here. */
+function rawStep(
+  toWrite: readonly NormalizedResource[],
+  stored: Map<string, StoredState>,
+  normalizerVersion: number,
+): ScriptStep {
+  const now = new Date().toISOString();
+  const data: (string | Uint8Array)[] = [];
+  for (const r of toWrite) {
+    // A rewritten resource keeps the time we first saw it.
+    const firstSeen = stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_at ?? now;
+    const tail = `${copyValue(normalizerVersion)}\t${copyValue(firstSeen)}\n`;
+    if (r.encoded) data.push(r.encoded.rawHead, tail);
+    else {
+      const head = RAW_HEAD_COLUMNS.map((c) => copyValue(rawValue(r, c))).join('\t');
+      data.push(`${head}\t${tail}`);
+    }
+  }
+  return { copy: 'fhir_resources', columns: RAW_COLUMNS, data };
+}
+
+/** The raw row's columns that come from the resource alone (RAW_COLUMNS up to `resource`). */
+const RAW_HEAD_COLUMNS = [
+  'resource_type',
+  'resource_id',
+  'patient_id',
+  'last_updated',
+  'content_hash',
+  'resource',
+] as const;
+
+function rawValue(r: NormalizedResource, column: (typeof RAW_HEAD_COLUMNS)[number]): string | null {
+  switch (column) {
+    case 'resource_type':
+      return r.resourceType;
+    case 'resource_id':
+      return r.resourceId;
+    case 'patient_id':
+      return r.patientId;
+    case 'last_updated':
+      return r.lastUpdated;
+    case 'content_hash':
+      return r.contentHash;
+    case 'resource':
+      return r.json;
+  }
 }
 
 /**

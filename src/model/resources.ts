@@ -3,7 +3,7 @@
  * when it cannot be normalized, a quarantine entry. Shared by src/fhir (which builds them) and
  * src/db (which writes them).
  */
-import type { AnalyticsRows } from './analytics-rows.ts';
+import type { AnalyticsRows, AnalyticsTable } from './analytics-rows.ts';
 
 export const SUPPORTED_RESOURCE_TYPES = ['Patient', 'Coverage', 'ExplanationOfBenefit'] as const;
 export type SupportedResourceType = (typeof SUPPORTED_RESOURCE_TYPES)[number];
@@ -24,6 +24,24 @@ export interface NormalizedResource {
   apiVersion: ApiVersion;
   /** v3 EOBs: source system, final action, control numbers (src/fhir/v3/claim-version.ts). */
   claimVersion?: ClaimVersionFacts;
+  /**
+   * Set when the resource was read on a worker thread (src/workers/page-threads.ts): its COPY rows
+   * already encoded as bytes, which cross threads without a copy. The arrays in `rows` of the
+   * COPYed tables are then empty, and `json` is empty (the raw row carries the resource).
+   */
+  encoded?: EncodedRows;
+}
+
+/** A resource's COPY rows as bytes (db/ingest.ts `encodePage`). */
+export interface EncodedRows {
+  /** COPY text of the rows of each COPYed table that has any. */
+  copy: Partial<Record<AnalyticsTable, Uint8Array>>;
+  counts: Partial<Record<AnalyticsTable, number>>;
+  /**
+   * The raw resource's `fhir_resources` row up to and including its `resource` column and the tab
+   * after it; what follows depends on what is stored (normalizer version, first seen).
+   */
+  rawHead: Uint8Array;
 }
 
 export type ApiVersion = 'v2' | 'v3';

@@ -18,6 +18,7 @@ import { createSyntheticStore, patientIdForUser, type FhirResource } from '../..
 import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
 import { createTestDatabase, unusedDatabaseUrl, type TestDatabase } from '../helpers/db.ts';
+import { haveV3Fixtures, v3FixtureFiles, v3Resources } from '../helpers/v3-fixtures.ts';
 
 type Json = Record<string, unknown>;
 const USERS = 12;
@@ -228,3 +229,67 @@ async function storeAsBefore(
     }
   }
 }
+
+/** 'patient|YYYY-MM|part' for every month a v3 Coverage's period touches, up to this month. */
+function v3PeriodMonths(cov: Json, today: Date): string[] {
+  const part = /^part-([a-d])-/.exec(cov['id'] as string)?.[1]?.toUpperCase();
+  const period = cov['period'] as { start?: string; end?: string } | undefined;
+  if (!part || !period?.start) return [];
+  const patient = ((cov['beneficiary'] as Json)['reference'] as string).slice('Patient/'.length);
+  const monthIndex = (d: string) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7)) - 1;
+  const now = today.getUTCFullYear() * 12 + today.getUTCMonth();
+  const last = Math.min(period.end ? monthIndex(period.end) : now, now);
+  const out: string[] = [];
+  for (let m = monthIndex(period.start); m <= last; m++) {
+    out.push(
+      `${patient}|${String(Math.floor(m / 12)).padStart(4, '0')}-${String((m % 12) + 1).padStart(2, '0')}|${part}`,
+    );
+  }
+  return out;
+}
+
+describe.skipIf(!haveV3Fixtures)('v3 coverage months (needs ../shared/fixtures/bb2/v3)', () => {
+  it('member_months holds every month of each real v3 Coverage period up to this month, and enrollment_spans one span per beneficiary and part', async () => {
+    const v3 = await createTestDatabase('months_v3');
+    try {
+      const resources = v3FixtureFiles()
+        .filter((f) => f.startsWith('coverage-'))
+        .flatMap(v3Resources)
+        .filter((r) => r['resourceType'] === 'Coverage');
+      const byId = new Map(resources.map((r) => [r['id'] as string, r]));
+      await ingestBatch(v3.pool, [...byId.values()].map(normalizeResource), {
+        normalizerVersion: NORMALIZER_VERSION,
+      });
+      const { rows: clock } = await v3.pool.query<{ today: string }>(`SELECT current_date::text AS today`);
+      const today = new Date(`${clock[0]!.today}T00:00:00Z`);
+      const expected = [...byId.values()].flatMap((c) => v3PeriodMonths(c, today));
+      // Parts A, B (one of them cancelled: its period has ended), C and D, over several years.
+      expect(new Set(expected.map((k) => k.split('|')[2]))).toEqual(new Set(['A', 'B', 'C', 'D']));
+      expect(expected.length).toBeGreaterThan(100);
+      const { rows } = await v3.pool.query(
+        `SELECT patient_id, to_char(month, 'YYYY-MM') AS month, part_a, part_b, part_c, part_d FROM member_months`,
+      );
+      const actual = rows.flatMap((r) =>
+        (['A', 'B', 'C', 'D'] as const)
+          .filter((p) => r[`part_${p.toLowerCase()}`])
+          .map((p) => `${r.patient_id}|${r.month}|${p}`),
+      );
+      expect(actual.sort()).toEqual(expected.sort());
+      // A v3 range has no gaps: one span per beneficiary and part, as long as its months.
+      const { rows: spans } = await v3.pool.query<{ key: string; month_count: number }>(
+        `SELECT patient_id || '|' || part AS key, month_count FROM enrollment_spans`,
+      );
+      const perKey = new Map<string, number>();
+      for (const k of expected) {
+        const [patient, , part] = k.split('|');
+        perKey.set(`${patient}|${part}`, (perKey.get(`${patient}|${part}`) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(spans.map((r) => [r.key, r.month_count]))).toEqual(
+        Object.fromEntries(perKey),
+      );
+      expect(spans.length).toBe(perKey.size);
+    } finally {
+      await v3.drop();
+    }
+  });
+});

@@ -1,0 +1,29 @@
+/**
+ * A page-reading thread (page-threads.ts starts it): parses and normalizes the pages it is sent
+ * and encodes their COPY rows, so the worker's main thread only fetches and writes.
+ */
+import { parentPort } from 'node:worker_threads';
+
+import { encodePage } from '../db/ingest.ts';
+import { BbsyncError } from '../errors.ts';
+import { readPage, type PageContext } from '../fhir/page.ts';
+import type { PageReply, PageRequest } from './page-threads.ts';
+
+function errorReply(id: number, err: unknown): PageReply {
+  if (err instanceof BbsyncError) {
+    const status = (err as { status?: number }).status;
+    return { id, error: { message: err.message, category: err.category, status } };
+  }
+  return { id, error: { message: err instanceof Error ? err.message : String(err) } };
+}
+
+parentPort!.on('message', ({ id, text, ctx }: PageRequest & { ctx: PageContext }) => {
+  try {
+    const page = readPage(text, ctx);
+    const { resources, buffer } = encodePage(page.batch);
+    // The encoded rows all view one buffer, moved to the main thread rather than copied.
+    parentPort!.postMessage({ id, page: { ...page, batch: resources } } satisfies PageReply, [buffer]);
+  } catch (err) {
+    parentPort!.postMessage(errorReply(id, err));
+  }
+});

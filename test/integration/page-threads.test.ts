@@ -1,0 +1,73 @@
+/**
+ * Pages read on a worker thread (src/workers/page-threads.ts, SYNC_PARSE_THREADS): the same rows
+ * reach the database as when the page is read on the main thread, the claim tables' rows travel
+ * as COPY text, and a page that is not a Bundle fails with the same error.
+ */
+import { afterAll, beforeEach, expect, it } from 'vitest';
+
+import { ingestBatch } from '../../src/db/ingest.ts';
+import { Bb2Error } from '../../src/errors.ts';
+import { NORMALIZER_VERSION } from '../../src/fhir/normalize.ts';
+import { readPage } from '../../src/fhir/page.ts';
+import { createPageReader } from '../../src/workers/page-threads.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { describeWithFixtures, readFixture } from '../helpers/fixtures.ts';
+import { dumpAnalytics } from '../helpers/tables.ts';
+
+const reader = createPageReader(1);
+const dbs: TestDatabase[] = [];
+const options = { normalizerVersion: NORMALIZER_VERSION };
+const text = () => JSON.stringify(readFixture('sandbox/eob-paging-bene-19990000000001/eob-page-1.json'));
+const ctx = { patientId: '-19990000000001', source: '/v2/fhir/ExplanationOfBenefit/' };
+
+beforeEach(async () => {
+  while (dbs.length) await dbs.pop()!.drop();
+});
+afterAll(async () => {
+  await reader.close();
+  for (const db of dbs) await db.drop();
+});
+
+describeWithFixtures('pages read on a worker thread', () => {
+  it('write exactly the rows of a page read on the main thread, and nothing on a second load', async () => {
+    const threaded = await reader.read(text(), ctx);
+    expect(threaded.batch).toHaveLength(10);
+    // The claim tables' rows and the raw row came back as COPY bytes, not as objects and JSON.
+    for (const r of threaded.batch) {
+      expect(r.rows.claims).toEqual([]);
+      expect(r.json).toBe('');
+      expect(r.encoded?.counts.claims).toBe(1);
+      expect(Buffer.from(r.encoded!.copy.claims!).toString()).toMatch(new RegExp(`^${r.resourceId}\t.*\n$`));
+      expect(Buffer.from(r.encoded!.rawHead).toString()).toMatch(/^ExplanationOfBenefit\t.*\t\{.*\}\t$/s);
+    }
+    const [a, b] = [await createTestDatabase('thread'), await createTestDatabase('main')];
+    dbs.push(a, b);
+    const viaThread = await ingestBatch(a.pool, threaded.batch, options);
+    const viaMain = await ingestBatch(b.pool, readPage(text(), ctx).batch, options);
+    expect(viaThread).toEqual(viaMain);
+    expect(viaThread.rowsWritten.claim_line_adjudications).toBeGreaterThan(0);
+    expect(await dumpAnalytics(a.pool)).toEqual(await dumpAnalytics(b.pool));
+
+    const again = await ingestBatch(a.pool, (await reader.read(text(), ctx)).batch, options);
+    expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 10 });
+  });
+
+  it('fail a body that is not a JSON Bundle with the error the main thread gives', async () => {
+    for (const body of ['<html>busy</html>', '{"resourceType":"OperationOutcome"}']) {
+      let onMain: unknown;
+      try {
+        readPage(body, ctx);
+      } catch (err) {
+        onMain = err;
+      }
+      const onThread = await reader.read(body, ctx).catch((err: unknown) => err);
+      expect(onMain).toBeInstanceOf(Bb2Error);
+      expect(onThread).toBeInstanceOf(Bb2Error);
+      const fields = (e: unknown) => {
+        const { message, category, status } = e as Bb2Error;
+        return { message, category, status };
+      };
+      expect(fields(onThread)).toEqual(fields(onMain));
+    }
+  });
+});
