@@ -18,7 +18,11 @@ import {
   addReportCommand,
 } from './cli/data-commands.ts';
 import { addBenchCommand, addDemoCommand, addEmulatorCommand } from './cli/dev-commands.ts';
-import { addEnrollSyntheticCommand, addUnenrollCommand } from './cli/enrollment-commands.ts';
+import {
+  addClearEobForbiddenCommand,
+  addEnrollSyntheticCommand,
+  addUnenrollCommand,
+} from './cli/enrollment-commands.ts';
 import { addGenKeyCommand, addHashPasswordCommand, addRotateKeyCommand } from './cli/key-commands.ts';
 import { addServerCommand, addSyncCommand, addWorkerCommand } from './cli/service-commands.ts';
 import { ConfigError, InputError, UnreachableError } from './errors.ts';
@@ -114,6 +118,7 @@ export function buildProgram(): Command {
     addSyncCommand,
     addEnrollSyntheticCommand,
     addUnenrollCommand,
+    addClearEobForbiddenCommand,
     addGenKeyCommand,
     addHashPasswordCommand,
     addRotateKeyCommand,

@@ -123,6 +123,17 @@ export class ReauthRequiredError extends BbsyncError {
  */
 export class GrantExpiredError extends ReauthRequiredError {}
 
+/**
+ * BB2 refused ExplanationOfBenefit to this token for good (403 "You do not have permission to
+ * perform this action.": a Part-D-only application, or a beneficiary without SAMHSA consent;
+ * WS V2ExplanationOfBenefitPermission). Not retried until the beneficiary connects again.
+ */
+export class EobForbiddenError extends BbsyncError {
+  constructor(message: string) {
+    super(message, 'fhir_4xx');
+  }
+}
+
 /** BB2 asked us to slow down; `retryAfterMs` comes from `Retry-After`. */
 export class RateLimitedError extends BbsyncError {
   readonly retryAfterMs: number;

@@ -3,7 +3,7 @@
  * (401 -> refresh once, 429 -> wait Retry-After, 5xx/network/timeout/bad JSON -> retry, other 4xx
  * -> stop). The caller follows `next` links itself, so it can commit its position page by page.
  */
-import { Bb2Error, BbsyncError, GrantExpiredError, RateLimitedError } from '../errors.ts';
+import { Bb2Error, BbsyncError, EobForbiddenError, GrantExpiredError, RateLimitedError } from '../errors.ts';
 import { parseBundle, type Bundle } from '../fhir/page.ts';
 import { bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
@@ -112,6 +112,9 @@ export function createFhirClient(settings: FhirClientSettings) {
       }
       if (response.status >= 500) {
         throw new Bb2Error(`BB2 answered ${response.status} on ${what}`, 'upstream_5xx', response.status);
+      }
+      if (response.status === 403 && what.includes('/ExplanationOfBenefit')) {
+        throw new EobForbiddenError(`BB2 answered 403 on ${what}: ${detail(text)}`);
       }
       if (response.status !== 200) {
         throw new Bb2Error(

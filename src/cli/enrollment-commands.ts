@@ -25,6 +25,20 @@ export function addEnrollSyntheticCommand(program: Command): void {
     );
 }
 
+/** `bbsync clear-eob-forbidden ID` */
+export function addClearEobForbiddenCommand(program: Command): void {
+  program
+    .command('clear-eob-forbidden')
+    .description(
+      'Ask Blue Button for ExplanationOfBenefit again for an enrollment it refused them to (403: Part-D-only app, no SAMHSA consent).',
+    )
+    .argument('<enrollment-id>', 'the enrollment (enr_...)', enrollmentId)
+    .action(async (id: string) => {
+      const { runClearEobForbidden } = await import('../commands/clear-eob-forbidden.ts');
+      await runClearEobForbidden(id);
+    });
+}
+
 /** `bbsync unenroll ID` */
 export function addUnenrollCommand(program: Command): void {
   program

@@ -17,7 +17,7 @@ async function findServices(
   config: Config,
   say: (line: string) => void,
 ): Promise<{ databaseUrl: string; redisUrl: string; stop: () => Promise<void> }> {
-  const pgOk = await postgresAnswers(config.databaseUrl);
+  const pgOk = await postgresAnswers(withDatabase(config.databaseUrl, 'postgres'));
   const redisOk = await redisAnswers(config.redisUrl);
   if (pgOk && redisOk)
     return { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl, stop: async () => {} };
@@ -59,11 +59,9 @@ async function findServices(
   };
 }
 
-async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({
-    connectionString: withDatabase(url, 'postgres'),
-    connectionTimeoutMillis: 2000,
-  });
+/** Whether a Postgres server answers at `url` within 2 s (the test setup asks it too). */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     return true;
@@ -74,7 +72,8 @@ async function postgresAnswers(url: string): Promise<boolean> {
   }
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
+/** Whether a Redis server answers PING at `url` within 2 s. */
+export async function redisAnswers(url: string): Promise<boolean> {
   const redis = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

@@ -82,6 +82,14 @@ export async function enrollNotFoundCount(db: Db): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Active enrollments BB2 refuses ExplanationOfBenefit to (their EOB is not asked for). */
+export async function eobForbiddenCount(db: Db): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM enrollments WHERE status = 'active' AND eob_forbidden_at IS NOT NULL`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** Active enrollments whose data access grant ends within `days` (and has not ended yet). */
 export async function grantsExpiringWithin(db: Db, days: number): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
@@ -193,6 +201,8 @@ export interface EnrollmentFilter {
   expiringWithinDays?: number;
   /** An exact enrollment id or patient id. */
   id?: string;
+  /** Only enrollments BB2 refuses ExplanationOfBenefit to (eob_forbidden_at set). */
+  eobForbidden?: boolean;
 }
 
 export interface EnrollmentRow {
@@ -209,12 +219,14 @@ export interface EnrollmentRow {
   consecutive_failures: number;
   resources_held: Record<string, number> | null;
   held_total: number;
+  /** BB2 refuses ExplanationOfBenefit to this enrollment's token (a condition, whatever the status). */
+  eob_forbidden: boolean;
 }
 
 const ENROLLMENT_COLUMNS = `e.enrollment_id, e.patient_id, e.status, e.enrolled_at, e.access_grant_expiration,
   e.last_error_category, e.last_error_message, e.last_error_at,
   s.last_success_at, s.last_attempt_at, coalesce(s.consecutive_failures, 0) AS consecutive_failures,
-  s.resources_held,
+  s.resources_held, e.eob_forbidden_at IS NOT NULL AS eob_forbidden,
   coalesce((SELECT sum(v::bigint) FROM jsonb_each_text(s.resources_held) AS h(k, v)), 0)::int AS held_total`;
 
 function enrollmentWhere(filter: EnrollmentFilter, params: unknown[]): string {
@@ -234,6 +246,7 @@ function enrollmentWhere(filter: EnrollmentFilter, params: unknown[]): string {
       `e.status = 'active' AND e.access_grant_expiration > now() AND e.access_grant_expiration <= now() + make_interval(days => $${params.length})`,
     );
   }
+  if (filter.eobForbidden) where.push('e.eob_forbidden_at IS NOT NULL');
   if (filter.id) {
     params.push(filter.id);
     where.push(`(e.enrollment_id = $${params.length} OR e.patient_id = $${params.length})`);

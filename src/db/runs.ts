@@ -63,6 +63,24 @@ export async function expireEndedGrants(db: Db): Promise<number> {
   return rowCount ?? 0;
 }
 
+/** Records that BB2 refused ExplanationOfBenefit to this enrollment's token (see EobForbiddenError). */
+export async function markEobForbidden(db: Db, enrollmentId: string): Promise<void> {
+  await db.query(
+    `UPDATE enrollments SET eob_forbidden_at = coalesce(eob_forbidden_at, now()), updated_at = now()
+      WHERE enrollment_id = $1`,
+    [enrollmentId],
+  );
+}
+
+/** An operator's clearing of the condition: the next sync asks for ExplanationOfBenefit again. */
+export async function clearEobForbidden(db: Db, enrollmentId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'UPDATE enrollments SET eob_forbidden_at = NULL, updated_at = now() WHERE enrollment_id = $1 AND eob_forbidden_at IS NOT NULL',
+    [enrollmentId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 export async function addActiveMembers(
   db: Db,
   runId: string,

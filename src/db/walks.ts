@@ -26,6 +26,8 @@ export interface SyncStart {
         samhsa_shared: boolean | null;
         /** access_grant_expiration has passed: BB2 would only answer "User access has timed out". */
         grant_ended: boolean;
+        /** BB2 refused ExplanationOfBenefit to this token: EOB is not asked for. */
+        eob_forbidden: boolean;
       }
     | undefined;
   syncsCompleted: number;
@@ -54,7 +56,8 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
             (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope,
                                      'api_version', api_version, 'samhsa_shared', samhsa_shared,
-                                     'grant_ended', coalesce(access_grant_expiration <= now(), false))
+                                     'grant_ended', coalesce(access_grant_expiration <= now(), false),
+                                     'eob_forbidden', eob_forbidden_at IS NOT NULL)
                FROM enrollments WHERE enrollment_id = $1) AS enrollment,
             (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
             (SELECT reconcile_suspect IS NOT NULL FROM sync_state WHERE enrollment_id = $1) AS reconcile_suspect,

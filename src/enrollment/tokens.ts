@@ -200,7 +200,7 @@ export function createTokenVault(deps: TokenVaultDeps) {
              access_token_expires_at = excluded.access_token_expires_at,
              token_version = enrollments.token_version + 1, enrolled_at = now(), revoked_at = NULL,
              revoke_purge = NULL, revoke_actor = NULL,
-             api_version = excluded.api_version, samhsa_shared = NULL,
+             api_version = excluded.api_version, samhsa_shared = NULL, eob_forbidden_at = NULL,
              last_error_category = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()`,
           [
             enrollmentId,

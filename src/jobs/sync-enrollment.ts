@@ -22,11 +22,12 @@ import type { Pool } from '../db/client.ts';
 import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
 import { syncInsuranceCard } from './sync-insurance-card.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
-import { recordMemberOutcome } from '../db/runs.ts';
+import { markEobForbidden, recordMemberOutcome } from '../db/runs.ts';
 import { beginSync, endSync } from '../db/walks.ts';
 import {
   classifyError,
   EnrollmentNotActiveError,
+  EobForbiddenError,
   GrantExpiredError,
   isTransient,
   RateLimitedError,
@@ -136,10 +137,7 @@ export async function syncEnrollment(
       tally,
       log,
     };
-    for (const type of RESOURCE_TYPES) {
-      if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) continue;
-      await syncResourceType(scope, type);
-    }
+    for (const type of RESOURCE_TYPES) await syncType(scope, type);
     if (enrollment.api_version === 'v3') await syncV3Extras(scope);
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally), ...suspectNote(tally) };
@@ -175,6 +173,26 @@ export async function syncEnrollment(
       },
     );
     session.release(unlocked);
+  }
+}
+
+/**
+ * One resource type's walk, when this enrollment may read it: Patient only with the demographic
+ * scope, ExplanationOfBenefit not once BB2 refused it for good (the rest of the sync goes on).
+ */
+async function syncType(scope: SyncScope, type: FhirResourceType): Promise<void> {
+  const { enrollment } = scope;
+  if (type === 'Patient' && !hasDemographicScope(enrollment.scope)) return;
+  if (type === 'ExplanationOfBenefit' && enrollment.eob_forbidden) return;
+  try {
+    await syncResourceType(scope, type);
+  } catch (err) {
+    if (!(err instanceof EobForbiddenError)) throw err;
+    await markEobForbidden(scope.deps.pool, scope.enrollmentId);
+    scope.log.warn(
+      { condition: 'eob_forbidden', error: err.message },
+      'BB2 refuses ExplanationOfBenefit to this enrollment: not asked again until it reconnects or an operator clears it',
+    );
   }
 }
 

@@ -156,6 +156,7 @@ describe('dashboard pages', () => {
         nextRun: null,
         statusCounts: { active: 5, reauth_required: 2, revoked: 1 },
         expiring: 0,
+        eobForbidden: 0,
         queues: 'unavailable',
         requests: { total: 0, ok: 0, rateLimited: 0, clientErrors: 0, serverErrors: 0 },
         requestRows: [],

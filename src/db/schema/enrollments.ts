@@ -41,6 +41,12 @@ export const enrollments = pgTable(
      */
     samhsa_shared: boolean('samhsa_shared'),
     /**
+     * When BB2 refused ExplanationOfBenefit to this token (403 "You do not have permission": a
+     * Part-D-only application, or no SAMHSA consent): EOB is not asked for again until the
+     * beneficiary connects again or an operator clears it; Patient and Coverage still sync.
+     */
+    eob_forbidden_at: tstz('eob_forbidden_at'),
+    /**
      * When the data access grant ends (NULL: never, RESEARCH_STUDY apps); a ONE_TIME grant ends
      * with its first access token. Past it, no request is made and the enrollment is `expired`.
      */

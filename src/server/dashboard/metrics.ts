@@ -7,6 +7,7 @@ import { Gauge, Registry, type Metric } from 'prom-client';
 
 import {
   enrollNotFoundCount,
+  eobForbiddenCount,
   enrollmentsByStatus,
   grantsExpiringWithin,
   requestCountsSince,
@@ -93,6 +94,15 @@ function registerRedisMetrics(registry: Registry, deps: MetricsDeps): void {
 
 /** Enrollments, BB2 requests and runs, read from Postgres at each scrape. */
 function registerDatabaseMetrics(registry: Registry, pool: Pool): void {
+  new Gauge({
+    name: 'bbsync_enrollments_eob_forbidden',
+    help: 'Active enrollments Blue Button refuses ExplanationOfBenefit to (403: Part-D-only app or no SAMHSA consent); their EOB is not asked for.',
+    registers: [registry],
+    async collect() {
+      this.set(await eobForbiddenCount(pool));
+    },
+  });
+
   new Gauge({
     name: 'bbsync_enrollments_not_found_total',
     help: 'Beneficiaries Blue Button has no data for (callback error=not_found; at most ENROLL_RATE_LIMIT_GLOBAL per 10 minutes per server counted).',

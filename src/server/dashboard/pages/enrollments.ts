@@ -66,11 +66,20 @@ function filtersForm(q: Record<string, string | undefined>): Html {
         <option value="1" ${q.expiring === '1' ? 'selected' : ''}>within ${EXPIRY_WARNING_DAYS} days</option>
       </select>
     </label>
+    <label
+      >Condition
+      <select name="condition">
+        <option value="">any</option>
+        <option value="eob_forbidden" ${q.condition === 'eob_forbidden' ? 'selected' : ''}>
+          EOB refused by BB2
+        </option>
+      </select>
+    </label>
     <label>Enrollment or patient id <input name="id" value="${q.id ?? ''}" size="22" /></label>
     ${q.sort ? html`<input type="hidden" name="sort" value="${q.sort}" />` : ''}
     ${q.dir ? html`<input type="hidden" name="dir" value="${q.dir}" />` : ''}
     <button type="submit">Filter</button>
-    ${q.status || q.category || q.expiring || q.id ? html`<a href="/enrollments">Clear</a>` : ''}
+    ${q.status || q.category || q.expiring || q.id || q.condition ? html`<a href="/enrollments">Clear</a>` : ''}
   </form>`;
 }
 
@@ -80,7 +89,10 @@ function enrollmentRow(e: EnrollmentRow, now: Date): Html {
   return html`<tr class="${soon ? 'soon' : ''}">
     <td>${enrollmentLink(e.enrollment_id)}</td>
     <td class="wide-only">${e.patient_id}</td>
-    <td>${statusPill(e.status)}</td>
+    <td>
+      ${statusPill(e.status)}
+      ${e.eob_forbidden ? html`<span class="pill warn" title="BB2 refuses ExplanationOfBenefit to this token; Patient and Coverage still sync (bbsync clear-eob-forbidden to ask again)">EOB refused</span>` : ''}
+    </td>
     <td>${formatTime(e.last_success_at)}</td>
     <td class="num">${formatAge(e.last_success_at, now)}</td>
     <td class="num ${e.consecutive_failures > 0 ? 'bad' : ''}">${e.consecutive_failures}</td>

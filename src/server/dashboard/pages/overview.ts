@@ -33,6 +33,8 @@ export interface OverviewData {
   nextRun: NextRun | 'unavailable';
   statusCounts: Record<string, number>;
   expiring: number;
+  /** Active enrollments BB2 refuses ExplanationOfBenefit to. */
+  eobForbidden: number;
   queues: QueueCounts | 'unavailable';
   requests: RequestSummary;
   requestRows: RequestCountRow[];
@@ -132,7 +134,10 @@ function summaryCards(d: OverviewData): Html {
         <a href="/enrollments?status=expired" class="${(d.statusCounts.expired ?? 0) > 0 ? 'warn' : ''}"
           >${d.statusCounts.expired ?? 0} grants ended</a
         >
-        · ${d.statusCounts.completed ?? 0} one-time done · ${d.statusCounts.revoked ?? 0} revoked`,
+        · ${d.statusCounts.completed ?? 0} one-time done · ${d.statusCounts.revoked ?? 0} revoked ·
+        <a href="/enrollments?condition=eob_forbidden" class="${d.eobForbidden > 0 ? 'warn' : ''}"
+          >${d.eobForbidden} EOB refused</a
+        >`,
     )}
     ${metric(
       `Grants ending ≤ ${EXPIRY_WARNING_DAYS} d`,

@@ -40,6 +40,7 @@ function parseListQuery(q: ListQuery) {
     filter.expiringWithinDays = EXPIRY_WARNING_DAYS;
     query.expiring = '1';
   }
+  if (q.condition === 'eob_forbidden') filter.eobForbidden = Boolean((query.condition = 'eob_forbidden'));
   const id = typeof q.id === 'string' ? q.id.trim().slice(0, 200) : '';
   if (id) filter.id = query.id = id;
   const sortKey = isEnrollmentSort(q.sort) ? q.sort : 'failures';

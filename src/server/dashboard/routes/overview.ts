@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 
 import {
   enrollmentsByStatus,
+  eobForbiddenCount,
   grantsExpiringWithin,
   listRuns,
   recentAudit,
@@ -19,18 +20,29 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
   const { pool } = ctx;
   app.get('/', async (request, reply) => {
     const days = ctx.config.retention.daysAfterRevoke;
-    const [recent, chart, statusCounts, expiring, requestRows, audit, queueNow, retention, quality] =
-      await Promise.all([
-        listRuns(pool, { limit: 10 }),
-        listRuns(pool, { limit: 30 }),
-        enrollmentsByStatus(pool),
-        grantsExpiringWithin(pool, EXPIRY_WARNING_DAYS),
-        requestCountsSince(pool, 24),
-        recentAudit(pool, 10, ['login', 'logout']),
-        ctx.probes.queueState(),
-        retentionOverview(pool, days),
-        qualityHistory(pool, 1),
-      ]);
+    const [
+      recent,
+      chart,
+      statusCounts,
+      expiring,
+      requestRows,
+      audit,
+      queueNow,
+      retention,
+      quality,
+      eobForbidden,
+    ] = await Promise.all([
+      listRuns(pool, { limit: 10 }),
+      listRuns(pool, { limit: 30 }),
+      enrollmentsByStatus(pool),
+      grantsExpiringWithin(pool, EXPIRY_WARNING_DAYS),
+      requestCountsSince(pool, 24),
+      recentAudit(pool, 10, ['login', 'logout']),
+      ctx.probes.queueState(),
+      retentionOverview(pool, days),
+      qualityHistory(pool, 1),
+      eobForbiddenCount(pool),
+    ]);
     return showPage(ctx, request, reply, 'Overview', 'overview', () =>
       overviewPage({
         now: ctx.now(),
@@ -39,6 +51,7 @@ export function overviewRoutes(app: FastifyInstance, ctx: DashboardContext): voi
         nextRun: queueNow.nextRun,
         statusCounts,
         expiring,
+        eobForbidden,
         queues: queueNow.counts,
         retention,
         nextJanitor: queueNow.nextJanitor,

@@ -1,0 +1,2 @@
+ALTER TABLE "enrollments" ADD COLUMN "eob_forbidden_at" timestamp with time zone;--> statement-breakpoint
+COMMENT ON COLUMN enrollments.eob_forbidden_at IS 'When BB2 refused ExplanationOfBenefit to this enrollment''s token (403 "You do not have permission": a Part-D-only application, or no SAMHSA consent). EOB is not asked for again until the beneficiary connects again or an operator clears it (bbsync clear-eob-forbidden); Patient and Coverage still sync.';
