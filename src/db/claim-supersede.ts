@@ -32,14 +32,16 @@ function supersedingClaims(batch: readonly NormalizedResource[]): Superseding[] 
   const out: Superseding[] = [];
   for (const r of batch) {
     const facts = r.claimVersion;
-    const claim = r.rows.claims[0];
-    if (!facts || !claim || claim.claim_type === 'pde') continue;
+    // A page read on a worker thread carries its claim row as COPY bytes, and these two beside them.
+    const row = r.rows.claims[0];
+    const claim = row ? { claimType: row.claim_type, linkKey: row.claim_link_key ?? null } : r.encoded?.claim;
+    if (!facts || !claim || claim.claimType === 'pde') continue;
     if (facts.finalAction !== true || facts.source !== 'NCH') continue;
-    if (!claim.claim_link_key && facts.priorControlNumbers.length === 0) continue;
+    if (!claim.linkKey && facts.priorControlNumbers.length === 0) continue;
     out.push({
       patient_id: r.patientId,
       claim_id: r.resourceId,
-      link_key: claim.claim_link_key ?? null,
+      link_key: claim.linkKey,
       priors: facts.priorControlNumbers,
       last_updated: r.lastUpdated,
     });
@@ -71,10 +73,10 @@ export function supersededClaimsWrite(w: Statement, batch: readonly NormalizedRe
   );
   const doomed = `w${w.count - 1}`;
   for (const table of [...CLAIM_CHILD_TABLES, 'claims']) {
-    w.write(`DELETE FROM ${table} WHERE claim_id IN (SELECT id FROM ${doomed})`);
+    w.write(`DELETE FROM ${table} WHERE claim_id = ANY(ARRAY(SELECT id FROM ${doomed}))`);
   }
   w.write(
     `DELETE FROM fhir_resources
-      WHERE resource_type = 'ExplanationOfBenefit' AND resource_id IN (SELECT id FROM ${doomed})`,
+      WHERE resource_type = 'ExplanationOfBenefit' AND resource_id = ANY(ARRAY(SELECT id FROM ${doomed}))`,
   );
 }

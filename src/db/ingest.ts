@@ -321,6 +321,8 @@ export function encodePage(resources: readonly NormalizedResource[]): {
 } {
   const parts: Buffer[] = [];
   const plans = resources.map((r) => {
+    const first = r.rows.claims[0];
+    const claim = first ? { claimType: first.claim_type, linkKey: first.claim_link_key ?? null } : undefined;
     const rows = { ...r.rows } as unknown as Record<AnalyticsTable, Record<string, unknown>[]>;
     const tables: [AnalyticsTable, number, number][] = [];
     for (const table of COPY_TABLES) {
@@ -331,7 +333,7 @@ export function encodePage(resources: readonly NormalizedResource[]): {
     }
     const head = RAW_HEAD_COLUMNS.map((c) => copyValue(rawValue(r, c))).join('\t');
     parts.push(Buffer.from(`${head}\t`));
-    return { r, rows, tables, head: parts.length - 1 };
+    return { r, rows, tables, head: parts.length - 1, claim };
   });
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   const views: Uint8Array[] = [];
@@ -341,8 +343,8 @@ export function encodePage(resources: readonly NormalizedResource[]): {
     views.push(all.subarray(at, at + part.length));
     at += part.length;
   }
-  const encoded = plans.map(({ r, rows, tables, head }): NormalizedResource => {
-    const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]! };
+  const encoded = plans.map(({ r, rows, tables, head, claim }): NormalizedResource => {
+    const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
     for (const [table, part, count] of tables) {
       enc.copy[table] = views[part]!;
       enc.counts[table] = count;

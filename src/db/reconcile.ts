@@ -79,11 +79,13 @@ export function closeWalkSql(c: CloseWalk): string {
     const verdict = `w${w.count - 1}`;
     const allowed = `NOT (SELECT hold FROM ${verdict})`;
     const victims = c.resourceType === 'Coverage' ? ['coverages'] : [...CLAIM_CHILD_TABLES, 'claims'];
+    // `= ANY(ARRAY(...))`, not `IN (SELECT ...)`: the array is computed once and each table is
+    // reached through its index on the key; the semi-join plan scanned whole child tables.
     for (const victim of victims) {
-      w.write(`DELETE FROM ${victim} WHERE ${key} IN (SELECT id FROM ${unseen}) AND ${allowed}`);
+      w.write(`DELETE FROM ${victim} WHERE ${key} = ANY(ARRAY(SELECT id FROM ${unseen})) AND ${allowed}`);
     }
     w.write(
-      `DELETE FROM fhir_resources WHERE resource_type = ${t} AND resource_id IN (SELECT id FROM ${unseen}) AND ${allowed}`,
+      `DELETE FROM fhir_resources WHERE resource_type = ${t} AND resource_id = ANY(ARRAY(SELECT id FROM ${unseen})) AND ${allowed}`,
     );
     w.write(
       `UPDATE sync_state s SET reconcile_suspect = CASE

@@ -42,6 +42,11 @@ export interface EncodedRows {
    * after it; what follows depends on what is stored (normalizer version, first seen).
    */
   rawHead: Uint8Array;
+  /**
+   * What the write path still reads of the claim row once its COPY text is encoded: its type and
+   * link key (a v3 claim version supersedes stored ones by them, db/claim-supersede.ts).
+   */
+  claim?: { claimType: string; linkKey: string | null };
 }
 
 export type ApiVersion = 'v2' | 'v3';
