@@ -264,7 +264,7 @@ describe('a THIRTEEN_MONTH application', () => {
     expect(fhirCalls()).toBe(fhirBefore);
   });
 
-  it('leaves active when BB2 says "User access has timed out", on a FHIR call or on a refresh', async () => {
+  it('takes an enrollment from active to expired when BB2 says "User access has timed out", on a FHIR call or on a refresh', async () => {
     const w = await world('thirteen', [4, 5]);
     const [fhirFirst, refreshFirst] = w.enrolled;
     // The 13 months are over at BB2 for both; one still holds an access token BB2 knows.
