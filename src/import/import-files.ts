@@ -9,7 +9,8 @@
  */
 import type { Pool } from '../db/client.ts';
 import { supersededClaimsWrite } from '../db/claim-supersede.ts';
-import { addOutcome, emptyOutcome, ingestBatch, quarantine, type IngestOutcome } from '../db/ingest.ts';
+import { addOutcome, emptyOutcome, ingestBatch, type IngestOutcome } from '../db/ingest.ts';
+import { quarantine } from '../db/quarantine.ts';
 import type { Statement } from '../db/statement.ts';
 import { NormalizeError } from '../errors.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../fhir/normalize.ts';
