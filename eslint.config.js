@@ -25,16 +25,12 @@ const TOO_LONG_YET = [
   ['src/db/ingest.ts', 'functions'],
   // handleControl (122)
   ['src/emulator/control.ts', 'functions'],
-  // advance (101), initialPlan (89)
-  ['src/emulator/data/synthetic.ts', 'functions'],
   // route (124)
   ['src/emulator/server.ts', 'functions'],
   // toV3Eob (103)
   ['src/emulator/v3/eob.ts', 'functions'],
   // parseV3Search (85)
   ['src/emulator/v3/search.ts', 'functions'],
-  // createTokenVault (178)
-  ['src/enrollment/tokens.ts', 'functions'],
   // mapV3ExplanationOfBenefit (95)
   ['src/fhir/v3/eob.ts', 'functions'],
   // startWorkers (117)
