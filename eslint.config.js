@@ -23,8 +23,6 @@ const TOO_LONG_YET = [
   ['src/bluebutton/oauth.ts', 'functions'],
   // handleControl (122)
   ['src/emulator/control.ts', 'functions'],
-  // advance (101), initialPlan (89)
-  ['src/emulator/data/synthetic.ts', 'functions'],
   // route (124)
   ['src/emulator/server.ts', 'functions'],
   // toV3Eob (103)

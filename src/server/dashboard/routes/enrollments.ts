@@ -25,6 +25,7 @@ import { EXPIRY_WARNING_DAYS } from '../components.ts';
 import { enrollmentPage, revokePage } from '../pages/enrollment.ts';
 import { enrollmentsPage } from '../pages/enrollments.ts';
 import { actorOf, notFound, showPage, type DashboardContext } from '../respond.ts';
+import { runStartedFlash } from './alerts.ts';
 
 const ENROLLMENTS_PAGE_SIZE = 50;
 
@@ -158,7 +159,8 @@ async function syncNow(
     { user: request.operator!.user, enrollmentId: enrollment.enrollment_id, runId: run.run_id },
     'dashboard: sync now',
   );
-  return reply.redirect(`${back}?flash=sync-started&run=${encodeURIComponent(run.run_id)}`, 303);
+  const flash = await runStartedFlash(ctx, 'sync-started');
+  return reply.redirect(`${back}?flash=${flash}&run=${encodeURIComponent(run.run_id)}`, 303);
 }
 
 async function revoke(
