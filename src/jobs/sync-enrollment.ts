@@ -65,7 +65,7 @@ export interface SyncDeps {
   /**
    * Limits how many pages this process writes at once. Fetching overlaps freely, but Postgres on
    * a small machine spends more on contention than it gains from more concurrent writers
-   * (measured: 8 writers cost 56% more Postgres CPU per EOB than 2).
+   * (docs/performance.md#figures-behind-the-code).
    */
   writeGate?: Gate;
   /**
