@@ -21,12 +21,8 @@ const NOT_PRODUCTION = [
 const TOO_LONG_YET = [
   // createOAuthClient (97)
   ['src/bluebutton/oauth.ts', 'functions'],
-  // writeBatch (95)
-  ['src/db/ingest.ts', 'functions'],
   // handleControl (122)
   ['src/emulator/control.ts', 'functions'],
-  // advance (101), initialPlan (89)
-  ['src/emulator/data/synthetic.ts', 'functions'],
   // route (124)
   ['src/emulator/server.ts', 'functions'],
   // toV3Eob (103)

@@ -52,6 +52,7 @@ const OPERATIONAL_TABLES = [
   'sync_attempts',
   'bb2_request_counts',
   'audit_log',
+  'deployment_alerts',
 ];
 
 /** Where analysts must find every table, view and column described (the test enforces it). */

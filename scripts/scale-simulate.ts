@@ -137,6 +137,8 @@ async function simulate(
     concurrency: num('concurrency'),
     schedule: false,
     finishUnenroll: async () => {},
+    // The modelled BB2 never makes the application inactive.
+    probeApplication: async () => ({ active: true }),
     standIns: { sync: simulatedSync(pool, model, stats), probe: simulatedProbe(model) },
   });
   const driver: Driver = { pool, queues: workers.queues, model, redis, say, redisPeak: 0, queueMax: 0 };

@@ -24,7 +24,12 @@ import {
   addUnenrollCommand,
 } from './cli/enrollment-commands.ts';
 import { addGenKeyCommand, addHashPasswordCommand, addRotateKeyCommand } from './cli/key-commands.ts';
-import { addServerCommand, addSyncCommand, addWorkerCommand } from './cli/service-commands.ts';
+import {
+  addResumeSyncsCommand,
+  addServerCommand,
+  addSyncCommand,
+  addWorkerCommand,
+} from './cli/service-commands.ts';
 import { ConfigError, InputError, UnreachableError } from './errors.ts';
 
 /** How `bbsync` exits; the README's "Exit codes" table says the same. */
@@ -116,6 +121,7 @@ export function buildProgram(): Command {
     addServerCommand,
     addWorkerCommand,
     addSyncCommand,
+    addResumeSyncsCommand,
     addEnrollSyntheticCommand,
     addUnenrollCommand,
     addClearEobForbiddenCommand,

@@ -116,6 +116,8 @@ export interface Config {
     readonly reconcileMaxDeleteShare: number;
     /** How often the janitor closes attempts and runs left `running` by a dead process. */
     readonly janitorEveryMs: number;
+    /** While BB2 says the application is inactive (syncs paused): how often one worker asks again. */
+    readonly appInactiveProbeMs: number;
   };
   readonly server: {
     readonly host: string;
@@ -267,6 +269,7 @@ function syncSettings(raw: Environment): Config['sync'] {
     lockDurationMs: raw.SYNC_LOCK_DURATION_MS,
     reconcileMaxDeleteShare: raw.RECONCILE_MAX_DELETE_SHARE,
     janitorEveryMs: raw.JANITOR_EVERY_MS,
+    appInactiveProbeMs: raw.APP_INACTIVE_PROBE_MS,
   };
 }
 

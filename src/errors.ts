@@ -9,6 +9,7 @@
 export const ERROR_CATEGORIES = [
   'reauth_required', // the grant is gone: invalid_grant, "Refresh token not found", 401/403 from /token
   'auth_client', // our client credentials are wrong or the app is disabled: ops must act
+  'app_inactive', // BB2 says the whole application is temporarily inactive: every sync pauses, nothing is spent
   'rate_limited', // 429 from BB2
   'upstream_5xx', // BB2/BFD answered 5xx
   'timeout', // no answer in time
@@ -132,6 +133,26 @@ export class EobForbiddenError extends BbsyncError {
   constructor(message: string) {
     super(message, 'fhir_4xx');
   }
+}
+
+/**
+ * BB2 says the whole application is temporarily inactive (CMS turned it off): `/token` answers 403
+ * `invalid_client` "This application, X, is temporarily inactive…" before it looks at the refresh
+ * token (so the stored one stays valid), FHIR answers 401 with the same text, revocation 403
+ * "Application is not active or does not exist." (WS `apps/dot_ext/utils.py`
+ * validate_app_is_active, `apps/fhir/bluebutton/permissions.py` ApplicationActivePermission,
+ * `apps/dot_ext/views/authorization.py` RevokeTokenView). A condition of the deployment, not of
+ * an enrollment: the sync queue pauses until BB2 accepts the application again.
+ */
+export class AppInactiveError extends BbsyncError {
+  constructor(message: string) {
+    super(message, 'app_inactive');
+  }
+}
+
+/** Whether a BB2 error text is its "application inactive" answer (token, FHIR or revocation). */
+export function saysAppInactive(text: string | undefined): boolean {
+  return text !== undefined && /is temporarily inactive|application is not active/i.test(text);
 }
 
 /** BB2 asked us to slow down; `retryAfterMs` comes from `Retry-After`. */

@@ -3,7 +3,15 @@
  * (401 -> refresh once, 429 -> wait Retry-After, 5xx/network/timeout/bad JSON -> retry, other 4xx
  * -> stop). The caller follows `next` links itself, so it can commit its position page by page.
  */
-import { Bb2Error, BbsyncError, EobForbiddenError, GrantExpiredError, RateLimitedError } from '../errors.ts';
+import {
+  AppInactiveError,
+  Bb2Error,
+  BbsyncError,
+  EobForbiddenError,
+  GrantExpiredError,
+  RateLimitedError,
+  saysAppInactive,
+} from '../errors.ts';
 import { parseBundle, type Bundle } from '../fhir/page.ts';
 import { bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
@@ -99,6 +107,10 @@ export function createFhirClient(settings: FhirClientSettings) {
       }
       const text = response.text;
 
+      if ((response.status === 401 || response.status === 403) && saysAppInactive(text)) {
+        // ApplicationActivePermission (401; older docs say 403): the whole application, not this token.
+        throw new AppInactiveError(`BB2 answered ${response.status} on ${what}: ${detail(text)}`);
+      }
       if (response.status === 401) {
         // An expired 13-month grant: the token is fine but the data access is over.
         if (/timed out/i.test(text))

@@ -213,8 +213,8 @@ export type GetText = (
 /**
  * GETs with Node's http client, asking for gzip (as BB2 recommends) and inflating each body in
  * one call on libuv's thread pool. fetch inflates a body as a stream of small chunks on the main
- * thread, through web streams: for FHIR pages of several hundred KB that cost ~100 µs of the
- * worker's main thread per EOB (measured by `npm run bench`), which is the thread a sync waits on.
+ * thread, through web streams: for FHIR pages of several hundred KB that costs the worker's main
+ * thread, the one a sync waits on, a large share of its time per EOB (docs/performance.md#figures-behind-the-code).
  */
 export function makeGetText(settings: HttpSettings): GetText {
   const agents = {

@@ -9,10 +9,20 @@
  * Every failure is classified here (see classifyTokenError): the caller decides retry or
  * re-consent from the error's category, never from HTTP details.
  */
+import { randomBytes } from 'node:crypto';
+
 import * as client from 'openid-client';
 import { z } from 'zod';
 
-import { Bb2Error, BbsyncError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
+import {
+  AppInactiveError,
+  Bb2Error,
+  BbsyncError,
+  GrantExpiredError,
+  RateLimitedError,
+  ReauthRequiredError,
+  saysAppInactive,
+} from '../errors.ts';
 import { API_VERSIONS, bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
@@ -79,7 +89,15 @@ export interface OAuthClient {
   awaitRefreshSlot(): Promise<void>;
   /** BB2's `/v{n}/o/revoke/`: revokes the token and deletes the data access grant (given an access token). */
   revokeGrant(accessToken: string, version?: ApiVersion): Promise<void>;
+  /**
+   * Whether BB2 accepts this application now, asked without spending anyone's token (see
+   * probeApplication). Throws (classified) when BB2 gives no clear answer either way.
+   */
+  probeApplication(): Promise<ApplicationProbe>;
 }
+
+/** What BB2 says of the application: accepted, or inactive with BB2's answer (no secrets in it). */
+export type ApplicationProbe = { active: true } | { active: false; answer: string };
 
 /** The beneficiary said no on the consent page, or BB2 refused the authorization. */
 export class AuthorizationDenied extends Error {
@@ -194,6 +212,10 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       await hooks.beforeRequest?.();
     },
 
+    probeApplication() {
+      return probeApplication(fetchImpl, bb2Endpoints(base, apiVersion).revokeToken, settings);
+    },
+
     async revokeGrant(accessToken, version = apiVersion) {
       try {
         await client.tokenRevocation(configs[version].grant, accessToken, {
@@ -224,6 +246,10 @@ export function classifyTokenError(err: unknown, doing: string): Error {
   if (err instanceof client.ResponseBodyError) {
     const description = err.error_description ? ` (${err.error_description})` : '';
     const what = `BB2 answered ${err.status} ${err.error}${description} while ${doing}`;
+    if (err.error === 'invalid_client' && saysAppInactive(err.error_description)) {
+      // validate_app_is_active answers before the token is looked at: the stored one stays valid.
+      return new AppInactiveError(what);
+    }
     if (err.error === 'invalid_client') return new Bb2Error(what, 'auth_client', err.status);
     // apps/constants.py: the 13-month grant is over (BB2 says so on refresh, 401 invalid_grant).
     if (/user access has timed out/i.test(err.error_description ?? '')) return new GrantExpiredError(what);
@@ -263,6 +289,62 @@ export function classifyTokenError(err: unknown, doing: string): Error {
     return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err)}`, 'network');
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * Asks BB2 whether it accepts the application with the cheapest call that says so and touches no
+ * beneficiary's token: an RFC 7009 revocation of a random token nobody holds. BB2's
+ * RevokeTokenView answers 403 "Application is not active or does not exist." for an inactive
+ * application (before it looks at the token) and 200 for an unknown token otherwise (WS
+ * `apps/dot_ext/views/authorization.py`). Any other answer is no answer: it throws, classified.
+ */
+async function probeApplication(
+  fetchImpl: typeof fetch,
+  revokeUrl: string,
+  credentials: { clientId: string; clientSecret: string },
+): Promise<ApplicationProbe> {
+  const doing = 'asking BB2 whether the application is active';
+  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  const basic = Buffer.from(`${encode(credentials.clientId)}:${encode(credentials.clientSecret)}`).toString(
+    'base64',
+  );
+  let response: Response;
+  try {
+    response = await fetchImpl(revokeUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: new URLSearchParams({ token: `bbsync-probe-${randomBytes(16).toString('hex')}` }).toString(),
+    });
+  } catch (err) {
+    throw classifyTokenError(err, doing);
+  }
+  if (response.status === 200) return { active: true };
+  const said = bodyText(await response.text());
+  const answer = `BB2 answered ${response.status}${said ? ` (${said})` : ''} while ${doing}`;
+  if ((response.status === 401 || response.status === 403) && saysAppInactive(said)) {
+    return { active: false, answer };
+  }
+  if (response.status === 429) throw new RateLimitedError(answer, 1000);
+  if (response.status >= 500) throw new Bb2Error(answer, 'upstream_5xx', response.status);
+  throw new Bb2Error(answer, response.status === 401 ? 'auth_client' : 'fhir_4xx', response.status);
+}
+
+/** BB2's words in an error body (`error_description`, `description`, `detail`), short; never the whole body. */
+function bodyText(text: string): string {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown> | null;
+    for (const key of ['error_description', 'description', 'detail', 'message', 'error']) {
+      const v = body?.[key];
+      if (typeof v === 'string') return v.slice(0, 300);
+    }
+  } catch {
+    // not JSON
+  }
+  return '';
 }
 
 /** The `refresh_token` of a token response body, if it has one; never throws. */

@@ -64,3 +64,16 @@ export function addSyncCommand(program: Command): void {
       await runSync(options);
     });
 }
+
+/** `bbsync resume-syncs` */
+export function addResumeSyncsCommand(program: Command): void {
+  program
+    .command('resume-syncs')
+    .description(
+      'Resume the syncs paused because Blue Button said the application is inactive, without waiting for the next probe (APP_INACTIVE_PROBE_MS).',
+    )
+    .action(async () => {
+      const { runResumeSyncs } = await import('../commands/resume-syncs.ts');
+      await runResumeSyncs();
+    });
+}

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { databaseName, type Pool } from '../db/client.ts';
 import { runFailures, waitForRun, type SyncRun } from '../db/runs.ts';
 import { InputError } from '../errors.ts';
+import { syncsPausedSince } from '../workers/app-inactive.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { createQueues, type Queues } from '../workers/queues.ts';
 import { redisConnection } from '../workers/redis.ts';
@@ -76,6 +77,12 @@ export async function runSync(options: SyncOptions): Promise<void> {
     process.stdout.write(
       `run ${run.run_id}: ${run.enrollments_total} enrollment(s) queued${options.full ? ' for a full reconcile' : ''}\n`,
     );
+    const paused = await syncsPausedSince(pool);
+    if (paused) {
+      process.stderr.write(
+        `bbsync: syncs are paused since ${paused.since}: Blue Button says this application is inactive (${paused.answer}). The run's syncs wait, and start when a probe finds the application accepted again or after \`npx bbsync resume-syncs\`\n`,
+      );
+    }
     if (!options.wait) return;
     const finished = await waitWithProgress(pool, queues, run.run_id);
     process.stdout.write(await formatRunSummary(pool, finished));

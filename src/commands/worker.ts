@@ -52,6 +52,7 @@ export async function assembleWorkers(
     requestCounter,
     concurrency: options.concurrency,
     schedule: options.schedule,
+    probeApplication: () => services.oauth.probeApplication(),
     finishUnenroll: (enrollmentId) =>
       finishUnenroll({ pool, log, vault: services.vault, oauth: services.oauth }, enrollmentId, {
         resumed: true,

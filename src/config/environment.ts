@@ -108,6 +108,7 @@ export const ENVIRONMENT = z.object({
   RETENTION_DAYS_AFTER_REVOKE: int(0, 36_500).default(0),
   RECONCILE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   JANITOR_EVERY_MS: int(1_000, 86_400_000).default(300_000),
+  APP_INACTIVE_PROBE_MS: int(1_000, 86_400_000).default(300_000),
 
   SYNC_CRON: z.string().default('0 2 * * *'),
   SYNC_TZ: z.string().default('UTC'),

@@ -1,12 +1,12 @@
 /**
  * COPY ... FROM STDIN in Postgres's text format: the fastest way to put many rows into a table
- * (measured here several times faster than multi-row INSERT for rows carrying large jsonb). Only
- * for plain inserts: COPY cannot resolve conflicts, so callers delete what they replace first.
+ * (faster than multi-row INSERT, most of all for rows carrying large JSON). Only for plain
+ * inserts: COPY cannot resolve conflicts, so callers delete what they replace first.
  *
- * `runScript` sends a whole script, COPY data included, in one write and one round trip. Each
- * socket write to Postgres cost the worker ~100 µs of its main thread here (the write also wakes
- * the backend, on the same two cores), and a page written with one COPY stream per table made
- * about thirty of them.
+ * `runScript` sends a whole script, COPY data included, in one write and one round trip: each
+ * socket write to Postgres costs the worker's main thread (and wakes the backend, which shares
+ * the same cores), and a page written with one COPY stream per table made about thirty of them.
+ * The figures: docs/performance.md#figures-behind-the-code.
  */
 import type { Writable } from 'node:stream';
 

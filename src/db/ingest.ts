@@ -13,22 +13,20 @@
  * and reads what is stored; one script (copy.ts, `runScript`) carries the deletes of replaced
  * rows, one statement for the Patient and Coverage upserts, quarantine and whatever the caller
  * commits with the batch (its paging progress), COPY for claims, their children and the raw
- * resources (measured 2.7x cheaper per row than json_to_recordset), and COMMIT. Values are written
- * into the script as literals, so no bind-parameter limit applies.
+ * resources (cheaper per row than json_to_recordset), and COMMIT. Values are written into the
+ * script as literals, so no bind-parameter limit applies. Figures: docs/performance.md#figures-behind-the-code.
  */
-import { getTableConfig } from 'drizzle-orm/pg-core';
-
 import {
   ANALYTICS_TABLES,
   CLAIM_CHILD_TABLES,
   type AnalyticsRows,
   type AnalyticsTable,
 } from '../model/analytics-rows.ts';
-import type { EncodedRows, NormalizedResource } from '../model/resources.ts';
-import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
+import type { NormalizedResource } from '../model/resources.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { EnrollmentNotActiveError } from '../errors.ts';
 import { copyValue, encodeRows, runScript, type ScriptStep } from './copy.ts';
+import { COPY_TABLES, RAW_COLUMNS, rawHead, WRITERS } from './copy-rows.ts';
 import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -75,49 +73,6 @@ export interface IngestOptions {
    */
   rewriteOnly?: boolean;
 }
-
-/**
- * Patient and Coverage rows are upserted on their primary key; a Coverage's months (deleted first)
- * and the claim tables are COPYed.
- */
-const UPSERT_KEYS: Partial<Record<AnalyticsTable, string>> = {
-  patients: 'patient_id',
-  coverages: 'coverage_id',
-};
-
-interface TableWriter {
-  columns: string[];
-  /** For upserted tables: `INSERT ... SELECT FROM json_to_recordset(<rows>) ... ON CONFLICT DO UPDATE`. */
-  upsert: ((rowsParam: string) => string) | undefined;
-}
-
-/**
- * Built once per table from the schema. `loaded_at` is left to its default, now(); generated
- * columns (claims.is_final, is_denied) are computed by Postgres and never written.
- */
-const WRITERS = new Map<string, TableWriter>(
-  ANALYTICS_TABLES.map((name) => {
-    const config = getTableConfig(ANALYTICS_TABLE_DEFINITIONS[name]);
-    const columns = config.columns.filter((c) => c.name !== 'loaded_at' && c.generated === undefined);
-    const names = columns.map((c) => c.name);
-    const key = UPSERT_KEYS[name];
-    const typed = columns.map((c) => `${c.name} ${c.getSQLType()}`).join(', ');
-    const updates = names
-      .filter((n) => n !== key)
-      .map((n) => `${n} = excluded.${n}`)
-      .join(', ');
-    const upsert = key
-      ? (rowsParam: string) =>
-          `INSERT INTO ${name} (${names.join(', ')})
-           SELECT ${names.join(', ')} FROM json_to_recordset(${rowsParam}::json) AS r(${typed})
-           ON CONFLICT (${key}) DO UPDATE SET ${updates}, loaded_at = now()`
-      : undefined;
-    return [name, { columns: names, upsert }];
-  }),
-);
-
-/** The tables written with COPY (all but the upserted ones), in ANALYTICS_TABLES order. */
-const COPY_TABLES = ANALYTICS_TABLES.filter((t) => !WRITERS.get(t)!.upsert);
 
 function zeroCounts(): IngestOutcome['rowsWritten'] {
   return Object.fromEntries(ANALYTICS_TABLES.map((t) => [t, 0])) as IngestOutcome['rowsWritten'];
@@ -246,6 +201,33 @@ async function writeBatch(
   stored: Map<string, StoredState>,
   options: IngestOptions,
 ): Promise<IngestOutcome> {
+  const { outcome, toWrite } = classify(resources, stored, options.normalizerVersion);
+
+  // One script, one round trip: delete what is replaced, upsert the Patient and Coverage rows
+  // together with the quarantine entries these resources resolve and the caller's writes, COPY the
+  // claim tables and the raw resources, COMMIT.
+  const script: ScriptStep[] = [];
+  const del = replacedRowsDelete(toWrite, stored);
+  if (del) script.push({ sql: del });
+  const w = upsertsAndQuarantine(resources, toWrite, outcome);
+  options.alsoWrite?.(w);
+  if (!w.empty) script.push({ sql: w.inline() });
+  script.push(...copySteps(toWrite, outcome));
+  if (toWrite.length > 0) script.push(rawStep(toWrite, stored, options.normalizerVersion));
+  if (options.finalStatement) script.push({ sql: options.finalStatement.sql });
+  script.push({ sql: 'COMMIT' });
+  const results = await runScript(client, script);
+  // The final statement's result is the one before COMMIT's.
+  if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
+  return outcome;
+}
+
+/** Counts each resource as new, changed, unchanged or stale; the new and changed ones are written. */
+function classify(
+  resources: readonly NormalizedResource[],
+  stored: ReadonlyMap<string, StoredState>,
+  normalizerVersion: number,
+): { outcome: IngestOutcome; toWrite: NormalizedResource[] } {
   const outcome = emptyOutcome();
   const toWrite: NormalizedResource[] = [];
   for (const r of resources) {
@@ -253,7 +235,7 @@ async function writeBatch(
     if (!prev) {
       outcome.inserted++;
       toWrite.push(r);
-    } else if (prev.content_hash === r.contentHash && prev.normalizer_version >= options.normalizerVersion) {
+    } else if (prev.content_hash === r.contentHash && prev.normalizer_version >= normalizerVersion) {
       outcome.unchanged++;
     } else if (
       r.lastUpdated &&
@@ -266,24 +248,24 @@ async function writeBatch(
       toWrite.push(r);
     }
   }
+  return { outcome, toWrite };
+}
 
-  // One script, one round trip: delete what is replaced, upsert the Patient and Coverage rows
-  // together with the quarantine entries these resources resolve and the caller's writes, COPY the
-  // claim tables and the raw resources, COMMIT.
-  const script: ScriptStep[] = [];
-  const del = replacedRowsDelete(toWrite, stored);
-  if (del) script.push({ sql: del });
-
-  const rowsOf = (table: AnalyticsTable) => {
-    const rows: object[] = [];
-    for (const r of toWrite) for (const row of r.rows[table] as AnalyticsRows[typeof table]) rows.push(row);
-    return rows;
-  };
+/**
+ * One statement: the upserts of the Patient and Coverage rows written (counted into `outcome`),
+ * and the quarantine entries the batch resolves. The caller adds its own writes to it.
+ */
+function upsertsAndQuarantine(
+  resources: readonly NormalizedResource[],
+  toWrite: readonly NormalizedResource[],
+  outcome: IngestOutcome,
+): Statement {
   const w = new Statement();
   for (const table of ANALYTICS_TABLES) {
     const writer = WRITERS.get(table)!;
     if (!writer.upsert) continue;
-    const rows = rowsOf(table);
+    const rows: object[] = [];
+    for (const r of toWrite) for (const row of r.rows[table] as AnalyticsRows[typeof table]) rows.push(row);
     if (rows.length === 0) continue;
     w.write(writer.upsert(w.param(JSON.stringify(rows))));
     outcome.rowsWritten[table] += rows.length;
@@ -298,60 +280,7 @@ async function writeBatch(
         WHERE q.resource_type = k.resource_type AND q.resource_id = k.resource_id`,
     );
   }
-  options.alsoWrite?.(w);
-  if (!w.empty) script.push({ sql: w.inline() });
-
-  script.push(...copySteps(toWrite, outcome));
-  if (toWrite.length > 0) script.push(rawStep(toWrite, stored, options.normalizerVersion));
-  if (options.finalStatement) script.push({ sql: options.finalStatement.sql });
-  script.push({ sql: 'COMMIT' });
-  const results = await runScript(client, script);
-  // The final statement's result is the one before COMMIT's.
-  if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
-  return outcome;
-}
-
-/**
- * A resource's COPY rows as bytes, for a resource read on a worker thread: every part of one page
- * goes into one buffer (`encodePage`), so the page crosses back to the main thread without a copy.
- */
-export function encodePage(resources: readonly NormalizedResource[]): {
-  resources: NormalizedResource[];
-  buffer: ArrayBuffer;
-} {
-  const parts: Buffer[] = [];
-  const plans = resources.map((r) => {
-    const first = r.rows.claims[0];
-    const claim = first ? { claimType: first.claim_type, linkKey: first.claim_link_key ?? null } : undefined;
-    const rows = { ...r.rows } as unknown as Record<AnalyticsTable, Record<string, unknown>[]>;
-    const tables: [AnalyticsTable, number, number][] = [];
-    for (const table of COPY_TABLES) {
-      if (rows[table].length === 0) continue;
-      parts.push(Buffer.from(encodeRows(WRITERS.get(table)!.columns, rows[table])));
-      tables.push([table, parts.length - 1, rows[table].length]);
-      rows[table] = [];
-    }
-    const head = RAW_HEAD_COLUMNS.map((c) => copyValue(rawValue(r, c))).join('\t');
-    parts.push(Buffer.from(`${head}\t`));
-    return { r, rows, tables, head: parts.length - 1, claim };
-  });
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const views: Uint8Array[] = [];
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    views.push(all.subarray(at, at + part.length));
-    at += part.length;
-  }
-  const encoded = plans.map(({ r, rows, tables, head, claim }): NormalizedResource => {
-    const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
-    for (const [table, part, count] of tables) {
-      enc.copy[table] = views[part]!;
-      enc.counts[table] = count;
-    }
-    return { ...r, json: '', rows: rows as unknown as AnalyticsRows, encoded: enc };
-  });
-  return { resources: encoded, buffer: all.buffer };
+  return w;
 }
 
 /** One COPY per claim table holding rows of `toWrite`, with the rows counted into `outcome`. */
@@ -389,39 +318,9 @@ function rawStep(
     const firstSeen = stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_at ?? now;
     const tail = `${copyValue(normalizerVersion)}\t${copyValue(firstSeen)}\n`;
     if (r.encoded) data.push(r.encoded.rawHead, tail);
-    else {
-      const head = RAW_HEAD_COLUMNS.map((c) => copyValue(rawValue(r, c))).join('\t');
-      data.push(`${head}\t${tail}`);
-    }
+    else data.push(rawHead(r) + tail);
   }
   return { copy: 'fhir_resources', columns: RAW_COLUMNS, data };
-}
-
-/** The raw row's columns that come from the resource alone (RAW_COLUMNS up to `resource`). */
-const RAW_HEAD_COLUMNS = [
-  'resource_type',
-  'resource_id',
-  'patient_id',
-  'last_updated',
-  'content_hash',
-  'resource',
-] as const;
-
-function rawValue(r: NormalizedResource, column: (typeof RAW_HEAD_COLUMNS)[number]): string | null {
-  switch (column) {
-    case 'resource_type':
-      return r.resourceType;
-    case 'resource_id':
-      return r.resourceId;
-    case 'patient_id':
-      return r.patientId;
-    case 'last_updated':
-      return r.lastUpdated;
-    case 'content_hash':
-      return r.contentHash;
-    case 'resource':
-      return r.json;
-  }
 }
 
 /**
@@ -456,14 +355,3 @@ function replacedRowsDelete(
   }
   return del.inline();
 }
-
-const RAW_COLUMNS = [
-  'resource_type',
-  'resource_id',
-  'patient_id',
-  'last_updated',
-  'content_hash',
-  'resource',
-  'normalizer_version',
-  'first_seen_at',
-];

@@ -1,7 +1,7 @@
 /**
  * Building one statement out of several writes: each write is a data-modifying CTE, and all of
  * them run (and commit) together in a single round trip. Round trips are what a sync mostly pays
- * for on a small machine (about 150 µs of CPU each, client and server together, measured here),
+ * for on a small machine (CPU on both the client and the server, docs/performance.md#figures-behind-the-code),
  * so the write path sends as few statements as it can.
  */
 import { arrayLiteral } from './copy.ts';

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Db, Pool } from '../db/client.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { classifyError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
+import { AppInactiveError, classifyError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
 import type { Logger } from '../logger.ts';
 import type { ApiVersion } from '../bluebutton/api-version.ts';
@@ -217,6 +217,9 @@ async function getAccessToken(
     allowRevoking: options.forRevocation,
     usable: (row) => usableGrant(vault, row, options.rejectedToken),
     recordFailure: async (client, err) => {
+      // The whole application is refused, not this enrollment: nothing to record on it, and the
+      // stored refresh token stays valid (BB2 refused before looking at it).
+      if (err instanceof AppInactiveError) return;
       await recordFailure(client, enrollmentId, err, statusAfter(err));
       // A missing refresh token is the enrollment's state, not a failed request: not worth a warning.
       if (!(err instanceof ReauthRequiredError) || !/no refresh token/.test(err.message)) {

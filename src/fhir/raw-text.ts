@@ -1,7 +1,7 @@
 /**
  * Where each entry's resource sits in a Bundle's JSON text, so a sync can store and hash the text
  * BB2 sent instead of serializing the parsed resource again (JSON.stringify of every EOB was the
- * largest single cost of normalizing, ~90 µs of ~300 per EOB).
+ * largest single cost of normalizing: docs/performance.md#figures-behind-the-code).
  *
  * A scanner, not a parser: it runs only over text JSON.parse has already accepted, finds the
  * `entry[i].resource` values and, inside each, the values that change on every response

@@ -11,7 +11,7 @@ import type { ApiVersion } from '../bluebutton/api-version.ts';
 import type { Pool } from '../db/client.ts';
 import { parseTransactionTime } from '../db/schedule.ts';
 import type { TokenVault } from '../enrollment/tokens.ts';
-import { classifyError, RateLimitedError } from '../errors.ts';
+import { AppInactiveError, classifyError, RateLimitedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ProbeDeps {
@@ -52,7 +52,8 @@ export async function probeTransactionTime(deps: ProbeDeps, known: string | null
         { enrollmentId: candidate.enrollment_id, category: classifyError(err).category, error },
         'transaction time probe failed',
       );
-      if (err instanceof RateLimitedError) break;
+      // Asking with another enrollment's token would get the same answer.
+      if (err instanceof RateLimitedError || err instanceof AppInactiveError) break;
     }
   }
   return { ok: false, error, requests };

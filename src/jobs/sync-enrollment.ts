@@ -25,6 +25,7 @@ import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult
 import { markEobForbidden, recordMemberOutcome } from '../db/runs.ts';
 import { beginSync, endSync } from '../db/walks.ts';
 import {
+  AppInactiveError,
   classifyError,
   EnrollmentNotActiveError,
   EobForbiddenError,
@@ -64,7 +65,7 @@ export interface SyncDeps {
   /**
    * Limits how many pages this process writes at once. Fetching overlaps freely, but Postgres on
    * a small machine spends more on contention than it gains from more concurrent writers
-   * (measured: 8 writers cost 56% more Postgres CPU per EOB than 2).
+   * (docs/performance.md#figures-behind-the-code).
    */
   writeGate?: Gate;
   /**
@@ -305,8 +306,14 @@ async function recordStop(
   err: unknown,
 ): Promise<void> {
   const { category, message } = classifyError(err);
+  // BB2 refusing the whole application is the deployment's condition (the worker pauses the
+  // queue): the job goes back unspent, and the enrollment records nothing.
+  const appInactive = err instanceof AppInactiveError;
   const handedBack =
-    s.skipped === true || err instanceof EnrollmentBusyError || err instanceof SyncInterruptedError;
+    s.skipped === true ||
+    appInactive ||
+    err instanceof EnrollmentBusyError ||
+    err instanceof SyncInterruptedError;
   const comesBack = handedBack || err instanceof RateLimitedError;
   const final = !comesBack && (!isTransient(err) || s.ctx.attempt >= s.ctx.maxAttempts);
   // A lost grant leaves `active` whichever request found out (README "How the sync works").
@@ -333,7 +340,8 @@ async function recordStop(
       'could not record why a sync stopped',
     ),
   );
-  s.log[final ? 'error' : 'warn'](
+  // One warn line for the whole deployment comes from the worker, not one per sync.
+  s.log[final ? 'error' : appInactive ? 'debug' : 'warn'](
     {
       outcome: s.skipped ? 'skipped' : final ? 'failed' : 'will retry',
       category,

@@ -32,7 +32,7 @@ export interface NormalizedResource {
   encoded?: EncodedRows;
 }
 
-/** A resource's COPY rows as bytes (db/ingest.ts `encodePage`). */
+/** A resource's COPY rows as bytes (db/copy-rows.ts `encodePage`). */
 export interface EncodedRows {
   /** COPY text of the rows of each COPYed table that has any. */
   copy: Partial<Record<AnalyticsTable, Uint8Array>>;

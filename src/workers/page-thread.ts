@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { encodePage } from '../db/ingest.ts';
+import { encodePage } from '../db/copy-rows.ts';
 import { BbsyncError } from '../errors.ts';
 import { readPage, type PageContext } from '../fhir/page.ts';
 import type { PageReply, PageRequest } from './page-threads.ts';

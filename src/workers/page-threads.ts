@@ -43,9 +43,9 @@ interface Waiting {
 }
 
 /**
- * The thread's young generation, smaller than V8's default: measured reading 600 pages of 740 KB
- * from 8 concurrent callers, the process's peak RSS was 298 MB with the default, 268 MB with 16 MB,
- * 253 MB with 8 MB (which cost the thread 10% more CPU in scavenges); 16 MB cost none.
+ * The thread's young generation, smaller than V8's default: it keeps the worker's peak RSS within
+ * its target at no CPU cost, where a smaller one costs the thread CPU in scavenges
+ * (docs/performance.md#figures-behind-the-code).
  */
 const THREAD_YOUNG_GENERATION_MB = 16;
 

@@ -3,14 +3,15 @@
  * BullMQ's retry semantics, the nightly Job Scheduler, and graceful shutdown. This is the only
  * place that knows BullMQ; the handlers are plain functions.
  */
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { duplicateConnection, type RedisClient } from './redis.ts';
 
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import { addRequestCounts } from '../db/request-counts.ts';
 import { recordMemberOutcome } from '../db/runs.ts';
-import { classifyError, isTransient, RateLimitedError } from '../errors.ts';
+import { AppInactiveError, classifyError, isTransient, RateLimitedError } from '../errors.ts';
+import type { ApplicationProbe } from '../bluebutton/oauth.ts';
 import type { RequestCounter } from '../bluebutton/request-counter.ts';
 import { probeTransactionTime, type ProbeResult } from '../jobs/bfd-probe.ts';
 import { START_RUN_JOB, startRun, type StartRunPayload } from '../jobs/start-run.ts';
@@ -22,6 +23,7 @@ import {
 } from '../jobs/sync-enrollment.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from '../jobs/sync-errors.ts';
 import type { Logger } from '../logger.ts';
+import { createAppInactiveGuard, type AppInactiveGuard } from './app-inactive.ts';
 import { createFeeder } from './feeder.ts';
 import { startMaintenance } from './maintenance.ts';
 import { createQueues, QUEUE_NAMES, runJobOptions, SCHEDULER_ID, type Queues } from './queues.ts';
@@ -39,6 +41,8 @@ export interface WorkerDeps {
   schedule?: boolean;
   /** Finishes an unenroll left `revoking` (the janitor's last duty). */
   finishUnenroll: (enrollmentId: string) => Promise<unknown>;
+  /** Asks BB2 whether it accepts the application again, while syncs are paused (OAuthClient.probeApplication). */
+  probeApplication: () => Promise<ApplicationProbe>;
   /**
    * Stand-ins for the two handlers that call BB2 (a sync and the transaction-time probe), for the
    * scale simulation's modelled BB2 (scripts/scale-simulate.ts). Production passes none.
@@ -55,7 +59,14 @@ export interface RunningWorkers {
 }
 
 /** Turns what a handler threw into what BullMQ should do with the job. */
-async function toBullmq(err: unknown, job: Job, token: string | undefined, worker: Worker): Promise<never> {
+async function toBullmq(
+  err: unknown,
+  job: Job,
+  token: string | undefined,
+  worker: Worker,
+  appInactive: AppInactiveGuard,
+): Promise<never> {
+  if (err instanceof AppInactiveError) return handBackPaused(err, job, token, worker, appInactive);
   if (err instanceof RateLimitedError) {
     // BB2 said 429: pause this queue for every worker for Retry-After, without spending an attempt.
     await worker.rateLimit(err.retryAfterMs);
@@ -78,6 +89,28 @@ async function toBullmq(err: unknown, job: Job, token: string | undefined, worke
   throw err;
 }
 
+/**
+ * BB2 refuses the whole application: the alert raised once and the queue paused (app-inactive.ts),
+ * the job back in the queue without spending an attempt. If the pause cannot be recorded, the
+ * queue is rate limited for a minute instead, so the syncs do not spin.
+ */
+async function handBackPaused(
+  err: AppInactiveError,
+  job: Job,
+  token: string | undefined,
+  worker: Worker,
+  appInactive: AppInactiveGuard,
+): Promise<never> {
+  try {
+    await appInactive.met(err);
+  } catch {
+    await worker.rateLimit(60_000);
+    throw Worker.RateLimitError();
+  }
+  await job.moveToWait(token);
+  throw new WaitingError();
+}
+
 export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const { config, log } = deps;
   // BullMQ never closes connections it is given: these are ours to close on shutdown.
@@ -88,6 +121,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const sync: SyncStandIn =
     deps.standIns?.sync ?? ((payload, ctx) => syncEnrollment({ ...deps.sync, log }, payload, ctx));
   const probe = deps.standIns?.probe ?? ((known) => probeTransactionTime({ ...deps.sync, log }, known));
+  const appInactive = createAppInactiveGuard({
+    pool: deps.pool,
+    syncQueue: queues.sync,
+    log,
+    probe: deps.probeApplication,
+    probeEveryMs: config.sync.appInactiveProbeMs,
+  });
 
   const syncWorker: Worker = new Worker<SyncEnrollmentPayload>(
     QUEUE_NAMES.sync,
@@ -100,7 +140,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
           signal,
         });
       } catch (err) {
-        return toBullmq(err, job, token, syncWorker);
+        return toBullmq(err, job, token, syncWorker, appInactive);
       }
     },
     {
@@ -200,6 +240,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const feedTimer = setInterval(feed, config.sync.feedIntervalMs);
   feedTimer.unref();
   feed();
+  const appInactiveTicks = appInactive.startTicking(config.sync.feedIntervalMs);
 
   let closing: Promise<void> | undefined;
   return {
@@ -208,6 +249,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       closing ??= (async () => {
         clearInterval(timer);
         clearInterval(feedTimer);
+        await appInactiveTicks.stop();
         log.info(
           { graceMs: config.sync.shutdownGraceMs },
           'workers stopping: no new jobs; letting running syncs finish',

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildBb2Services } from '../../src/services.ts';
+import { raiseAlert } from '../../src/db/alerts.ts';
 import { QUALITY_CHECKS, runQualityChecks } from '../../src/db/quality.ts';
 import type { SyncRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
@@ -572,6 +573,127 @@ describe('actions', () => {
     const response = await client.request(`${target}/sync`, { form: { _csrf: csrfOf(detail.body) } });
     expect(response.location).toBe(`${target}?flash=not-active`);
     expect(await count('SELECT count(*)::int AS n FROM sync_runs')).toBe(runs);
+  });
+});
+
+describe('enrollment conditions', () => {
+  it('clears an enrollment’s EOB-forbidden condition from its page, as the CLI does, and records who did it', async () => {
+    const target = `/enrollments/${enr(2).enrollmentId}`;
+    // The condition as a sync leaves it (deployed-eob-forbidden.test.ts drives the real 403).
+    await world.tdb.pool.query('UPDATE enrollments SET eob_forbidden_at = now() WHERE enrollment_id = $1', [
+      enr(2).enrollmentId,
+    ]);
+    const client = new Client();
+    await client.login();
+    const page = await client.request(target);
+    expect(page.body).toContain(`action="${target}/clear-eob-forbidden"`);
+    expect(page.body).toContain('Clear EOB-forbidden');
+
+    const cleared = await client.request(`${target}/clear-eob-forbidden`, {
+      form: { _csrf: csrfOf(page.body) },
+    });
+    expect(cleared.location).toBe(`${target}?flash=eob-cleared`);
+    const { rows } = await world.tdb.pool.query(
+      'SELECT eob_forbidden_at FROM enrollments WHERE enrollment_id = $1',
+      [enr(2).enrollmentId],
+    );
+    expect(rows).toEqual([{ eob_forbidden_at: null }]);
+    expect((await client.request(target)).body).not.toContain('Clear EOB-forbidden');
+
+    // Twice: nothing to clear, nothing audited again.
+    const again = await client.request(`${target}/clear-eob-forbidden`, {
+      form: { _csrf: csrfOf(page.body) },
+    });
+    expect(again.location).toBe(`${target}?flash=eob-not-forbidden`);
+    const { rows: audit } = await world.tdb.pool.query(
+      `SELECT actor, target FROM audit_log WHERE action = 'clear_eob_forbidden'`,
+    );
+    expect(audit).toEqual([{ actor: 'dashboard:ops', target: enr(2).enrollmentId }]);
+  });
+
+  it('lists and counts enrollments whose unenroll is under way (revoking) by their own status', async () => {
+    const client = new Client();
+    await client.login();
+    await world.tdb.pool.query(`UPDATE enrollments SET status = 'revoking' WHERE enrollment_id = $1`, [
+      enr(1).enrollmentId,
+    ]);
+    try {
+      const list = await client.request('/enrollments?status=revoking');
+      expect(list.body).toContain('<option value="revoking" selected');
+      expect(list.body).toContain(enr(1).enrollmentId);
+      expect(list.body).not.toContain(enr(0).enrollmentId);
+      const overview = await client.request('/');
+      expect(overview.body).toMatch(
+        /<a href="\/enrollments\?status=revoking">revoking<\/a><\/td>\s*<td class="num">1<\/td>/,
+      );
+    } finally {
+      await world.tdb.pool.query(`UPDATE enrollments SET status = 'active' WHERE enrollment_id = $1`, [
+        enr(1).enrollmentId,
+      ]);
+    }
+  });
+});
+
+describe('syncs paused because Blue Button says the application is inactive', () => {
+  it('shows a banner on every page, says "sync now" waits, and resumes from the banner, audited', async () => {
+    const answer = 'BB2 answered 401 on /v2/fhir/Patient/: This application, dash, is temporarily inactive.';
+    await raiseAlert(world.tdb.pool, 'app_inactive', answer);
+    await world.queues.sync.pause();
+    try {
+      const client = new Client();
+      await client.login();
+      const target = `/enrollments/${enr(1).enrollmentId}`;
+      for (const path of [
+        '/',
+        '/enrollments',
+        target,
+        '/runs',
+        `/runs/${okRun.run_id}`,
+        '/quality',
+        '/sessions',
+      ]) {
+        const page = await client.request(path);
+        expect(page.status, path).toBe(200);
+        expect(page.body, path).toContain('Syncs are paused');
+        expect(page.body, path).toContain('is temporarily inactive');
+        expect(page.body, path).toContain('action="/alerts/app-inactive/resume"');
+      }
+
+      // "Sync now" queues the sync and says that it waits.
+      const detail = await client.request(target);
+      const synced = await client.request(`${target}/sync`, { form: { _csrf: csrfOf(detail.body) } });
+      const location = new URL(synced.location!, base);
+      expect(location.searchParams.get('flash')).toBe('sync-started-paused');
+      const runId = location.searchParams.get('run')!;
+      expect((await client.request(`${location.pathname}${location.search}`)).body).toContain(
+        'syncs are paused',
+      );
+
+      // The banner's button resumes them, from the page it was on, and the sync runs.
+      const resumed = await client.request('/alerts/app-inactive/resume', {
+        form: { _csrf: csrfOf(detail.body) },
+        headers: { referer: `${base}${target}` },
+      });
+      expect(resumed.status).toBe(303);
+      expect(resumed.location).toBe(`${target}?flash=syncs-resumed`);
+      expect(await world.queues.sync.isPaused()).toBe(false);
+      const { rows: ended } = await world.tdb.pool.query(
+        'SELECT ended_by FROM deployment_alerts WHERE ended_at IS NOT NULL',
+      );
+      expect(ended).toEqual([{ ended_by: 'dashboard:ops' }]);
+      const { rows: audit } = await world.tdb.pool.query(
+        `SELECT actor, target, details->'wasPaused' AS was_paused FROM audit_log WHERE action = 'resume_syncs'`,
+      );
+      expect(audit).toEqual([{ actor: 'dashboard:ops', target: 'app_inactive', was_paused: true }]);
+      const { waitForRun } = await import('../../src/db/runs.ts');
+      expect(await waitForRun(world.tdb.pool, runId, { timeoutMs: 30_000 })).toMatchObject({
+        enrollments_ok: 1,
+      });
+      expect((await client.request(target)).body).not.toContain('Syncs are paused');
+    } finally {
+      await world.tdb.pool.query('UPDATE deployment_alerts SET ended_at = now() WHERE ended_at IS NULL');
+      await world.queues.sync.resume();
+    }
   });
 });
 

@@ -191,8 +191,8 @@ export const claims = pgTable(
 
 /**
  * A claim's child rows name their claim. There is deliberately no foreign key: Postgres would
- * check and lock the parent for every child row, which tripled the cost of loading adjudications
- * (measured: 0.95 s -> 2.45 s for 170,000 rows). The one write path (src/db/ingest.ts) writes and
+ * check and lock the parent for every child row, which made loading adjudications several times
+ * dearer (docs/performance.md#figures-behind-the-code). The one write path (src/db/ingest.ts) writes and
  * deletes a claim together with all of its children, in one transaction, so none is ever orphaned.
  */
 const claimRef = () => text('claim_id').notNull();

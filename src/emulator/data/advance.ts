@@ -1,5 +1,6 @@
-/** Option handling shared by both stores' `advance()`. */
-import type { AdvanceOptions } from './types.ts';
+/** What both stores' `advance()` share: option handling, the load's clock and its result. */
+import { compareEobIds } from './claims.ts';
+import type { AdvanceOptions, AdvanceResult } from './types.ts';
 
 /** Defaults for {@link AdvanceOptions}, per weekly load. */
 export const DEFAULT_ADVANCE = {
@@ -87,4 +88,45 @@ export function resolveAdvance(options: AdvanceOptions, userCount: number): Reso
 export function nextTransactionMs(now: () => Date, previousMs: number): number {
   const nowMs = now().getTime();
   return Math.max(Number.isFinite(nowMs) ? nowMs : 0, previousMs + 1000);
+}
+
+/** The EOB ids one load added, changed, removed, versioned and cancelled for one user. */
+export interface UserChanges {
+  readonly added: string[];
+  readonly changed: string[];
+  readonly removed: string[];
+  /** New versions of existing claims (adjustments, PDE deletion records). */
+  readonly versioned: string[];
+  readonly cancelled: string[];
+}
+
+export function emptyChanges(): UserChanges {
+  return { added: [], changed: [], removed: [], versioned: [], cancelled: [] };
+}
+
+export function hasChanges(c: UserChanges): boolean {
+  return c.added.length + c.changed.length + c.removed.length + c.versioned.length + c.cancelled.length > 0;
+}
+
+/** A load's {@link AdvanceResult}, filled in user by user. */
+export class LoadResult {
+  private readonly added: Record<string, string[]> = {};
+  private readonly changed: Record<string, string[]> = {};
+  private readonly removed: Record<string, string[]> = {};
+  private readonly versioned: Record<string, string[]> = {};
+  private readonly cancelled: Record<string, string[]> = {};
+
+  /** Records one user's changes (new ids in BB2's order); users with no change of a kind are left out. */
+  note(patientId: string, c: UserChanges): void {
+    if (c.added.length) this.added[patientId] = c.added.sort(compareEobIds);
+    if (c.changed.length) this.changed[patientId] = c.changed;
+    if (c.removed.length) this.removed[patientId] = c.removed;
+    if (c.versioned.length) this.versioned[patientId] = c.versioned.sort(compareEobIds);
+    if (c.cancelled.length) this.cancelled[patientId] = c.cancelled;
+  }
+
+  result(transactionTime: string): AdvanceResult {
+    const { added, changed, removed, versioned, cancelled } = this;
+    return { transactionTime, added, changed, removed, versioned, cancelled };
+  }
 }

@@ -58,6 +58,32 @@ export function eobId(type: ClaimType, claimId: string): string {
   return `${type}-${claimId}`;
 }
 
+/** A claim as its first load wrote it: active, revision 0, the root of its own claim group. */
+export function firstVersion(
+  seq: number,
+  type: ClaimType,
+  claimId: string,
+  service: { from: number; thru: number },
+  firstLoadDay: number,
+  lastUpdatedMs: number,
+  legacy = false,
+): ClaimPlan {
+  return {
+    seq,
+    type,
+    claimId,
+    id: eobId(type, claimId),
+    from: service.from,
+    thru: service.thru,
+    firstLoadDay,
+    lastUpdatedMs,
+    legacy,
+    revision: 0,
+    rootSeq: seq,
+    status: 'active',
+  };
+}
+
 /** BB2/BFD order: the claim-id part of the EOB id compared as a string, then the claim type. */
 export function compareEobIds(a: string, b: string): number {
   const ia = a.indexOf('-');

@@ -2,10 +2,11 @@
  * Pieces several dashboard pages share: links to runs and enrollments, metric cards, the runs and
  * audit tables. Every value is escaped by `html`.
  */
+import type { DeploymentAlert } from '../../db/alerts.ts';
 import type { AuditRow, RunRow } from '../../db/dashboard.ts';
 import { html, type Html } from '../html.ts';
-import { daysUntil, formatCount, formatDuration, formatTime } from './format.ts';
-import { statusPill } from './layout.ts';
+import { daysUntil, formatAge, formatCount, formatDuration, formatTime } from './format.ts';
+import { csrfField, statusPill, type Viewer } from './layout.ts';
 
 /** Grants ending within this many days are highlighted. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -127,4 +128,36 @@ export function expiryCell(iso: string | null, now: Date): Html {
   return html`<td class="${cls}" title="${days < 0 ? 'ended' : `in ${Math.floor(days)} days`}">
     ${iso!.slice(0, 10)}${days >= 0 && days <= EXPIRY_WARNING_DAYS ? html` <span class="pill warn">${Math.floor(days)} d</span>` : ''}
   </td>`;
+}
+
+/**
+ * The banner every dashboard page shows while the deployment has an open alert (today: Blue
+ * Button says the application is inactive, syncs paused), with the button that resumes them.
+ */
+export function alertBanner(
+  alerts: readonly DeploymentAlert[],
+  o: { viewer: Viewer; now: Date; probeEveryMs: number },
+): Html | undefined {
+  const alert = alerts.find((a) => a.condition === 'app_inactive');
+  if (!alert) return undefined;
+  const minutes = Math.max(1, Math.round(o.probeEveryMs / 60_000));
+  return html`<div class="notice bad alert-banner" role="alert">
+    <p>
+      <strong>Syncs are paused:</strong> Blue Button says this application is inactive, since
+      ${formatTime(alert.since)} (${formatAge(alert.since, o.now)} ago). No sync runs and none fails; they
+      wait in the queue. Blue Button's answer: <q>${alert.answer}</q>
+    </p>
+    <p class="muted">
+      A worker asks Blue Button again about every ${minutes} min${minutes === 1 ? '' : 's'}
+      (APP_INACTIVE_PROBE_MS)${
+        alert.last_probe_at
+          ? html`; last at ${formatTime(alert.last_probe_at)}: ${alert.last_probe_answer ?? 'no answer yet'}`
+          : ''
+      }.
+      Syncs resume by themselves when it accepts the application again.
+    </p>
+    <form class="inline" method="post" action="/alerts/app-inactive/resume">
+      ${csrfField(o.viewer)}<button type="submit">Resume syncs now</button>
+    </form>
+  </div>`;
 }

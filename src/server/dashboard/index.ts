@@ -5,7 +5,7 @@
  *   /enrollments[/:id]     enrollments with sync state; one enrollment's attempts and actions
  *   /runs[/:id]            runs; one run's failures grouped by error category
  *   /admin/queues          bull-board (read-only unless DASHBOARD_ALLOW_ACTIONS=true)
- *   POST actions           sync now, retry a run's failures, revoke (CSRF token + audit_log)
+ *   POST actions           sync now, retry a run's failures, revoke, resume paused syncs (CSRF token + audit_log)
  *   /login, /logout        DASHBOARD_USER + DASHBOARD_PASSWORD_HASH (scrypt); sessions in Redis
  *   /sessions              the operator's sessions; end one, all others, or all
  *   /readyz, /metrics      readiness and Prometheus metrics (no login; /metrics takes METRICS_TOKEN,
@@ -33,6 +33,7 @@ import { parsePasswordHash } from './password.ts';
 import { createProbes } from './probes.ts';
 import { registerQueuesView } from './queues-view.ts';
 import type { DashboardContext } from './respond.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { enrollmentRoutes } from './routes/enrollments.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { qualityRoutes } from './routes/quality.ts';
@@ -121,6 +122,7 @@ export function dashboardRoutes(deps: DashboardDeps): (app: FastifyInstance) => 
         runRoutes(secured, ctx);
         qualityRoutes(secured, ctx);
         sessionRoutes(secured, ctx);
+        alertRoutes(secured, ctx);
         await registerQueuesView(secured, { queues, allowActions: config.server.dashboardAllowActions });
       });
     });

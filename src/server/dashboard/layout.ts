@@ -28,7 +28,7 @@ export function csrfField(viewer: Viewer): Html {
 export function dashboardPage(
   title: string,
   body: Html,
-  options: { viewer: Viewer; section?: Section; flash?: Html },
+  options: { viewer: Viewer; section?: Section; flash?: Html; banner?: Html },
 ): string {
   const header = html`<header class="top">
     <a class="brand" href="/">bluebutton-sync</a>
@@ -50,7 +50,7 @@ export function dashboardPage(
       </form></span
     >
   </header>`;
-  return page(title, html`${options.flash ?? ''}${body}`, { header });
+  return page(title, html`${options.banner ?? ''}${options.flash ?? ''}${body}`, { header });
 }
 
 // ---- flash messages ---------------------------------------------------------------------------
@@ -85,6 +85,24 @@ const FLASHES: Record<string, { kind: FlashKind; text: string; withRun?: boolean
     text: 'Blue Button could not be reached to revoke the grant; nothing was changed. Try again.',
   },
   'already-revoked': { kind: 'warn', text: 'This enrollment was already revoked.' },
+  'eob-cleared': {
+    kind: 'ok',
+    text: 'EOB-forbidden cleared: the next sync asks Blue Button for ExplanationOfBenefit again.',
+  },
+  'eob-not-forbidden': {
+    kind: 'warn',
+    text: 'This enrollment had no EOB-forbidden condition; nothing changed.',
+  },
+  'sync-started-paused': {
+    kind: 'warn',
+    text: 'Sync queued, but syncs are paused (Blue Button says this application is inactive): it runs once they resume.',
+    withRun: true,
+  },
+  'syncs-resumed': {
+    kind: 'ok',
+    text: 'Syncs resumed. If Blue Button still refuses the application, the next sync pauses them again.',
+  },
+  'syncs-not-paused': { kind: 'warn', text: 'Syncs were not paused; the sync queue is resumed anyway.' },
   'queue-unavailable': { kind: 'bad', text: 'Redis is unreachable: nothing was queued. Try again.' },
   'logged-out': { kind: 'ok', text: 'You are logged out.' },
   'sessions-ended': { kind: 'ok', text: 'The chosen sessions are logged out.' },

@@ -12,6 +12,7 @@ import {
   grantsExpiringWithin,
   requestCountsSince,
 } from '../../db/dashboard.ts';
+import { openAlert } from '../../db/alerts.ts';
 import { attemptDurations, lastSuccessfulRunAt } from '../../db/metrics.ts';
 import type { Pool } from '../../db/client.ts';
 import { openRunForecasts, unfedMembers } from '../../db/feed.ts';
@@ -37,6 +38,7 @@ export function createMetricsRegistry(deps: MetricsDeps): Registry {
   registerRedisMetrics(registry, deps);
   registerDatabaseMetrics(registry, deps.pool);
   registerRunForecastMetrics(registry, deps.pool);
+  registerAlertMetrics(registry, deps.pool);
   registry.registerMetric(durationHistogram(deps.pool) as unknown as Metric);
   return registry;
 }
@@ -114,7 +116,7 @@ function registerDatabaseMetrics(registry: Registry, pool: Pool): void {
 
   new Gauge({
     name: 'bbsync_enrollments',
-    help: 'Enrollments per status (active, reauth_required, expired, completed, revoked).',
+    help: 'Enrollments per status (active, reauth_required, expired, completed, revoking, revoked).',
     labelNames: ['status'],
     registers: [registry],
     async collect() {
@@ -242,6 +244,28 @@ function registerRunForecastMetrics(registry: Registry, pool: Pool): void {
       for (const r of await openRunForecasts(pool)) {
         if (r.forecast_fits !== null) this.set({ run_id: r.run_id }, r.forecast_fits ? 1 : 0);
       }
+    },
+  });
+}
+
+/** Conditions of the whole deployment (deployment_alerts). */
+function registerAlertMetrics(registry: Registry, pool: Pool): void {
+  new Gauge({
+    name: 'bbsync_application_inactive',
+    help: 'Whether Blue Button says this application is temporarily inactive (1): every sync is paused until a probe finds it accepted again or an operator resumes; 0 otherwise. Alert on 1.',
+    registers: [registry],
+    async collect() {
+      this.set((await openAlert(pool, 'app_inactive')) ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'bbsync_application_inactive_since_timestamp_seconds',
+    help: 'Since when syncs are paused because Blue Button says the application is inactive (Unix time; 0 when they are not).',
+    registers: [registry],
+    async collect() {
+      const alert = await openAlert(pool, 'app_inactive');
+      this.set(alert ? Date.parse(alert.since) / 1000 : 0);
     },
   });
 }

@@ -9,7 +9,9 @@ import type { Pool } from '../../db/client.ts';
 import type { UnenrollDeps } from '../../enrollment/unenroll.ts';
 import type { Logger } from '../../logger.ts';
 import type { Queues } from '../../workers/queues.ts';
+import { openAlerts } from '../../db/alerts.ts';
 import type { Html } from '../html.ts';
+import { alertBanner } from './components.ts';
 import { dashboardPage, flashFrom, type Section, type Viewer } from './layout.ts';
 import { notFoundPage } from './pages/login.ts';
 import type { Probes } from './probes.ts';
@@ -49,16 +51,24 @@ export function actorOf(request: FastifyRequest): string {
   return `dashboard:${request.operator!.user}`;
 }
 
-/** A page in the dashboard's frame, for the logged-in operator, with the flash of the query. */
-export function showPage(
+/**
+ * A page in the dashboard's frame, for the logged-in operator, with the flash of the query and the
+ * deployment's open alerts as a banner.
+ */
+export async function showPage(
   ctx: DashboardContext,
   request: FastifyRequest,
   reply: FastifyReply,
   title: string,
   section: Section | undefined,
   render: (viewer: Viewer) => Html,
-): FastifyReply {
+): Promise<FastifyReply> {
   const viewer: Viewer = { user: request.operator!.user, csrf: ctx.csrfFor(request, reply) };
   const flash = flashFrom(request.query as Record<string, unknown>);
-  return sendPage(reply, dashboardPage(title, render(viewer), { viewer, section, flash }));
+  const banner = alertBanner(await openAlerts(ctx.pool), {
+    viewer,
+    now: ctx.now(),
+    probeEveryMs: ctx.config.sync.appInactiveProbeMs,
+  });
+  return sendPage(reply, dashboardPage(title, render(viewer), { viewer, section, flash, banner }));
 }

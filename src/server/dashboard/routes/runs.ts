@@ -6,6 +6,7 @@ import { failedMemberIds, getRunRow, listRuns, pendingMembers } from '../../../d
 import { runFailures } from '../../../db/runs.ts';
 import { startRunNow } from '../../../workers/enqueue.ts';
 import { runPage, runsPage } from '../pages/runs.ts';
+import { runStartedFlash } from './alerts.ts';
 import { actorOf, notFound, showPage, type DashboardContext } from '../respond.ts';
 
 const RUNS_PAGE_SIZE = 50;
@@ -71,7 +72,8 @@ export function runRoutes(app: FastifyInstance, ctx: DashboardContext): void {
         },
         'dashboard: retry failed',
       );
-      return reply.redirect(`${back}?flash=retry-started&run=${encodeURIComponent(retry.run_id)}`, 303);
+      const flash = await runStartedFlash(ctx, 'retry-started');
+      return reply.redirect(`${back}?flash=${flash}&run=${encodeURIComponent(retry.run_id)}`, 303);
     },
   );
 }

@@ -1,0 +1,118 @@
+/**
+ * How each analytics table and the raw store are written: the columns of every table (from the
+ * schema), the upsert of the tables keyed by id, the COPY text of the others, and `encodePage`,
+ * which encodes a whole page's COPY rows into one buffer on a page-reading thread
+ * (src/workers/page-thread.ts), so the page crosses back to the main thread without a copy.
+ */
+import { getTableConfig } from 'drizzle-orm/pg-core';
+
+import { ANALYTICS_TABLES, type AnalyticsRows, type AnalyticsTable } from '../model/analytics-rows.ts';
+import type { EncodedRows, NormalizedResource } from '../model/resources.ts';
+import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
+import { copyValue, encodeRows } from './copy.ts';
+
+/**
+ * Patient and Coverage rows are upserted on their primary key; a Coverage's months (deleted first)
+ * and the claim tables are COPYed.
+ */
+const UPSERT_KEYS: Partial<Record<AnalyticsTable, string>> = {
+  patients: 'patient_id',
+  coverages: 'coverage_id',
+};
+
+export interface TableWriter {
+  columns: string[];
+  /** For upserted tables: `INSERT ... SELECT FROM json_to_recordset(<rows>) ... ON CONFLICT DO UPDATE`. */
+  upsert: ((rowsParam: string) => string) | undefined;
+}
+
+/**
+ * Built once per table from the schema. `loaded_at` is left to its default, now(); generated
+ * columns (claims.is_final, is_denied) are computed by Postgres and never written.
+ */
+export const WRITERS = new Map<string, TableWriter>(
+  ANALYTICS_TABLES.map((name) => {
+    const config = getTableConfig(ANALYTICS_TABLE_DEFINITIONS[name]);
+    const columns = config.columns.filter((c) => c.name !== 'loaded_at' && c.generated === undefined);
+    const names = columns.map((c) => c.name);
+    const key = UPSERT_KEYS[name];
+    const typed = columns.map((c) => `${c.name} ${c.getSQLType()}`).join(', ');
+    const updates = names
+      .filter((n) => n !== key)
+      .map((n) => `${n} = excluded.${n}`)
+      .join(', ');
+    const upsert = key
+      ? (rowsParam: string) =>
+          `INSERT INTO ${name} (${names.join(', ')})
+           SELECT ${names.join(', ')} FROM json_to_recordset(${rowsParam}::json) AS r(${typed})
+           ON CONFLICT (${key}) DO UPDATE SET ${updates}, loaded_at = now()`
+      : undefined;
+    return [name, { columns: names, upsert }];
+  }),
+);
+
+/** The tables written with COPY (all but the upserted ones), in ANALYTICS_TABLES order. */
+export const COPY_TABLES = ANALYTICS_TABLES.filter((t) => !WRITERS.get(t)!.upsert);
+
+/** The columns of a raw resource's `fhir_resources` row, in COPY order. */
+export const RAW_COLUMNS = [
+  'resource_type',
+  'resource_id',
+  'patient_id',
+  'last_updated',
+  'content_hash',
+  'resource',
+  'normalizer_version',
+  'first_seen_at',
+];
+
+/**
+ * The raw row up to and including its `resource` column and the tab after it, in COPY text: the
+ * part that comes from the resource alone (the rest depends on what is stored).
+ */
+export function rawHead(r: NormalizedResource): string {
+  const values = [r.resourceType, r.resourceId, r.patientId, r.lastUpdated, r.contentHash, r.json];
+  return `${values.map(copyValue).join('\t')}\t`;
+}
+
+/**
+ * A page's COPY rows as bytes, for resources read on a worker thread: every part of the page goes
+ * into one buffer, and each resource keeps views of its parts (`encoded`).
+ */
+export function encodePage(resources: readonly NormalizedResource[]): {
+  resources: NormalizedResource[];
+  buffer: ArrayBuffer;
+} {
+  const parts: Buffer[] = [];
+  const plans = resources.map((r) => {
+    const first = r.rows.claims[0];
+    const claim = first ? { claimType: first.claim_type, linkKey: first.claim_link_key ?? null } : undefined;
+    const rows = { ...r.rows } as unknown as Record<AnalyticsTable, Record<string, unknown>[]>;
+    const tables: [AnalyticsTable, number, number][] = [];
+    for (const table of COPY_TABLES) {
+      if (rows[table].length === 0) continue;
+      parts.push(Buffer.from(encodeRows(WRITERS.get(table)!.columns, rows[table])));
+      tables.push([table, parts.length - 1, rows[table].length]);
+      rows[table] = [];
+    }
+    parts.push(Buffer.from(rawHead(r)));
+    return { r, rows, tables, head: parts.length - 1, claim };
+  });
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const views: Uint8Array[] = [];
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    views.push(all.subarray(at, at + part.length));
+    at += part.length;
+  }
+  const encoded = plans.map(({ r, rows, tables, head, claim }): NormalizedResource => {
+    const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
+    for (const [table, part, count] of tables) {
+      enc.copy[table] = views[part]!;
+      enc.counts[table] = count;
+    }
+    return { ...r, json: '', rows: rows as unknown as AnalyticsRows, encoded: enc };
+  });
+  return { resources: encoded, buffer: all.buffer };
+}
