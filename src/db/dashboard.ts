@@ -11,7 +11,15 @@ import type { SyncRun } from './runs.ts';
  * `expired`: the data access grant ended; `completed`: a ONE_TIME grant synced once. Like
  * `reauth_required`, both wait for the beneficiary to connect again.
  */
-export const ENROLLMENT_STATUSES = ['active', 'reauth_required', 'expired', 'completed', 'revoked'] as const;
+/** Every enrollment status; `revoking`: an unenroll under way (BB2 told, or the janitor finishes it). */
+export const ENROLLMENT_STATUSES = [
+  'active',
+  'reauth_required',
+  'expired',
+  'completed',
+  'revoking',
+  'revoked',
+] as const;
 export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
 
 export interface RunRow extends SyncRun {

@@ -576,6 +576,64 @@ describe('actions', () => {
   });
 });
 
+describe('enrollment conditions', () => {
+  it('clears an enrollment’s EOB-forbidden condition from its page, as the CLI does, and records who did it', async () => {
+    const target = `/enrollments/${enr(2).enrollmentId}`;
+    // The condition as a sync leaves it (deployed-eob-forbidden.test.ts drives the real 403).
+    await world.tdb.pool.query('UPDATE enrollments SET eob_forbidden_at = now() WHERE enrollment_id = $1', [
+      enr(2).enrollmentId,
+    ]);
+    const client = new Client();
+    await client.login();
+    const page = await client.request(target);
+    expect(page.body).toContain(`action="${target}/clear-eob-forbidden"`);
+    expect(page.body).toContain('Clear EOB-forbidden');
+
+    const cleared = await client.request(`${target}/clear-eob-forbidden`, {
+      form: { _csrf: csrfOf(page.body) },
+    });
+    expect(cleared.location).toBe(`${target}?flash=eob-cleared`);
+    const { rows } = await world.tdb.pool.query(
+      'SELECT eob_forbidden_at FROM enrollments WHERE enrollment_id = $1',
+      [enr(2).enrollmentId],
+    );
+    expect(rows).toEqual([{ eob_forbidden_at: null }]);
+    expect((await client.request(target)).body).not.toContain('Clear EOB-forbidden');
+
+    // Twice: nothing to clear, nothing audited again.
+    const again = await client.request(`${target}/clear-eob-forbidden`, {
+      form: { _csrf: csrfOf(page.body) },
+    });
+    expect(again.location).toBe(`${target}?flash=eob-not-forbidden`);
+    const { rows: audit } = await world.tdb.pool.query(
+      `SELECT actor, target FROM audit_log WHERE action = 'clear_eob_forbidden'`,
+    );
+    expect(audit).toEqual([{ actor: 'dashboard:ops', target: enr(2).enrollmentId }]);
+  });
+
+  it('lists and counts enrollments whose unenroll is under way (revoking) by their own status', async () => {
+    const client = new Client();
+    await client.login();
+    await world.tdb.pool.query(`UPDATE enrollments SET status = 'revoking' WHERE enrollment_id = $1`, [
+      enr(1).enrollmentId,
+    ]);
+    try {
+      const list = await client.request('/enrollments?status=revoking');
+      expect(list.body).toContain('<option value="revoking" selected');
+      expect(list.body).toContain(enr(1).enrollmentId);
+      expect(list.body).not.toContain(enr(0).enrollmentId);
+      const overview = await client.request('/');
+      expect(overview.body).toMatch(
+        /<a href="\/enrollments\?status=revoking">revoking<\/a><\/td>\s*<td class="num">1<\/td>/,
+      );
+    } finally {
+      await world.tdb.pool.query(`UPDATE enrollments SET status = 'active' WHERE enrollment_id = $1`, [
+        enr(1).enrollmentId,
+      ]);
+    }
+  });
+});
+
 describe('syncs paused because Blue Button says the application is inactive', () => {
   it('shows a banner on every page, says "sync now" waits, and resumes from the banner, audited', async () => {
     const answer = 'BB2 answered 401 on /v2/fhir/Patient/: This application, dash, is temporarily inactive.';

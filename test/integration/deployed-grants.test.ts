@@ -264,6 +264,30 @@ describe('a THIRTEEN_MONTH application', () => {
     expect(fhirCalls()).toBe(fhirBefore);
   });
 
+  it('makes no request for a sync queued before its grant ended that runs after: expired, neither failed nor ok', async () => {
+    const w = await world('thirteen', [6]);
+    const { enrollmentId } = w.enrolled[0]!;
+    // Queued while the grant still runs (the run's start expires nothing), with no worker to take it.
+    await w.stopWorkers();
+    const run = await w.start();
+    expect(run.enrollments_total).toBe(1);
+    const queued = await w.queues.sync.getJobCounts('waiting', 'prioritized');
+    expect((queued.waiting ?? 0) + (queued.prioritized ?? 0)).toBe(1);
+    // The grant ends before a worker takes the sync.
+    await w.tdb.pool.query(
+      `UPDATE enrollments SET access_grant_expiration = now() - interval '1 minute' WHERE enrollment_id = $1`,
+      [enrollmentId],
+    );
+    const tokensBefore = tokenCalls();
+    const fhirBefore = fhirCalls();
+    await w.startWorkers(2);
+    const { waitForRun } = await import('../../src/db/runs.ts');
+    const finished = await waitForRun(w.tdb.pool, run.run_id, { timeoutMs: 60_000 });
+    expect(finished).toMatchObject({ enrollments_ok: 0, enrollments_failed: 0, enrollments_skipped: 1 });
+    expect(await status(w, enrollmentId)).toBe('expired');
+    expect([tokenCalls(), fhirCalls()]).toEqual([tokensBefore, fhirBefore]);
+  });
+
   it('takes an enrollment from active to expired when BB2 says "User access has timed out", on a FHIR call or on a refresh', async () => {
     const w = await world('thirteen', [4, 5]);
     const [fhirFirst, refreshFirst] = w.enrolled;

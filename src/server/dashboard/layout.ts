@@ -85,6 +85,14 @@ const FLASHES: Record<string, { kind: FlashKind; text: string; withRun?: boolean
     text: 'Blue Button could not be reached to revoke the grant; nothing was changed. Try again.',
   },
   'already-revoked': { kind: 'warn', text: 'This enrollment was already revoked.' },
+  'eob-cleared': {
+    kind: 'ok',
+    text: 'EOB-forbidden cleared: the next sync asks Blue Button for ExplanationOfBenefit again.',
+  },
+  'eob-not-forbidden': {
+    kind: 'warn',
+    text: 'This enrollment had no EOB-forbidden condition; nothing changed.',
+  },
   'sync-started-paused': {
     kind: 'warn',
     text: 'Sync queued, but syncs are paused (Blue Button says this application is inactive): it runs once they resume.',

@@ -116,7 +116,7 @@ function registerDatabaseMetrics(registry: Registry, pool: Pool): void {
 
   new Gauge({
     name: 'bbsync_enrollments',
-    help: 'Enrollments per status (active, reauth_required, expired, completed, revoked).',
+    help: 'Enrollments per status (active, reauth_required, expired, completed, revoking, revoked).',
     labelNames: ['status'],
     registers: [registry],
     async collect() {

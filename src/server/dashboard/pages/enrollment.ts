@@ -115,6 +115,7 @@ function actionsCard(e: EnrollmentDetail, viewer: Viewer, cursors: readonly Curs
             Only active enrollments can be synced; this one needs the beneficiary to connect again (/enroll).
           </p>`
     }
+    ${e.eob_forbidden ? clearEobForm(e, viewer) : ''}
     ${
       e.status !== 'revoked'
         ? html`<p>
@@ -127,6 +128,23 @@ function actionsCard(e: EnrollmentDetail, viewer: Viewer, cursors: readonly Curs
     <h2>Cursors</h2>
     ${cursorsTable(cursors)}
   </div>`;
+}
+
+/** Blue Button refused ExplanationOfBenefit to this enrollment: the button that asks for it again. */
+function clearEobForm(e: EnrollmentDetail, viewer: Viewer): Html {
+  return html`<form
+    method="post"
+    action="/enrollments/${encodeURIComponent(e.enrollment_id)}/clear-eob-forbidden"
+    class="actions"
+  >
+    <p class="muted">
+      <span class="pill warn">EOB refused</span> Blue Button answered 403 to ExplanationOfBenefit (a
+      Part-D-only application, or no SAMHSA consent), so the sync does not ask for it. Clear it once that
+      changed: the next sync asks again.
+    </p>
+    ${csrfField(viewer)}
+    <button type="submit" class="secondary">Clear EOB-forbidden</button>
+  </form>`;
 }
 
 function attemptsTable(attempts: readonly AttemptRow[]): Html {

@@ -91,7 +91,7 @@ function enrollmentRow(e: EnrollmentRow, now: Date): Html {
     <td class="wide-only">${e.patient_id}</td>
     <td>
       ${statusPill(e.status)}
-      ${e.eob_forbidden ? html`<span class="pill warn" title="BB2 refuses ExplanationOfBenefit to this token; Patient and Coverage still sync (bbsync clear-eob-forbidden to ask again)">EOB refused</span>` : ''}
+      ${e.eob_forbidden ? html`<span class="pill warn" title="BB2 refuses ExplanationOfBenefit to this token; Patient and Coverage still sync (its page’s Clear EOB-forbidden button, or bbsync clear-eob-forbidden, asks again)">EOB refused</span>` : ''}
     </td>
     <td>${formatTime(e.last_success_at)}</td>
     <td class="num">${formatAge(e.last_success_at, now)}</td>

@@ -1,11 +1,12 @@
 /**
- * `/enrollments`, `/enrollments/:id` and its actions: sync now, and revoke (a confirmation page,
- * then the POST that revokes at Blue Button and here).
+ * `/enrollments`, `/enrollments/:id` and its actions: sync now, clear EOB-forbidden, and revoke (a
+ * confirmation page, then the POST that revokes at Blue Button and here).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { recordAudit } from '../../../db/audit.ts';
 import { getInsuranceCard } from '../../../db/insurance-cards.ts';
+import { clearEobForbidden } from '../../../db/runs.ts';
 import {
   cursorsFor,
   getEnrollmentDetail,
@@ -121,6 +122,26 @@ export function enrollmentRoutes(app: FastifyInstance, ctx: DashboardContext): v
     '/enrollments/:id/sync',
     { preHandler: app.csrfProtection },
     async (request, reply) => syncNow(ctx, request, reply),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/enrollments/:id/clear-eob-forbidden',
+    { preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const enrollment = await getEnrollmentDetail(pool, request.params.id);
+      if (!enrollment) return notFound(reply, `No enrollment ${request.params.id}.`);
+      const back = `/enrollments/${encodeURIComponent(enrollment.enrollment_id)}`;
+      // The same change as `bbsync clear-eob-forbidden ID`.
+      const cleared = await clearEobForbidden(pool, enrollment.enrollment_id);
+      if (cleared) {
+        await recordAudit(pool, {
+          actor: actorOf(request),
+          action: 'clear_eob_forbidden',
+          target: enrollment.enrollment_id,
+        });
+      }
+      return reply.redirect(`${back}?flash=${cleared ? 'eob-cleared' : 'eob-not-forbidden'}`, 303);
+    },
   );
 
   app.post<{ Params: { id: string }; Body: { confirm?: string; purge?: string } }>(
