@@ -11,31 +11,17 @@
  *   Evicting a record is always safe: rebuilding from the (possibly pinned) plan gives the same
  *   JSON, because every random choice is seeded by (seed, user, claim sequence, revision).
  */
-import { LoadResult, nextTransactionMs, resolveAdvance } from './advance.ts';
+import { LoadResult, resolveAdvance } from './advance.ts';
 import { buildEob } from './eob.ts';
-import {
-  MAX_USERS,
-  claimIdScrambler,
-  indexForUsername,
-  passwordForIndex,
-  patientIdForUser,
-  userIndexForPatientId,
-  usernameForIndex,
-} from './ids.ts';
+import { MAX_USERS, claimIdScrambler, patientIdForUser, userIndexForPatientId } from './ids.ts';
 import { Lru } from './lru.ts';
 import { PARTS, buildCoverage, coverageId } from './coverage.ts';
 import { buildPatient } from './patient.ts';
 import { makePerson } from './person.ts';
 import { Rng } from './prng.ts';
+import { StoreBase, userRecord } from './store-base.ts';
 import { ANCHOR_MS, LEGACY_LAST_UPDATED, isoTime } from './time.ts';
-import type {
-  AdvanceOptions,
-  AdvanceResult,
-  DataStore,
-  FhirResource,
-  PatientRecord,
-  SyntheticUser,
-} from './types.ts';
+import type { AdvanceOptions, AdvanceResult, FhirResource, PatientRecord, SyntheticUser } from './types.ts';
 import { initialPlan, type UserPlan } from './user-plan.ts';
 import { loadUser } from './weekly-load.ts';
 
@@ -49,24 +35,12 @@ export interface SyntheticStoreOptions {
   cacheSize?: number;
 }
 
-export function makeUser(index: number): SyntheticUser {
-  return Object.freeze({
-    username: usernameForIndex(index),
-    password: passwordForIndex(index),
-    index,
-    patientId: patientIdForUser(index),
-  });
-}
-
-export class SyntheticStore implements DataStore {
+export class SyntheticStore extends StoreBase {
   readonly userCount: number;
   private readonly seed: number;
-  private readonly now: () => Date;
   private readonly claimId: (userIndex: number, seq: number) => string;
   private readonly pinned = new Map<number, UserPlan>();
   private readonly cache: Lru<number, PatientRecord>;
-  private txMs = ANCHOR_MS;
-  private loads = 0;
 
   constructor(options: SyntheticStoreOptions) {
     const { users, seed } = options;
@@ -74,24 +48,17 @@ export class SyntheticStore implements DataStore {
       throw new RangeError(`users must be an integer in 0..${MAX_USERS}`);
     }
     if (!Number.isFinite(seed)) throw new RangeError('seed must be a finite number');
+    super(options.now ?? (() => new Date()), ANCHOR_MS);
     this.userCount = users;
     this.seed = seed;
-    this.now = options.now ?? (() => new Date());
     this.claimId = claimIdScrambler(seed);
     this.cache = new Lru(options.cacheSize ?? 500);
   }
 
-  transactionTime(): string {
-    return isoTime(this.txMs);
-  }
-
   userByIndex(index: number): SyntheticUser | undefined {
-    return Number.isInteger(index) && index >= 0 && index < this.userCount ? makeUser(index) : undefined;
-  }
-
-  userByUsername(username: string): SyntheticUser | undefined {
-    const index = indexForUsername(username);
-    return index === undefined ? undefined : this.userByIndex(index);
+    return Number.isInteger(index) && index >= 0 && index < this.userCount
+      ? userRecord(index, patientIdForUser(index))
+      : undefined;
   }
 
   userByPatientId(patientId: string): SyntheticUser | undefined {
@@ -111,21 +78,20 @@ export class SyntheticStore implements DataStore {
 
   advance(options: AdvanceOptions = {}): AdvanceResult {
     const load = resolveAdvance(options, this.userCount);
-    this.txMs = nextTransactionMs(this.now, this.txMs);
-    this.loads++;
+    const txMs = this.nextLoad();
     const result = new LoadResult();
     for (const index of load.indexes) {
       // One stream per (load, user): the outcome for a user never depends on which other users
       // this load covers, or on what was read before.
       const rng = new Rng(this.seed, 'load', this.loads, index);
       const plan = this.plan(index);
-      const loaded = loadUser(plan, rng, load, this.txMs, (seq) => this.claimId(index, seq));
+      const loaded = loadUser(plan, rng, load, txMs, (seq) => this.claimId(index, seq));
       if (!loaded) continue;
       this.pinned.set(index, loaded.plan);
       this.cache.delete(index);
       result.note(plan.patientId, loaded.changes);
     }
-    return result.result(isoTime(this.txMs));
+    return result.result(isoTime(txMs));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -165,6 +131,6 @@ export class SyntheticStore implements DataStore {
   }
 }
 
-export function createSyntheticStore(options: SyntheticStoreOptions): DataStore {
+export function createSyntheticStore(options: SyntheticStoreOptions): SyntheticStore {
   return new SyntheticStore(options);
 }
