@@ -32,6 +32,11 @@ export interface CloseWalk {
   cursor: string | null;
   /** Default 0.5: a full walk removing more than half, or all, waits for confirmation. */
   maxDeleteShare?: number;
+  /**
+   * The ids a full walk's last page returned, when the walk closes in that page's transaction:
+   * counted as seen without being written to sync_seen first (they would be deleted at once).
+   */
+  lastPageSeen?: readonly string[];
 }
 
 export interface WalkClosed {
@@ -61,10 +66,11 @@ export function closeWalkSql(c: CloseWalk): string {
       c.resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
     const patient = w.param(c.patientId);
     // Every CTE reads the statement's snapshot: `unseen` sees the seen ids deleted further down.
+    const lastPage = c.lastPageSeen?.length ? ` AND x.${key} <> ALL(${w.param(c.lastPageSeen)}::text[])` : '';
     w.write(
       `SELECT x.${key} AS id FROM ${table} x WHERE x.patient_id = ${patient}
           AND NOT EXISTS (SELECT 1 FROM sync_seen s
-                           WHERE s.enrollment_id = ${e} AND s.resource_type = ${t} AND s.resource_id = x.${key})`,
+                           WHERE s.enrollment_id = ${e} AND s.resource_type = ${t} AND s.resource_id = x.${key})${lastPage}`,
     );
     const unseen = `w${w.count - 1}`;
     const share = w.param(c.maxDeleteShare ?? 0.5);

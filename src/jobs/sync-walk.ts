@@ -158,6 +158,9 @@ async function writePage(
         quarantineWrite(w, rejects);
         // v3: a new claim version takes the old one out of the counts now, not at the next reconcile.
         supersededClaimsWrite(w, batch);
+        // The last page closes the walk in its transaction, which forgets the walk's progress and
+        // seen ids: it writes neither, and its ids go to the close as they are.
+        if (next === null) return;
         pageProgressWrites(
           w,
           scope.enrollmentId,
@@ -176,7 +179,10 @@ async function writePage(
       ...(next === null
         ? {
             finalStatement: {
-              sql: closeWalkSql(walkEnd(scope, type, walk.bundleLastUpdated)),
+              sql: closeWalkSql({
+                ...walkEnd(scope, type, walk.bundleLastUpdated),
+                ...(tally.full ? { lastPageSeen: seen } : {}),
+              }),
               onRows: (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? [])),
             },
           }
