@@ -1,7 +1,7 @@
 /**
  * Paged FHIR reads from BB2: search URLs, one page at a time, and every failure classified
- * (401 -> refresh once, 429 -> wait Retry-After, 5xx/network/timeout/bad JSON -> retry, other 4xx
- * -> stop). The caller follows `next` links itself, so it can commit its position page by page.
+ * (401 -> refresh once, but BB2's "application inactive" 401 -> app_inactive, 429 -> wait
+ * Retry-After, 5xx/network/timeout/bad JSON -> retry, other 4xx -> stop). The caller follows `next` links itself, so it can commit its position page by page.
  */
 import {
   AppInactiveError,

@@ -114,13 +114,16 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
   const base = settings.baseUrl.replace(/\/+$/, '');
   const apiVersion = settings.apiVersion ?? 'v2';
   const caps = { maxResponseBytes: settings.maxResponseBytes };
-  const fetchImpl = makeFetch({ ...hooks, ...caps, timeoutMs: settings.timeoutMs });
+  const plainFetch = makeFetch({ ...hooks, ...caps, timeoutMs: settings.timeoutMs });
+  const fetchImpl = refusingInactive(plainFetch);
   // The caller waits for the rate limit before a refresh (awaitRefreshSlot), outside its lock.
-  const refreshFetch = makeFetch({
-    onResponse: hooks.onResponse,
-    ...caps,
-    timeoutMs: settings.refreshTimeoutMs ?? settings.timeoutMs,
-  });
+  const refreshFetch = refusingInactive(
+    makeFetch({
+      onResponse: hooks.onResponse,
+      ...caps,
+      timeoutMs: settings.refreshTimeoutMs ?? settings.timeoutMs,
+    }),
+  );
   const configure = (
     version: ApiVersion,
     revocation: 'revokeToken' | 'revokeGrant',
@@ -213,7 +216,7 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
     },
 
     probeApplication() {
-      return probeApplication(fetchImpl, bb2Endpoints(base, apiVersion).revokeToken, settings);
+      return probeApplication(plainFetch, bb2Endpoints(base, apiVersion).revokeToken, settings);
     },
 
     async revokeGrant(accessToken, version = apiVersion) {
@@ -232,8 +235,8 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
  * What a failed token request means for the enrollment:
  * - invalid_grant (any status), "Refresh token not found", or any other 401/403 -> the beneficiary
  *   must connect again (reauth_required, never retried);
- * - invalid_client -> our credentials are wrong or the app is disabled (auth_client: ops must act,
- *   the enrollment itself is fine);
+ * - invalid_client -> our credentials are wrong (auth_client: ops must act, the enrollment itself
+ *   is fine); BB2's "application inactive" answers never get here (refusingInactive: app_inactive);
  * - 5xx, a non-OAuth body, network errors and timeouts -> transient. Careful: BB2 may have rotated
  *   the refresh token before failing, so the caller must re-read the stored token, never retry
  *   with the one it holds.
@@ -246,10 +249,6 @@ export function classifyTokenError(err: unknown, doing: string): Error {
   if (err instanceof client.ResponseBodyError) {
     const description = err.error_description ? ` (${err.error_description})` : '';
     const what = `BB2 answered ${err.status} ${err.error}${description} while ${doing}`;
-    if (err.error === 'invalid_client' && saysAppInactive(err.error_description)) {
-      // validate_app_is_active answers before the token is looked at: the stored one stays valid.
-      return new AppInactiveError(what);
-    }
     if (err.error === 'invalid_client') return new Bb2Error(what, 'auth_client', err.status);
     // apps/constants.py: the 13-month grant is over (BB2 says so on refresh, 401 invalid_grant).
     if (/user access has timed out/i.test(err.error_description ?? '')) return new GrantExpiredError(what);
@@ -289,6 +288,25 @@ export function classifyTokenError(err: unknown, doing: string): Error {
     return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err)}`, 'network');
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * BB2's "this application is inactive" answers, on any OAuth endpoint, as AppInactiveError (thrown
+ * from inside the request, so openid-client hands it back wrapped): /token's 403 `invalid_client`
+ * "…is temporarily inactive…" (WS validate_app_is_active, which answers before the refresh token is
+ * looked at: the stored one stays valid), /revoke/'s the same, /revoke_token/'s 403 "Application is
+ * not active or does not exist." (RevokeTokenView). Without this, a body that is not an OAuth error
+ * would read as a lost grant.
+ */
+function refusingInactive(fetchFn: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetchFn(input, init);
+    if (response.status !== 401 && response.status !== 403) return response;
+    const said = bodyText(await response.clone().text());
+    if (!saysAppInactive(said)) return response;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    throw new AppInactiveError(`BB2 answered ${response.status} on ${new URL(url).pathname}: ${said}`);
+  };
 }
 
 /**

@@ -24,11 +24,9 @@ export function mapCoverage(resource: JsonObject, ctx: MapContext): MappedCovera
 }
 
 function mapCoverageRow(resource: JsonObject, monthly: Map<string, string>, ctx: MapContext): CoverageRow {
-  const patientId = referenceId(resource.beneficiary, 'Patient');
-  if (!patientId) ctx.fail('has no beneficiary reference to a Patient', 'Coverage.beneficiary');
+  const patientId = coveragePatientId(resource, ctx);
   const part = coveragePart(resource, ctx.resourceId);
   if (!part) ctx.warn('the Medicare part could not be read from the id or class; part is NULL');
-  const period = obj(resource.period);
 
   let contract: string | undefined;
   let plan: string | undefined;
@@ -44,6 +42,42 @@ function mapCoverageRow(resource: JsonObject, monthly: Map<string, string>, ctx:
   const dualMonth = latestMonth(monthly, 'dual_', (code) => code !== '');
 
   return {
+    ...commonCoverageColumns(resource, patientId, part, ctx),
+    medicare_status_code: monthly.get('ms_cd') ?? null,
+    termination_code: monthly.get(part === 'A' ? 'a_trm_cd' : 'b_trm_cd') ?? null,
+    contract_id: contract ?? null,
+    plan_id: plan ?? null,
+    dual_status_code: dualMonth ? (monthly.get(`dual_${dualMonth}`) ?? null) : null,
+    reference_year: year(monthly.get('rfrnc_yr')) ?? null,
+  };
+}
+
+/** The beneficiary the coverage is of; a Coverage without one cannot be loaded. */
+export function coveragePatientId(resource: JsonObject, ctx: MapContext): string {
+  const patientId = referenceId(resource.beneficiary, 'Patient');
+  if (!patientId) ctx.fail('has no beneficiary reference to a Patient', 'Coverage.beneficiary');
+  return patientId;
+}
+
+/** The coverages columns v2 and v3 read alike (the plan details differ: v3/coverage.ts). */
+export function commonCoverageColumns(
+  resource: JsonObject,
+  patientId: string,
+  part: string | undefined,
+  ctx: MapContext,
+): Pick<
+  CoverageRow,
+  | 'coverage_id'
+  | 'patient_id'
+  | 'part'
+  | 'status'
+  | 'period_start'
+  | 'period_end'
+  | 'subscriber_id'
+  | 'last_updated'
+> {
+  const period = obj(resource.period);
+  return {
     coverage_id: ctx.resourceId,
     patient_id: patientId,
     part: part ?? null,
@@ -51,12 +85,6 @@ function mapCoverageRow(resource: JsonObject, monthly: Map<string, string>, ctx:
     period_start: ctx.date(period?.start, 'Coverage.period.start'),
     period_end: ctx.date(period?.end, 'Coverage.period.end'),
     subscriber_id: str(resource.subscriberId) ?? null,
-    medicare_status_code: monthly.get('ms_cd') ?? null,
-    termination_code: monthly.get(part === 'A' ? 'a_trm_cd' : 'b_trm_cd') ?? null,
-    contract_id: contract ?? null,
-    plan_id: plan ?? null,
-    dual_status_code: dualMonth ? (monthly.get(`dual_${dualMonth}`) ?? null) : null,
-    reference_year: year(monthly.get('rfrnc_yr')) ?? null,
     last_updated: ctx.lastUpdated,
   };
 }

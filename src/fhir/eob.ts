@@ -5,9 +5,11 @@
  * (parties.ts) and supportingInfo (supporting-info.ts); this file puts the claim row together.
  */
 import type { MapContext } from './map-context.ts';
+import { claimRows } from './mapped.ts';
 import { claimTypeOf, type ClaimType } from './eob/claim-type.ts';
 import { drgFromDiagnosis, mapDiagnoses, mapProcedures } from './eob/codes.ts';
-import { mapLines, type BillablePeriod } from './eob/lines.ts';
+import { billablePeriodOf, mapLines, type BillablePeriod } from './eob/lines.ts';
+import { commonClaimColumns } from './eob/claim-columns.ts';
 import { claimAmounts, mapClaimFinancials, text, type ClaimAmounts } from './eob/money.ts';
 import { coverageOf, mapCareTeam, providerOf } from './eob/parties.ts';
 import { identifierValue, supportingCode, supportingInfoIndex } from './eob/supporting-info.ts';
@@ -16,7 +18,6 @@ import {
   codingBySystem,
   extension,
   extensionCode,
-  obj,
   referenceId,
   str,
   type JsonObject,
@@ -36,11 +37,7 @@ export function mapExplanationOfBenefit(resource: JsonObject, ctx: MapContext): 
   const patientId = referenceId(resource.patient, 'Patient');
   if (!patientId) ctx.fail('has no patient reference', 'ExplanationOfBenefit.patient');
 
-  const period = obj(resource.billablePeriod);
-  const billable: BillablePeriod = {
-    start: ctx.date(period?.start, 'billablePeriod.start'),
-    end: ctx.date(period?.end, 'billablePeriod.end'),
-  };
+  const billable = billablePeriodOf(resource, ctx);
   const lineage = { claim_id: claimId, last_updated: ctx.lastUpdated };
 
   const { lines, adjudications, lineEntries } = mapLines(resource, claimType, billable, ctx);
@@ -56,18 +53,14 @@ export function mapExplanationOfBenefit(resource: JsonObject, ctx: MapContext): 
     lineCount: lines.length,
   });
 
-  return {
-    patients: [],
-    coverages: [],
-    coverage_monthly: [],
-    claims: [claim],
+  return claimRows(claim, {
     claim_lines: lines,
     claim_line_adjudications: adjudications,
     claim_financials: money.financials,
     claim_diagnoses: mapDiagnoses(resource, lineage, ctx),
     claim_procedures: mapProcedures(resource, lineage, ctx),
     claim_care_team: careTeam,
-  };
+  });
 }
 
 interface ClaimParts {
@@ -80,12 +73,12 @@ interface ClaimParts {
 }
 
 function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): ClaimRow {
-  const { amounts, careTeam } = parts;
+  const { amounts } = parts;
   const supporting = supportingInfoIndex(resource);
   const { coverageId, part } = coverageOf(resource);
   const provider = providerOf(resource);
-  const admission = obj(supporting.get('admissionperiod')?.timingPeriod);
   return {
+    ...commonClaimColumns(resource, supporting, parts.billable, parts.careTeam, ctx),
     claim_id: ctx.resourceId,
     patient_id: parts.patientId,
     claim_type: parts.claimType,
@@ -98,34 +91,15 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
     nch_claim_type_code: codingBySystem(resource.type, `${CMS_VARIABLES}nch_clm_type_cd`)?.code ?? null,
     claim_category:
       codingBySystem(resource.type, 'http://terminology.hl7.org/CodeSystem/claim-type')?.code ?? null,
-    status: str(resource.status) ?? null,
-    outcome: str(resource.outcome) ?? null,
-    billable_start: parts.billable.start,
-    billable_end: parts.billable.end,
-    received_date: ctx.date(
-      supporting.get('clmrecvddate')?.timingDate,
-      'supportingInfo(clmrecvddate).timingDate',
-    ),
-    paid_date: ctx.date(obj(resource.payment)?.date, 'payment.date'),
-    admission_start: ctx.date(admission?.start, 'supportingInfo(admissionperiod).timingPeriod.start'),
-    admission_end: ctx.date(admission?.end, 'supportingInfo(admissionperiod).timingPeriod.end'),
     coverage_id: coverageId,
     part,
     provider_npi: provider.npi ?? null,
     provider_ccn: provider.ccn ?? null,
     provider_name: provider.name ?? null,
-    prescriber_npi: careTeam.find((c) => c.role === 'prescribing')?.provider_id ?? null,
-    attending_npi: careTeam.find((c) => c.role === 'attending')?.provider_id ?? null,
     drg_code: supportingCode(supporting.get('clm_drg_cd')) ?? drgFromDiagnosis(resource),
     claim_frequency_code: supportingCode(supporting.get('typeofbill')),
-    discharge_status: supportingCode(supporting.get('discharge-status')),
     facility_type_code:
       extensionCode(extension(resource.facility, `${CMS_VARIABLES}clm_fac_type_cd`)) ?? null,
-    days_supply: ctx.int(
-      obj(supporting.get('dayssupply')?.valueQuantity)?.value,
-      'supportingInfo(dayssupply)',
-    ),
-    fill_number: ctx.int(obj(supporting.get('refillnum')?.valueQuantity)?.value, 'supportingInfo(refillnum)'),
     payment_amount: text(amounts.payment),
     submitted_amount: text(amounts.submitted),
     allowed_amount: text(amounts.allowed),
@@ -134,7 +108,6 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
     line_count: parts.lineCount,
     ...claimVersion(resource, parts.claimType, supporting),
     ...claimFacts(resource, supporting),
-    last_updated: ctx.lastUpdated,
   };
 }
 
@@ -157,17 +130,13 @@ function claimVersion(
   };
 }
 
-/** Denial codes, the full type of bill, admission type and source. */
+/** Denial codes, the full type of bill, the admission source. */
 function claimFacts(
   resource: JsonObject,
   supporting: Map<string, JsonObject>,
 ): Pick<
   ClaimRow,
-  | 'non_payment_reason_code'
-  | 'payment_denial_code'
-  | 'bill_type_code'
-  | 'admission_type_code'
-  | 'admission_source_code'
+  'non_payment_reason_code' | 'payment_denial_code' | 'bill_type_code' | 'admission_source_code'
 > {
   const header = (name: string) => extensionCode(extension(resource, `${CMS_VARIABLES}${name}`)) ?? null;
   const facility = extensionCode(extension(resource.facility, `${CMS_VARIABLES}clm_fac_type_cd`));
@@ -178,7 +147,6 @@ function claimFacts(
     payment_denial_code: header('carr_clm_pmt_dnl_cd'),
     bill_type_code:
       facility && classification && frequency ? `${facility}${classification}${frequency}` : null,
-    admission_type_code: supportingCode(supporting.get('admtype')),
     admission_source_code: supportingCode(supporting.get('clm_src_ip_admsn_cd')),
   };
 }

@@ -5,6 +5,8 @@
 import {
   emptyRows,
   type AnalyticsRows,
+  type CLAIM_CHILD_TABLES,
+  type ClaimRow,
   type CoverageMonthRow,
   type CoverageRow,
   type PatientRow,
@@ -29,6 +31,14 @@ export interface ResourceMappers {
   patient(resource: JsonObject, ctx: MapContext): PatientRow;
   coverage(resource: JsonObject, ctx: MapContext): MappedCoverage;
   explanationOfBenefit(resource: JsonObject, ctx: MapContext): MappedResource;
+}
+
+/** An EOB's rows: the claim and its children. */
+export function claimRows(
+  claim: ClaimRow,
+  children: Pick<AnalyticsRows, (typeof CLAIM_CHILD_TABLES)[number]>,
+): AnalyticsRows {
+  return { ...emptyRows(), claims: [claim], ...children };
 }
 
 export function mapResourceWith(

@@ -10,7 +10,7 @@ import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
 import { saveInsuranceCard } from '../db/insurance-cards.ts';
-import { BbsyncError, EnrollmentNotActiveError, ReauthRequiredError } from '../errors.ts';
+import { AppInactiveError, BbsyncError, EnrollmentNotActiveError, ReauthRequiredError } from '../errors.ts';
 import { parseInsuranceCard } from '../fhir/v3/insurance-card.ts';
 import type { Logger } from '../logger.ts';
 
@@ -62,6 +62,7 @@ export async function syncInsuranceCard(
   } catch (err) {
     const stops =
       err instanceof ReauthRequiredError ||
+      err instanceof AppInactiveError ||
       err instanceof EnrollmentNotActiveError ||
       options.signal?.aborted ||
       !(err instanceof BbsyncError);

@@ -203,6 +203,34 @@ describe('revocation', () => {
     });
     expect((await fhirGet(emu, '/v2/fhir/Coverage/', t.access_token)).status).toBe(200);
   });
+
+  it('refuses an inactive application before looking at the token: revoke_token its own 403, revoke validate_app_is_active’s', async () => {
+    const t = await enroll(emu);
+    await register({ active: false });
+    const unknown = await postForm(
+      `${emu.url}/v2/o/revoke_token/`,
+      { token: 'nope' },
+      { authorization: basic() },
+    );
+    expect(unknown.status).toBe(403);
+    expect(await unknown.json()).toEqual({
+      status_code: 403,
+      description: 'Application is not active or does not exist.',
+    });
+    const grant = await postForm(
+      `${emu.url}/v2/o/revoke/`,
+      { token: t.access_token },
+      { authorization: basic() },
+    );
+    expect(grant.status).toBe(403);
+    expect(await grant.json()).toEqual({
+      status_code: 403,
+      error: 'invalid_client',
+      error_description: INACTIVE,
+    });
+    await register({ active: true });
+    expect((await fhirGet(emu, '/v2/fhir/Coverage/', t.access_token)).status).toBe(200);
+  });
 });
 
 describe('rate-limit headers', () => {

@@ -9,6 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { waitForRun } from '../../src/db/runs.ts';
+import { unenroll } from '../../src/enrollment/unenroll.ts';
+import { buildBb2Services } from '../../src/services.ts';
 import { START_RUN_JOB, type StartRunPayload } from '../../src/jobs/start-run.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { createMetricsRegistry } from '../../src/server/dashboard/metrics.ts';
@@ -215,4 +217,35 @@ describe('an application BB2 says is inactive', () => {
     expect(after.map((e) => [e.status, e.last_error_category])).toEqual(USERS.map(() => ['active', null]));
     expect(after.every((e, i) => e.refresh !== before[i]!.refresh)).toBe(true);
   }, 120_000);
+
+  it('keeps an unenroll revoking while BB2 refuses the application, and finishes it at BB2 once accepted', async () => {
+    const services = buildBb2Services(world.config, capturingLogger().log, world.tdb.pool);
+    const deps = {
+      pool: world.tdb.pool,
+      log: capturingLogger().log,
+      vault: services.vault,
+      oauth: services.oauth,
+    };
+    const { enrollmentId } = world.enrolled[3]!;
+    await setActive(false);
+    // BB2's /revoke/ refuses the application (403 invalid_client): the grant is not gone, so the
+    // enrollment is not revoked here as if it were.
+    await expect(unenroll(deps, enrollmentId, { purge: false, actor: 'test' })).rejects.toMatchObject({
+      category: 'app_inactive',
+    });
+    const status = async () =>
+      (
+        await world.tdb.pool.query<{ status: string }>(
+          'SELECT status FROM enrollments WHERE enrollment_id = $1',
+          [enrollmentId],
+        )
+      ).rows[0]!.status;
+    expect(await status()).toBe('revoking');
+
+    await setActive(true);
+    expect(await unenroll(deps, enrollmentId, { purge: false, actor: 'test' })).toMatchObject({
+      revokedAtBb2: true,
+    });
+    expect(await status()).toBe('revoked');
+  });
 });

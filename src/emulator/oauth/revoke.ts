@@ -4,6 +4,7 @@
  */
 import { nowMs, type Core, type Ctx } from '../core.ts';
 import { readForm, send, sendJson, sendText } from '../http-util.ts';
+import { inactiveMessage } from '../registrations.ts';
 import { authenticateClient, invalidClient } from './client-auth.ts';
 
 // --- /v2/o/revoke_token/ and /v2/o/revoke/ ---------------------------------------------------
@@ -17,7 +18,14 @@ export async function handleRevokeToken(ctx: Ctx, core: Core, deleteGrant: boole
   const client = authenticateClient(ctx, core, form);
   if (!client) throw invalidClient();
   if (!client.active) {
-    sendJson(ctx.res, 403, NOT_ACTIVE);
+    // RevokeView runs validate_app_is_active (an OAuth error body); RevokeTokenView answers its own.
+    if (deleteGrant) {
+      sendJson(ctx.res, 403, {
+        status_code: 403,
+        error: 'invalid_client',
+        error_description: inactiveMessage(client.name),
+      });
+    } else sendJson(ctx.res, 403, NOT_ACTIVE);
     return;
   }
   const token = form.get('token');

@@ -14,6 +14,7 @@ import {
 import type { ClaimDiagnosisRow, ClaimProcedureRow } from '../../model/analytics-rows.ts';
 import { dateOnly } from '../values.ts';
 import type { Lineage } from './money.ts';
+import { sequenceReader } from './sequence.ts';
 
 const DATA_ABSENT = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
 
@@ -53,18 +54,21 @@ export function drgFromDiagnosis(resource: JsonObject): string | null {
   return null;
 }
 
+/** A coded row's code, system and display, from the coding kept (NULLs when there is none). */
+export function codeColumns(
+  coding: Coding | undefined,
+): Pick<ClaimProcedureRow, 'code' | 'system' | 'display'> {
+  return { code: coding?.code ?? null, system: coding?.system ?? null, display: coding?.display ?? null };
+}
+
 export function mapDiagnoses(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimDiagnosisRow[] {
   const rows: ClaimDiagnosisRow[] = [];
-  const seen = new Set<number>();
+  const sequenceOf = sequenceReader(ctx, { list: 'diagnosis', noun: 'diagnosis' });
   arr(resource.diagnosis).forEach((dx, i) => {
-    const path = `diagnosis[${i}]`;
     // 2020-era data carries the DRG as a "diagnosis" holding only a packageCode: it is read as
     // the claim's DRG (drgFromDiagnosis) and is not a diagnosis.
     if (dx.diagnosisCodeableConcept === undefined && dx.packageCode !== undefined) return;
-    const sequence = ctx.int(dx.sequence, `${path}.sequence`);
-    if (sequence === null) ctx.fail('a diagnosis has no usable sequence number', `${path}.sequence`);
-    if (seen.has(sequence)) ctx.fail(`diagnosis sequence ${sequence} appears twice`, `${path}.sequence`);
-    seen.add(sequence);
+    const sequence = sequenceOf(dx, i);
     const coding =
       preferredCoding(dx.diagnosisCodeableConcept, DIAGNOSIS_SYSTEM_PREFERENCE) ??
       // BB2's odd "unknown-icd-version/ " coding (with a trailing space) has no code: keep its system.
@@ -73,9 +77,8 @@ export function mapDiagnoses(resource: JsonObject, lineage: Lineage, ctx: MapCon
     rows.push({
       ...lineage,
       sequence,
-      code: coding?.code ?? null,
+      ...codeColumns(coding),
       system: coding?.system?.trim() ?? null,
-      display: coding?.display ?? null,
       diagnosis_type: arr(dx.type).flatMap((t) => codings(t))[0]?.code ?? null,
       present_on_admission: extensionCode(poa) ?? null,
     });
@@ -83,23 +86,25 @@ export function mapDiagnoses(resource: JsonObject, lineage: Lineage, ctx: MapCon
   return rows;
 }
 
-export function mapProcedures(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimProcedureRow[] {
-  const rows: ClaimProcedureRow[] = [];
-  const seen = new Set<number>();
-  arr(resource.procedure).forEach((px, i) => {
-    const path = `procedure[${i}]`;
-    const sequence = ctx.int(px.sequence, `${path}.sequence`) ?? i + 1;
-    if (seen.has(sequence)) ctx.fail(`procedure sequence ${sequence} appears twice`, `${path}.sequence`);
-    seen.add(sequence);
-    const coding = preferredCoding(px.procedureCodeableConcept, PROCEDURE_SYSTEM_PREFERENCE);
-    rows.push({
-      ...lineage,
-      sequence,
-      code: coding?.code ?? null,
-      system: coding?.system ?? null,
-      display: coding?.display ?? null,
-      performed_on: px.date === undefined ? null : (dateOnly(px.date) ?? ctx.date(px.date, `${path}.date`)),
-    });
-  });
-  return rows;
+const v2ProcedureCoding = (concept: unknown) => preferredCoding(concept, PROCEDURE_SYSTEM_PREFERENCE);
+
+/**
+ * Procedures; one without a usable sequence number takes its position. `codingOf` picks the
+ * coding to keep (v3 prefers other systems: ../v3/eob-parts.ts).
+ */
+export function mapProcedures(
+  resource: JsonObject,
+  lineage: Lineage,
+  ctx: MapContext,
+  codingOf: (concept: unknown) => Coding | undefined = v2ProcedureCoding,
+): ClaimProcedureRow[] {
+  const sequenceOf = sequenceReader(ctx, { list: 'procedure', noun: 'procedure', orPosition: true });
+  return arr(resource.procedure).map((px, i) => ({
+    ...lineage,
+    sequence: sequenceOf(px, i),
+    ...codeColumns(codingOf(px.procedureCodeableConcept)),
+    // A date-time counts by its date; what is no date at all is NULL and a warning.
+    performed_on:
+      px.date === undefined ? null : (dateOnly(px.date) ?? ctx.date(px.date, `procedure[${i}].date`)),
+  }));
 }

@@ -1,12 +1,13 @@
 /** EOB `item[]` -> claim_lines (and, through money.ts, their adjudications). */
 import type { MapContext } from '../map-context.ts';
-import { arr, CMS_VARIABLES, codingBySystem, codings, obj, type JsonObject } from '../read.ts';
+import { arr, CMS_VARIABLES, codingBySystem, codings, obj, type Coding, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { decimalString, ValueError } from '../values.ts';
 import type { ClaimType } from './claim-type.ts';
 import { preferredCoding, PRODUCT_SYSTEM_PREFERENCE } from './codes.ts';
 import { lineAmounts, mapLineAdjudications, type MoneyEntry } from './money.ts';
 import { renderingProviderOf } from './parties.ts';
+import { sequenceReader } from './sequence.ts';
 
 export interface MappedLines {
   lines: ClaimLineRow[];
@@ -21,6 +22,14 @@ export interface BillablePeriod {
   end: string | null;
 }
 
+export function billablePeriodOf(resource: JsonObject, ctx: MapContext): BillablePeriod {
+  const period = obj(resource.billablePeriod);
+  return {
+    start: ctx.date(period?.start, 'billablePeriod.start'),
+    end: ctx.date(period?.end, 'billablePeriod.end'),
+  };
+}
+
 export function mapLines(
   resource: JsonObject,
   claimType: ClaimType,
@@ -32,13 +41,10 @@ export function mapLines(
   const lineEntries = new Map<number, MoneyEntry[]>();
   const items = arr(resource.item);
   const renderingOf = renderingProviderOf(resource);
+  const sequenceOf = sequenceReader(ctx, { list: 'item', noun: 'line' });
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    const lineNumber = ctx.int(item.sequence, () => `item[${i}].sequence`);
-    if (lineNumber === null) ctx.fail('a line has no usable sequence number', `item[${i}].sequence`);
-    if (lineEntries.has(lineNumber)) {
-      ctx.fail(`line sequence ${lineNumber} appears twice`, `item[${i}].sequence`);
-    }
+    const lineNumber = sequenceOf(item, i);
     const entries = mapLineAdjudications(item, i, lineNumber, ctx, adjudications);
     lineEntries.set(lineNumber, entries);
     const line = mapLine(item, i, lineNumber, claimType, entries, billable, ctx);
@@ -57,8 +63,41 @@ function mapLine(
   billable: BillablePeriod,
   ctx: MapContext,
 ): ClaimLineRow {
-  const path = `item[${index}]`;
   const product = preferredCoding(item.productOrService, PRODUCT_SYSTEM_PREFERENCE);
+  return {
+    ...lineBasics(item, `item[${index}]`, lineNumber, product, billable, ctx),
+    modifiers: modifierCodes(item),
+    revenue_code: codingBySystem(item.revenue, `${CMS_VARIABLES}rev_cntr`)?.code ?? null,
+    place_of_service:
+      codingBySystem(item.locationCodeableConcept, `${CMS_VARIABLES}line_place_of_srvc_cd`)?.code ?? null,
+    ...lineAmounts(claimType, entries),
+    last_updated: ctx.lastUpdated,
+  };
+}
+
+/**
+ * The line columns v2 and v3 read alike: its number, product, service dates (the claim's billable
+ * period when the line has none) and quantity.
+ */
+export function lineBasics(
+  item: JsonObject,
+  path: string,
+  lineNumber: number,
+  product: Coding | undefined,
+  billable: BillablePeriod,
+  ctx: MapContext,
+): Pick<
+  ClaimLineRow,
+  | 'claim_id'
+  | 'line_number'
+  | 'product_system'
+  | 'product_code'
+  | 'product_display'
+  | 'service_start'
+  | 'service_end'
+  | 'service_dates_from_claim'
+  | 'quantity'
+> {
   const served = lineDates(item, ctx, path);
   return {
     claim_id: ctx.resourceId,
@@ -66,16 +105,10 @@ function mapLine(
     product_system: product?.system ?? null,
     product_code: product?.code ?? null,
     product_display: product?.display ?? null,
-    modifiers: modifierCodes(item),
-    revenue_code: codingBySystem(item.revenue, `${CMS_VARIABLES}rev_cntr`)?.code ?? null,
-    place_of_service:
-      codingBySystem(item.locationCodeableConcept, `${CMS_VARIABLES}line_place_of_srvc_cd`)?.code ?? null,
     service_start: served.start ?? billable.start,
     service_end: served.end ?? billable.end,
     service_dates_from_claim: served.start || served.end ? 0 : 1,
     quantity: quantityOf(item, ctx, path),
-    ...lineAmounts(claimType, entries),
-    last_updated: ctx.lastUpdated,
   };
 }
 
@@ -87,7 +120,7 @@ function modifierCodes(item: JsonObject): string[] | null {
 }
 
 /** A line's service dates: its servicedPeriod, else its one servicedDate as start and end. */
-export function lineDates(
+function lineDates(
   item: JsonObject,
   ctx: MapContext,
   path: string,
@@ -103,7 +136,7 @@ export function lineDates(
   return { start: single, end: single };
 }
 
-export function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
+function quantityOf(item: JsonObject, ctx: MapContext, path: string): string | null {
   try {
     return decimalString(obj(item.quantity)?.value) ?? null;
   } catch (err) {

@@ -4,6 +4,7 @@ import { arr, CMS_VARIABLES, firstCoding, obj, referenceId, str, type JsonObject
 import type { ClaimCareTeamRow } from '../../model/analytics-rows.ts';
 import { int32 } from '../values.ts';
 import type { Lineage } from './money.ts';
+import { sequenceReader } from './sequence.ts';
 
 const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
 
@@ -48,29 +49,36 @@ export function coverageOf(resource: JsonObject): { coverageId: string | null; p
   };
 }
 
-export function mapCareTeam(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimCareTeamRow[] {
-  const rows: ClaimCareTeamRow[] = [];
-  const seen = new Set<number>();
-  arr(resource.careTeam).forEach((member, i) => {
-    const sequence = ctx.int(member.sequence, `careTeam[${i}].sequence`) ?? i + 1;
-    if (seen.has(sequence)) {
-      ctx.fail(`careTeam sequence ${sequence} appears twice`, `careTeam[${i}].sequence`);
-    }
-    seen.add(sequence);
+/** v2 names the kind of a member's identifier by its type code (`npi`), else by the us-npi system. */
+function v2IdentifierType(identifier: JsonObject | undefined): string | null {
+  return firstCoding(identifier?.type)?.code ?? (identifier?.system === NPI_SYSTEM ? 'npi' : null);
+}
+
+/**
+ * The care team. `identifierType` names the kind of a member's identifier, which v2 and v3 write
+ * differently (v3: ../v3/eob-parts.ts).
+ */
+export function mapCareTeam(
+  resource: JsonObject,
+  lineage: Lineage,
+  ctx: MapContext,
+  identifierType: (identifier: JsonObject | undefined) => string | null = v2IdentifierType,
+): ClaimCareTeamRow[] {
+  const sequenceOf = sequenceReader(ctx, { list: 'careTeam', noun: 'careTeam', orPosition: true });
+  return arr(resource.careTeam).map((member, i) => {
+    const sequence = sequenceOf(member, i);
     const provider = obj(member.provider);
     const identifier = obj(provider?.identifier);
-    rows.push({
+    return {
       ...lineage,
       sequence,
       role: firstCoding(member.role)?.code ?? null,
       provider_id: str(identifier?.value) ?? null,
-      provider_id_type:
-        firstCoding(identifier?.type)?.code ?? (identifier?.system === NPI_SYSTEM ? 'npi' : null),
+      provider_id_type: identifierType(identifier),
       provider_name: str(provider?.display) ?? null,
       qualification_code: firstCoding(member.qualification)?.code ?? null,
-    });
+    };
   });
-  return rows;
 }
 
 /** careTeam roles that name who rendered a line (CARIN C4BBClaimCareTeamRole performing). */

@@ -1,5 +1,5 @@
 /** Header facts carried in `supportingInfo[]` and `identifier[]`. */
-import { arr, codings, firstCoding, str, variableName, type JsonObject } from '../read.ts';
+import { arr, codingBySystem, codings, firstCoding, str, variableName, type JsonObject } from '../read.ts';
 
 /**
  * supportingInfo by what it is: the CARIN category code (clmrecvddate, admissionperiod,
@@ -16,8 +16,11 @@ export function supportingInfoIndex(resource: JsonObject): Map<string, JsonObjec
   return index;
 }
 
-export function supportingCode(info: JsonObject | undefined): string | null {
-  return firstCoding(info?.code)?.code ?? null;
+/** The code of a supportingInfo entry: its coding of `system` when given, else its first. */
+export function supportingCode(info: JsonObject | undefined, system?: string): string | null {
+  if (!info) return null;
+  const coding = system ? codingBySystem(info.code, system) : firstCoding(info.code);
+  return coding?.code ?? null;
 }
 
 export function identifierValue(resource: JsonObject, system: (s: string) => boolean): string | null {

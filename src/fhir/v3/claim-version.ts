@@ -5,6 +5,8 @@
  * (`related[]` with relationship `prior`), and whether it carries the SAMHSA (42 CFR Part 2)
  * label. These feed the claim-version rules of the analytics layer.
  */
+import type { ClaimRow } from '../../model/analytics-rows.ts';
+import type { ClaimType } from '../../model/claim-types.ts';
 import type { ClaimVersionFacts } from '../../model/resources.ts';
 import { arr, codings, obj, str, type JsonObject } from '../read.ts';
 import {
@@ -13,7 +15,7 @@ import {
   SAMHSA_SECURITY_CODE,
   SYSTEM_TYPE_SYSTEM,
 } from './codes.ts';
-import { supportingCode } from './eob-parts.ts';
+import { supportingCode } from '../eob/supporting-info.ts';
 
 export function claimVersionOf(resource: JsonObject, supporting: Map<string, JsonObject>): ClaimVersionFacts {
   const meta = obj(resource.meta);
@@ -35,5 +37,22 @@ export function claimVersionOf(resource: JsonObject, supporting: Map<string, Jso
     priorControlNumbers: priors,
     adjustmentTypeCode: supportingCode(supporting.get('CLM_ADJSTMT_TYPE_CD')),
     samhsa: arr(meta?.security).some((s) => s.code === SAMHSA_SECURITY_CODE),
+  };
+}
+
+/**
+ * The analytics layer's claim-version columns from v3's facts: `final_action` is the Final-Action
+ * tag; a PDE's CLM_ADJSTMT_TYPE_CD maps onto v2's adjstmt_dltn_cd (0 original -> NULL, 1 void ->
+ * D, any other adjustment -> A; inferred from the IDR code names, not from a CMS mapping).
+ */
+export function v3VersionColumns(
+  facts: ClaimVersionFacts,
+  claimType: ClaimType,
+): Pick<ClaimRow, 'final_action' | 'pde_adjustment_code'> {
+  const code = facts.adjustmentTypeCode;
+  return {
+    final_action: facts.finalAction,
+    pde_adjustment_code:
+      claimType !== 'pde' || code === null || code === '0' ? null : code === '1' ? 'D' : 'A',
   };
 }

@@ -4,8 +4,8 @@
  * (BFD CoverageCompositeId); the plan details are IDR extensions (BENE-CNTRCT-NUM, ...).
  */
 import type { MapContext } from '../map-context.ts';
-import { coveragePart } from '../coverage.ts';
-import { arr, extensionCode, obj, referenceId, str, type JsonObject } from '../read.ts';
+import { commonCoverageColumns, coveragePart, coveragePatientId } from '../coverage.ts';
+import { arr, extensionCode, type JsonObject } from '../read.ts';
 import type { CoverageRow } from '../../model/analytics-rows.ts';
 import type { MappedCoverage } from '../mapped.ts';
 import { V3_STRUCTURE } from './codes.ts';
@@ -15,30 +15,21 @@ export function mapV3Coverage(resource: JsonObject, ctx: MapContext): MappedCove
 }
 
 function mapV3CoverageRow(resource: JsonObject, ctx: MapContext): CoverageRow {
-  const patientId = referenceId(resource.beneficiary, 'Patient');
-  if (!patientId) ctx.fail('has no beneficiary reference to a Patient', 'Coverage.beneficiary');
+  const patientId = coveragePatientId(resource, ctx);
   const isDual = ctx.resourceId.startsWith('dual-');
   // A dual Medicare/Medicaid Coverage is not a Medicare part: its part stays NULL.
   const part = isDual ? undefined : coveragePart(resource, ctx.resourceId);
   if (!part && !isDual) ctx.warn('the Medicare part could not be read from the id or class; part is NULL');
   const ext = (name: string) =>
     extensionCode(arr(resource.extension).find((e) => e.url === `${V3_STRUCTURE}${name}`)) ?? null;
-  const period = obj(resource.period);
   return {
-    coverage_id: ctx.resourceId,
-    patient_id: patientId,
-    part: part ?? null,
-    status: str(resource.status) ?? null,
-    period_start: ctx.date(period?.start, 'Coverage.period.start'),
-    period_end: ctx.date(period?.end, 'Coverage.period.end'),
-    subscriber_id: str(resource.subscriberId) ?? null,
+    ...commonCoverageColumns(resource, patientId, part, ctx),
     medicare_status_code: ext('BENE-MDCR-STUS-CD'),
     termination_code: null,
     contract_id: ext('BENE-CNTRCT-NUM'),
     plan_id: ext('BENE-PBP-NUM'),
     dual_status_code: ext('BENE-DUAL-STUS-CD'),
     reference_year: null,
-    last_updated: ctx.lastUpdated,
   };
 }
 

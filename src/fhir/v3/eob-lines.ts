@@ -1,14 +1,14 @@
 /** v3 EOB items -> claim_lines and claim_line_adjudications. */
 import type { MapContext } from '../map-context.ts';
-import type { ClaimType } from '../eob.ts';
+import { PROFESSIONAL, type ClaimType } from '../eob/claim-type.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
-import { centsToString, sumCents } from '../values.ts';
+import { sumCents } from '../values.ts';
 import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM } from './codes.ts';
 import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';
-import { lineDates, quantityOf } from '../eob/lines.ts';
-
-export const PROFESSIONAL: ReadonlySet<ClaimType> = new Set(['carrier', 'dme']);
+import { lineBasics } from '../eob/lines.ts';
+import { text } from '../eob/money.ts';
+import { sequenceReader } from '../eob/sequence.ts';
 
 export interface V3Lines {
   lines: ClaimLineRow[];
@@ -24,13 +24,10 @@ export function mapV3Lines(
   ctx: MapContext,
 ): V3Lines {
   const out: V3Lines = { lines: [], adjudications: [], entries: [] };
-  const seen = new Set<number>();
+  const sequenceOf = sequenceReader(ctx, { list: 'item', noun: 'line' });
   arr(resource.item).forEach((item, i) => {
     const path = `item[${i}]`;
-    const lineNumber = ctx.int(item.sequence, `${path}.sequence`);
-    if (lineNumber === null) ctx.fail('a line has no usable sequence number', `${path}.sequence`);
-    if (seen.has(lineNumber)) ctx.fail(`line sequence ${lineNumber} appears twice`, `${path}.sequence`);
-    seen.add(lineNumber);
+    const lineNumber = sequenceOf(item, i);
 
     const entries = readMoneyEntries(item.adjudication, ctx, `${path}.adjudication`);
     out.entries.push(entries);
@@ -44,7 +41,7 @@ export function mapV3Lines(
         category: entry.generic?.code ?? null,
         category_system: entry.generic?.system ?? null,
         variable: entry.idr ?? null,
-        amount: entry.cents === undefined ? null : centsToString(entry.cents),
+        amount: text(entry.cents),
         currency: str(obj(adj.amount)?.currency) ?? null,
         reason_code: reason?.code ?? null,
         reason_system: reason?.system ?? null,
@@ -53,23 +50,13 @@ export function mapV3Lines(
     });
 
     const amount = (idrs: string[], generic?: string) => text(amountOf(entries, idrs, generic));
-    const served = lineDates(item, ctx, path);
-    const product = productOf(item);
     out.lines.push({
-      claim_id: ctx.resourceId,
-      line_number: lineNumber,
-      product_system: product?.system ?? null,
-      product_code: product?.code ?? null,
-      product_display: product?.display ?? null,
+      ...lineBasics(item, path, lineNumber, productOf(item), billable, ctx),
       modifiers: modifierCodes(item),
       revenue_code:
         (codingBySystem(item.revenue, REV_CNTR_SYSTEM) ?? codingBySystem(item.revenue, NUBC_REVENUE_SYSTEM))
           ?.code ?? null,
       place_of_service: codings(item.locationCodeableConcept)[0]?.code ?? null,
-      service_start: served.start ?? billable.start,
-      service_end: served.end ?? billable.end,
-      service_dates_from_claim: served.start || served.end ? 0 : 1,
-      quantity: quantityOf(item, ctx, path),
       submitted_amount: amount(['CLM_LINE_SBMT_CHRG_AMT', 'TOT_RX_CST_AMT'], 'submitted'),
       allowed_amount: amount(['CLM_LINE_ALOWD_CHRG_AMT']),
       paid_amount: amount(['CLM_LINE_CVRD_PD_AMT'], 'benefit'),
@@ -97,10 +84,6 @@ function renderingNpi(resource: JsonObject, item: JsonObject): string | null {
     members.find((m) => codings(m.role).some((c) => c.code === 'rendering' || c.code === 'performing')) ??
     members[0];
   return str(obj(obj(rendering?.provider)?.identifier)?.value) ?? null;
-}
-
-export function text(cents: number | undefined): string | null {
-  return cents === undefined ? null : centsToString(cents);
 }
 
 /**
