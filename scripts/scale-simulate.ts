@@ -4,6 +4,7 @@
  *
  *   npm run scale:simulate -- --enrollments 100000 [--days 14] [--budget 100] [--cron-hours 3]
  *     [--load-days 2,9] [--load-hour 0.02] [--concurrency 64] [--failure-rate 0.002] [--json]
+ *     [--database bbsync_sim] [--reuse] [--fanout-only]
  *
  * REAL: Postgres (a database of its own, `bbsync_sim`, migrated by the real migrations), Redis (a
  * `redis-server` of its own, so its peak memory is ours), the workers (`startWorkers`: BullMQ
@@ -26,7 +27,13 @@ import { startWorkers, type WorkerDeps } from '../src/workers/worker.ts';
 import { startOwnRedis } from './simulate/infra.ts';
 import { createModel, DAY, HOUR, type Model } from './simulate/model.ts';
 import { report, type Tick } from './simulate/report.ts';
-import { createStats, seedEnrollments, simulatedProbe, simulatedSync } from './simulate/stand-ins.ts';
+import {
+  createStats,
+  resetEnrollments,
+  seedEnrollments,
+  simulatedProbe,
+  simulatedSync,
+} from './simulate/stand-ins.ts';
 import { sample, tickOnce, type Driver } from './simulate/ticks.ts';
 
 const { values: args } = parseArgs({
@@ -41,6 +48,8 @@ const { values: args } = parseArgs({
     'failure-rate': { type: 'string', default: '0.002' },
     'full-every': { type: 'string', default: '4' },
     database: { type: 'string', default: 'bbsync_sim' },
+    /** Keep the database of an earlier run with the same --enrollments (set back, not seeded again). */
+    reuse: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     /** Only two ticks: a probe before the first load and the run after it; no syncs are waited for. */
     'fanout-only': { type: 'boolean', default: false },
@@ -68,7 +77,7 @@ async function main(): Promise<void> {
   const redis = await startOwnRedis();
   const server = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/bbsync';
   const dbUrl = withDatabase(server, String(args.database));
-  await dropDatabase(dbUrl);
+  if (!args.reuse) await dropDatabase(dbUrl);
   await migrateDatabase(dbUrl);
   // Every outcome updates its run's row (the counters), so commits on that row queue behind each
   // other's WAL flush: at 20 syncs a second (a budget of 100 req/s) that is nothing, at the
@@ -81,8 +90,16 @@ async function main(): Promise<void> {
   const pool = createPool(dbUrl, { max: 2 * num('concurrency') + 6 });
   try {
     let at = performance.now();
-    await seedEnrollments(pool, enrollments, model.loads[0]!.transactionTime);
-    say(`seeded ${enrollments} enrollments in ${((performance.now() - at) / 1000).toFixed(1)} s`);
+    const initial = model.loads[0]!.transactionTime;
+    if (args.reuse && (await resetEnrollments(pool, enrollments, initial))) {
+      say(
+        `reset ${enrollments} enrollments seeded earlier in ${((performance.now() - at) / 1000).toFixed(1)} s`,
+      );
+    } else {
+      if (args.reuse) await pool.query('TRUNCATE enrollments CASCADE');
+      await seedEnrollments(pool, enrollments, initial);
+      say(`seeded ${enrollments} enrollments in ${((performance.now() - at) / 1000).toFixed(1)} s`);
+    }
     at = performance.now();
     const ticks = await simulate(pool, dbUrl, redis, model, enrollments);
     const out = await report(pool, model, ticks.stats, ticks.ticks, {

@@ -159,3 +159,31 @@ export async function seedEnrollments(pool: Pool, count: number, transactionTime
   await pool.query('INSERT INTO bfd_transaction_times (transaction_time) VALUES ($1)', [at]);
   await pool.query('ANALYZE enrollments; ANALYZE sync_state; ANALYZE sync_cursors');
 }
+
+/**
+ * A database seeded by an earlier run (`--reuse`) set back to what seedEnrollments wrote: no
+ * runs, attempts or members, every cursor and sync state at `transactionTime`. False (nothing
+ * changed) when it does not hold exactly `count` simulated enrollments.
+ */
+export async function resetEnrollments(pool: Pool, count: number, transactionTime: number): Promise<boolean> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM enrollments WHERE enrollment_id LIKE 'sim-%'`,
+  );
+  const { rows: all } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM enrollments');
+  if (rows[0]?.n !== count || all[0]?.n !== count) return false;
+  const at = new Date(transactionTime).toISOString();
+  await pool.query(
+    'TRUNCATE sync_run_members, sync_attempts, sync_runs, bfd_transaction_times, sync_progress, sync_seen',
+  );
+  await pool.query(`UPDATE enrollments SET status = 'active' WHERE status <> 'active'`);
+  await pool.query('UPDATE sync_cursors SET cursor = $1 WHERE cursor <> $1', [at]);
+  await pool.query(
+    `UPDATE sync_state SET syncs_completed = 1, last_success_at = $1, last_full_sync_at = $1,
+            consecutive_failures = 0, last_attempt_at = NULL
+      WHERE syncs_completed <> 1 OR last_success_at <> $1 OR last_full_sync_at <> $1 OR last_attempt_at IS NOT NULL`,
+    [at],
+  );
+  await pool.query('INSERT INTO bfd_transaction_times (transaction_time) VALUES ($1)', [at]);
+  await pool.query('VACUUM ANALYZE enrollments, sync_state, sync_cursors');
+  return true;
+}

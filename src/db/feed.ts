@@ -33,12 +33,17 @@ export async function takeUnfedMembers(
   limits: { requested: number; others: number },
 ): Promise<FedMember[]> {
   const { rows } = await client.query<FedMember>(
-    `WITH pick AS (
+    `WITH running AS MATERIALIZED (
+       -- Never a run still being set up: its syncs would compete with its fan-out for its row.
+       SELECT coalesce(array_agg(run_id), '{}') AS ids FROM sync_runs WHERE status = 'running'
+     ), pick AS (
        (SELECT run_id, enrollment_id FROM sync_run_members
-         WHERE queued_at IS NULL AND priority = 1 ORDER BY priority, run_id, enrollment_id LIMIT $1)
+         WHERE queued_at IS NULL AND priority = 1 AND run_id = ANY((SELECT ids FROM running)::text[])
+         ORDER BY priority, run_id, enrollment_id LIMIT $1)
        UNION ALL
        (SELECT run_id, enrollment_id FROM sync_run_members
-         WHERE queued_at IS NULL AND priority > 1 ORDER BY priority, run_id, enrollment_id LIMIT $2)
+         WHERE queued_at IS NULL AND priority > 1 AND run_id = ANY((SELECT ids FROM running)::text[])
+         ORDER BY priority, run_id, enrollment_id LIMIT $2)
      )
      UPDATE sync_run_members m SET queued_at = now()
        FROM pick WHERE m.run_id = pick.run_id AND m.enrollment_id = pick.enrollment_id

@@ -2,7 +2,7 @@
  * Sync runs and their members: a run is one request to sync many enrollments (scheduled, manual
  * or a retry); each member's outcome is recorded once and the run finishes with its last member.
  */
-import type { Db, Pool } from './client.ts';
+import type { Db, Pool, PoolClient } from './client.ts';
 import { Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -45,10 +45,6 @@ export async function createRun(
 }
 
 /**
- * Adds the next chunk of active enrollments (in id order, after `afterId`) to a run and returns
- * their ids. Idempotent: a retried fan-out adds nobody twice.
- */
-/**
  * Active enrollments whose data access grant has ended become `expired` (a THIRTEEN_MONTH grant
  * past access_grant_expiration: BB2 would only answer "User access has timed out"), so no run
  * calls BB2 for them and none counts them as failed or ok. Returns how many.
@@ -81,37 +77,31 @@ export async function clearEobForbidden(db: Db, enrollmentId: string): Promise<b
   return (rowCount ?? 0) > 0;
 }
 
-export async function addActiveMembers(
-  db: Db,
-  runId: string,
-  options: { afterId: string | null; limit: number; enrollmentIds?: readonly string[] },
-): Promise<string[]> {
-  const { rows } = await db.query<{ enrollment_id: string }>(
-    `WITH chosen AS (
-       SELECT enrollment_id FROM enrollments
-        WHERE status = 'active' AND ($2::text IS NULL OR enrollment_id > $2)
-          AND ($4::text[] IS NULL OR enrollment_id = ANY($4))
-        ORDER BY enrollment_id LIMIT $3
-     ), added AS (
-       INSERT INTO sync_run_members (run_id, enrollment_id) SELECT $1, enrollment_id FROM chosen
-       ON CONFLICT DO NOTHING
-     )
-     SELECT enrollment_id FROM chosen ORDER BY enrollment_id`,
-    [runId, options.afterId, options.limit, options.enrollmentIds ?? null],
-  );
-  return rows.map((r) => r.enrollment_id);
-}
-
 /**
  * Ends the fan-out: the run's total is its member count, and its counters are recomputed from the
  * members (some may already have finished). The run row is locked first, so a member finishing at
  * the same moment adds its count after this, never lost under it. A run of nobody finishes at once.
  */
 export async function finishFanOut(pool: Pool, runId: string): Promise<SyncRun> {
-  return withTransaction(pool, async (client) => {
-    await client.query('SELECT 1 FROM sync_runs WHERE run_id = $1 FOR UPDATE', [runId]);
-    const { rows } = await client.query<SyncRun>(
-      `UPDATE sync_runs r SET
+  return withTransaction(pool, (client) => endFanOut(client, runId));
+}
+
+/**
+ * In a fan-out's transaction: locks the run's row (a second copy of the same start-run job waits
+ * here) and returns the run when its fan-out already ended, else undefined.
+ */
+export async function fanOutDone(client: PoolClient, runId: string): Promise<SyncRun | undefined> {
+  const { rows } = await client.query<SyncRun>('SELECT * FROM sync_runs WHERE run_id = $1 FOR UPDATE', [
+    runId,
+  ]);
+  return rows[0] && rows[0].status !== 'fanning_out' ? rows[0] : undefined;
+}
+
+/** finishFanOut in the caller's transaction (startRun: with the members it adds). */
+export async function endFanOut(client: PoolClient, runId: string): Promise<SyncRun> {
+  await client.query('SELECT 1 FROM sync_runs WHERE run_id = $1 FOR UPDATE', [runId]);
+  const { rows } = await client.query<SyncRun>(
+    `UPDATE sync_runs r SET
          enrollments_total = m.total,
          enrollments_ok = m.ok, enrollments_failed = m.failed, enrollments_skipped = m.skipped,
          status = CASE WHEN m.total = m.ok + m.failed + m.skipped THEN 'finished' ELSE 'running' END,
@@ -122,10 +112,9 @@ export async function finishFanOut(pool: Pool, runId: string): Promise<SyncRun> 
                     count(*) FILTER (WHERE outcome = 'skipped')::int AS skipped
                FROM sync_run_members WHERE run_id = $1) m
        WHERE r.run_id = $1 RETURNING r.*`,
-      [runId],
-    );
-    return rows[0]!;
-  });
+    [runId],
+  );
+  return rows[0]!;
 }
 
 export interface AttemptTotals {

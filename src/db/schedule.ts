@@ -76,71 +76,80 @@ export interface MemberSelection {
 }
 
 /**
- * The eligibility rule, in one place: classifies the next chunk of active enrollments (in id
- * order after `afterId`), adds those with a reason to the run (idempotent: a retried fan-out adds
- * nobody twice) and returns the count per decision and the last id seen.
+ * Who a run can take, with what the rule reads of them: the named enrollments, every active one
+ * (a manual run of all), or for a scheduled run only those that can have new data, read from
+ * indexes: no ExplanationOfBenefit cursor yet or a cursor floor older than the transaction time
+ * (`sync_state_cursor_floor_idx`: on a night without a load it finds nobody), and enrollments
+ * never attempted (no `sync_state` row). The three sets are disjoint.
+ */
+function candidatesSql(selection: MemberSelection): string {
+  const state = 's.enrollment_id, s.syncs_completed, s.cursor_floor, s.last_full_sync_at';
+  if (selection.enrollmentIds || selection.everyone) {
+    return `SELECT e.enrollment_id, s.syncs_completed, s.cursor_floor, s.last_full_sync_at
+              FROM enrollments e LEFT JOIN sync_state s ON s.enrollment_id = e.enrollment_id
+             WHERE e.status = 'active' ${selection.enrollmentIds ? 'AND e.enrollment_id = ANY($2::text[])' : ''}`;
+  }
+  return `SELECT ${state} FROM sync_state s WHERE s.cursor_floor IS NULL
+          UNION ALL
+          SELECT ${state} FROM sync_state s WHERE s.cursor_floor < $3::timestamptz
+          UNION ALL
+          SELECT e.enrollment_id, NULL, NULL, NULL FROM enrollments e
+           WHERE e.status = 'active' AND NOT EXISTS (SELECT 1 FROM sync_state s WHERE s.enrollment_id = e.enrollment_id)`;
+}
+
+/**
+ * The eligibility rule, in one place: classifies the run's candidates, adds those with a reason to
+ * the run in one statement, ordered as the feeder reads them (idempotent: a retried fan-out adds
+ * nobody twice) and returns the count per decision; active enrollments that were not candidates
+ * are `up_to_date`. Meant to run in the transaction that ends the fan-out (see startRun), so the
+ * feeder never sees a run's members before all of them are there.
  */
 export async function addRunMembers(
   db: Db,
   runId: string,
   selection: MemberSelection,
-  chunk: { afterId: string | null; limit: number },
-): Promise<{ counts: Partial<Record<Decision, number>>; seen: number; lastId: string | null }> {
-  const { rows } = await db.query<{ reason: Decision; n: number; last: string }>(
-    `WITH open_runs AS MATERIALIZED (
-       SELECT coalesce(array_agg(run_id), '{}') AS ids FROM sync_runs WHERE status <> 'finished' AND run_id <> $1
-     ), base AS (
-       SELECT e.enrollment_id FROM enrollments e
-        WHERE e.status = 'active'
-          AND ($2::text IS NULL OR e.enrollment_id > $2)
-          AND ($4::text[] IS NULL OR e.enrollment_id = ANY($4))
-        ORDER BY e.enrollment_id LIMIT $3
-     ), pending AS MATERIALIZED (
-       -- Scheduled runs: who in this chunk an unfinished run still has to sync. A range scan of
-       -- each open run's members (the key leads with run_id), not a lookup per enrollment.
-       SELECT DISTINCT m.enrollment_id FROM sync_run_members m
-        WHERE $7::bigint IS NOT NULL AND m.run_id = ANY((SELECT ids FROM open_runs)::text[])
-          AND m.enrollment_id BETWEEN (SELECT min(enrollment_id) FROM base) AND (SELECT max(enrollment_id) FROM base)
-          AND m.outcome IS NULL
-     ), classified AS (
-       SELECT b.enrollment_id,
+): Promise<Partial<Record<Decision, number>>> {
+  const { rows } = await db.query<{ reason: Decision | 'active'; n: number }>(
+    `WITH pending AS MATERIALIZED (
+       -- Scheduled runs: who an unfinished run still has to sync (its outcome index, per run).
+       SELECT DISTINCT enrollment_id FROM sync_run_members
+        WHERE $5::bigint IS NOT NULL AND outcome IS NULL
+          AND run_id = ANY(ARRAY(SELECT run_id FROM sync_runs WHERE status <> 'finished' AND run_id <> $1))
+     ), classified AS MATERIALIZED (
+       SELECT s.enrollment_id,
               CASE
-                WHEN $4::text[] IS NOT NULL THEN 'requested'
+                WHEN $2::text[] IS NOT NULL THEN 'requested'
                 -- A scheduled run leaves out who an unfinished run still has to sync: probing
                 -- more often than a load takes to sync never queues anyone twice.
                 WHEN p.enrollment_id IS NOT NULL THEN 'in_run'
-                WHEN coalesce(s.syncs_completed, 0) = 0 OR NOT c.has_eob THEN 'first_sync'
-                WHEN $5::timestamptz IS NOT NULL AND (c.oldest IS NULL OR c.oldest < $5::timestamptz) THEN
-                  CASE WHEN $7::bigint IS NOT NULL
-                            AND ((('x' || substr(md5(b.enrollment_id), 1, 8))::bit(32)::int::bigint + 2147483648) % $6 = $7::bigint % $6
+                WHEN coalesce(s.syncs_completed, 0) = 0 OR s.cursor_floor IS NULL THEN 'first_sync'
+                WHEN $3::timestamptz IS NOT NULL AND s.cursor_floor < $3::timestamptz THEN
+                  CASE WHEN $5::bigint IS NOT NULL
+                            AND ((('x' || substr(md5(s.enrollment_id), 1, 8))::bit(32)::int::bigint + 2147483648) % $4 = $5::bigint % $4
                                  OR s.last_full_sync_at IS NULL)
                        THEN 'reconcile' ELSE 'new_load' END
-                WHEN $8::boolean THEN 'all'
+                WHEN $6::boolean THEN 'all'
                 ELSE 'up_to_date'
               END AS reason
-         FROM base b
-         LEFT JOIN sync_state s ON s.enrollment_id = b.enrollment_id
-         LEFT JOIN pending p ON p.enrollment_id = b.enrollment_id
-         CROSS JOIN LATERAL (
-           SELECT coalesce(bool_or(resource_type = 'ExplanationOfBenefit'), false) AS has_eob,
-                  -- A cursor that is not an instant counts as the oldest possible.
-                  min(CASE WHEN cursor ~ '${INSTANT.source}' THEN cursor::timestamptz ELSE '-infinity' END) AS oldest
-             FROM sync_cursors WHERE enrollment_id = b.enrollment_id
-         ) c
+         FROM (${candidatesSql(selection)}) s
+         JOIN enrollments e ON e.enrollment_id = s.enrollment_id AND e.status = 'active'
+         LEFT JOIN pending p ON p.enrollment_id = s.enrollment_id
      ), added AS (
        INSERT INTO sync_run_members (run_id, enrollment_id, reason, priority, full_sync)
        SELECT $1, enrollment_id, reason,
               CASE reason WHEN 'requested' THEN ${REASON_PRIORITY.requested} WHEN 'first_sync' THEN ${REASON_PRIORITY.first_sync}
                           WHEN 'reconcile' THEN ${REASON_PRIORITY.reconcile} ELSE ${REASON_PRIORITY.new_load} END,
-              CASE WHEN $9::boolean OR reason = 'reconcile' THEN 1 ELSE 0 END
+              CASE WHEN $7::boolean OR reason = 'reconcile' THEN 1 ELSE 0 END
          FROM classified WHERE reason NOT IN ('up_to_date', 'in_run')
+        ORDER BY enrollment_id
        ON CONFLICT DO NOTHING
      )
-     SELECT reason, count(*)::int AS n, (SELECT max(enrollment_id) FROM base) AS last FROM classified GROUP BY reason`,
+     SELECT reason, count(*)::int AS n FROM classified GROUP BY reason
+     UNION ALL
+     SELECT 'active', count(*)::int FROM enrollments
+      WHERE status = 'active' AND ($2::text[] IS NULL OR enrollment_id = ANY($2::text[]))`,
     [
       runId,
-      chunk.afterId,
-      chunk.limit,
       selection.enrollmentIds ?? null,
       selection.transactionTime,
       Math.max(1, selection.reconcileEvery),
@@ -150,14 +159,17 @@ export async function addRunMembers(
     ],
   );
   const counts: Partial<Record<Decision, number>> = {};
-  let seen = 0;
-  let lastId: string | null = null;
+  let active = 0;
+  let classified = 0;
   for (const r of rows) {
-    counts[r.reason] = r.n;
-    seen += r.n;
-    lastId = r.last;
+    if (r.reason === 'active') active = r.n;
+    else {
+      counts[r.reason] = r.n;
+      classified += r.n;
+    }
   }
-  return { counts, seen, lastId };
+  if (active > classified) counts.up_to_date = (counts.up_to_date ?? 0) + active - classified;
+  return counts;
 }
 
 /** Stores what the run planned against and why it holds whom. */

@@ -2,7 +2,7 @@
  * Job: start a sync run. Records a `sync_runs` row and decides, in Postgres, who the run syncs and
  * why (db/schedule.ts): a scheduled run first learns BFD's transaction time with one request
  * (bfd-probe.ts) and then takes only the enrollments that can have new data; a manual run takes
- * the enrollments it names, or everyone. Members are added in chunks and held in Postgres; the
+ * the enrollments it names, or everyone. Members are added in one transaction and held in Postgres; the
  * feeder (src/workers/feeder.ts) hands them to the queue a few minutes of rate budget at a time,
  * with deterministic job ids (`sync-<run>-<enrollment>`), so a retried fan-out adds nothing twice.
  * The run finishes when its last member's outcome is recorded (see db/runs.ts); a failed member
@@ -11,15 +11,22 @@
 import { createHash } from 'node:crypto';
 
 import type { Pool } from '../db/client.ts';
-import { createRun, expireEndedGrants, finishFanOut, type RunTrigger, type SyncRun } from '../db/runs.ts';
+import {
+  createRun,
+  endFanOut,
+  expireEndedGrants,
+  fanOutDone,
+  type RunTrigger,
+  type SyncRun,
+} from '../db/runs.ts';
 import {
   addRunMembers,
   latestTransactionTime,
   loadNumber,
   recordRunPlan,
   recordTransactionTime,
-  type Decision,
 } from '../db/schedule.ts';
+import { withTransaction } from '../db/transaction.ts';
 import type { Logger } from '../logger.ts';
 import type { ProbeResult } from './bfd-probe.ts';
 
@@ -44,7 +51,6 @@ export interface StartRunDeps {
   reconcileEvery: number;
   /** Hands the run's first work to the queue once its members are in Postgres. */
   feed?: () => Promise<unknown>;
-  chunkSize?: number;
 }
 
 export function syncJobId(runId: string, enrollmentId: string): string {
@@ -73,35 +79,27 @@ export async function startRun(
     deps.log.info({ job: START_RUN_JOB, runId, expired }, 'data access grants ended: enrollments expired');
   const plan = await transactionTimeFor(deps, payload.trigger);
   const load = await loadNumber(deps.pool, plan.transactionTime);
-  const chunkSize = deps.chunkSize ?? 20_000;
-  const decisions: Partial<Record<Decision, number>> = {};
-  let afterId: string | null = null;
-  for (;;) {
-    const chunk = await addRunMembers(
-      deps.pool,
-      runId,
-      {
-        enrollmentIds: payload.enrollmentIds,
-        everyone: payload.trigger !== 'scheduled',
-        transactionTime: plan.transactionTime,
-        reconcileEvery: deps.reconcileEvery,
-        load: payload.trigger === 'scheduled' ? load : null,
-        full,
-      },
-      { afterId, limit: chunkSize },
-    );
-    for (const [reason, n] of Object.entries(chunk.counts)) {
-      decisions[reason as Decision] = (decisions[reason as Decision] ?? 0) + n;
-    }
-    if (chunk.seen < chunkSize || chunk.lastId === null) break;
-    afterId = chunk.lastId;
-  }
-  await recordRunPlan(deps.pool, runId, {
-    transactionTime: plan.transactionTime,
-    decisions: { ...decisions, ...(plan.probeError ? { probe_failed: plan.probeError } : {}) },
-    requests: plan.requests,
+  // One transaction: the feeder sees none of the run's members until all of them are there and
+  // the run is `running`, so no sync of this run competes with its own fan-out for the run row.
+  const { decisions, run } = await withTransaction(deps.pool, async (client) => {
+    // A retried job whose fan-out committed (or a stalled copy still running it) adds nothing.
+    const done = await fanOutDone(client, runId);
+    if (done) return { decisions: done.decisions ?? {}, run: done };
+    const decisions = await addRunMembers(client, runId, {
+      enrollmentIds: payload.enrollmentIds,
+      everyone: payload.trigger !== 'scheduled',
+      transactionTime: plan.transactionTime,
+      reconcileEvery: deps.reconcileEvery,
+      load: payload.trigger === 'scheduled' ? load : null,
+      full,
+    });
+    await recordRunPlan(client, runId, {
+      transactionTime: plan.transactionTime,
+      decisions: { ...decisions, ...(plan.probeError ? { probe_failed: plan.probeError } : {}) },
+      requests: plan.requests,
+    });
+    return { decisions, run: await endFanOut(client, runId) };
   });
-  const run = await finishFanOut(deps.pool, runId);
   deps.log.info(
     {
       job: START_RUN_JOB,

@@ -119,19 +119,14 @@ describe('the janitor', () => {
     // A run whose member the feeder has not handed to the queue: it has no job, by design.
     const runId = 'janitor-unfed';
     await createRun(world.tdb.pool, { runId, trigger: 'manual', full: false });
-    await addRunMembers(
-      world.tdb.pool,
-      runId,
-      {
-        enrollmentIds: [e.enrollmentId],
-        everyone: false,
-        transactionTime: null,
-        reconcileEvery: 1,
-        load: null,
-        full: false,
-      },
-      { afterId: null, limit: 10 },
-    );
+    await addRunMembers(world.tdb.pool, runId, {
+      enrollmentIds: [e.enrollmentId],
+      everyone: false,
+      transactionTime: null,
+      reconcileEvery: 1,
+      load: null,
+      full: false,
+    });
     await finishFanOut(world.tdb.pool, runId);
 
     const report = await runJanitor({

@@ -18,27 +18,38 @@ import { tstz } from './columns.ts';
 import { enrollments } from './enrollments.ts';
 
 /** Per enrollment: what operators need to see at a glance. */
-export const syncState = pgTable('sync_state', {
-  enrollment_id: text('enrollment_id')
-    .primaryKey()
-    .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
-  last_success_at: tstz('last_success_at'),
-  last_attempt_at: tstz('last_attempt_at'),
-  consecutive_failures: integer('consecutive_failures').notNull().default(0),
-  /** Completed syncs. */
-  syncs_completed: integer('syncs_completed').notNull().default(0),
-  last_full_sync_at: tstz('last_full_sync_at'),
-  /** Analytics rows written by the last successful sync. */
-  last_rows_written: integer('last_rows_written'),
-  /** Resources held for this enrollment's patient, by type, after the last success. */
-  resources_held: jsonb('resources_held'),
-  /**
-   * Full walks that would have removed too much (see RECONCILE_MAX_DELETE_SHARE), by resource
-   * type: `{ unseen, held, at }`. Nothing was removed; the next sync is full, and removes only if
-   * it finds the same.
-   */
-  reconcile_suspect: jsonb('reconcile_suspect'),
-});
+export const syncState = pgTable(
+  'sync_state',
+  {
+    enrollment_id: text('enrollment_id')
+      .primaryKey()
+      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    last_success_at: tstz('last_success_at'),
+    last_attempt_at: tstz('last_attempt_at'),
+    consecutive_failures: integer('consecutive_failures').notNull().default(0),
+    /** Completed syncs. */
+    syncs_completed: integer('syncs_completed').notNull().default(0),
+    last_full_sync_at: tstz('last_full_sync_at'),
+    /** Analytics rows written by the last successful sync. */
+    last_rows_written: integer('last_rows_written'),
+    /** Resources held for this enrollment's patient, by type, after the last success. */
+    resources_held: jsonb('resources_held'),
+    /**
+     * Full walks that would have removed too much (see RECONCILE_MAX_DELETE_SHARE), by resource
+     * type: `{ unseen, held, at }`. Nothing was removed; the next sync is full, and removes only if
+     * it finds the same.
+     */
+    reconcile_suspect: jsonb('reconcile_suspect'),
+    /**
+     * The oldest of the enrollment's cursors as an instant ('-infinity' when one is not an
+     * instant); NULL while it has no ExplanationOfBenefit cursor. Kept by triggers on
+     * sync_cursors (migration 0028), so a scheduled run finds who is behind BFD's transaction
+     * time with one index range scan instead of reading everyone's cursors.
+     */
+    cursor_floor: tstz('cursor_floor'),
+  },
+  (t) => [index('sync_state_cursor_floor_idx').on(t.cursor_floor)],
+);
 
 /**
  * Incremental cursor per enrollment and resource type: the `Bundle.meta.lastUpdated` of the last
@@ -157,12 +168,14 @@ export const bfdTransactionTimes = pgTable('bfd_transaction_times', {
 export const syncRunMembers = pgTable(
   'sync_run_members',
   {
-    run_id: text('run_id')
-      .notNull()
-      .references(() => syncRuns.run_id, { onDelete: 'cascade' }),
-    enrollment_id: text('enrollment_id')
-      .notNull()
-      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    /**
+     * No foreign keys here (migration 0028): a run's members are inserted in one statement that
+     * selects them from `enrollments` after its run row was written, and per-row key checks were
+     * a third of a million-member fan-out. Members go with their run (history retention) or their
+     * enrollment's data (purge), deleted explicitly.
+     */
+    run_id: text('run_id').notNull(),
+    enrollment_id: text('enrollment_id').notNull(),
     /** NULL while pending; then 'ok' | 'failed' | 'skipped'. */
     outcome: text('outcome'),
     finished_at: tstz('finished_at'),
