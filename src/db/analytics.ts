@@ -8,6 +8,8 @@
  * Values come back as the pool's type parsers leave them (src/db/client.ts): dates as
  * 'YYYY-MM-DD', timestamps as ISO-8601 UTC, amounts as exact decimal strings, counts as numbers.
  */
+import type { QueryResultRow } from 'pg';
+
 import { CLAIM_TYPES } from '../model/claim-types.ts';
 import type { Db, Pool } from './client.ts';
 import { withTransaction } from './transaction.ts';
@@ -113,63 +115,65 @@ export async function patientSummaries(
   return rows;
 }
 
-/** `AND <column> = $2` when a patient is given; the limit is always $1. */
-function scope(options: ReportOptions, column: string): { where: string; params: unknown[] } {
-  return options.patientId === undefined
-    ? { where: '', params: [options.limit] }
-    : { where: `AND ${column} = $2`, params: [options.limit, options.patientId] };
+/**
+ * A "top" list: `sql` is given the filter to one beneficiary (`AND <patientColumn> = $2`, or
+ * nothing for all) and takes the limit as $1.
+ */
+async function topList<T extends QueryResultRow>(
+  db: Db,
+  options: ReportOptions,
+  patientColumn: string,
+  sql: (where: string) => string,
+): Promise<T[]> {
+  const { rows } =
+    options.patientId === undefined
+      ? await db.query<T>(sql(''), [options.limit])
+      : await db.query<T>(sql(`AND ${patientColumn} = $2`), [options.limit, options.patientId]);
+  return rows;
 }
 
 /** The diagnosis codes on the most claims (principal or not), with how many beneficiaries have them. */
-export async function topDiagnoses(db: Db, options: ReportOptions): Promise<TopDiagnosis[]> {
-  const { where, params } = scope(options, 'c.patient_id');
-  const { rows } = await db.query<TopDiagnosis>(
-    `SELECT dx.code, dx.system, max(dx.display) AS display,
-            count(DISTINCT dx.claim_id)::int AS claim_count,
-            count(DISTINCT c.patient_id)::int AS patient_count
-     FROM claim_diagnoses dx
-     JOIN claims c ON c.claim_id = dx.claim_id
-     WHERE dx.code IS NOT NULL AND c.is_final ${where}
-     GROUP BY dx.code, dx.system
-     ORDER BY claim_count DESC, patient_count DESC, dx.code, dx.system
-     LIMIT $1`,
-    params,
+export function topDiagnoses(db: Db, options: ReportOptions): Promise<TopDiagnosis[]> {
+  return topCodes(
+    db,
+    options,
+    (where) => `SELECT dx.code, dx.system, dx.display, dx.claim_id, c.patient_id
+       FROM claim_diagnoses dx
+       JOIN claims c ON c.claim_id = dx.claim_id
+       WHERE dx.code IS NOT NULL AND c.is_final ${where}`,
   );
-  return rows;
 }
 
 /** The drugs (NDC) filled most often, with what they cost, from `drug_fills`. */
-export async function topDrugs(db: Db, options: ReportOptions): Promise<TopDrug[]> {
-  const { where, params } = scope(options, 'f.patient_id');
-  const { rows } = await db.query<TopDrug>(
-    `SELECT f.ndc, max(f.drug_name) AS drug_name,
-            count(*)::int AS fill_count,
-            count(DISTINCT f.patient_id)::int AS patient_count,
-            sum(f.total_cost) AS total_cost,
-            sum(f.plan_paid) AS plan_paid,
-            sum(f.patient_paid) AS patient_paid
-     FROM drug_fills f
-     WHERE f.ndc IS NOT NULL ${where}
-     GROUP BY f.ndc
-     ORDER BY fill_count DESC, patient_count DESC, f.ndc
-     LIMIT $1`,
-    params,
+export function topDrugs(db: Db, options: ReportOptions): Promise<TopDrug[]> {
+  return topList(
+    db,
+    options,
+    'f.patient_id',
+    (where) =>
+      `SELECT f.ndc, max(f.drug_name) AS drug_name,
+              count(*)::int AS fill_count,
+              count(DISTINCT f.patient_id)::int AS patient_count,
+              sum(f.total_cost) AS total_cost,
+              sum(f.plan_paid) AS plan_paid,
+              sum(f.patient_paid) AS patient_paid
+       FROM drug_fills f
+       WHERE f.ndc IS NOT NULL ${where}
+       GROUP BY f.ndc
+       ORDER BY fill_count DESC, patient_count DESC, f.ndc
+       LIMIT $1`,
   );
-  return rows;
 }
 
 /**
  * The procedures on the most claims: HCPCS/CPT codes billed on claim lines (every type but PDE,
  * whose lines carry NDCs) and ICD procedure codes of institutional claims.
  */
-export async function topProcedures(db: Db, options: ReportOptions): Promise<TopProcedure[]> {
-  const { where, params } = scope(options, 'c.patient_id');
-  const { rows } = await db.query<TopProcedure>(
-    `SELECT p.code, p.system, max(p.display) AS display,
-            count(DISTINCT p.claim_id)::int AS claim_count,
-            count(DISTINCT p.patient_id)::int AS patient_count
-     FROM (
-       SELECT l.product_code AS code, l.product_system AS system, l.product_display AS display,
+export function topProcedures(db: Db, options: ReportOptions): Promise<TopProcedure[]> {
+  return topCodes(
+    db,
+    options,
+    (where) => `SELECT l.product_code AS code, l.product_system AS system, l.product_display AS display,
               l.claim_id, c.patient_id
        FROM claim_lines l
        JOIN claims c ON c.claim_id = l.claim_id
@@ -178,14 +182,32 @@ export async function topProcedures(db: Db, options: ReportOptions): Promise<Top
        SELECT px.code, px.system, px.display, px.claim_id, c.patient_id
        FROM claim_procedures px
        JOIN claims c ON c.claim_id = px.claim_id
-       WHERE px.code IS NOT NULL AND c.is_final ${where}
-     ) p
-     GROUP BY p.code, p.system
-     ORDER BY claim_count DESC, patient_count DESC, p.code, p.system
-     LIMIT $1`,
-    params,
+       WHERE px.code IS NOT NULL AND c.is_final ${where}`,
   );
-  return rows;
+}
+
+/**
+ * The codes on the most claims, with how many beneficiaries have them, from `codes`: a query of
+ * code, system, display, claim_id and patient_id per code on a claim (filtered by `where`).
+ */
+function topCodes<T extends QueryResultRow>(
+  db: Db,
+  options: ReportOptions,
+  codes: (where: string) => string,
+): Promise<T[]> {
+  return topList<T>(
+    db,
+    options,
+    'c.patient_id',
+    (where) =>
+      `SELECT p.code, p.system, max(p.display) AS display,
+              count(DISTINCT p.claim_id)::int AS claim_count,
+              count(DISTINCT p.patient_id)::int AS patient_count
+       FROM (${codes(where)}) p
+       GROUP BY p.code, p.system
+       ORDER BY claim_count DESC, patient_count DESC, p.code, p.system
+       LIMIT $1`,
+  );
 }
 
 /**

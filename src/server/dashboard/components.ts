@@ -1,6 +1,6 @@
 /**
- * Pieces several dashboard pages share: links to runs and enrollments, metric cards, the runs and
- * audit tables. Every value is escaped by `html`.
+ * Pieces several dashboard pages share: links to runs and enrollments, metric cards, tables (the
+ * runs and audit tables among them). Every value is escaped by `html`.
  */
 import type { DeploymentAlert } from '../../db/alerts.ts';
 import type { AuditRow, RunRow } from '../../db/dashboard.ts';
@@ -36,81 +36,79 @@ export function sameDayTime(started: string, finished: string | null): string {
   return f.slice(0, 10) === formatTime(started).slice(0, 10) ? f.slice(11) : f;
 }
 
-export function runsTable(runs: readonly RunRow[]): Html {
-  if (runs.length === 0) return html`<p class="muted">No runs yet.</p>`;
+/** A table in its scrolling wrapper: the header cells (`<th>`s), then one `<tr>` per row. */
+export function dataTable(head: Html, rows: readonly Html[]): Html {
   return html`<div class="table-wrap">
     <table>
       <thead>
         <tr>
-          <th>Run</th>
-          <th class="wide-only">Trigger</th>
-          <th>Started</th>
-          <th class="wide-only">Finished</th>
-          <th class="num">Duration</th>
-          <th class="num">OK</th>
-          <th class="num">Failed</th>
-          <th class="num">Skipped</th>
-          <th class="num" title="resources changed">Changed</th>
-          <th class="num" title="analytics rows written">Rows</th>
-          <th class="num" title="resources removed">Removed</th>
-          <th class="num" title="requests to Blue Button">Requests</th>
+          ${head}
         </tr>
       </thead>
       <tbody>
-        ${runs.map(
-          (r) =>
-            html`<tr>
-              <td>${runLink(r.run_id)}</td>
-              <td class="wide-only">${r.trigger}${r.full_sync ? ' (full)' : ''}</td>
-              <td>${formatTime(r.started_at)}</td>
-              <td class="wide-only">
-                ${r.status === 'finished' ? sameDayTime(r.started_at, r.finished_at) : statusPill(r.status)}
-              </td>
-              <td class="num">${formatDuration(r.duration_ms)}</td>
-              <td class="num">${formatCount(r.enrollments_ok)}</td>
-              <td class="num ${r.enrollments_failed > 0 ? 'bad' : ''}">
-                ${formatCount(r.enrollments_failed)}
-              </td>
-              <td class="num">${formatCount(r.enrollments_skipped)}</td>
-              <td class="num">${formatCount(r.resources_changed)}</td>
-              <td class="num">${formatCount(r.rows_written)}</td>
-              <td class="num">${formatCount(r.resources_removed)}</td>
-              <td class="num">${formatCount(r.requests)}</td>
-            </tr>`,
-        )}
+        ${rows}
       </tbody>
     </table>
   </div>`;
 }
 
+export function runsTable(runs: readonly RunRow[]): Html {
+  if (runs.length === 0) return html`<p class="muted">No runs yet.</p>`;
+  return dataTable(
+    html`<th>Run</th>
+      <th class="wide-only">Trigger</th>
+      <th>Started</th>
+      <th class="wide-only">Finished</th>
+      <th class="num">Duration</th>
+      <th class="num">OK</th>
+      <th class="num">Failed</th>
+      <th class="num">Skipped</th>
+      <th class="num" title="resources changed">Changed</th>
+      <th class="num" title="analytics rows written">Rows</th>
+      <th class="num" title="resources removed">Removed</th>
+      <th class="num" title="requests to Blue Button">Requests</th>`,
+    runs.map(
+      (r) =>
+        html`<tr>
+          <td>${runLink(r.run_id)}</td>
+          <td class="wide-only">${r.trigger}${r.full_sync ? ' (full)' : ''}</td>
+          <td>${formatTime(r.started_at)}</td>
+          <td class="wide-only">
+            ${r.status === 'finished' ? sameDayTime(r.started_at, r.finished_at) : statusPill(r.status)}
+          </td>
+          <td class="num">${formatDuration(r.duration_ms)}</td>
+          <td class="num">${formatCount(r.enrollments_ok)}</td>
+          <td class="num ${r.enrollments_failed > 0 ? 'bad' : ''}">${formatCount(r.enrollments_failed)}</td>
+          <td class="num">${formatCount(r.enrollments_skipped)}</td>
+          <td class="num">${formatCount(r.resources_changed)}</td>
+          <td class="num">${formatCount(r.rows_written)}</td>
+          <td class="num">${formatCount(r.resources_removed)}</td>
+          <td class="num">${formatCount(r.requests)}</td>
+        </tr>`,
+    ),
+  );
+}
+
 export function auditTable(rows: readonly AuditRow[]): Html {
   if (rows.length === 0) return html`<p class="muted">None yet.</p>`;
-  return html`<div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Who</th>
-          <th>Action</th>
-          <th>Target</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(
-          (a) =>
-            html`<tr>
-              <td>${formatTime(a.at, { seconds: true })}</td>
-              <td>${a.actor}</td>
-              <td>${a.action}</td>
-              <td>
-                ${a.target?.startsWith('enr_') ? enrollmentLink(a.target) : a.target?.startsWith('run_') ? runLink(a.target) : (a.target ?? '')}
-                ${typeof a.details?.runId === 'string' ? html` → ${runLink(a.details.runId)}` : ''}
-              </td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    html`<th>When</th>
+      <th>Who</th>
+      <th>Action</th>
+      <th>Target</th>`,
+    rows.map(
+      (a) =>
+        html`<tr>
+          <td>${formatTime(a.at, { seconds: true })}</td>
+          <td>${a.actor}</td>
+          <td>${a.action}</td>
+          <td>
+            ${a.target?.startsWith('enr_') ? enrollmentLink(a.target) : a.target?.startsWith('run_') ? runLink(a.target) : (a.target ?? '')}
+            ${typeof a.details?.runId === 'string' ? html` → ${runLink(a.details.runId)}` : ''}
+          </td>
+        </tr>`,
+    ),
+  );
 }
 
 export function heldText(held: Record<string, number> | null): string {

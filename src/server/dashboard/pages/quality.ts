@@ -5,7 +5,7 @@
  */
 import type { QualityRun } from '../../../db/quality.ts';
 import { html, type Html } from '../../html.ts';
-import { metric } from '../components.ts';
+import { dataTable, metric } from '../components.ts';
 import { formatCount, formatTime } from '../format.ts';
 
 export type QualityRunTotals = Omit<QualityRun, 'results'>;
@@ -16,57 +16,41 @@ function failureCell(failures: number, kind: string): Html {
 }
 
 function resultsTable(run: QualityRun): Html {
-  return html`<div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th>Check</th>
-          <th>Kind</th>
-          <th class="num">Failures</th>
-          <th class="num">Checked</th>
-          <th class="wide-only">What it counts</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${run.results.map(
-          (r) =>
-            html`<tr>
-              <td><code>${r.check_name}</code></td>
-              <td>${r.kind}</td>
-              <td class="num">${failureCell(r.failures, r.kind)}</td>
-              <td class="num">${formatCount(r.checked)}</td>
-              <td class="wrap muted wide-only">${r.description}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    html`<th>Check</th>
+      <th>Kind</th>
+      <th class="num">Failures</th>
+      <th class="num">Checked</th>
+      <th class="wide-only">What it counts</th>`,
+    run.results.map(
+      (r) =>
+        html`<tr>
+          <td><code>${r.check_name}</code></td>
+          <td>${r.kind}</td>
+          <td class="num">${failureCell(r.failures, r.kind)}</td>
+          <td class="num">${formatCount(r.checked)}</td>
+          <td class="wrap muted wide-only">${r.description}</td>
+        </tr>`,
+    ),
+  );
 }
 
 function historyTable(runs: readonly QualityRunTotals[]): Html {
-  return html`<div class="table-wrap">
-    <table>
-      <thead>
-        <tr>
-          <th>Run</th>
-          <th>Checked at</th>
-          <th class="num">Structural failures</th>
-          <th class="num">Logical failures</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${runs.map(
-          (r) =>
-            html`<tr>
-              <td>${r.run_id}</td>
-              <td>${formatTime(r.started_at)}</td>
-              <td class="num">${failureCell(r.structural_failures, 'structural')}</td>
-              <td class="num">${failureCell(r.logical_failures, 'logical')}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    html`<th>Run</th>
+      <th>Checked at</th>
+      <th class="num">Structural failures</th>
+      <th class="num">Logical failures</th>`,
+    runs.map(
+      (r) =>
+        html`<tr>
+          <td>${r.run_id}</td>
+          <td>${formatTime(r.started_at)}</td>
+          <td class="num">${failureCell(r.structural_failures, 'structural')}</td>
+          <td class="num">${failureCell(r.logical_failures, 'logical')}</td>
+        </tr>`,
+    ),
+  );
 }
 
 export function qualityPage(d: { latest: QualityRun | null; history: readonly QualityRunTotals[] }): Html {
