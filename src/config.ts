@@ -88,6 +88,8 @@ export interface Config {
   readonly retention: {
     /** Delete the data of enrollments `reauth_required` or `revoked` for this many days; 0: never. */
     readonly daysAfterRevoke: number;
+    /** Delete finished runs, their members and sync attempts older than this many days; 0: never. */
+    readonly runHistoryDays: number;
   };
   readonly sync: {
     readonly cron: string;
@@ -210,7 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refreshMarginSeconds: raw.TOKEN_REFRESH_MARGIN_SECONDS,
       purgeOnRevoke: raw.PURGE_ON_REVOKE,
     },
-    retention: { daysAfterRevoke: raw.RETENTION_DAYS_AFTER_REVOKE },
+    retention: { daysAfterRevoke: raw.RETENTION_DAYS_AFTER_REVOKE, runHistoryDays: raw.RUN_HISTORY_DAYS },
     sync: syncSettings(raw),
     server: serverSettings(raw),
     failpoints: raw.NODE_ENV === 'production' ? [] : failpointNames(raw.BBSYNC_FAILPOINTS),

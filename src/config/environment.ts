@@ -106,6 +106,7 @@ export const ENVIRONMENT = z.object({
   TOKEN_REFRESH_MARGIN_SECONDS: int(0, 3_000).default(300),
   PURGE_ON_REVOKE: bool.default(false),
   RETENTION_DAYS_AFTER_REVOKE: int(0, 36_500).default(0),
+  RUN_HISTORY_DAYS: int(0, 36_500).default(30),
   RECONCILE_MAX_DELETE_SHARE: z.coerce.number().min(0).max(1).default(0.5),
   JANITOR_EVERY_MS: int(1_000, 86_400_000).default(300_000),
   APP_INACTIVE_PROBE_MS: int(1_000, 86_400_000).default(300_000),

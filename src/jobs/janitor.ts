@@ -4,10 +4,12 @@
  * - attempts left `running` with nobody holding their enrollment's sync lock are closed as failed;
  * - run members whose sync job is gone from the queue, or failed for good, get their outcome, so
  *   their run finishes (`bbsync sync --wait` returns);
- * - unenrolls left `revoking` are finished (BB2, then the local transaction).
+ * - unenrolls left `revoking` are finished (BB2, then the local transaction);
+ * - run and attempt history older than RUN_HISTORY_DAYS is pruned in bounded batches (db/history.ts).
  */
 import { closeAbandonedAttempts, closeOrphanMember, openMembers } from '../db/janitor.ts';
 import type { Pool } from '../db/client.ts';
+import { pruneHistory, type HistoryPruned } from '../db/history.ts';
 import { revokingEnrollments } from '../db/revocations.ts';
 import { classifyError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -26,12 +28,15 @@ export interface JanitorDeps {
   finishUnenroll: (enrollmentId: string) => Promise<unknown>;
   /** Leave runs and unenrolls younger than this to their own processes. */
   graceMs: number;
+  /** RUN_HISTORY_DAYS: finished runs, members and attempts older than this are pruned (0: never). */
+  historyDays?: number;
 }
 
 export interface JanitorReport {
   attemptsClosed: number;
   membersClosed: number;
   unenrollsFinished: number;
+  pruned: HistoryPruned;
 }
 
 export async function runJanitor(deps: JanitorDeps): Promise<JanitorReport> {
@@ -69,7 +74,10 @@ export async function runJanitor(deps: JanitorDeps): Promise<JanitorReport> {
       );
     }
   }
-  const report = { attemptsClosed: attempts.length, membersClosed, unenrollsFinished };
-  if (attempts.length + membersClosed + unenrollsFinished > 0) log.info(report, 'janitor finished');
+  const pruned = await pruneHistory(deps.pool, { days: deps.historyDays ?? 0 });
+  const report = { attemptsClosed: attempts.length, membersClosed, unenrollsFinished, pruned };
+  const prunedRows = pruned.attempts + pruned.members + pruned.runs;
+  if (attempts.length + membersClosed + unenrollsFinished + prunedRows > 0)
+    log.info(report, 'janitor finished');
   return report;
 }

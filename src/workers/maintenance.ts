@@ -50,6 +50,7 @@ export async function startMaintenance(deps: MaintenanceDeps): Promise<{ close()
         finishUnenroll: deps.finishUnenroll,
         // A run younger than one lock duration may still be fanning out or starting its jobs.
         graceMs: config.sync.lockDurationMs,
+        historyDays: config.retention.runHistoryDays,
         jobState: async (jobId) => {
           const found = await deps.syncQueue.getJob(jobId);
           return found ? await found.getState() : undefined;

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(config.sync.cron).toBe('0 2 * * *');
     expect(config.sync.tz).toBe('UTC');
+    expect(config.retention.runHistoryDays).toBe(30);
     expect(config.bb2.baseUrl).toBe('https://sandbox.bluebutton.cms.gov');
   });
 
