@@ -19,8 +19,6 @@ const NOT_PRODUCTION = [
  * only shrinks; new code meets the limits.
  */
 const TOO_LONG_YET = [
-  // toV3Eob (103)
-  ['src/emulator/v3/eob.ts', 'functions'],
 ].map(([file, what]) => ({
   files: [file],
   rules: { [what === 'file' ? 'max-lines' : 'max-lines-per-function']: 'off' },

@@ -82,26 +82,7 @@ export function toV3Eob(eob: FhirResource, v3Patient: string, origin: V3Origin):
     (i) => i.system === `${CCW}rx_srvc_rfrnc_num`,
   )?.value;
   const control = v2ControlNumber(v2) ?? (rxNumber ? `RX${rxNumber}` : `CN${id}`);
-  const systemType =
-    origin.source === 'NCH' ? 'NationalClaimsHistory' : origin.source === 'DDPS' ? 'DDPS' : 'SharedSystem';
-  const meta: Json = {
-    lastUpdated: v2.meta?.lastUpdated,
-    profile: [`${C4BB}${PROFILE[type] ?? 'C4BB-ExplanationOfBenefit-Inpatient-Institutional'}|2.2.0`],
-    source: origin.source,
-    tag: [
-      { code: systemType, system: `${CS}System-Type` },
-      { code: origin.finalAction ? 'FinalAction' : 'NotFinalAction', system: `${CS}Final-Action` },
-    ],
-  };
-  if (origin.samhsa) {
-    meta.security = [
-      {
-        code: '42CFRPart2',
-        display: '42 CFR Part 2',
-        system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-      },
-    ];
-  }
+  const meta = v3Meta(v2, type, origin);
   const out: Json = {
     resourceType: 'ExplanationOfBenefit',
     id,
@@ -142,18 +123,7 @@ export function toV3Eob(eob: FhirResource, v3Patient: string, origin: V3Origin):
     insurance: [{ coverage: { display: `Part ${PART_OF[type] ?? 'A'}` }, focal: true }],
   };
   if (v2.subType) out.subType = v2.subType;
-  if (origin.priorControlNumber) {
-    out.related = [
-      {
-        reference: { system: CONTROL_NUMBER_SYSTEM, value: origin.priorControlNumber },
-        relationship: {
-          coding: [
-            { code: 'prior', system: 'http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship' },
-          ],
-        },
-      },
-    ];
-  }
+  if (origin.priorControlNumber) out.related = [priorClaim(origin.priorControlNumber)];
   addProvider(v2, out);
   out.careTeam = ((v2.careTeam ?? []) as Json[]).map((m) => ({
     sequence: m.sequence,
@@ -175,6 +145,43 @@ export function toV3Eob(eob: FhirResource, v3Patient: string, origin: V3Origin):
   Object.assign(out, claimMoney(v2, type));
   if (v2.payment) out.payment = v2.payment;
   return out as FhirResource;
+}
+
+/** meta: lastUpdated, the C4BB profile, the source system and its tags, SAMHSA's label. */
+function v3Meta(v2: Json, type: string, origin: V3Origin): Json {
+  const systemType =
+    origin.source === 'NCH' ? 'NationalClaimsHistory' : origin.source === 'DDPS' ? 'DDPS' : 'SharedSystem';
+  const meta: Json = {
+    lastUpdated: v2.meta?.lastUpdated,
+    profile: [`${C4BB}${PROFILE[type] ?? 'C4BB-ExplanationOfBenefit-Inpatient-Institutional'}|2.2.0`],
+    source: origin.source,
+    tag: [
+      { code: systemType, system: `${CS}System-Type` },
+      { code: origin.finalAction ? 'FinalAction' : 'NotFinalAction', system: `${CS}Final-Action` },
+    ],
+  };
+  if (origin.samhsa) {
+    meta.security = [
+      {
+        code: '42CFRPart2',
+        display: '42 CFR Part 2',
+        system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+      },
+    ];
+  }
+  return meta;
+}
+
+/** related[]: the prior version of the claim, by its control number. */
+function priorClaim(controlNumber: string): Json {
+  return {
+    reference: { system: CONTROL_NUMBER_SYSTEM, value: controlNumber },
+    relationship: {
+      coding: [
+        { code: 'prior', system: 'http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship' },
+      ],
+    },
+  };
 }
 
 function addProvider(v2: Json, out: Json): void {
