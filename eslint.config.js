@@ -19,8 +19,6 @@ const NOT_PRODUCTION = [
  * only shrinks; new code meets the limits.
  */
 const TOO_LONG_YET = [
-  // createOAuthClient (97)
-  ['src/bluebutton/oauth.ts', 'functions'],
   // handleControl (122)
   ['src/emulator/control.ts', 'functions'],
   // route (124)
@@ -29,8 +27,6 @@ const TOO_LONG_YET = [
   ['src/emulator/v3/eob.ts', 'functions'],
   // parseV3Search (85)
   ['src/emulator/v3/search.ts', 'functions'],
-  // startWorkers (117)
-  ['src/workers/worker.ts', 'functions'],
 ].map(([file, what]) => ({
   files: [file],
   rules: { [what === 'file' ? 'max-lines' : 'max-lines-per-function']: 'off' },

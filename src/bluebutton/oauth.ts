@@ -9,21 +9,12 @@
  * Every failure is classified here (see classifyTokenError): the caller decides retry or
  * re-consent from the error's category, never from HTTP details.
  */
-import { randomBytes } from 'node:crypto';
-
 import * as client from 'openid-client';
 import { z } from 'zod';
 
-import {
-  AppInactiveError,
-  Bb2Error,
-  BbsyncError,
-  GrantExpiredError,
-  RateLimitedError,
-  ReauthRequiredError,
-  saysAppInactive,
-} from '../errors.ts';
+import { Bb2Error, BbsyncError, GrantExpiredError, ReauthRequiredError } from '../errors.ts';
 import { API_VERSIONS, bb2Endpoints, type ApiVersion } from './api-version.ts';
+import { probeApplication, refusingInactive, type ApplicationProbe } from './app-active.ts';
 import { describeNetworkError, isTimeout, makeFetch, type HttpHooks } from './http.ts';
 
 export interface OAuthSettings {
@@ -96,8 +87,7 @@ export interface OAuthClient {
   probeApplication(): Promise<ApplicationProbe>;
 }
 
-/** What BB2 says of the application: accepted, or inactive with BB2's answer (no secrets in it). */
-export type ApplicationProbe = { active: true } | { active: false; answer: string };
+export type { ApplicationProbe } from './app-active.ts';
 
 /** The beneficiary said no on the consent page, or BB2 refused the authorization. */
 export class AuthorizationDenied extends Error {
@@ -110,9 +100,28 @@ export class AuthorizationDenied extends Error {
   }
 }
 
-export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
+/** What the client's steps share: its settings, its fetches and openid-client's configurations. */
+interface OAuthContext {
+  settings: OAuthSettings;
+  base: string;
+  apiVersion: ApiVersion;
+  /** The project's fetch (timeout, hooks, body cap), for the probe, which reads every answer itself. */
+  plainFetch: typeof fetch;
+  /** The same, with BB2's "application inactive" answers thrown as AppInactiveError. */
+  fetchImpl: typeof fetch;
+  /** For refreshes: without the rate-limit hook (awaitRefreshSlot waits for it) and its own timeout. */
+  refreshFetch: typeof fetch;
+  configure(
+    version: ApiVersion,
+    revocation: 'revokeToken' | 'revokeGrant',
+    fetchFn?: typeof fetch,
+  ): client.Configuration;
+  /** Per version: revocation of the token (RFC 7009) and of the grant (BB2's /revoke/). */
+  configs: Record<ApiVersion, { token: client.Configuration; grant: client.Configuration }>;
+}
+
+function oauthContext(settings: OAuthSettings, hooks: HttpHooks): OAuthContext {
   const base = settings.baseUrl.replace(/\/+$/, '');
-  const apiVersion = settings.apiVersion ?? 'v2';
   const caps = { maxResponseBytes: settings.maxResponseBytes };
   const plainFetch = makeFetch({ ...hooks, ...caps, timeoutMs: settings.timeoutMs });
   const fetchImpl = refusingInactive(plainFetch);
@@ -124,11 +133,7 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       timeoutMs: settings.refreshTimeoutMs ?? settings.timeoutMs,
     }),
   );
-  const configure = (
-    version: ApiVersion,
-    revocation: 'revokeToken' | 'revokeGrant',
-    fetchFn: typeof fetch = fetchImpl,
-  ) => {
+  const configure: OAuthContext['configure'] = (version, revocation, fetchFn = fetchImpl) => {
     const endpoints = bb2Endpoints(base, version);
     const config = new client.Configuration(
       {
@@ -148,80 +153,35 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
   };
   const configs = Object.fromEntries(
     API_VERSIONS.map((v) => [v, { token: configure(v, 'revokeToken'), grant: configure(v, 'revokeGrant') }]),
-  ) as Record<ApiVersion, { token: client.Configuration; grant: client.Configuration }>;
-  const config = configs[apiVersion].token;
+  ) as OAuthContext['configs'];
+  const apiVersion = settings.apiVersion ?? 'v2';
+  return { settings, base, apiVersion, plainFetch, fetchImpl, refreshFetch, configure, configs };
+}
 
+export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}): OAuthClient {
+  const ctx = oauthContext(settings, hooks);
+  const { apiVersion } = ctx;
   return {
     apiVersion,
-
-    authorizationUrl({ state, codeChallenge }) {
-      return client.buildAuthorizationUrl(config, {
+    authorizationUrl: ({ state, codeChallenge }) =>
+      client.buildAuthorizationUrl(ctx.configs[apiVersion].token, {
         response_type: 'code',
         redirect_uri: settings.redirectUri,
         scope: settings.scopes,
         code_challenge: codeChallenge,
         code_challenge_method: 'S256',
         state,
-      });
-    },
-
-    async exchangeCode(callbackUrl, { codeVerifier, expectedState, onTokens }) {
-      const keepGranted: typeof fetch = async (input, init) => {
-        const response = await fetchImpl(input, init);
-        if (response.status === 200 && onTokens) {
-          const granted = grantIn(await response.clone().text());
-          if (granted !== undefined) await onTokens(granted);
-        }
-        return response;
-      };
-      try {
-        const tokens = await client.authorizationCodeGrant(
-          onTokens ? configure(apiVersion, 'revokeToken', keepGranted) : config,
-          callbackUrl,
-          { pkceCodeVerifier: codeVerifier, expectedState },
-          { redirect_uri: settings.redirectUri },
-        );
-        return parseTokenResponse(tokens, 'exchanging the authorization code');
-      } catch (err) {
-        if (err instanceof BbsyncError) throw err;
-        if (err instanceof client.AuthorizationResponseError) {
-          throw new AuthorizationDenied(err.error, err.error_description);
-        }
-        throw classifyTokenError(err, 'exchanging the authorization code');
-      }
-    },
-
-    async refresh(refreshToken, options = {}) {
-      const onRefreshToken = options.onRefreshToken;
-      const keepRotated: typeof fetch = async (input, init) => {
-        const response = await refreshFetch(input, init);
-        if (response.status === 200 && onRefreshToken) {
-          const rotated = refreshTokenIn(await response.clone().text());
-          if (rotated !== undefined) await onRefreshToken(rotated);
-        }
-        return response;
-      };
-      let tokens: unknown;
-      try {
-        const config = configure(options.version ?? apiVersion, 'revokeToken', keepRotated);
-        tokens = await client.refreshTokenGrant(config, refreshToken);
-      } catch (err) {
-        throw classifyTokenError(err, 'refreshing the access token');
-      }
-      return parseTokenResponse(tokens, 'refreshing the access token');
-    },
-
+      }),
+    exchangeCode: (callbackUrl, checks) => exchangeCode(ctx, callbackUrl, checks),
+    refresh: (refreshToken, options) => refreshTokens(ctx, refreshToken, options),
     async awaitRefreshSlot() {
       await hooks.beforeRequest?.();
     },
-
-    probeApplication() {
-      return probeApplication(plainFetch, bb2Endpoints(base, apiVersion).revokeToken, settings);
-    },
-
+    probeApplication: () =>
+      probeApplication(ctx.plainFetch, bb2Endpoints(ctx.base, apiVersion).revokeToken, settings),
     async revokeGrant(accessToken, version = apiVersion) {
       try {
-        await client.tokenRevocation(configs[version].grant, accessToken, {
+        await client.tokenRevocation(ctx.configs[version].grant, accessToken, {
           token_type_hint: 'access_token',
         });
       } catch (err) {
@@ -229,6 +189,65 @@ export function createOAuthClient(settings: OAuthSettings, hooks: HttpHooks = {}
       }
     },
   };
+}
+
+/** The code exchange (OAuthClient.exchangeCode): the tokens of a 200 are handed to `onTokens` first. */
+async function exchangeCode(
+  ctx: OAuthContext,
+  callbackUrl: URL,
+  checks: Parameters<OAuthClient['exchangeCode']>[1],
+): Promise<TokenResponse> {
+  const { codeVerifier, expectedState, onTokens } = checks;
+  const keepGranted: typeof fetch = async (input, init) => {
+    const response = await ctx.fetchImpl(input, init);
+    if (response.status === 200 && onTokens) {
+      const granted = grantIn(await response.clone().text());
+      if (granted !== undefined) await onTokens(granted);
+    }
+    return response;
+  };
+  try {
+    const tokens = await client.authorizationCodeGrant(
+      onTokens
+        ? ctx.configure(ctx.apiVersion, 'revokeToken', keepGranted)
+        : ctx.configs[ctx.apiVersion].token,
+      callbackUrl,
+      { pkceCodeVerifier: codeVerifier, expectedState },
+      { redirect_uri: ctx.settings.redirectUri },
+    );
+    return parseTokenResponse(tokens, 'exchanging the authorization code');
+  } catch (err) {
+    if (err instanceof BbsyncError) throw err;
+    if (err instanceof client.AuthorizationResponseError) {
+      throw new AuthorizationDenied(err.error, err.error_description);
+    }
+    throw classifyTokenError(err, 'exchanging the authorization code');
+  }
+}
+
+/** A refresh (OAuthClient.refresh): a rotated refresh token goes to `onRefreshToken` before anything else. */
+async function refreshTokens(
+  ctx: OAuthContext,
+  refreshToken: string,
+  options: Parameters<OAuthClient['refresh']>[1] = {},
+): Promise<TokenResponse> {
+  const onRefreshToken = options.onRefreshToken;
+  const keepRotated: typeof fetch = async (input, init) => {
+    const response = await ctx.refreshFetch(input, init);
+    if (response.status === 200 && onRefreshToken) {
+      const rotated = refreshTokenIn(await response.clone().text());
+      if (rotated !== undefined) await onRefreshToken(rotated);
+    }
+    return response;
+  };
+  let tokens: unknown;
+  try {
+    const config = ctx.configure(options.version ?? ctx.apiVersion, 'revokeToken', keepRotated);
+    tokens = await client.refreshTokenGrant(config, refreshToken);
+  } catch (err) {
+    throw classifyTokenError(err, 'refreshing the access token');
+  }
+  return parseTokenResponse(tokens, 'refreshing the access token');
 }
 
 /**
@@ -288,81 +307,6 @@ export function classifyTokenError(err: unknown, doing: string): Error {
     return new Bb2Error(`network error while ${doing}: ${describeNetworkError(err)}`, 'network');
   }
   return err instanceof Error ? err : new Error(String(err));
-}
-
-/**
- * BB2's "this application is inactive" answers, on any OAuth endpoint, as AppInactiveError (thrown
- * from inside the request, so openid-client hands it back wrapped): /token's 403 `invalid_client`
- * "…is temporarily inactive…" (WS validate_app_is_active, which answers before the refresh token is
- * looked at: the stored one stays valid), /revoke/'s the same, /revoke_token/'s 403 "Application is
- * not active or does not exist." (RevokeTokenView). Without this, a body that is not an OAuth error
- * would read as a lost grant.
- */
-function refusingInactive(fetchFn: typeof fetch): typeof fetch {
-  return async (input, init) => {
-    const response = await fetchFn(input, init);
-    if (response.status !== 401 && response.status !== 403) return response;
-    const said = bodyText(await response.clone().text());
-    if (!saysAppInactive(said)) return response;
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    throw new AppInactiveError(`BB2 answered ${response.status} on ${new URL(url).pathname}: ${said}`);
-  };
-}
-
-/**
- * Asks BB2 whether it accepts the application with the cheapest call that says so and touches no
- * beneficiary's token: an RFC 7009 revocation of a random token nobody holds. BB2's
- * RevokeTokenView answers 403 "Application is not active or does not exist." for an inactive
- * application (before it looks at the token) and 200 for an unknown token otherwise (WS
- * `apps/dot_ext/views/authorization.py`). Any other answer is no answer: it throws, classified.
- */
-async function probeApplication(
-  fetchImpl: typeof fetch,
-  revokeUrl: string,
-  credentials: { clientId: string; clientSecret: string },
-): Promise<ApplicationProbe> {
-  const doing = 'asking BB2 whether the application is active';
-  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  const basic = Buffer.from(`${encode(credentials.clientId)}:${encode(credentials.clientSecret)}`).toString(
-    'base64',
-  );
-  let response: Response;
-  try {
-    response = await fetchImpl(revokeUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${basic}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-      },
-      body: new URLSearchParams({ token: `bbsync-probe-${randomBytes(16).toString('hex')}` }).toString(),
-    });
-  } catch (err) {
-    throw classifyTokenError(err, doing);
-  }
-  if (response.status === 200) return { active: true };
-  const said = bodyText(await response.text());
-  const answer = `BB2 answered ${response.status}${said ? ` (${said})` : ''} while ${doing}`;
-  if ((response.status === 401 || response.status === 403) && saysAppInactive(said)) {
-    return { active: false, answer };
-  }
-  if (response.status === 429) throw new RateLimitedError(answer, 1000);
-  if (response.status >= 500) throw new Bb2Error(answer, 'upstream_5xx', response.status);
-  throw new Bb2Error(answer, response.status === 401 ? 'auth_client' : 'fhir_4xx', response.status);
-}
-
-/** BB2's words in an error body (`error_description`, `description`, `detail`), short; never the whole body. */
-function bodyText(text: string): string {
-  try {
-    const body = JSON.parse(text) as Record<string, unknown> | null;
-    for (const key of ['error_description', 'description', 'detail', 'message', 'error']) {
-      const v = body?.[key];
-      if (typeof v === 'string') return v.slice(0, 300);
-    }
-  } catch {
-    // not JSON
-  }
-  return '';
 }
 
 /** The `refresh_token` of a token response body, if it has one; never throws. */

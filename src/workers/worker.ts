@@ -118,9 +118,6 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   const runsConnection = duplicateConnection(deps.connection);
   const queues = createQueues(queueConnection, config.queuePrefix);
   const feeder = createFeeder({ pool: deps.pool, queues, config, log });
-  const sync: SyncStandIn =
-    deps.standIns?.sync ?? ((payload, ctx) => syncEnrollment({ ...deps.sync, log }, payload, ctx));
-  const probe = deps.standIns?.probe ?? ((known) => probeTransactionTime({ ...deps.sync, log }, known));
   const appInactive = createAppInactiveGuard({
     pool: deps.pool,
     syncQueue: queues.sync,
@@ -128,7 +125,52 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
     probe: deps.probeApplication,
     probeEveryMs: config.sync.appInactiveProbeMs,
   });
+  const syncWorker = createSyncWorker(deps, appInactive);
+  const runsWorker = createRunsWorker(deps, runsConnection, feeder);
+  for (const worker of [syncWorker, runsWorker]) {
+    worker.on('error', (err) => {
+      // A lost Redis connection fails every command until it is back: the command that made the
+      // connection reports it once per reconnect attempt instead (src/commands/reach.ts).
+      if (classifyError(err).category === 'network') return;
+      log.error({ err: { message: err.message } }, 'worker error');
+    });
+  }
 
+  if (deps.schedule !== false) await ensureScheduler(queues, config, log);
+  const maintenance = await startMaintenance({
+    config,
+    log,
+    pool: deps.pool,
+    connection: deps.connection,
+    syncQueue: queues.sync,
+    finishUnenroll: deps.finishUnenroll,
+  });
+  const ticks = startTicks(deps, feeder, appInactive);
+
+  let closing: Promise<void> | undefined;
+  return {
+    queues,
+    close() {
+      closing ??= (async () => {
+        await ticks.stop();
+        await drainWorkers(syncWorker, runsWorker, config, log);
+        await maintenance.close();
+        await ticks.flushCounts();
+        await queues.close();
+        queueConnection.disconnect();
+        runsConnection.disconnect();
+        log.info('workers stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The worker of sync jobs: each runs syncEnrollment (or the stand-in); its errors become BullMQ's. */
+function createSyncWorker(deps: WorkerDeps, appInactive: AppInactiveGuard): Worker {
+  const { config, log } = deps;
+  const sync: SyncStandIn =
+    deps.standIns?.sync ?? ((payload, ctx) => syncEnrollment({ ...deps.sync, log }, payload, ctx));
   const syncWorker: Worker = new Worker<SyncEnrollmentPayload>(
     QUEUE_NAMES.sync,
     async (job, token, signal) => {
@@ -157,79 +199,83 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
       maxStartedAttempts: config.sync.attempts * 20,
     },
   );
+  syncWorker.on('failed', (job, err) => {
+    if (job) recordFailedForGood(deps, job, err);
+  });
+  return syncWorker;
+}
 
-  const runsWorker = new Worker<StartRunPayload>(
+/**
+ * A job can also fail without its handler having the last word: it stalled too often (its worker
+ * kept dying) or was started too many times. Its run must still learn the outcome, or the run
+ * would never finish. Recording an outcome is idempotent, so this is always safe.
+ */
+function recordFailedForGood(deps: WorkerDeps, job: Job<SyncEnrollmentPayload>, err: Error): void {
+  const { log } = deps;
+  const runId = job.data.runId;
+  if (!runId) return;
+  void (async () => {
+    if (!(await job.isFailed())) return; // a retry is coming
+    await recordMemberOutcome(deps.pool, runId, job.data.enrollmentId, 'failed', {
+      requests: 0,
+      resourcesChanged: 0,
+      rowsWritten: 0,
+      resourcesRemoved: 0,
+    });
+    log.warn(
+      { jobId: job.id, enrollmentId: job.data.enrollmentId, error: err.message },
+      'sync job failed for good',
+    );
+  })().catch((recordErr: unknown) =>
+    // The janitor finishes the run later if this outcome is never recorded.
+    log.error(
+      { ...classifyError(recordErr), jobId: job.id, enrollmentId: job.data.enrollmentId },
+      'could not record a failed sync in its run',
+    ),
+  );
+}
+
+/** The worker of start-run jobs (the nightly scheduler's, `bbsync sync`'s), one at a time. */
+function createRunsWorker(
+  deps: WorkerDeps,
+  connection: RedisClient,
+  feeder: ReturnType<typeof createFeeder>,
+): Worker {
+  const { config, log } = deps;
+  const probe = deps.standIns?.probe ?? ((known) => probeTransactionTime({ ...deps.sync, log }, known));
+  return new Worker<StartRunPayload>(
     QUEUE_NAMES.runs,
     async (job) => {
       const run = await startRun(
-        {
-          pool: deps.pool,
-          log,
-          probe,
-          reconcileEvery: config.sync.fullEvery,
-          feed: () => feeder.feed(),
-        },
+        { pool: deps.pool, log, probe, reconcileEvery: config.sync.fullEvery, feed: () => feeder.feed() },
         job.data,
         { jobId: job.id!, createdAt: new Date(job.timestamp) },
       );
       return { runId: run.run_id, enrollments: run.enrollments_total };
     },
-    { connection: runsConnection, prefix: config.queuePrefix, concurrency: 1 },
+    { connection, prefix: config.queuePrefix, concurrency: 1 },
   );
+}
 
-  for (const worker of [syncWorker, runsWorker]) {
-    worker.on('error', (err) => {
-      // A lost Redis connection fails every command until it is back: the command that made the
-      // connection reports it once per reconnect attempt instead (src/commands/reach.ts).
-      if (classifyError(err).category === 'network') return;
-      log.error({ err: { message: err.message } }, 'worker error');
-    });
-  }
-  // A job can also fail without its handler having the last word: it stalled too often (its
-  // worker kept dying) or was started too many times. Its run must still learn the outcome, or
-  // the run would never finish. Recording an outcome is idempotent, so this is always safe.
-  syncWorker.on('failed', (job, err) => {
-    if (!job?.data.runId) return;
-    void (async () => {
-      if (!(await job.isFailed())) return; // a retry is coming
-      await recordMemberOutcome(deps.pool, job.data.runId!, job.data.enrollmentId, 'failed', {
-        requests: 0,
-        resourcesChanged: 0,
-        rowsWritten: 0,
-        resourcesRemoved: 0,
-      });
-      log.warn(
-        { jobId: job.id, enrollmentId: job.data.enrollmentId, error: err.message },
-        'sync job failed for good',
-      );
-    })().catch((recordErr: unknown) =>
-      // The janitor finishes the run later if this outcome is never recorded.
-      log.error(
-        { ...classifyError(recordErr), jobId: job.id, enrollmentId: job.data.enrollmentId },
-        'could not record a failed sync in its run',
-      ),
-    );
-  });
-
-  if (deps.schedule !== false) await ensureScheduler(queues, config, log);
-  const maintenance = await startMaintenance({
-    config,
-    log,
-    pool: deps.pool,
-    connection: deps.connection,
-    syncQueue: queues.sync,
-    finishUnenroll: deps.finishUnenroll,
-  });
-
+/**
+ * What every worker process does on a timer: store its request counts (every 10 s), feed the
+ * queue (SYNC_FEED_INTERVAL_MS; the advisory lock lets one process feed at a time), and keep an
+ * inactive application's pause and probe (app-inactive.ts).
+ */
+function startTicks(
+  deps: WorkerDeps,
+  feeder: ReturnType<typeof createFeeder>,
+  appInactive: AppInactiveGuard,
+): { flushCounts(): Promise<void>; stop(): Promise<void> } {
+  const { config, log } = deps;
   const flushCounts = async () => {
     const counts = deps.requestCounter.drain();
     await addRequestCounts(deps.pool, counts).catch((err: unknown) =>
       log.warn({ err: { message: (err as Error).message } }, 'could not store request counts'),
     );
   };
-  const timer = setInterval(() => void flushCounts(), 10_000);
-  timer.unref();
-  // The feeder: every worker looks; the advisory lock lets one feed at a time.
+  const countsTimer = setInterval(() => void flushCounts(), 10_000);
+  countsTimer.unref();
   const feed = () => {
     if (feeder.busy()) return;
     feeder.feed().catch((err: unknown) => {
@@ -241,41 +287,35 @@ export async function startWorkers(deps: WorkerDeps): Promise<RunningWorkers> {
   feedTimer.unref();
   feed();
   const appInactiveTicks = appInactive.startTicking(config.sync.feedIntervalMs);
-
-  let closing: Promise<void> | undefined;
   return {
-    queues,
-    close() {
-      closing ??= (async () => {
-        clearInterval(timer);
-        clearInterval(feedTimer);
-        await appInactiveTicks.stop();
-        log.info(
-          { graceMs: config.sync.shutdownGraceMs },
-          'workers stopping: no new jobs; letting running syncs finish',
-        );
-        const closed = Promise.all([syncWorker.close(), runsWorker.close()]);
-        const inTime = await Promise.race([
-          closed.then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), config.sync.shutdownGraceMs).unref()),
-        ]);
-        if (!inTime) {
-          // Running syncs stop between pages (their progress is committed) and go back to the queue.
-          log.warn('grace period over: interrupting running syncs');
-          syncWorker.cancelAllJobs('shutdown');
-          await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
-          await Promise.all([syncWorker.close(true), runsWorker.close(true)]);
-        }
-        await maintenance.close();
-        await flushCounts();
-        await queues.close();
-        queueConnection.disconnect();
-        runsConnection.disconnect();
-        log.info('workers stopped');
-      })();
-      return closing;
+    flushCounts,
+    async stop() {
+      clearInterval(countsTimer);
+      clearInterval(feedTimer);
+      await appInactiveTicks.stop();
     },
   };
+}
+
+/**
+ * Shutdown: no new jobs; running syncs get SYNC_SHUTDOWN_GRACE_MS to finish, then stop between
+ * pages (their progress is committed) and go back to the queue.
+ */
+async function drainWorkers(syncWorker: Worker, runsWorker: Worker, config: Config, log: Logger) {
+  log.info(
+    { graceMs: config.sync.shutdownGraceMs },
+    'workers stopping: no new jobs; letting running syncs finish',
+  );
+  const closed = Promise.all([syncWorker.close(), runsWorker.close()]);
+  const inTime = await Promise.race([
+    closed.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), config.sync.shutdownGraceMs).unref()),
+  ]);
+  if (inTime) return;
+  log.warn('grace period over: interrupting running syncs');
+  syncWorker.cancelAllJobs('shutdown');
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  await Promise.all([syncWorker.close(true), runsWorker.close(true)]);
 }
 
 /**
