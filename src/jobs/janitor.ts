@@ -28,12 +28,6 @@ export interface JanitorDeps {
   finishUnenroll: (enrollmentId: string) => Promise<unknown>;
   /** Leave runs and unenrolls younger than this to their own processes. */
   graceMs: number;
-  /**
-   * Look at a run member only once its job was queued this long ago (default graceMs). The
-   * workers pass SYNC_LOCK_DURATION_MS plus the feed window: a job normally waits up to one
-   * window behind the ones fed before it, so younger members are not worth a look in Redis.
-   */
-  memberGraceMs?: number;
   /** RUN_HISTORY_DAYS: finished runs, members and attempts older than this are pruned (0: never). */
   historyDays?: number;
 }
@@ -56,7 +50,7 @@ export async function runJanitor(deps: JanitorDeps): Promise<JanitorReport> {
   }
 
   let membersClosed = 0;
-  for (const member of await openMembers(deps.pool, deps.memberGraceMs ?? deps.graceMs)) {
+  for (const member of await openMembers(deps.pool, deps.graceMs)) {
     const state = await deps.jobState(syncJobId(member.run_id, member.enrollment_id));
     // A job still waiting, delayed or running records its own outcome.
     if (state !== undefined && state !== 'failed' && state !== 'completed' && state !== 'unknown') continue;

@@ -50,7 +50,6 @@ export async function startMaintenance(deps: MaintenanceDeps): Promise<{ close()
         finishUnenroll: deps.finishUnenroll,
         // A run younger than one lock duration may still be fanning out or starting its jobs.
         graceMs: config.sync.lockDurationMs,
-        memberGraceMs: config.sync.lockDurationMs + config.sync.feedWindowSeconds * 1000,
         historyDays: config.retention.runHistoryDays,
         jobState: async (jobId) => {
           const found = await deps.syncQueue.getJob(jobId);
