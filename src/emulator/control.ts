@@ -128,129 +128,144 @@ const INDEX = {
   ],
 };
 
-/** Handles one control request; false when no control route matches (the router answers 404). */
-export async function handleControl(ctx: Ctx, core: Core, rest: string): Promise<boolean> {
-  const { method } = ctx;
-  const now = core.clock().getTime();
-  if (rest === '' && method === 'GET') {
-    sendJson(ctx.res, 200, INDEX);
-    return true;
+/** GET /__emulator/users: a page of usernames and patient ids, with X-Total-Count and a next link. */
+function listUsers(ctx: Ctx, core: Core): void {
+  const offset = intParam(ctx.query, 'offset', 0);
+  const limit = Math.min(intParam(ctx.query, 'limit', DEFAULT_USERS_LIMIT), MAX_USERS_LIMIT);
+  const total = core.store.userCount;
+  const users: Record<string, string> = {};
+  for (let i = offset; i < Math.min(total, offset + limit); i++) {
+    const u = core.store.userByIndex(i);
+    if (u) users[u.username] = u.patientId;
   }
-  if (rest === 'users' && method === 'GET') {
-    const offset = intParam(ctx.query, 'offset', 0);
-    const limit = Math.min(intParam(ctx.query, 'limit', DEFAULT_USERS_LIMIT), MAX_USERS_LIMIT);
-    const total = core.store.userCount;
-    const users: Record<string, string> = {};
-    for (let i = offset; i < Math.min(total, offset + limit); i++) {
-      const u = core.store.userByIndex(i);
-      if (u) users[u.username] = u.patientId;
-    }
-    const headers: Record<string, string> = { 'X-Total-Count': String(total) };
-    if (offset + limit < total) {
-      headers.Link = `<${ctx.base}/__emulator/users?offset=${offset + limit}&limit=${limit}>; rel="next"`;
-    }
-    sendJson(ctx.res, 200, users, headers);
-    return true;
+  const headers: Record<string, string> = { 'X-Total-Count': String(total) };
+  if (offset + limit < total) {
+    headers.Link = `<${ctx.base}/__emulator/users?offset=${offset + limit}&limit=${limit}>; rel="next"`;
   }
-  if (rest === 'faults') {
-    if (method === 'GET') {
-      sendJson(ctx.res, 200, core.faults);
-      return true;
-    }
-    if (method === 'POST') {
-      try {
-        core.faults = parseFaults(await readJson(ctx.req));
-      } catch (err) {
-        if (err instanceof HttpError) throw err;
-        throw new HttpError(400, { error: 'bad_request', detail: (err as Error).message });
-      }
-      sendJson(ctx.res, 200, core.faults);
-      return true;
-    }
-  }
-  if (rest === 'advance' && method === 'POST') {
-    const options = parseAdvance(await readJson(ctx.req));
-    let result;
+  sendJson(ctx.res, 200, users, headers);
+}
+
+/** GET or POST /__emulator/faults. */
+async function handleFaults(ctx: Ctx, core: Core): Promise<boolean> {
+  if (ctx.method === 'POST') {
     try {
-      result = core.store.advance(options);
+      core.faults = parseFaults(await readJson(ctx.req));
     } catch (err) {
-      if (err instanceof RangeError) throw new HttpError(400, { error: 'bad_request', detail: err.message });
-      throw err;
+      if (err instanceof HttpError) throw err;
+      throw new HttpError(400, { error: 'bad_request', detail: (err as Error).message });
     }
-    // Every Bundle's meta.lastUpdated is the new transaction time, so no cached page is current.
-    core.pageCache.clear();
-    sendJson(ctx.res, 200, result);
-    return true;
+  } else if (ctx.method !== 'GET') {
+    return false;
   }
-  if (rest === 'stats' && method === 'GET') {
+  sendJson(ctx.res, 200, core.faults);
+  return true;
+}
+
+/** POST /__emulator/advance: one simulated weekly load. */
+async function advanceLoad(ctx: Ctx, core: Core): Promise<void> {
+  const options = parseAdvance(await readJson(ctx.req));
+  let result;
+  try {
+    result = core.store.advance(options);
+  } catch (err) {
+    if (err instanceof RangeError) throw new HttpError(400, { error: 'bad_request', detail: err.message });
+    throw err;
+  }
+  // Every Bundle's meta.lastUpdated is the new transaction time, so no cached page is current.
+  core.pageCache.clear();
+  sendJson(ctx.res, 200, result);
+}
+
+/** POST /__emulator/grants/<patientId>/(expire|revoke)[?client_id=]. */
+function changeGrants(ctx: Ctx, core: Core, patientId: string, action: string): void {
+  const now = core.clock().getTime();
+  const only = clientFilter(ctx, core);
+  const grants = core.oauth
+    .grantsOfPatient(patientId)
+    .filter((g) => only === undefined || g.clientId === only);
+  for (const g of grants) {
+    if (action === 'expire') core.oauth.expireGrant(g.clientId, patientId, now);
+    else core.oauth.deleteGrant(g.clientId, patientId);
+  }
+  sendJson(ctx.res, grants.length > 0 ? 200 : 404, {
+    patientId,
+    [action === 'expire' ? 'expired' : 'revoked']: grants.map((g) => g.clientId),
+  });
+}
+
+/** POST /__emulator/tokens/expire. */
+async function expireTokens(ctx: Ctx, core: Core): Promise<void> {
+  const now = core.clock().getTime();
+  const body = asObject(await readJson(ctx.req), 'body');
+  const filter: { patientId?: string; clientId?: string } = {};
+  if (typeof body.patientId === 'string') filter.patientId = body.patientId;
+  if (typeof body.clientId === 'string') filter.clientId = body.clientId;
+  sendJson(ctx.res, 200, { expired: core.oauth.expireAccessTokens(now, filter) });
+}
+
+/** GET or POST /__emulator/config. */
+async function handleConfig(ctx: Ctx, core: Core): Promise<boolean> {
+  if (ctx.method === 'POST') {
+    const body = asObject(await readJson(ctx.req), 'config');
+    for (const key of Object.keys(body)) {
+      if (key !== 'accessTokenTtlSeconds') {
+        throw new HttpError(400, { error: 'bad_request', detail: `unknown setting "${key}"` });
+      }
+    }
+    const ttl = body.accessTokenTtlSeconds;
+    if (ttl !== undefined) {
+      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
+        throw new HttpError(400, {
+          error: 'bad_request',
+          detail: 'accessTokenTtlSeconds must be a positive integer',
+        });
+      }
+      core.accessTokenTtlSeconds = ttl;
+    }
+  } else if (ctx.method !== 'GET') {
+    return false;
+  }
+  sendJson(ctx.res, 200, {
+    accessTokenTtlSeconds: core.accessTokenTtlSeconds,
+    ...core.oauth.counts(),
+    faultsOff: isOff(core),
+  });
+  return true;
+}
+
+/** The control routes of one method and path, by `METHOD path`. */
+const EXACT_ROUTES: Readonly<Record<string, (ctx: Ctx, core: Core) => void | Promise<void>>> = {
+  'GET ': (ctx) => sendJson(ctx.res, 200, INDEX),
+  'GET users': listUsers,
+  'POST advance': advanceLoad,
+  'GET stats': (ctx, core) =>
     sendJson(
       ctx.res,
       200,
       core.stats.snapshot({ entries: core.pageCache.size, bytes: core.pageCache.bytes }),
-    );
-    return true;
-  }
-  if (rest === 'stats/reset' && method === 'POST') {
+    ),
+  'POST stats/reset': (ctx, core) => {
     core.stats.reset(core.clock());
     sendJson(ctx.res, 200, { reset: true });
+  },
+  'POST tokens/expire': expireTokens,
+};
+
+/** Handles one control request; false when no control route matches (the router answers 404). */
+export async function handleControl(ctx: Ctx, core: Core, rest: string): Promise<boolean> {
+  const exact = EXACT_ROUTES[`${ctx.method} ${rest}`];
+  if (exact) {
+    await exact(ctx, core);
     return true;
   }
+  if (rest === 'faults') return handleFaults(ctx, core);
   const grantMatch = /^grants\/([^/]+)\/(expire|revoke)$/.exec(rest);
-  if (grantMatch && method === 'POST') {
-    const patientId = decodeURIComponent(grantMatch[1] ?? '');
-    const action = grantMatch[2];
-    const only = clientFilter(ctx, core);
-    const grants = core.oauth
-      .grantsOfPatient(patientId)
-      .filter((g) => only === undefined || g.clientId === only);
-    for (const g of grants) {
-      if (action === 'expire') core.oauth.expireGrant(g.clientId, patientId, now);
-      else core.oauth.deleteGrant(g.clientId, patientId);
-    }
-    sendJson(ctx.res, grants.length > 0 ? 200 : 404, {
-      patientId,
-      [action === 'expire' ? 'expired' : 'revoked']: grants.map((g) => g.clientId),
-    });
-    return true;
-  }
-  if (rest === 'tokens/expire' && method === 'POST') {
-    const body = asObject(await readJson(ctx.req), 'body');
-    const filter: { patientId?: string; clientId?: string } = {};
-    if (typeof body.patientId === 'string') filter.patientId = body.patientId;
-    if (typeof body.clientId === 'string') filter.clientId = body.clientId;
-    sendJson(ctx.res, 200, { expired: core.oauth.expireAccessTokens(now, filter) });
+  if (grantMatch && ctx.method === 'POST') {
+    changeGrants(ctx, core, decodeURIComponent(grantMatch[1] ?? ''), grantMatch[2] ?? '');
     return true;
   }
   if (await handleRegistrations(ctx, core, rest)) return true;
-  if (rest === 'config') {
-    if (method === 'POST') {
-      const body = asObject(await readJson(ctx.req), 'config');
-      for (const key of Object.keys(body)) {
-        if (key !== 'accessTokenTtlSeconds') {
-          throw new HttpError(400, { error: 'bad_request', detail: `unknown setting "${key}"` });
-        }
-      }
-      const ttl = body.accessTokenTtlSeconds;
-      if (ttl !== undefined) {
-        if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
-          throw new HttpError(400, {
-            error: 'bad_request',
-            detail: 'accessTokenTtlSeconds must be a positive integer',
-          });
-        }
-        core.accessTokenTtlSeconds = ttl;
-      }
-    } else if (method !== 'GET') {
-      return false;
-    }
-    sendJson(ctx.res, 200, {
-      accessTokenTtlSeconds: core.accessTokenTtlSeconds,
-      ...core.oauth.counts(),
-      faultsOff: isOff(core),
-    });
-    return true;
-  }
-  return false;
+  return rest === 'config' && handleConfig(ctx, core);
 }
 
 /** Application registrations, beneficiary flags and the throttle. */

@@ -32,130 +32,165 @@ function methodNotAllowed(method: string): HttpError {
 
 /** Dispatches one request; sets ctx.route (for stats) before doing the work. */
 async function route(ctx: Ctx, core: Core): Promise<void> {
-  const { method } = ctx;
   // One trailing slash is optional everywhere BB2 has one (or tolerates none).
   const path = ctx.path.length > 1 && ctx.path.endsWith('/') ? ctx.path.slice(0, -1) : ctx.path;
-  const get = method === 'GET' || method === 'HEAD';
-
+  let handled: boolean;
   if (path.startsWith('/v3/') || path === '/.well-known/openid-configuration-v3') {
-    if (await routeV3(ctx, core, path)) return;
+    handled = await routeV3(ctx, core, path);
   } else if (path.startsWith('/v2/fhir/')) {
-    const rest = path.slice('/v2/fhir/'.length);
-    if (rest === 'metadata') {
-      ctx.route = `${method} /v2/fhir/metadata`;
-      if (!get) throw methodNotAllowed(method);
-      sendJson(
-        ctx.res,
-        200,
-        capabilityStatement(ctx.base, core.startedAt.toISOString().replace(/\.\d{3}Z$/, '+00:00')),
-        {
-          'Content-Type': 'application/fhir+json',
-        },
-      );
-      return;
-    }
-    if (rest === '.well-known/smart-configuration') {
-      ctx.route = `${method} /v2/fhir/.well-known/smart-configuration`;
-      sendJson(ctx.res, 200, smartConfiguration(core.publicUrl ?? ctx.base));
-      return;
-    }
-    const slash = rest.indexOf('/');
-    const type = slash < 0 ? rest : rest.slice(0, slash);
-    if (FHIR_TYPES.has(type)) {
-      if (slash < 0) {
-        ctx.route = `${method} /v2/fhir/${type}/`;
-        if (!get) throw methodNotAllowed(method);
-        await handleSearch(ctx, core, type as SearchType);
-        return;
-      }
-      const id = decodeURIComponent(rest.slice(slash + 1));
-      if (!id.includes('/')) {
-        ctx.route = `${method} /v2/fhir/${type}/{id}`;
-        if (!get) throw methodNotAllowed(method);
-        await handleRead(ctx, core, type as SearchType, id);
-        return;
-      }
-    }
+    handled = await routeV2Fhir(ctx, core, path.slice('/v2/fhir/'.length));
   } else if (path.startsWith('/v2/o/')) {
-    const rest = path.slice('/v2/o/'.length);
-    if (rest === 'authorize') {
-      ctx.route = `${method} /v2/o/authorize/`;
-      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
-      await handleAuthorize(ctx, core);
-      return;
-    }
-    if (rest.startsWith('authorize/') && !rest.slice(10).includes('/')) {
-      ctx.route = `${method} /v2/o/authorize/{uuid}/`;
-      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
-      await handleConsent(ctx, core, rest.slice(10));
-      return;
-    }
-    if (rest === 'token') {
-      ctx.route = `${method} /v2/o/token/`;
-      if (method !== 'POST') throw methodNotAllowed(method);
-      await handleToken(ctx, core);
-      return;
-    }
-    if (rest === 'revoke_token' || rest === 'revoke') {
-      ctx.route = `${method} /v2/o/${rest}/`;
-      if (method !== 'POST') throw methodNotAllowed(method);
-      await handleRevokeToken(ctx, core, rest === 'revoke');
-      return;
-    }
-    if (rest === 'introspect') {
-      ctx.route = `${method} /v2/o/introspect/`;
-      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
-      await handleIntrospect(ctx, core);
-      return;
-    }
-    const expire = /^expire_authenticated_user\/([^/]+)$/.exec(rest);
-    if (expire) {
-      ctx.route = `${method} /v2/o/expire_authenticated_user/{patientId}/`;
-      if (method !== 'POST') throw methodNotAllowed(method);
-      await handleExpireAuthenticatedUser(ctx, core, decodeURIComponent(expire[1] ?? ''));
-      return;
-    }
-  } else if (path === '/mymedicare/login') {
+    handled = await routeV2OAuth(ctx, core, path.slice('/v2/o/'.length));
+  } else {
+    handled = await routeOthers(ctx, core, path);
+  }
+  if (handled) return;
+  ctx.route = `${ctx.method} (unmatched)`;
+  throw new HttpError(404, { detail: 'Not found.' });
+}
+
+function isGet(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
+/** `/v2/fhir/<rest>`: metadata, SMART configuration, searches and reads. */
+async function routeV2Fhir(ctx: Ctx, core: Core, rest: string): Promise<boolean> {
+  const { method } = ctx;
+  const get = isGet(method);
+  if (rest === 'metadata') {
+    ctx.route = `${method} /v2/fhir/metadata`;
+    if (!get) throw methodNotAllowed(method);
+    sendJson(
+      ctx.res,
+      200,
+      capabilityStatement(ctx.base, core.startedAt.toISOString().replace(/\.\d{3}Z$/, '+00:00')),
+      {
+        'Content-Type': 'application/fhir+json',
+      },
+    );
+    return true;
+  }
+  if (rest === '.well-known/smart-configuration') {
+    ctx.route = `${method} /v2/fhir/.well-known/smart-configuration`;
+    sendJson(ctx.res, 200, smartConfiguration(core.publicUrl ?? ctx.base));
+    return true;
+  }
+  const slash = rest.indexOf('/');
+  const type = slash < 0 ? rest : rest.slice(0, slash);
+  if (!FHIR_TYPES.has(type)) return false;
+  if (slash < 0) {
+    ctx.route = `${method} /v2/fhir/${type}/`;
+    if (!get) throw methodNotAllowed(method);
+    await handleSearch(ctx, core, type as SearchType);
+    return true;
+  }
+  const id = decodeURIComponent(rest.slice(slash + 1));
+  if (id.includes('/')) return false;
+  ctx.route = `${method} /v2/fhir/${type}/{id}`;
+  if (!get) throw methodNotAllowed(method);
+  await handleRead(ctx, core, type as SearchType, id);
+  return true;
+}
+
+/** One OAuth endpoint: its stats label, the methods it answers and its handler. */
+interface OAuthRoute {
+  readonly label: string;
+  readonly methods: readonly string[];
+  readonly handle: (ctx: Ctx, core: Core) => void | Promise<void>;
+}
+
+/** `/v2/o/<rest>`: BB2's OAuth endpoints (authorize, consent, token, revoke, introspect, expire). */
+function oauthRoute(rest: string): OAuthRoute | undefined {
+  if (rest === 'authorize') return { label: 'authorize/', methods: ['GET', 'POST'], handle: handleAuthorize };
+  if (rest.startsWith('authorize/') && !rest.slice(10).includes('/')) {
+    return {
+      label: 'authorize/{uuid}/',
+      methods: ['GET', 'POST'],
+      handle: (ctx, core) => handleConsent(ctx, core, rest.slice(10)),
+    };
+  }
+  if (rest === 'token')
+    return { label: 'token/', methods: ['POST'], handle: (ctx, core) => handleToken(ctx, core) };
+  if (rest === 'revoke_token' || rest === 'revoke') {
+    return {
+      label: `${rest}/`,
+      methods: ['POST'],
+      handle: (ctx, core) => handleRevokeToken(ctx, core, rest === 'revoke'),
+    };
+  }
+  if (rest === 'introspect')
+    return { label: 'introspect/', methods: ['GET', 'POST'], handle: handleIntrospect };
+  const expire = /^expire_authenticated_user\/([^/]+)$/.exec(rest);
+  if (expire) {
+    return {
+      label: 'expire_authenticated_user/{patientId}/',
+      methods: ['POST'],
+      handle: (ctx, core) => handleExpireAuthenticatedUser(ctx, core, decodeURIComponent(expire[1] ?? '')),
+    };
+  }
+  return undefined;
+}
+
+async function routeV2OAuth(ctx: Ctx, core: Core, rest: string): Promise<boolean> {
+  const found = oauthRoute(rest);
+  if (!found) return false;
+  ctx.route = `${ctx.method} /v2/o/${found.label}`;
+  if (!found.methods.includes(ctx.method)) throw methodNotAllowed(ctx.method);
+  await found.handle(ctx, core);
+  return true;
+}
+
+const OPENID_CONFIGURATION_PATHS = new Set([
+  '/.well-known/openid-configuration',
+  '/.well-known/openid-configuration-v2',
+  '/v2/connect/.well-known/openid-configuration',
+]);
+
+/** The Medicare.gov login, userinfo, discovery, the control API and the root. */
+async function routeOthers(ctx: Ctx, core: Core, path: string): Promise<boolean> {
+  const { method } = ctx;
+  const get = isGet(method);
+  if (path === '/mymedicare/login') {
     ctx.route = `${method} /mymedicare/login`;
     if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method);
     await handleLogin(ctx, core);
-    return;
-  } else if (path === '/v2/connect/userinfo') {
+    return true;
+  }
+  if (path === '/v2/connect/userinfo') {
     ctx.route = `${method} /v2/connect/userinfo`;
     if (!get) throw methodNotAllowed(method);
     handleUserinfo(ctx, core);
-    return;
-  } else if (
-    path === '/.well-known/openid-configuration' ||
-    path === '/.well-known/openid-configuration-v2' ||
-    path === '/v2/connect/.well-known/openid-configuration'
-  ) {
+    return true;
+  }
+  if (OPENID_CONFIGURATION_PATHS.has(path)) {
     ctx.route = `${method} ${path}`;
     if (!get) throw methodNotAllowed(method);
     sendJson(ctx.res, 200, openidConfiguration(core.publicUrl ?? ctx.base));
-    return;
-  } else if (path === '/__emulator' || path.startsWith('/__emulator/')) {
-    const rest = path === '/__emulator' ? '' : path.slice('/__emulator/'.length);
-    ctx.route = `${method} /__emulator/${rest.replace(/^grants\/[^/]+\//, 'grants/{patientId}/')}`;
-    if (!isLoopback(ctx.req.socket.remoteAddress)) {
-      throw new HttpError(403, {
-        error: 'forbidden',
-        detail: 'The control API answers loopback clients only.',
-      });
-    }
-    if (await handleControl(ctx, core, rest)) return;
-  } else if (path === '/' && get) {
-    ctx.route = `${method} /`;
-    sendJson(ctx.res, 200, {
-      name: 'Blue Button 2.0 sandbox emulator',
-      discovery: `${ctx.base}/.well-known/openid-configuration`,
-      fhir: `${ctx.base}/v2/fhir/`,
-      control: `${ctx.base}/__emulator/`,
-    });
-    return;
+    return true;
   }
-  ctx.route = `${method} (unmatched)`;
-  throw new HttpError(404, { detail: 'Not found.' });
+  if (path === '/__emulator' || path.startsWith('/__emulator/')) return routeControl(ctx, core, path);
+  if (path !== '/' || !get) return false;
+  ctx.route = `${method} /`;
+  sendJson(ctx.res, 200, {
+    name: 'Blue Button 2.0 sandbox emulator',
+    discovery: `${ctx.base}/.well-known/openid-configuration`,
+    fhir: `${ctx.base}/v2/fhir/`,
+    control: `${ctx.base}/__emulator/`,
+  });
+  return true;
+}
+
+/** `/__emulator/...`: the control API, for loopback clients only. */
+function routeControl(ctx: Ctx, core: Core, path: string): Promise<boolean> {
+  const rest = path === '/__emulator' ? '' : path.slice('/__emulator/'.length);
+  ctx.route = `${ctx.method} /__emulator/${rest.replace(/^grants\/[^/]+\//, 'grants/{patientId}/')}`;
+  if (!isLoopback(ctx.req.socket.remoteAddress)) {
+    throw new HttpError(403, {
+      error: 'forbidden',
+      detail: 'The control API answers loopback clients only.',
+    });
+  }
+  return handleControl(ctx, core, rest);
 }
 
 function sendError(res: ServerResponse, err: HttpError): void {

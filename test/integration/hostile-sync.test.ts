@@ -6,13 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { HOSTILE_FAULTS } from '../../src/emulator/faults.ts';
 import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
-import { buildBb2Services } from '../../src/services.ts';
-import { capturingLogger, leakedTokens, startTestEmulator } from '../helpers/bb2.ts';
-import { createSyncWorld, exited, type SyncWorld } from '../helpers/sync-world.ts';
-import { lastError, patientTables } from '../helpers/tables.ts';
-import { waitForRun } from '../../src/db/runs.ts';
+import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
+import { expectEveryFaultSyncLikeClean, SMALL_FAULTS } from '../helpers/every-fault.ts';
+import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
+import { lastError } from '../helpers/tables.ts';
 
 const clients = ['units', 'clean', 'hostile'].map((clientId) => ({
   clientId,
@@ -22,7 +20,6 @@ const clients = ['units', 'clean', 'hostile'].map((clientId) => ({
 const captured = capturingLogger('info');
 let emulator: RunningEmulator;
 const worlds: SyncWorld[] = [];
-const SMALL = { hugeBodyBytes: 12 * 1024 * 1024, gzipBombBytes: 700 * 1024 * 1024 };
 
 beforeAll(async () => {
   emulator = await startTestEmulator({ users: 12, seed: 5, clients });
@@ -63,7 +60,7 @@ describe('bounded answers, walks that end', () => {
     'fails the enrollment given %s, with a clear category',
     async (_label, faults, user, category, message) => {
       const enrollment = units.enrolled[user]!;
-      emulator.setFaults({ ...faults, ...SMALL });
+      emulator.setFaults({ ...faults, ...SMALL_FAULTS });
       try {
         const run = await units.run({
           full: true,
@@ -117,55 +114,6 @@ describe('a sync against hostile BB2 with every fault on', () => {
       env: { SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
     });
     worlds.push(hostile);
-    // Every sync starts with a refresh, so the token faults meet every enrollment.
-    await hostile.tdb.pool.query(
-      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
-    );
-    const before = emulator.stats();
-    emulator.setFaults({ ...HOSTILE_FAULTS, ...SMALL });
-    const worker = hostile.spawnWorker({}, 3);
-    let run;
-    try {
-      const started = await hostile.start({ full: true });
-      run = await waitForRun(hostile.tdb.pool, started.run_id, { timeoutMs: 240_000 });
-    } finally {
-      emulator.setFaults({});
-    }
-    expect(worker.exitCode).toBeNull(); // no crash
-    worker.kill('SIGTERM');
-    expect((await exited(worker)).code).toBe(0);
-    expect(run.enrollments_ok + run.enrollments_failed).toBe(users.length);
-    expect(run.enrollments_ok).toBeGreaterThan(0); // the comparison below is not vacuous
-
-    const after = emulator.stats();
-    expect(after.refreshTokenReuse - before.refreshTokenReuse).toBe(0);
-    expect(after.lostRefreshTokens - before.lostRefreshTokens).toBe(0);
-
-    const { rows: members } = await hostile.tdb.pool.query<{ enrollment_id: string; outcome: string }>(
-      'SELECT enrollment_id, outcome FROM sync_run_members WHERE run_id = $1',
-      [run.run_id],
-    );
-    for (const e of hostile.enrolled) {
-      const outcome = members.find((m) => m.enrollment_id === e.enrollmentId)?.outcome;
-      if (outcome === 'ok') {
-        expect(await patientTables(hostile.tdb.pool, e.patientId)).toEqual(
-          await patientTables(clean.tdb.pool, e.patientId),
-        );
-      } else {
-        const error = await lastError(hostile.tdb.pool, e.enrollmentId);
-        expect(['malformed_response', 'paging_error']).toContain(error?.category);
-      }
-    }
-
-    // Every stored refresh token is still the live one: each enrollment refreshes once more.
-    await hostile.tdb.pool.query(
-      `UPDATE enrollments SET access_token_expires_at = now() - interval '1 minute'`,
-    );
-    const vault = buildBb2Services(hostile.config, captured.log, hostile.tdb.pool).vault;
-    for (const e of hostile.enrolled) {
-      expect((await vault.getAccessToken(e.enrollmentId)).patientId).toBe(e.patientId);
-    }
-    expect(emulator.stats().refreshTokenReuse).toBe(before.refreshTokenReuse);
-    expect(leakedTokens(emulator, captured.text() + worker.output())).toEqual([]);
+    await expectEveryFaultSyncLikeClean({ emulator, captured, clean, hostile });
   });
 });

@@ -1,17 +1,5 @@
 /** The Part A, B, C and D Coverage resources of a synthetic beneficiary (modelled on bfd/coverage-bundle.json). */
-import {
-  Memo,
-  PROFILE,
-  THO,
-  VAR,
-  coding,
-  extCoding,
-  extDate,
-  meta,
-  shared,
-  sharedCodeable,
-  type Obj,
-} from './fhir-builders.ts';
+import * as fb from './fhir-builders.ts';
 import { MONTHS, dualExtensions, type Person } from './person.ts';
 import { dayFromYmd, ymd } from './time.ts';
 import type { FhirResource } from './types.ts';
@@ -23,19 +11,23 @@ export function coverageId(part: Part, patientId: string): string {
   return `part-${part}-${patientId}`;
 }
 
-function msCd(p: Person): Obj {
+function msCd(p: Person): fb.Obj {
   if (p.esrd) {
-    return extCoding('ms_cd', p.disabled ? '21' : '11', p.disabled ? 'Disabled with ESRD' : 'Aged with ESRD');
+    return fb.extCoding(
+      'ms_cd',
+      p.disabled ? '21' : '11',
+      p.disabled ? 'Disabled with ESRD' : 'Aged with ESRD',
+    );
   }
   return p.disabled
-    ? extCoding('ms_cd', '20', 'Disabled without ESRD')
-    : extCoding('ms_cd', '10', 'Aged without end-stage renal disease (ESRD)');
+    ? fb.extCoding('ms_cd', '20', 'Disabled without ESRD')
+    : fb.extCoding('ms_cd', '10', 'Aged without end-stage renal disease (ESRD)');
 }
 
-function buyins(p: Person): Obj[] {
+function buyins(p: Person): fb.Obj[] {
   const [code, display] =
     p.dual[0] === 'NA' ? ['3', 'Part A and Part B'] : ['C', 'Part A and Part B state buy-in'];
-  return MONTHS.map((m) => extCoding(`buyin${m}`, code, display));
+  return MONTHS.map((m) => fb.extCoding(`buyin${m}`, code, display));
 }
 
 export function buildCoverage(
@@ -48,20 +40,20 @@ export function buildCoverage(
     extension,
     status = 'active',
     period,
-  } = PART_SHAPES[part](p, extDate('rfrnc_yr', String(referenceYear)), referenceYear);
+  } = PART_SHAPES[part](p, fb.extDate('rfrnc_yr', String(referenceYear)), referenceYear);
   const coverage: FhirResource = {
     resourceType: 'Coverage',
     id: coverageId(part, p.patientId),
-    meta: meta(lastUpdated, PROFILE.coverage),
+    meta: fb.meta(lastUpdated, fb.PROFILE.coverage),
     extension,
     status,
-    type: sharedCodeable(`${THO}v3-ActCode`, 'SUBSIDIZ'),
+    type: fb.sharedCodeable(`${fb.THO}v3-ActCode`, 'SUBSIDIZ'),
     subscriberId: p.mbi,
     beneficiary: { reference: `Patient/${p.patientId}` },
-    relationship: sharedCodeable(`${THO}subscriber-relationship`, 'self', 'Self'),
+    relationship: fb.sharedCodeable(`${fb.THO}subscriber-relationship`, 'self', 'Self'),
   };
   if (period) coverage['period'] = period;
-  coverage['payor'] = shared('payor', () => [
+  coverage['payor'] = fb.shared('payor', () => [
     { identifier: { value: 'Centers for Medicare and Medicaid Services' } },
   ]);
   coverage['class'] = COVERAGE_CLASS.get(part, '', '', () => [
@@ -73,17 +65,17 @@ export function buildCoverage(
 
 /** What differs between the four parts' Coverage resources. */
 interface PartShape {
-  extension: Obj[];
+  extension: fb.Obj[];
   status?: string;
-  period?: Obj | undefined;
+  period?: fb.Obj | undefined;
 }
 
-const PART_SHAPES: Record<Part, (p: Person, rfrnc: Obj, referenceYear: number) => PartShape> = {
+const PART_SHAPES: Record<Part, (p: Person, rfrnc: fb.Obj, referenceYear: number) => PartShape> = {
   a: partA,
   b: (p, rfrnc) => ({
     extension: [
       msCd(p),
-      extCoding('b_trm_cd', '0', 'Not Terminated'),
+      fb.extCoding('b_trm_cd', '0', 'Not Terminated'),
       rfrnc,
       ...dualExtensions(p),
       ...buyins(p),
@@ -94,7 +86,7 @@ const PART_SHAPES: Record<Part, (p: Person, rfrnc: Obj, referenceYear: number) =
   d: partD,
 };
 
-function partA(p: Person, rfrnc: Obj): PartShape {
+function partA(p: Person, rfrnc: fb.Obj): PartShape {
   const reason = p.disabled
     ? (['1', 'Disability insurance benefits (DIB)'] as const)
     : (['0', 'Old age and survivor’s insurance (OASI)'] as const);
@@ -102,14 +94,14 @@ function partA(p: Person, rfrnc: Obj): PartShape {
   return {
     extension: [
       msCd(p),
-      extCoding('orec', reason[0], reason[1]),
-      extCoding('crec', reason[0], reason[1]),
+      fb.extCoding('orec', reason[0], reason[1]),
+      fb.extCoding('crec', reason[0], reason[1]),
       p.esrd
-        ? extCoding('esrd_ind', 'Y', 'the beneficiary has ESRD')
-        : extCoding('esrd_ind', '0', 'the beneficiary does not have ESRD'),
+        ? fb.extCoding('esrd_ind', 'Y', 'the beneficiary has ESRD')
+        : fb.extCoding('esrd_ind', '0', 'the beneficiary does not have ESRD'),
       p.partATerminated
-        ? extCoding('a_trm_cd', '9', 'Other Termination')
-        : extCoding('a_trm_cd', '0', 'Not Terminated'),
+        ? fb.extCoding('a_trm_cd', '9', 'Other Termination')
+        : fb.extCoding('a_trm_cd', '0', 'Not Terminated'),
       rfrnc,
       ...dualExtensions(p),
       ...buyins(p),
@@ -121,17 +113,17 @@ function partA(p: Person, rfrnc: Obj): PartShape {
   };
 }
 
-function partC(p: Person, rfrnc: Obj): PartShape {
+function partC(p: Person, rfrnc: fb.Obj): PartShape {
   const ma = p.medicareAdvantage;
   return {
     extension: [
-      ...MONTHS.map((m) => extCoding(`ptc_cntrct_id_${m}`, ma ?? '0')),
-      ...MONTHS.map((m) => extCoding(`ptc_pbp_id_${m}`, ma ? '001' : '000')),
-      ...MONTHS.map((m) => extCoding(`ptc_plan_type_cd_${m}`, ma ? '01' : '00')),
+      ...MONTHS.map((m) => fb.extCoding(`ptc_cntrct_id_${m}`, ma ?? '0')),
+      ...MONTHS.map((m) => fb.extCoding(`ptc_pbp_id_${m}`, ma ? '001' : '000')),
+      ...MONTHS.map((m) => fb.extCoding(`ptc_plan_type_cd_${m}`, ma ? '01' : '00')),
       ...MONTHS.map((m) =>
         ma
-          ? extCoding(`hmo_ind_${m}`, 'C', 'Lock-in GHO to process all provider claims')
-          : extCoding(`hmo_ind_${m}`, '0', 'Not a member of an HMO'),
+          ? fb.extCoding(`hmo_ind_${m}`, 'C', 'Lock-in GHO to process all provider claims')
+          : fb.extCoding(`hmo_ind_${m}`, '0', 'Not a member of an HMO'),
       ),
       rfrnc,
       ...dualExtensions(p),
@@ -139,7 +131,7 @@ function partC(p: Person, rfrnc: Obj): PartShape {
   };
 }
 
-function partD(p: Person, rfrnc: Obj, referenceYear: number): PartShape {
+function partD(p: Person, rfrnc: fb.Obj, referenceYear: number): PartShape {
   const cstshr = p.lowIncomeSubsidy
     ? ([
         '01',
@@ -152,16 +144,16 @@ function partD(p: Person, rfrnc: Obj, referenceYear: number): PartShape {
   return {
     extension: [
       msCd(p),
-      ...MONTHS.map((m) => extCoding(`ptdcntrct${m}`, p.partDContract)),
+      ...MONTHS.map((m) => fb.extCoding(`ptdcntrct${m}`, p.partDContract)),
       ...MONTHS.map((m, i) => ({
-        url: `${VAR}ptdcntrct${m}/${referenceYear}-${i + 1}`,
-        valueCoding: { system: `${VAR}ptdcntrct${m}`, code: p.partDContract },
+        url: `${fb.VAR}ptdcntrct${m}/${referenceYear}-${i + 1}`,
+        valueCoding: { system: `${fb.VAR}ptdcntrct${m}`, code: p.partDContract },
       })),
-      ...MONTHS.map((m) => extCoding(`ptdpbpid${m}`, p.partDPlan)),
-      ...MONTHS.map((m) => extCoding(`sgmtid${m}`, '000')),
-      ...MONTHS.map((m) => extCoding(`cstshr${m}`, cstshr[0], cstshr[1])),
+      ...MONTHS.map((m) => fb.extCoding(`ptdpbpid${m}`, p.partDPlan)),
+      ...MONTHS.map((m) => fb.extCoding(`sgmtid${m}`, '000')),
+      ...MONTHS.map((m) => fb.extCoding(`cstshr${m}`, cstshr[0], cstshr[1])),
       ...MONTHS.map((m) =>
-        extCoding(`rdsind${m}`, 'N', 'No employer subsidization for the retired beneficiary'),
+        fb.extCoding(`rdsind${m}`, 'N', 'No employer subsidization for the retired beneficiary'),
       ),
       rfrnc,
       ...dualExtensions(p),
@@ -171,8 +163,8 @@ function partD(p: Person, rfrnc: Obj, referenceYear: number): PartShape {
   };
 }
 
-const COVERAGE_CLASS = new Memo<Obj[]>();
+const COVERAGE_CLASS = new fb.Memo<fb.Obj[]>();
 
-function codeableClass(code: string, display: string): Obj {
-  return { coding: [coding(`${THO}coverage-class`, code, display)] };
+function codeableClass(code: string, display: string): fb.Obj {
+  return { coding: [fb.coding(`${fb.THO}coverage-class`, code, display)] };
 }

@@ -11,7 +11,6 @@ import {
   NUCC,
   THO,
   Memo,
-  carinInfoCategory,
   claimIdentifier,
   codeable,
   coding,
@@ -21,6 +20,7 @@ import {
   varCoding,
   type Obj,
 } from './fhir-builders.ts';
+import { carinInfoCategory } from './ccw-categories.ts';
 import { coverageId, type Part } from './coverage.ts';
 import type { Person, Practitioner } from './person.ts';
 import { Rng } from './prng.ts';

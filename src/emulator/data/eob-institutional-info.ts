@@ -1,15 +1,8 @@
 /** Institutional `supportingInfo`, in the order of each type's golden file. */
 import { type Code } from './codes.ts';
 import { type Ctx, weeklyProcessingDay, sum } from './eob-common.ts';
-import {
-  NUBC_ADMIT,
-  UCUM,
-  carinInfoCategory,
-  infoCategory,
-  sharedCodeable,
-  varCodeable,
-  type Obj,
-} from './fhir-builders.ts';
+import { NUBC_ADMIT, UCUM, sharedCodeable, varCodeable, type Obj } from './fhir-builders.ts';
+import { carinInfoCategory, infoCategory } from './ccw-categories.ts';
 import { ymd } from './time.ts';
 import type { InstLine, Institutional } from './eob-institutional-lines.ts';
 

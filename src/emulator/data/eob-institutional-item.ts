@@ -7,13 +7,12 @@ import {
   UCUM,
   VAR,
   Memo,
-  adjudication,
   coding,
-  denialReason,
   extCoding,
   sharedCodeable,
   type Obj,
 } from './fhir-builders.ts';
+import { adjudication, denialReason } from './ccw-categories.ts';
 import { ymd } from './time.ts';
 import {
   locationAddress,

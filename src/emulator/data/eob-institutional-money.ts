@@ -1,7 +1,8 @@
 /** Institutional claim payment and `benefitBalance`, per claim type. */
 import { PART_A_DEDUCTIBLE, SNF_DAILY_COINSURANCE } from './codes.ts';
 import { type Ctx, sum } from './eob-common.ts';
-import { financialCount, financialMoney, type Obj } from './fhir-builders.ts';
+import { type Obj } from './fhir-builders.ts';
+import { financialCount, financialMoney } from './ccw-categories.ts';
 import type { InstLine, Institutional } from './eob-institutional-lines.ts';
 
 /** Claim payment and benefitBalance. */

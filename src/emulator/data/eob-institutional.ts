@@ -35,7 +35,6 @@ import {
   THO,
   VAR,
   Memo,
-  benefitBalance,
   careTeamRole,
   coding,
   extCoding,
@@ -47,10 +46,10 @@ import {
   npiTypedIdentifier,
   shared,
   sharedCodeable,
-  totalEntry,
   upinTypedIdentifier,
   type Obj,
 } from './fhir-builders.ts';
+import { benefitBalance, totalEntry } from './ccw-categories.ts';
 import type { Part } from './coverage.ts';
 import type { Organization, Person, Practitioner } from './person.ts';
 import { dateTimeAtMidnight, ymd } from './time.ts';

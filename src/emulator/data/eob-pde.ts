@@ -21,21 +21,18 @@ import {
   PROFILE,
   THO,
   VAR,
-  adjudication,
   careTeamRole,
-  carinInfoCategory,
   claimIdentifier,
   codeable,
   extCoding,
   extIdentifier,
-  genericTotal,
-  infoCategory,
   npiTypedIdentifier,
   sharedCodeable,
   varCodeable,
   type Obj,
   Memo,
 } from './fhir-builders.ts';
+import { adjudication, carinInfoCategory, genericTotal, infoCategory } from './ccw-categories.ts';
 import { ymd } from './time.ts';
 import type { FhirResource } from './types.ts';
 

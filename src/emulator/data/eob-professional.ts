@@ -1,23 +1,68 @@
 /**
  * What carrier (Part B professional) and DME claims share, modelled on bfd/eob-carrier.json and
  * bfd/eob-dme.json: line money (see proLineMoney; the claim-level amounts are sums of the lines),
- * line adjudication, the contained lab Observation and the carrier header extensions. The claims
- * themselves are built in eob-carrier.ts and eob-dme.ts.
+ * line adjudication, the contained lab Observation, the carrier header extensions and the EOB
+ * around the lines (professionalEob). The claims themselves are built in eob-carrier.ts and eob-dme.ts.
  */
-import { type Ctx, sum } from './eob-common.ts';
+import { PART_B_DEDUCTIBLE } from './codes.ts';
+import { type Ctx, INSURER, claimIdentifiers, newEob, patientRef, sum } from './eob-common.ts';
 import {
   VAR,
-  adjudication,
-  benefitBalance,
-  denialReason,
   extCoding,
+  extEither,
   extIdentifier,
-  financialMoney,
-  infoCategory,
+  money,
   shared,
   varCodeable,
   type Obj,
 } from './fhir-builders.ts';
+import { ymd } from './time.ts';
+import type { FhirResource } from './types.ts';
+import {
+  adjudication,
+  totalEntry,
+  benefitBalance,
+  denialReason,
+  financialMoney,
+  infoCategory,
+} from './ccw-categories.ts';
+
+/** What a claim's lines share while their money is drawn: the deductible left to meet, MSP, assignment. */
+export interface ProLineState {
+  deductibleLeft: number;
+  msp: boolean;
+  assigned: boolean;
+}
+
+/**
+ * A claim's line state: with probability `deductibleChance` some of the year's Part B deductible
+ * is still to meet (a share drawn in [minShare, minShare + spread]); 4% of claims have MSP.
+ */
+export function proLineState(
+  c: Ctx,
+  assigned: boolean,
+  deductibleChance: number,
+  minShare: number,
+  spread: number,
+): ProLineState {
+  return {
+    deductibleLeft: c.money.chance(deductibleChance)
+      ? Math.round((PART_B_DEDUCTIBLE[c.year] ?? 240) * 100 * (minShare + c.money.next() * spread))
+      : 0,
+    msp: c.money.chance(0.04),
+    assigned,
+  };
+}
+
+/** What the lines of one carrier or DME claim accumulate while they are built. */
+export interface ProfessionalLines {
+  readonly state: ProLineState;
+  readonly diagnosisCount: number;
+  readonly contained: Obj[];
+  readonly supportingInfo: Obj[];
+  readonly items: Obj[];
+  readonly money: ProLineMoney[];
+}
 
 export interface ProLineMoney {
   submitted: number;
@@ -42,7 +87,7 @@ export function proLineMoney(
   fee: number,
   units: number,
   full: boolean,
-  state: { deductibleLeft: number; msp: boolean; assigned: boolean },
+  state: ProLineState,
 ): ProLineMoney {
   const m = c.money;
   const submitted = Math.max(100, Math.round(m.cents(fee * units * 1.3, fee * units * 3.2, 0.4) * c.scale));
@@ -175,4 +220,79 @@ export function professionalLineAdjudication(l: ProLineMoney, withDenialReason: 
     adjudication('line_alowd_chrg_amt', l.allowed),
   );
   return adj;
+}
+
+/** Line `lineSeq`'s lab result: a contained Observation and the supportingInfo entry naming it. */
+export function addObservation(c: Ctx, lines: ProfessionalLines, lineSeq: number): number[] {
+  lines.contained.push(observation(c, lineSeq));
+  const infoSeq = lines.supportingInfo.length + 1;
+  lines.supportingInfo.push(observationInfo(infoSeq, lineSeq));
+  return [infoSeq];
+}
+
+/** The last line extensions: primary payer (when any), processing indicator, deductible. */
+export function pushLineOutcome(c: Ctx, lineExt: Obj[], money: ProLineMoney, msp: boolean): void {
+  const payer = primaryPayerExtension(c, msp);
+  if (payer) lineExt.push(payer);
+  lineExt.push(
+    extEither('line_prcsg_ind_cd', money.denied, ['C', 'Noncovered care'], ['A', 'Allowed']),
+    extEither(
+      'line_service_deductible',
+      money.full,
+      ['1', 'Service Not Subject to Deductible'],
+      ['0', 'Service Subject to Deductible'],
+    ),
+  );
+}
+
+export function participation(assigned: boolean): Obj {
+  return assigned
+    ? extCoding('prtcptng_ind_cd', '1', 'Participating')
+    : extCoding('prtcptng_ind_cd', '4', 'Non-participating');
+}
+
+/** The parts of a carrier or DME EOB that differ between the two; the rest is the same. */
+export interface ProfessionalClaim {
+  readonly profile: string;
+  /** Carrier leaves `contained` out when no line has a lab result; DME always has it. */
+  readonly contained: Obj[] | undefined;
+  readonly extension: Obj[];
+  readonly type: Obj;
+  readonly provider: Obj | undefined;
+  readonly referral: Obj | undefined;
+  readonly disposition: string;
+  readonly careTeam: Obj[];
+  readonly diagnosis: Obj[];
+  readonly insurance: Obj[];
+  readonly lines: ProfessionalLines;
+}
+
+/** A carrier or DME EOB in BFD's key order; its claim-level amounts are the sums of its lines. */
+export function professionalEob(c: Ctx, claim: ProfessionalClaim): FhirResource {
+  const eob = newEob(c, claim.profile);
+  if (claim.contained) eob['contained'] = claim.contained;
+  eob['extension'] = claim.extension;
+  eob['identifier'] = claimIdentifiers(c, `${VAR}clm_id`);
+  eob['status'] = c.plan.status;
+  eob['type'] = claim.type;
+  eob['use'] = 'claim';
+  eob['patient'] = patientRef(c);
+  eob['billablePeriod'] = { start: ymd(c.plan.from), end: ymd(c.plan.thru) };
+  eob['created'] = c.lastUpdated;
+  eob['insurer'] = INSURER;
+  if (claim.provider) eob['provider'] = claim.provider;
+  if (claim.referral) eob['referral'] = claim.referral;
+  eob['outcome'] = 'complete';
+  eob['disposition'] = claim.disposition;
+  eob['careTeam'] = claim.careTeam;
+  eob['supportingInfo'] = claim.lines.supportingInfo;
+  eob['diagnosis'] = claim.diagnosis;
+  eob['insurance'] = claim.insurance;
+  eob['item'] = claim.lines.items;
+  const lineMoney = claim.lines.money;
+  // BFD quirk: the one `total` is CARR_CLM_PRMRY_PYR_PD_AMT labelled clm_tot_chrg_amt.
+  eob['total'] = [totalEntry('clm_tot_chrg_amt', sum(lineMoney.map((l) => l.priorPayer)), 'priorpayerpaid')];
+  eob['payment'] = { amount: money(sum(lineMoney.map((l) => l.payment))) };
+  eob['benefitBalance'] = professionalBenefitBalance(lineMoney);
+  return eob;
 }
