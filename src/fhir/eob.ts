@@ -2,7 +2,9 @@
  * ExplanationOfBenefit -> claims and their children. Read ../shared/reference/bb2-data-shape.md
  * for the quirks handled here. The parts live in ./eob/ by concern: the claim type
  * (claim-type.ts), money (money.ts), lines (lines.ts), clinical codes (codes.ts), parties
- * (parties.ts) and supportingInfo (supporting-info.ts); this file puts the claim row together.
+ * (parties.ts), supportingInfo (supporting-info.ts), the sequence numbers of the lists
+ * (sequence.ts) and the claim columns v3 reads alike (claim-columns.ts, also used by ./v3/eob.ts);
+ * this file puts the claim row together.
  */
 import type { MapContext } from './map-context.ts';
 import { claimRows } from './mapped.ts';

@@ -17,6 +17,7 @@ import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { freePort } from '../helpers/browser.ts';
 import { getWith, PASSWORD, session, USER } from '../helpers/server-harness.ts';
 import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
+import { poll } from '../helpers/poll.ts';
 import { countRows } from '../helpers/tables.ts';
 
 const MONTH = 31 * 24 * 3600 * 1000;
@@ -83,15 +84,6 @@ async function status(w: SyncWorld, enrollmentId: string): Promise<string> {
     [enrollmentId],
   );
   return rows[0]!.status;
-}
-
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await read();
-    if (done(v)) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('a ONE_TIME application', () => {

@@ -3,9 +3,6 @@
  * it closes what a dead process left open (an attempt, a run member, an unenroll) and leaves alone
  * what a live one is still doing. Also: crash points are ignored under NODE_ENV=production.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,8 +15,9 @@ import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { syncJobId } from '../../src/jobs/start-run.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, exited, type Enrolled, type SyncWorld } from '../helpers/sync-world.ts';
+import { poll } from '../helpers/poll.ts';
+import { runBbsync } from '../helpers/bbsync-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const client = {
   clientId: 'janitor',
   clientSecret: 'janitor-secret',
@@ -65,16 +63,6 @@ function worker(extraEnv: Record<string, string> = {}) {
   return child;
 }
 
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 900; i++) {
-    last = await read();
-    if (done(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
 async function attempts(enrollmentId: string) {
   const { rows } = await world.tdb.pool.query<{
     attempt_id: number;
@@ -89,17 +77,8 @@ async function attempts(enrollmentId: string) {
   return rows;
 }
 
-async function bbsync(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/bbsync.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...world.env, ...env },
-    });
-    return { code: 0 as number | null, signal: null as string | null, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number | null; signal: string | null; stdout: string; stderr: string };
-    return { code: e.code, signal: e.signal, stdout: e.stdout, stderr: e.stderr };
-  }
+function bbsync(args: string[], env: Record<string, string> = {}) {
+  return runBbsync(args, { ...world.env, ...env });
 }
 
 describe('the janitor', () => {
@@ -177,6 +156,7 @@ describe('the janitor', () => {
         () => attempts(dead.enrollmentId),
         (rows) => rows[0]?.status !== 'running',
         'the janitor to close the dead attempt',
+        90_000,
       );
       expect(closed[0]).toMatchObject({
         attempt_id: started[0],
@@ -216,6 +196,7 @@ describe('the janitor', () => {
         ).rows[0]!,
       (row) => row.status === 'revoked',
       'the janitor to finish the unenroll',
+      90_000,
     );
     expect(done).toEqual({ status: 'revoked', purged: true });
     const claims = await world.tdb.pool.query('SELECT 1 FROM claims WHERE patient_id = $1', [e.patientId]);

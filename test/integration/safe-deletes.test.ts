@@ -4,9 +4,6 @@
  * survives a crash, retention deletes what stayed inactive too long, and a full reconcile that
  * would wipe a patient waits for a second full walk to confirm.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,8 +14,9 @@ import { waitForRun } from '../../src/db/runs.ts';
 import type { RunningEmulator } from '../../src/emulator/index.ts';
 import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
 import { createSyncWorld, type Enrolled, type SyncWorld } from '../helpers/sync-world.ts';
+import { poll } from '../helpers/poll.ts';
+import { runBbsync } from '../helpers/bbsync-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const client = {
   clientId: 'deletes',
   clientSecret: 'deletes-secret',
@@ -91,26 +89,8 @@ const NOTHING = Object.fromEntries(
   ].map((t) => [t, 0]),
 );
 
-async function bbsync(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/bbsync.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...world.env, ...env },
-    });
-    return { code: 0 as number | null, signal: null as string | null, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number | null; signal: string | null; stdout: string; stderr: string };
-    return { code: e.code, signal: e.signal, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-async function poll<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await read();
-    if (done(v)) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+function bbsync(args: string[], env: Record<string, string> = {}) {
+  return runBbsync(args, { ...world.env, ...env });
 }
 
 describe('purge', () => {
