@@ -107,47 +107,10 @@ export function parseV3Search(
   for (const k of ['_lastUpdated', 'service-date', 'type', '_tag', '_source', '_security:not']) {
     for (const v of all(k)) if (ACCEPTED[type].has(k)) upstream.push([k, v]);
   }
-  let sources: string[][] = [];
-  let tags: [string, string][][] = [];
-  let excludeSamhsa = false;
-  let types: Set<string> | undefined;
-  if (type === 'ExplanationOfBenefit') {
-    if (all('_tag').length === 0 && all('_source').length === 0) upstream.push(['_source', DEFAULT_SOURCE]);
-    if (!options.includeSamhsa && !all('_security:not').includes('42CFRPart2')) {
-      upstream.push(['_security:not', '42CFRPart2']);
-    }
-    sources = upstream
-      .filter(([k]) => k === '_source')
-      .map(([, v]) => v.split(',').map((s) => s.trim().toUpperCase()));
-    for (const list of sources) {
-      for (const s of list) if (!SOURCES.has(s)) throw operationOutcome(400, `Invalid _source value: ${s}`);
-    }
-    tags = upstream
-      .filter(([k]) => k === '_tag')
-      .map(([, v]) =>
-        v.split(',').map((t) => {
-          const bar = t.indexOf('|');
-          const pair: [string, string] = [t.slice(0, Math.max(bar, 0)), t.slice(bar + 1)];
-          if (bar < 0 || !TAGS[pair[0]]?.has(pair[1]))
-            throw operationOutcome(400, `Invalid _tag value: ${t}`);
-          return pair;
-        }),
-      );
-    excludeSamhsa = upstream.some(([k, v]) => k === '_security:not' && v === '42CFRPart2');
-    const typeValues = all('type')
-      .flatMap((v) => v.split(','))
-      .map((v) =>
-        v
-          .slice(v.indexOf('|') + 1)
-          .trim()
-          .toLowerCase(),
-      );
-    if (typeValues.length > 0) {
-      if (!typeValues.every((t) => EOB_TYPES.has(t)))
-        throw new HttpError(400, { detail: 'type: invalid value' });
-      types = new Set(typeValues);
-    }
-  }
+  const filters: EobFilters =
+    type === 'ExplanationOfBenefit'
+      ? eobFilters(query, upstream, options.includeSamhsa)
+      : { types: undefined, sources: [], tags: [], excludeSamhsa: false };
   upstream.push(['_count', String(count)]);
   upstream.push([
     type === 'Coverage' ? 'beneficiary' : type === 'Patient' ? '_id' : 'patient',
@@ -160,11 +123,59 @@ export function parseV3Search(
     upstream,
     lastUpdated: bounds(all('_lastUpdated'), '_lastUpdated'),
     serviceDate: type === 'ExplanationOfBenefit' ? bounds(all('service-date'), 'service-date') : [],
-    types,
-    sources,
-    tags,
-    excludeSamhsa,
+    ...filters,
   };
+}
+
+/** The EOB-only filters of a v3 search (`_source`, `_tag`, `_security:not`, `type`). */
+type EobFilters = Pick<V3Search, 'sources' | 'tags' | 'excludeSamhsa' | 'types'>;
+
+/**
+ * Parses the EOB filters, adding to `upstream` what BB2 adds: `_source=NCH,DDPS` when neither
+ * `_tag` nor `_source` is given, `_security:not=42CFRPart2` when SAMHSA data was not shared.
+ */
+function eobFilters(
+  query: URLSearchParams,
+  upstream: [string, string][],
+  includeSamhsa: boolean,
+): EobFilters {
+  const all = (k: string) => query.getAll(k);
+  let types: Set<string> | undefined;
+  if (all('_tag').length === 0 && all('_source').length === 0) upstream.push(['_source', DEFAULT_SOURCE]);
+  if (!includeSamhsa && !all('_security:not').includes('42CFRPart2')) {
+    upstream.push(['_security:not', '42CFRPart2']);
+  }
+  const sources = upstream
+    .filter(([k]) => k === '_source')
+    .map(([, v]) => v.split(',').map((s) => s.trim().toUpperCase()));
+  for (const list of sources) {
+    for (const s of list) if (!SOURCES.has(s)) throw operationOutcome(400, `Invalid _source value: ${s}`);
+  }
+  const tags = upstream
+    .filter(([k]) => k === '_tag')
+    .map(([, v]) =>
+      v.split(',').map((t) => {
+        const bar = t.indexOf('|');
+        const pair: [string, string] = [t.slice(0, Math.max(bar, 0)), t.slice(bar + 1)];
+        if (bar < 0 || !TAGS[pair[0]]?.has(pair[1])) throw operationOutcome(400, `Invalid _tag value: ${t}`);
+        return pair;
+      }),
+    );
+  const excludeSamhsa = upstream.some(([k, v]) => k === '_security:not' && v === '42CFRPart2');
+  const typeValues = all('type')
+    .flatMap((v) => v.split(','))
+    .map((v) =>
+      v
+        .slice(v.indexOf('|') + 1)
+        .trim()
+        .toLowerCase(),
+    );
+  if (typeValues.length > 0) {
+    if (!typeValues.every((t) => EOB_TYPES.has(t)))
+      throw new HttpError(400, { detail: 'type: invalid value' });
+    types = new Set(typeValues);
+  }
+  return { types, sources, tags, excludeSamhsa };
 }
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
