@@ -95,7 +95,8 @@ export async function updateForecasts(
     `WITH open AS (
        SELECT run_id, forecast_fits AS was_fitting,
               greatest(enrollments_total - enrollments_ok - enrollments_failed - enrollments_skipped, 0) AS pending
-         FROM sync_runs WHERE status <> 'finished'
+         -- Not a run being set up: its fan-out holds its row until it commits.
+         FROM sync_runs WHERE status = 'running'
      ), eta AS (
        SELECT now() + make_interval(secs => (SELECT sum(pending) FROM open) / $1::float8) AS at
      )
