@@ -198,18 +198,10 @@ async function exchangeCode(
   checks: Parameters<OAuthClient['exchangeCode']>[1],
 ): Promise<TokenResponse> {
   const { codeVerifier, expectedState, onTokens } = checks;
-  const keepGranted: typeof fetch = async (input, init) => {
-    const response = await ctx.fetchImpl(input, init);
-    if (response.status === 200 && onTokens) {
-      const granted = grantIn(await response.clone().text());
-      if (granted !== undefined) await onTokens(granted);
-    }
-    return response;
-  };
   try {
     const tokens = await client.authorizationCodeGrant(
       onTokens
-        ? ctx.configure(ctx.apiVersion, 'revokeToken', keepGranted)
+        ? ctx.configure(ctx.apiVersion, 'revokeToken', handingOn200(ctx.fetchImpl, grantIn, onTokens))
         : ctx.configs[ctx.apiVersion].token,
       callbackUrl,
       { pkceCodeVerifier: codeVerifier, expectedState },
@@ -232,22 +224,37 @@ async function refreshTokens(
   options: Parameters<OAuthClient['refresh']>[1] = {},
 ): Promise<TokenResponse> {
   const onRefreshToken = options.onRefreshToken;
-  const keepRotated: typeof fetch = async (input, init) => {
-    const response = await ctx.refreshFetch(input, init);
-    if (response.status === 200 && onRefreshToken) {
-      const rotated = refreshTokenIn(await response.clone().text());
-      if (rotated !== undefined) await onRefreshToken(rotated);
-    }
-    return response;
-  };
+  const fetchFn = onRefreshToken
+    ? handingOn200(ctx.refreshFetch, refreshTokenIn, onRefreshToken)
+    : ctx.refreshFetch;
   let tokens: unknown;
   try {
-    const config = ctx.configure(options.version ?? ctx.apiVersion, 'revokeToken', keepRotated);
+    const config = ctx.configure(options.version ?? ctx.apiVersion, 'revokeToken', fetchFn);
     tokens = await client.refreshTokenGrant(config, refreshToken);
   } catch (err) {
     throw classifyTokenError(err, 'refreshing the access token');
   }
   return parseTokenResponse(tokens, 'refreshing the access token');
+}
+
+/**
+ * `fetchFn`, except that a 200's body is read by `find` first and what it finds is awaited in
+ * `handOn` before the response goes back to openid-client: whatever openid-client then makes of
+ * the answer, the caller has already kept what BB2 sent (tokens BB2 may have rotated).
+ */
+function handingOn200<T>(
+  fetchFn: typeof fetch,
+  find: (body: string) => T | undefined,
+  handOn: (found: T) => Promise<void>,
+): typeof fetch {
+  return async (input, init) => {
+    const response = await fetchFn(input, init);
+    if (response.status === 200) {
+      const found = find(await response.clone().text());
+      if (found !== undefined) await handOn(found);
+    }
+    return response;
+  };
 }
 
 /**

@@ -6,16 +6,14 @@
 import { Command } from 'commander';
 
 import { wholeNumber } from '../commands/options.ts';
+import { lazyAction } from './lazy-action.ts';
 
 /** `bbsync migrate` */
 export function addMigrateCommand(program: Command): void {
   program
     .command('migrate')
     .description('Create the database if it is missing and apply migrations (safe to run concurrently).')
-    .action(async () => {
-      const { runMigrate } = await import('../commands/migrate.ts');
-      await runMigrate();
-    });
+    .action(lazyAction(() => import('../commands/migrate.ts'), 'runMigrate'));
 }
 
 /** `bbsync import PATH...` */
@@ -31,10 +29,7 @@ export function addImportCommand(program: Command): void {
       'after',
       '\nThe exit code is 1 when a resource was rejected or a file could not be read; the rest still load.',
     )
-    .action(async (paths: string[], options: { batchSize: number }) => {
-      const { runImport } = await import('../commands/import.ts');
-      await runImport(paths, options);
-    });
+    .action(lazyAction(() => import('../commands/import.ts'), 'runImport'));
 }
 
 /** `bbsync renormalize` */
@@ -53,10 +48,7 @@ running workers and can be stopped (Ctrl-C) and run again: it goes on where it s
 with nothing left to do writes nothing. Exits with 1 when a resource was refused or the run was
 stopped.`,
     )
-    .action(async (options: { batchSize: number }) => {
-      const { runRenormalize } = await import('../commands/renormalize.ts');
-      await runRenormalize(options);
-    });
+    .action(lazyAction(() => import('../commands/renormalize.ts'), 'runRenormalize'));
 }
 
 /** `bbsync report` */
@@ -98,10 +90,7 @@ Examples:
   bbsync report --format json --limit 25 > report.json
   bbsync report --format csv --section drugs > drugs.csv`,
     )
-    .action(async (options: { patient?: string; format?: string; limit?: string; section?: string }) => {
-      const { runReport } = await import('../commands/report.ts');
-      await runReport(options);
-    });
+    .action(lazyAction(() => import('../commands/report.ts'), 'runReport'));
 }
 
 /** `bbsync quality` */
@@ -116,10 +105,7 @@ export function addQualityCommand(program: Command): void {
       'after',
       '\nExits with 1 when a structural check fails. History: tables quality_runs, quality_results.',
     )
-    .action(async (options: { format?: string }) => {
-      const { runQuality } = await import('../commands/quality.ts');
-      await runQuality(options);
-    });
+    .action(lazyAction(() => import('../commands/quality.ts'), 'runQuality'));
 }
 
 /** `bbsync insurance-card ID` */
@@ -135,8 +121,5 @@ export function addInsuranceCardCommand(program: Command): void {
       'after',
       '\nThe card holds PHI: it goes to this terminal only, never to logs or dashboard pages.\nExits with 2 when the enrollment does not exist or no card is stored for it (v2 has none).',
     )
-    .action(async (enrollmentId: string, options: { format?: string }) => {
-      const { runInsuranceCard } = await import('../commands/insurance-card.ts');
-      await runInsuranceCard(enrollmentId, options);
-    });
+    .action(lazyAction(() => import('../commands/insurance-card.ts'), 'runInsuranceCard'));
 }

@@ -4,8 +4,8 @@
  */
 import { Command } from 'commander';
 
-import type { BenchCommandOptions } from '../commands/bench.ts';
 import { collect, plainName, port, wholeNumber } from '../commands/options.ts';
+import { lazyAction } from './lazy-action.ts';
 
 /** `bbsync demo` */
 export function addDemoCommand(program: Command): void {
@@ -33,10 +33,7 @@ export function addDemoCommand(program: Command): void {
       'after',
       '\nUses its own database and queue prefix, so it never touches other data; stopping it removes its queues from Redis.',
     )
-    .action(async (options: { users: number; port?: number; db: string; prefix: string; exit?: boolean }) => {
-      const { runDemo } = await import('../commands/demo.ts');
-      await runDemo(options);
-    });
+    .action(lazyAction(() => import('../commands/demo.ts'), 'runDemo'));
 }
 
 /** `bbsync bench` */
@@ -59,10 +56,7 @@ export function addBenchCommand(program: Command): void {
       'after',
       '\nUses its own database (<DATABASE_URL name>_bench, dropped at the end) and queue prefix. See docs/performance.md.',
     )
-    .action(async (options: BenchCommandOptions) => {
-      const { runBenchCommand } = await import('../commands/bench.ts');
-      await runBenchCommand(options);
-    });
+    .action(lazyAction(() => import('../commands/bench.ts'), 'runBenchCommand'));
 }
 
 /** `bbsync emulator` */
@@ -138,8 +132,5 @@ Examples:
   bbsync emulator --fixtures ../shared/fixtures/bb2 --faults '{"rate429":0.05}'
   bbsync emulator --data-access-type ONE_TIME --no-demographic-scopes --throttle '{"limit":20}'`,
     )
-    .action(async (options) => {
-      const { runEmulatorCommand } = await import('../emulator/cli.ts');
-      await runEmulatorCommand(options);
-    });
+    .action(lazyAction(() => import('../emulator/cli.ts'), 'runEmulatorCommand'));
 }

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 
 import { enrollmentId, userRange, wholeNumber } from '../commands/options.ts';
+import { lazyAction } from './lazy-action.ts';
 
 /** `bbsync enroll-synthetic`: enrolls through the emulator's real login and consent forms. */
 export function addEnrollSyntheticCommand(program: Command): void {
@@ -17,12 +18,7 @@ export function addEnrollSyntheticCommand(program: Command): void {
     .option('--concurrency <n>', 'users enrolled at once', wholeNumber(1, 64), 8)
     .option('--no-demographics', 'withhold the demographic scopes on the consent page')
     .option('--deny', 'press Deny instead of Allow (to try the denial path)')
-    .action(
-      async (options: { users: number[]; concurrency: number; demographics: boolean; deny?: boolean }) => {
-        const { runEnrollSynthetic } = await import('../commands/enroll-synthetic.ts');
-        await runEnrollSynthetic(options);
-      },
-    );
+    .action(lazyAction(() => import('../commands/enroll-synthetic.ts'), 'runEnrollSynthetic'));
 }
 
 /** `bbsync clear-eob-forbidden ID` */
@@ -33,10 +29,7 @@ export function addClearEobForbiddenCommand(program: Command): void {
       'Ask Blue Button for ExplanationOfBenefit again for an enrollment it refused them to (403: Part-D-only app, no SAMHSA consent).',
     )
     .argument('<enrollment-id>', 'the enrollment (enr_...)', enrollmentId)
-    .action(async (id: string) => {
-      const { runClearEobForbidden } = await import('../commands/clear-eob-forbidden.ts');
-      await runClearEobForbidden(id);
-    });
+    .action(lazyAction(() => import('../commands/clear-eob-forbidden.ts'), 'runClearEobForbidden'));
 }
 
 /** `bbsync unenroll ID` */
@@ -51,8 +44,5 @@ export function addUnenrollCommand(program: Command): void {
       ),
     )
     .option('--keep-data', "keep the patient's data even when PURGE_ON_REVOKE=true")
-    .action(async (enrollmentId: string, options: { purge?: boolean; keepData?: boolean }) => {
-      const { runUnenroll } = await import('../commands/unenroll.ts');
-      await runUnenroll(enrollmentId, options);
-    });
+    .action(lazyAction(() => import('../commands/unenroll.ts'), 'runUnenroll'));
 }

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 
 import { keyId } from '../commands/options.ts';
+import { lazyAction } from './lazy-action.ts';
 
 /** `bbsync gen-key` */
 export function addGenKeyCommand(program: Command): void {
@@ -12,10 +13,7 @@ export function addGenKeyCommand(program: Command): void {
     .command('gen-key')
     .description('Print a new random 32-byte key for TOKEN_ENCRYPTION_KEY (or SESSION_SECRET).')
     .option('--id <id>', 'key id: 1-32 letters, digits, _ or - (default: k<today>)', keyId)
-    .action(async (options: { id?: string }) => {
-      const { runGenKey } = await import('../commands/keys.ts');
-      runGenKey(options);
-    });
+    .action(lazyAction(() => import('../commands/keys.ts'), 'runGenKey'));
 }
 
 /** `bbsync hash-password` */
@@ -34,10 +32,7 @@ Examples:
   npx bbsync hash-password
   printf %s "$DASHBOARD_PASSWORD" | npx bbsync hash-password`,
     )
-    .action(async () => {
-      const { runHashPassword } = await import('../commands/hash-password.ts');
-      await runHashPassword();
-    });
+    .action(lazyAction(() => import('../commands/hash-password.ts'), 'runHashPassword'));
 }
 
 /** `bbsync rotate-key` */
@@ -51,8 +46,5 @@ export function addRotateKeyCommand(program: Command): void {
       'after',
       '\nRotate in three steps: put the new key first in TOKEN_ENCRYPTION_KEY (keep the old ones after it),\nrun `bbsync rotate-key`, then remove the old keys.',
     )
-    .action(async () => {
-      const { runRotateKey } = await import('../commands/keys.ts');
-      await runRotateKey();
-    });
+    .action(lazyAction(() => import('../commands/keys.ts'), 'runRotateKey'));
 }

@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 
 import { enrollmentId, port, wholeNumber } from '../commands/options.ts';
+import { lazyAction } from './lazy-action.ts';
 
 /** `bbsync server` */
 export function addServerCommand(program: Command): void {
@@ -17,10 +18,7 @@ export function addServerCommand(program: Command): void {
       'after',
       '\nNeeds BB2_BASE_URL, BB2_CLIENT_ID, BB2_CLIENT_SECRET, BB2_REDIRECT_URI and TOKEN_ENCRYPTION_KEY (see .env.example).',
     )
-    .action(async (options: { port?: number; host?: string }) => {
-      const { runServer } = await import('../commands/server.ts');
-      await runServer(options);
-    });
+    .action(lazyAction(() => import('../commands/server.ts'), 'runServer'));
 }
 
 /** `bbsync worker` */
@@ -40,10 +38,7 @@ export function addWorkerCommand(program: Command): void {
       'after',
       '\nStops gracefully on SIGTERM or Ctrl-C: running syncs finish, or stop between pages and resume elsewhere.',
     )
-    .action(async (options: { concurrency?: number; schedule?: boolean }) => {
-      const { runWorker } = await import('../commands/worker.ts');
-      await runWorker(options);
-    });
+    .action(lazyAction(() => import('../commands/worker.ts'), 'runWorker'));
 }
 
 /** `bbsync sync` */
@@ -59,10 +54,7 @@ export function addSyncCommand(program: Command): void {
       'wait for the run to finish, with a progress bar and a summary (exit 1 if anything failed)',
     )
     .addHelpText('after', '\nThe syncs themselves are done by `bbsync worker` processes.')
-    .action(async (options: { all?: boolean; enrollment?: string; full?: boolean; wait?: boolean }) => {
-      const { runSync } = await import('../commands/sync.ts');
-      await runSync(options);
-    });
+    .action(lazyAction(() => import('../commands/sync.ts'), 'runSync'));
 }
 
 /** `bbsync resume-syncs` */
@@ -72,8 +64,5 @@ export function addResumeSyncsCommand(program: Command): void {
     .description(
       'Resume the syncs paused because Blue Button said the application is inactive, without waiting for the next probe (APP_INACTIVE_PROBE_MS).',
     )
-    .action(async () => {
-      const { runResumeSyncs } = await import('../commands/resume-syncs.ts');
-      await runResumeSyncs();
-    });
+    .action(lazyAction(() => import('../commands/resume-syncs.ts'), 'runResumeSyncs'));
 }

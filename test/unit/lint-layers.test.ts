@@ -53,6 +53,11 @@ describe('the ESLint layer rules', () => {
       'src/emulator/planted.ts',
       "import { readPage } from '../fhir/page.ts';",
     ],
+    [
+      'the emulator importing the pipeline from a subfolder',
+      'src/emulator/data/planted.ts',
+      "import { ingestBatch } from '../../db/ingest.ts';",
+    ],
   ])(
     'refuses %s',
     async (_what, path, line) => {
@@ -71,5 +76,9 @@ describe('the ESLint layer rules', () => {
     expect(await importProblems('src/workers/planted.ts', `${workers}export const planted = 1;\n`)).toEqual(
       [],
     );
+    const model = (up: string) =>
+      `import { CLAIM_TYPES } from '${up}model/claim-types.ts';\nexport const planted = CLAIM_TYPES;\n`;
+    expect(await importProblems('src/emulator/planted.ts', model('../'))).toEqual([]);
+    expect(await importProblems('src/emulator/data/planted.ts', model('../../'))).toEqual([]);
   }, 120_000);
 });

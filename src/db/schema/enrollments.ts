@@ -2,10 +2,9 @@
  * Enrollments and the token vault (src/enrollment). Tokens are stored only as AES-256-GCM
  * ciphertexts that name their key (see src/enrollment/crypto.ts).
  */
-import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
-import { tstz } from './columns.ts';
+import { tstz, tstzDefaultNow } from './columns.ts';
 
 export const enrollments = pgTable(
   'enrollments',
@@ -23,9 +22,7 @@ export const enrollments = pgTable(
      */
     status: text('status').notNull(),
     /** When `status` last changed (kept by a trigger); retention counts from here. */
-    status_changed_at: tstz('status_changed_at')
-      .notNull()
-      .default(sql`now()`),
+    status_changed_at: tstzDefaultNow('status_changed_at'),
     /** For a `revoking` enrollment: whether its data is to be deleted, and who asked. */
     revoke_purge: boolean('revoke_purge'),
     revoke_actor: text('revoke_actor'),
@@ -56,21 +53,15 @@ export const enrollments = pgTable(
     access_token_expires_at: tstz('access_token_expires_at'),
     /** Bumped on every token change: a fence against writing over a newer token. */
     token_version: integer('token_version').notNull().default(0),
-    enrolled_at: tstz('enrolled_at')
-      .notNull()
-      .default(sql`now()`),
+    enrolled_at: tstzDefaultNow('enrolled_at'),
     last_refresh_at: tstz('last_refresh_at'),
     revoked_at: tstz('revoked_at'),
     /** The last failure of this enrollment's tokens or syncs: a category from src/errors.ts. */
     last_error_category: text('last_error_category'),
     last_error_message: text('last_error_message'),
     last_error_at: tstz('last_error_at'),
-    created_at: tstz('created_at')
-      .notNull()
-      .default(sql`now()`),
-    updated_at: tstz('updated_at')
-      .notNull()
-      .default(sql`now()`),
+    created_at: tstzDefaultNow('created_at'),
+    updated_at: tstzDefaultNow('updated_at'),
   },
   (t) => [
     uniqueIndex('enrollments_patient_idx').on(t.patient_id),
@@ -84,9 +75,7 @@ export const authorizationRequests = pgTable('authorization_requests', {
   state_hash: text('state_hash').primaryKey(),
   /** The PKCE code verifier, encrypted like tokens. */
   code_verifier_ciphertext: text('code_verifier_ciphertext').notNull(),
-  created_at: tstz('created_at')
-    .notNull()
-    .default(sql`now()`),
+  created_at: tstzDefaultNow('created_at'),
   expires_at: tstz('expires_at').notNull(),
   used_at: tstz('used_at'),
 });

@@ -2,10 +2,9 @@
  * The Digital Insurance Card (BB2 v3 `Patient/$generate-insurance-card`): the C4DIC Bundle as BB2
  * sent it, one per beneficiary, refreshed by every v3 sync whose scopes allow it (docs/v3.md).
  */
-import { sql } from 'drizzle-orm';
 import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 
-import { tstz } from './columns.ts';
+import { tstzDefaultNow } from './columns.ts';
 
 export const insuranceCards = pgTable('insurance_cards', {
   /** The v3 patient id of the beneficiary the card belongs to. */
@@ -19,10 +18,6 @@ export const insuranceCards = pgTable('insurance_cards', {
   /** The plans on the card in Bundle order (`Coverage.class` plan: 'Part A', ..., 'Dual Medicare/Medicaid'). */
   plans: text('plans').array().notNull(),
   /** The last fetch that returned this card, and when its content last changed. */
-  fetched_at: tstz('fetched_at')
-    .notNull()
-    .default(sql`now()`),
-  changed_at: tstz('changed_at')
-    .notNull()
-    .default(sql`now()`),
+  fetched_at: tstzDefaultNow('fetched_at'),
+  changed_at: tstzDefaultNow('changed_at'),
 });

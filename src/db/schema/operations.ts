@@ -14,7 +14,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-import { tstz } from './columns.ts';
+import { tstz, tstzDefaultNow } from './columns.ts';
 
 /** Requests to BB2 per minute, endpoint and status: the dashboard's error and 429 rates. */
 export const bb2RequestCounts = pgTable(
@@ -35,9 +35,7 @@ export const auditLog = pgTable(
   'audit_log',
   {
     audit_id: bigserial('audit_id', { mode: 'number' }).primaryKey(),
-    at: tstz('at')
-      .notNull()
-      .default(sql`now()`),
+    at: tstzDefaultNow('at'),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     target: text('target'),
@@ -56,9 +54,7 @@ export const deploymentAlerts = pgTable(
   {
     alert_id: bigserial('alert_id', { mode: 'number' }).primaryKey(),
     condition: text('condition').notNull(),
-    since: tstz('since')
-      .notNull()
-      .default(sql`now()`),
+    since: tstzDefaultNow('since'),
     /** BB2's answer that raised it (no tokens, no PHI). */
     answer: text('answer').notNull(),
     last_probe_at: tstz('last_probe_at'),

@@ -1,14 +1,11 @@
 /** Data quality: `bbsync quality` runs the checks of src/db/quality.ts and keeps every run. */
-import { sql } from 'drizzle-orm';
 import { bigserial, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 
-import { tstz } from './columns.ts';
+import { tstzDefaultNow } from './columns.ts';
 
 export const qualityRuns = pgTable('quality_runs', {
   run_id: bigserial('run_id', { mode: 'number' }).primaryKey(),
-  started_at: tstz('started_at')
-    .notNull()
-    .default(sql`now()`),
+  started_at: tstzDefaultNow('started_at'),
   structural_failures: integer('structural_failures').notNull(),
   logical_failures: integer('logical_failures').notNull(),
 });

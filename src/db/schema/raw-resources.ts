@@ -2,7 +2,6 @@
  * Raw resources: the resource exactly as received, for lineage, change detection and replay, and
  * the ones that could not be normalized.
  */
-import { sql } from 'drizzle-orm';
 import {
   bigserial,
   index,
@@ -16,7 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
-import { tstz } from './columns.ts';
+import { tstz, tstzDefaultNow } from './columns.ts';
 
 export const fhirResources = pgTable(
   'fhir_resources',
@@ -31,12 +30,8 @@ export const fhirResources = pgTable(
     resource: json('resource').notNull(),
     /** Version of the mapping that produced the normalized rows, so rows can be rebuilt after a change. */
     normalizer_version: smallint('normalizer_version').notNull(),
-    first_seen_at: tstz('first_seen_at')
-      .notNull()
-      .default(sql`now()`),
-    loaded_at: tstz('loaded_at')
-      .notNull()
-      .default(sql`now()`),
+    first_seen_at: tstzDefaultNow('first_seen_at'),
+    loaded_at: tstzDefaultNow('loaded_at'),
   },
   (t) => [
     primaryKey({ columns: [t.resource_type, t.resource_id] }),
@@ -56,12 +51,8 @@ export const quarantinedResources = pgTable(
     source: text('source').notNull(),
     reason: text('reason').notNull(),
     resource: jsonb('resource'),
-    first_seen_at: tstz('first_seen_at')
-      .notNull()
-      .default(sql`now()`),
-    last_seen_at: tstz('last_seen_at')
-      .notNull()
-      .default(sql`now()`),
+    first_seen_at: tstzDefaultNow('first_seen_at'),
+    last_seen_at: tstzDefaultNow('last_seen_at'),
     occurrences: integer('occurrences').notNull().default(1),
   },
   (t) => [

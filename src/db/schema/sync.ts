@@ -14,8 +14,14 @@ import {
   text,
 } from 'drizzle-orm/pg-core';
 
-import { tstz } from './columns.ts';
+import { tstz, tstzDefaultNow } from './columns.ts';
 import { enrollments } from './enrollments.ts';
+
+/** The enrollment a row belongs to: the row is deleted with it. */
+const enrollmentIdColumn = () =>
+  text('enrollment_id')
+    .notNull()
+    .references(() => enrollments.enrollment_id, { onDelete: 'cascade' });
 
 /** Per enrollment: what operators need to see at a glance. */
 export const syncState = pgTable(
@@ -60,14 +66,10 @@ export const syncState = pgTable(
 export const syncCursors = pgTable(
   'sync_cursors',
   {
-    enrollment_id: text('enrollment_id')
-      .notNull()
-      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    enrollment_id: enrollmentIdColumn(),
     resource_type: text('resource_type').notNull(),
     cursor: text('cursor').notNull(),
-    updated_at: tstz('updated_at')
-      .notNull()
-      .default(sql`now()`),
+    updated_at: tstzDefaultNow('updated_at'),
   },
   (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type] })],
 );
@@ -79,9 +81,7 @@ export const syncCursors = pgTable(
 export const syncProgress = pgTable(
   'sync_progress',
   {
-    enrollment_id: text('enrollment_id')
-      .notNull()
-      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    enrollment_id: enrollmentIdColumn(),
     resource_type: text('resource_type').notNull(),
     /** The attempt's job id: progress left by an older job is not resumed. */
     job_id: text('job_id').notNull(),
@@ -92,12 +92,8 @@ export const syncProgress = pgTable(
     pages_done: integer('pages_done').notNull().default(0),
     /** The newest Bundle.meta.lastUpdated seen so far in this walk. */
     bundle_last_updated: text('bundle_last_updated'),
-    started_at: tstz('started_at')
-      .notNull()
-      .default(sql`now()`),
-    updated_at: tstz('updated_at')
-      .notNull()
-      .default(sql`now()`),
+    started_at: tstzDefaultNow('started_at'),
+    updated_at: tstzDefaultNow('updated_at'),
   },
   (t) => [primaryKey({ columns: [t.enrollment_id, t.resource_type] })],
 );
@@ -106,9 +102,7 @@ export const syncProgress = pgTable(
 export const syncSeen = pgTable(
   'sync_seen',
   {
-    enrollment_id: text('enrollment_id')
-      .notNull()
-      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    enrollment_id: enrollmentIdColumn(),
     resource_type: text('resource_type').notNull(),
     resource_id: text('resource_id').notNull(),
   },
@@ -125,9 +119,7 @@ export const syncRuns = pgTable(
     full_sync: smallint('full_sync').notNull().default(0),
     /** 'fanning_out' | 'running' | 'finished' */
     status: text('status').notNull(),
-    started_at: tstz('started_at')
-      .notNull()
-      .default(sql`now()`),
+    started_at: tstzDefaultNow('started_at'),
     finished_at: tstz('finished_at'),
     enrollments_total: integer('enrollments_total').notNull().default(0),
     enrollments_ok: integer('enrollments_ok').notNull().default(0),
@@ -155,12 +147,8 @@ export const syncRuns = pgTable(
  */
 export const bfdTransactionTimes = pgTable('bfd_transaction_times', {
   transaction_time: tstz('transaction_time').primaryKey(),
-  first_seen_at: tstz('first_seen_at')
-    .notNull()
-    .default(sql`now()`),
-  last_seen_at: tstz('last_seen_at')
-    .notNull()
-    .default(sql`now()`),
+  first_seen_at: tstzDefaultNow('first_seen_at'),
+  last_seen_at: tstzDefaultNow('last_seen_at'),
 });
 
 /**
@@ -212,17 +200,13 @@ export const syncAttempts = pgTable(
   'sync_attempts',
   {
     attempt_id: bigserial('attempt_id', { mode: 'number' }).primaryKey(),
-    enrollment_id: text('enrollment_id')
-      .notNull()
-      .references(() => enrollments.enrollment_id, { onDelete: 'cascade' }),
+    enrollment_id: enrollmentIdColumn(),
     run_id: text('run_id').references(() => syncRuns.run_id, { onDelete: 'set null' }),
     job_id: text('job_id').notNull(),
     /** 'running' | 'ok' | 'failed' | 'retrying' | 'skipped' */
     status: text('status').notNull(),
     full_sync: smallint('full_sync').notNull().default(0),
-    started_at: tstz('started_at')
-      .notNull()
-      .default(sql`now()`),
+    started_at: tstzDefaultNow('started_at'),
     finished_at: tstz('finished_at'),
     duration_ms: integer('duration_ms'),
     requests: integer('requests').notNull().default(0),

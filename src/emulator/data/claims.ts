@@ -1,16 +1,8 @@
-/** Claim types, the per-claim plan (what a claim is, before its FHIR content is built) and BB2's sort order. */
-
-export const CLAIM_TYPES = [
-  'carrier',
-  'dme',
-  'hha',
-  'hospice',
-  'inpatient',
-  'outpatient',
-  'pde',
-  'snf',
-] as const;
-export type ClaimType = (typeof CLAIM_TYPES)[number];
+/**
+ * Claim types' frequencies, the per-claim plan (what a claim is, before its FHIR content is built)
+ * and BB2's sort order. The claim types themselves are BB2's, shared with the pipeline: src/model.
+ */
+import type { ClaimType } from '../../model/claim-types.ts';
 
 /** Relative frequency of claim types (carrier most common, then pde, outpatient; snf/hha/hospice rare). */
 export const CLAIM_TYPE_WEIGHTS: readonly (readonly [ClaimType, number])[] = [

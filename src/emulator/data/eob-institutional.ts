@@ -78,68 +78,61 @@ const PART_A_NEAR_LINE =
   'Part A institutional claim record (inpatient [IP], skilled nursing facility [SNF], hospice [HOS], or home health agency [HHA])';
 const PART_B_NEAR_LINE = 'Part B institutional claim record (outpatient [HOP], HHA)';
 
+type ProviderKind = 'hospital' | 'snf' | 'hha' | 'hospice';
+
+/** What a claim type states unless it says otherwise: a Part A inpatient-style claim. */
+const PART_A_DEFAULTS = {
+  claimType: 'institutional',
+  profile: PROFILE.inpatient,
+  subType: 'inpatient',
+  nearLine: 'V',
+  classification: '1',
+  part: 'a',
+} as const;
+
+/** A claim type's spec: its NCH code, facility and provider, then what differs from the defaults. */
+function specOf(
+  kind: Institutional,
+  nch: Code,
+  facility: Code,
+  provider: ProviderKind,
+  differs: Partial<InstitutionalSpec> = {},
+): InstitutionalSpec {
+  const org = (p: Person) => p[provider];
+  return { ...PART_A_DEFAULTS, nch, eobType: kind.toUpperCase(), facility, org, ...differs };
+}
+
+const HOSPITAL: Code = ['1', 'Hospital'];
+/** What Part B claims (outpatient, HHA) change of the defaults. */
+const PART_B = { nearLine: 'W', part: 'b' } as const;
+
 const SPECS: Readonly<Record<Institutional, InstitutionalSpec>> = {
-  inpatient: {
-    nch: ['60', 'Inpatient claim'],
-    eobType: 'INPATIENT',
-    claimType: 'institutional',
-    profile: PROFILE.inpatient,
-    subType: 'inpatient',
-    nearLine: 'V',
-    classification: '1',
-    facility: ['1', 'Hospital'],
-    part: 'a',
-    org: (p) => p.hospital,
-  },
-  outpatient: {
-    nch: ['40', 'Hospital Outpatient claim'],
-    eobType: 'OUTPATIENT',
-    claimType: 'institutional',
+  inpatient: specOf('inpatient', ['60', 'Inpatient claim'], HOSPITAL, 'hospital'),
+  outpatient: specOf('outpatient', ['40', 'Hospital Outpatient claim'], HOSPITAL, 'hospital', {
+    ...PART_B,
     profile: PROFILE.outpatient,
     subType: 'outpatient',
-    nearLine: 'W',
     classification: '3',
-    facility: ['1', 'Hospital'],
-    part: 'b',
-    org: (p) => p.hospital,
-  },
-  snf: {
-    nch: ['20', 'Non swing bed Skilled Nursing Facility (SNF) claim'],
-    eobType: 'SNF',
-    claimType: 'institutional',
-    profile: PROFILE.inpatient,
-    subType: 'inpatient',
-    nearLine: 'V',
-    classification: '1',
-    facility: ['2', 'Skilled Nursing Facility (SNF)'],
-    part: 'a',
-    org: (p) => p.snf,
-  },
-  hha: {
-    // BFD quirks kept: HHA is typed professional, with the professional profile and subType inpatient.
-    nch: ['10', 'Home Health Agency (HHA) claim'],
-    eobType: 'HHA',
+  }),
+  snf: specOf(
+    'snf',
+    ['20', 'Non swing bed Skilled Nursing Facility (SNF) claim'],
+    ['2', 'Skilled Nursing Facility (SNF)'],
+    'snf',
+  ),
+  // BFD quirks kept: HHA is typed professional, with the professional profile and subType inpatient.
+  hha: specOf('hha', ['10', 'Home Health Agency (HHA) claim'], ['3', 'Home Health Agency (HHA)'], 'hha', {
+    ...PART_B,
     claimType: 'professional',
     profile: PROFILE.professional,
-    subType: 'inpatient',
-    nearLine: 'W',
     classification: '2',
-    facility: ['3', 'Home Health Agency (HHA)'],
-    part: 'b',
-    org: (p) => p.hha,
-  },
-  hospice: {
-    nch: ['50', 'Hospice claim'],
-    eobType: 'HOSPICE',
-    claimType: 'institutional',
-    profile: PROFILE.inpatient,
-    subType: 'inpatient',
-    nearLine: 'V',
-    classification: '1',
-    facility: ['8', 'Ambulatory Surgery Center (ASC) or other special facility (e.g. hospice)'],
-    part: 'a',
-    org: (p) => p.hospice,
-  },
+  }),
+  hospice: specOf(
+    'hospice',
+    ['50', 'Hospice claim'],
+    ['8', 'Ambulatory Surgery Center (ASC) or other special facility (e.g. hospice)'],
+    'hospice',
+  ),
 };
 
 const PCS_CONCEPT = new Memo<Obj>();

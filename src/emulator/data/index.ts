@@ -14,7 +14,8 @@ export type {
   SyntheticUser,
 } from './types.ts';
 export { DEFAULT_ADVANCE } from './advance.ts';
-export { CLAIM_TYPES, compareEobIds, type ClaimType } from './claims.ts';
+export { CLAIM_TYPES, type ClaimType } from '../../model/claim-types.ts';
+export { compareEobIds } from './claims.ts';
 export { createFixtureStore, type FixtureStoreOptions } from './fixtures.ts';
 export { indexForUsername, patientIdForUser, userIndexForPatientId } from './ids.ts';
 export { createSyntheticStore, type SyntheticStoreOptions } from './synthetic.ts';

@@ -3,7 +3,8 @@
  * FHIR content is built. It is a few hundred bytes, derived from (seed, user index) alone, and is
  * the only state a weekly load (weekly-load.ts) changes.
  */
-import { CLAIM_TYPE_WEIGHTS, compareEobIds, firstVersion, type ClaimPlan, type ClaimType } from './claims.ts';
+import type { ClaimType } from '../../model/claim-types.ts';
+import { CLAIM_TYPE_WEIGHTS, compareEobIds, firstVersion, type ClaimPlan } from './claims.ts';
 import { patientIdForUser } from './ids.ts';
 import { Rng } from './prng.ts';
 import { cancelled, INITIAL_ADJUSTED_RATE, INITIAL_CANCELLED_RATE, nextVersion } from './versions.ts';
