@@ -11,6 +11,11 @@ export default defineConfig({
     // bounds are for a busy two-core machine (at load 25+, tests that take 10 s idle took over 60 s);
     // they catch hangs, they are not speed targets (those live in `npm run bench`).
     pool: 'forks',
+    // Two files at a time whatever the cores: vitest's default (cores - 1) runs one file at a time
+    // on a two-core machine, while most files spend their time waiting on child processes, sockets
+    // and Postgres. More than two would crowd Postgres's 100 connections (a file with workers and
+    // an emulator holds up to ~40) and the two cores.
+    maxWorkers: 2,
     testTimeout: 180_000,
     hookTimeout: 240_000,
     teardownTimeout: 30_000,

@@ -11,36 +11,24 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 
-import { nextLink, type createFhirClient, type FhirResourceType } from '../bluebutton/fhir-reads.ts';
+import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import { quoteIdent } from '../db/migrate.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { ANALYTICS_TABLES } from '../model/analytics-rows.ts';
+import { forEveryPage } from './every-page.ts';
 
 /** Walks every enrollment's Patient, Coverage and EOB pages, parsing each; no database. */
 export async function fetchEverything(
-  fhir: ReturnType<typeof createFhirClient>,
+  fhir: FhirClient,
   tokens: readonly string[],
   concurrency: number,
 ): Promise<{ eobs: number; bytes: number }> {
   let eobs = 0;
   let bytes = 0;
-  let cursor = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (cursor < tokens.length) {
-        const token = tokens[cursor++]!;
-        for (const type of ['Patient', 'Coverage', 'ExplanationOfBenefit'] as FhirResourceType[]) {
-          let url: string | undefined = fhir.searchUrl(type);
-          while (url) {
-            const page = await fhir.getPage(url, token);
-            bytes += page.bytes;
-            if (type === 'ExplanationOfBenefit') eobs += page.bundle.entry?.length ?? 0;
-            url = nextLink(page.bundle);
-          }
-        }
-      }
-    }),
-  );
+  await forEveryPage(fhir, tokens, concurrency, (type, page) => {
+    bytes += page.bytes;
+    if (type === 'ExplanationOfBenefit') eobs += page.bundle.entry?.length ?? 0;
+  });
   return { eobs, bytes };
 }
 

@@ -10,7 +10,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 
-import { nextLink, type createFhirClient, type FhirResourceType } from '../bluebutton/fhir-reads.ts';
+import type { FhirClient } from '../bluebutton/fhir-reads.ts';
+import { forEveryPage } from './every-page.ts';
 
 const naiveResources = pgTable(
   'naive_resources',
@@ -43,40 +44,27 @@ export async function prepareNaive(databaseUrl: string): Promise<void> {
  * time, upserting each resource as it comes; resolves to the EOBs stored.
  */
 export async function naiveSync(
-  fhir: ReturnType<typeof createFhirClient>,
+  fhir: FhirClient,
   tokens: readonly string[],
   databaseUrl: string,
 ): Promise<{ eobs: number }> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: NAIVE_CONCURRENCY });
   const db = drizzle(pool);
   let eobs = 0;
-  let cursor = 0;
   try {
-    await Promise.all(
-      Array.from({ length: NAIVE_CONCURRENCY }, async () => {
-        while (cursor < tokens.length) {
-          const token = tokens[cursor++]!;
-          for (const type of ['Patient', 'Coverage', 'ExplanationOfBenefit'] as FhirResourceType[]) {
-            let url: string | undefined = fhir.searchUrl(type);
-            while (url) {
-              const { bundle } = await fhir.getPage(url, token);
-              for (const entry of bundle.entry ?? []) {
-                const resource = entry.resource as { id: string };
-                await db
-                  .insert(naiveResources)
-                  .values({ resource_type: type, id: resource.id, resource })
-                  .onConflictDoUpdate({
-                    target: [naiveResources.resource_type, naiveResources.id],
-                    set: { resource, updated_at: sql`now()` },
-                  });
-                if (type === 'ExplanationOfBenefit') eobs++;
-              }
-              url = nextLink(bundle);
-            }
-          }
-        }
-      }),
-    );
+    await forEveryPage(fhir, tokens, NAIVE_CONCURRENCY, async (type, { bundle }) => {
+      for (const entry of bundle.entry ?? []) {
+        const resource = entry.resource as { id: string };
+        await db
+          .insert(naiveResources)
+          .values({ resource_type: type, id: resource.id, resource })
+          .onConflictDoUpdate({
+            target: [naiveResources.resource_type, naiveResources.id],
+            set: { resource, updated_at: sql`now()` },
+          });
+        if (type === 'ExplanationOfBenefit') eobs++;
+      }
+    });
   } finally {
     await pool.end();
   }

@@ -281,12 +281,13 @@ const PATIENT_COLUMNS: Column<PatientSummary>[] = [
   { header: 'loaded (UTC)', value: (p) => minute(p.last_loaded_at).replace(' UTC', '') },
 ];
 
-const DIAGNOSIS_COLUMNS: Column<TopDiagnosis>[] = [
-  { header: 'code', value: (d) => d.code },
-  { header: 'system', value: (d) => systemLabel(d.system) },
-  { header: 'description', value: (d) => text(d.display), max: 50 },
-  { header: 'claims', value: (d) => text(d.claim_count), align: 'right' },
-  { header: 'patients', value: (d) => text(d.patient_count), align: 'right' },
+/** The diagnoses' and the procedures' tables: a code, its system and text, and how often it is billed. */
+const CODE_COLUMNS: Column<TopDiagnosis | TopProcedure>[] = [
+  { header: 'code', value: (c) => c.code },
+  { header: 'system', value: (c) => systemLabel(c.system) },
+  { header: 'description', value: (c) => text(c.display), max: 50 },
+  { header: 'claims', value: (c) => text(c.claim_count), align: 'right' },
+  { header: 'patients', value: (c) => text(c.patient_count), align: 'right' },
 ];
 
 const DRUG_COLUMNS: Column<TopDrug>[] = [
@@ -297,14 +298,6 @@ const DRUG_COLUMNS: Column<TopDrug>[] = [
   { header: 'total cost', value: (d) => text(d.total_cost), align: 'right' },
   { header: 'plan paid', value: (d) => text(d.plan_paid), align: 'right' },
   { header: 'patient paid', value: (d) => text(d.patient_paid), align: 'right' },
-];
-
-const PROCEDURE_COLUMNS: Column<TopProcedure>[] = [
-  { header: 'code', value: (p) => p.code },
-  { header: 'system', value: (p) => systemLabel(p.system) },
-  { header: 'description', value: (p) => text(p.display), max: 50 },
-  { header: 'claims', value: (p) => text(p.claim_count), align: 'right' },
-  { header: 'patients', value: (p) => text(p.patient_count), align: 'right' },
 ];
 
 /** One beneficiary, one field per line. */
@@ -359,7 +352,7 @@ function formatTables(report: Report, options: FormatOptions): string {
         section(
           `Top ${options.limit} diagnoses, ${who} (claims carrying the code)`,
           report.top_diagnoses,
-          () => renderTable(report.top_diagnoses, DIAGNOSIS_COLUMNS),
+          () => renderTable(report.top_diagnoses, CODE_COLUMNS),
         );
         break;
       case 'drugs':
@@ -371,7 +364,7 @@ function formatTables(report: Report, options: FormatOptions): string {
         section(
           `Top ${options.limit} procedures, ${who} (HCPCS/CPT on claim lines, ICD procedures)`,
           report.top_procedures,
-          () => renderTable(report.top_procedures, PROCEDURE_COLUMNS),
+          () => renderTable(report.top_procedures, CODE_COLUMNS),
         );
         break;
     }

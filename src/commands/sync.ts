@@ -5,11 +5,9 @@ import { runFailures, waitForRun, type SyncRun } from '../db/runs.ts';
 import { InputError } from '../errors.ts';
 import { syncsPausedSince } from '../workers/app-inactive.ts';
 import { startRunNow } from '../workers/enqueue.ts';
-import { createQueues, type Queues } from '../workers/queues.ts';
-import { redisConnection } from '../workers/redis.ts';
+import type { Queues } from '../workers/queues.ts';
 import { commandContext } from './command-config.ts';
-import { openDatabase } from './database.ts';
-import { checkRedis, explainRedisError } from './reach.ts';
+import { withDatabaseAndQueues } from './database-and-queues.ts';
 import { createProgress } from './progress.ts';
 
 export interface SyncOptions {
@@ -24,20 +22,8 @@ export async function runSync(options: SyncOptions): Promise<void> {
     throw new InputError('say which enrollments to sync: --all, or --enrollment ID');
   }
   const { config, log } = commandContext();
-  const pool = await openDatabase(config.databaseUrl, { max: 3, applicationName: 'bbsync-sync' });
-  const connection = redisConnection(config.redis, { failFast: true });
-  try {
-    await checkRedis(config.redis);
-    await connection.connect().catch((err: unknown) => {
-      throw explainRedisError(err, config.redis);
-    });
-  } catch (err) {
-    connection.disconnect();
-    await pool.end();
-    throw err;
-  }
-  const queues = createQueues(connection, config.queuePrefix);
-  try {
+  const poolOptions = { max: 3, applicationName: 'bbsync-sync' };
+  await withDatabaseAndQueues(config, poolOptions, async (pool, queues) => {
     if (options.enrollment) {
       const { rows } = await pool.query<{ status: string }>(
         'SELECT status FROM enrollments WHERE enrollment_id = $1',
@@ -87,11 +73,7 @@ export async function runSync(options: SyncOptions): Promise<void> {
     const finished = await waitWithProgress(pool, queues, run.run_id);
     process.stdout.write(await formatRunSummary(pool, finished));
     if (finished.enrollments_failed > 0) process.exitCode = 1;
-  } finally {
-    await queues.close();
-    connection.disconnect();
-    await pool.end();
-  }
+  });
 }
 
 async function waitWithProgress(pool: Pool, queues: Queues, runId: string): Promise<SyncRun> {

@@ -48,10 +48,14 @@ export async function getRunRow(db: Db, runId: string): Promise<RunRow | undefin
   return rows[0];
 }
 
-/** A run's members that have no outcome yet. */
+/**
+ * A run's members that have no outcome yet, from the run's counters (each outcome moves them in
+ * the statement that records it): counting members without an outcome would read every member.
+ */
 export async function pendingMembers(db: Db, runId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM sync_run_members WHERE run_id = $1 AND outcome IS NULL',
+    `SELECT greatest(enrollments_total - enrollments_ok - enrollments_failed - enrollments_skipped, 0)::int AS n
+       FROM sync_runs WHERE run_id = $1`,
     [runId],
   );
   return rows[0]?.n ?? 0;

@@ -99,10 +99,11 @@ function candidatesSql(selection: MemberSelection): string {
 
 /**
  * The eligibility rule, in one place: classifies the run's candidates, adds those with a reason to
- * the run in one statement, ordered as the feeder reads them (idempotent: a retried fan-out adds
- * nobody twice) and returns the count per decision; active enrollments that were not candidates
- * are `up_to_date`. Meant to run in the transaction that ends the fan-out (see startRun), so the
- * feeder never sees a run's members before all of them are there.
+ * the run in one statement, ordered as the feeder reads them, and returns the count per decision;
+ * active enrollments that were not candidates are `up_to_date`. Meant to run in the transaction
+ * that ends the fan-out (see startRun), so the feeder never sees a run's members before all of
+ * them are there, and a retried fan-out finds its run no longer `fanning_out` and adds nobody
+ * twice (no ON CONFLICT: its speculative insertion was a WAL record and a key probe per member).
  */
 export async function addRunMembers(
   db: Db,
@@ -111,7 +112,7 @@ export async function addRunMembers(
 ): Promise<Partial<Record<Decision, number>>> {
   const { rows } = await db.query<{ reason: Decision | 'active'; n: number }>(
     `WITH pending AS MATERIALIZED (
-       -- Scheduled runs: who an unfinished run still has to sync (its outcome index, per run).
+       -- Scheduled runs: who an unfinished run still has to sync (its primary key, per run).
        SELECT DISTINCT enrollment_id FROM sync_run_members
         WHERE $5::bigint IS NOT NULL AND outcome IS NULL
           AND run_id = ANY(ARRAY(SELECT run_id FROM sync_runs WHERE status <> 'finished' AND run_id <> $1))
@@ -142,7 +143,6 @@ export async function addRunMembers(
               CASE WHEN $7::boolean OR reason = 'reconcile' THEN 1 ELSE 0 END
          FROM classified WHERE reason NOT IN ('up_to_date', 'in_run')
         ORDER BY enrollment_id
-       ON CONFLICT DO NOTHING
      )
      SELECT reason, count(*)::int AS n FROM classified GROUP BY reason
      UNION ALL

@@ -25,6 +25,7 @@
  * - GET|POST /__emulator/throttle              `{"limit", "windowSeconds", "per"}` (`{}` = BB2's)
  */
 import type { Core, Ctx } from './core.ts';
+import { badRequest, fractionField, readFields } from './body-fields.ts';
 import type { AdvanceOptions } from './data/types.ts';
 import { NO_FAULTS, parseFaults } from './faults.ts';
 import { HttpError, readJson, sendJson } from './http-util.ts';
@@ -50,55 +51,22 @@ function asObject(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function optionalFraction(body: Record<string, unknown>, key: string): number | undefined {
-  const v = body[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1) {
-    throw new HttpError(400, { error: 'bad_request', detail: `${key} must be a number between 0 and 1` });
+function userIndexesField(value: unknown): number[] {
+  if (!Array.isArray(value) || !value.every((i) => Number.isInteger(i) && (i as number) >= 0)) {
+    throw badRequest('userIndexes must be an array of non-negative integers');
   }
-  return v;
+  return value as number[];
 }
 
 function parseAdvance(value: unknown): AdvanceOptions {
-  const body = asObject(value, 'advance options');
-  const known = new Set([
-    'newClaimsFraction',
-    'changedFraction',
-    'removedFraction',
-    'adjustedFraction',
-    'cancelledFraction',
-    'userIndexes',
-  ]);
-  for (const key of Object.keys(body)) {
-    if (!known.has(key)) {
-      throw new HttpError(400, {
-        error: 'bad_request',
-        detail: `unknown option "${key}"; known: ${[...known].join(', ')}`,
-      });
-    }
-  }
-  const options: AdvanceOptions = {};
-  const newClaims = optionalFraction(body, 'newClaimsFraction');
-  if (newClaims !== undefined) options.newClaimsFraction = newClaims;
-  const changed = optionalFraction(body, 'changedFraction');
-  if (changed !== undefined) options.changedFraction = changed;
-  const removed = optionalFraction(body, 'removedFraction');
-  if (removed !== undefined) options.removedFraction = removed;
-  const adjusted = optionalFraction(body, 'adjustedFraction');
-  if (adjusted !== undefined) options.adjustedFraction = adjusted;
-  const cancelledClaims = optionalFraction(body, 'cancelledFraction');
-  if (cancelledClaims !== undefined) options.cancelledFraction = cancelledClaims;
-  if (body.userIndexes !== undefined) {
-    const list = body.userIndexes;
-    if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && (i as number) >= 0)) {
-      throw new HttpError(400, {
-        error: 'bad_request',
-        detail: 'userIndexes must be an array of non-negative integers',
-      });
-    }
-    options.userIndexes = list as number[];
-  }
-  return options;
+  return readFields<AdvanceOptions>(asObject(value, 'advance options'), 'option', {
+    newClaimsFraction: fractionField,
+    changedFraction: fractionField,
+    removedFraction: fractionField,
+    adjustedFraction: fractionField,
+    cancelledFraction: fractionField,
+    userIndexes: userIndexesField,
+  });
 }
 
 function clientFilter(ctx: Ctx, core: Core): string | undefined {

@@ -6,7 +6,7 @@
  * apps/fhir/bluebutton/permissions.py (ApplicationActivePermission,
  * V2ExplanationOfBenefitPermission), apps/mymedicare_cb/views.py + templates/bene_404.html.
  */
-import { HttpError } from './http-util.ts';
+import { badRequest, booleanField, readFields } from './body-fields.ts';
 import {
   addMonths,
   DATA_ACCESS_TYPES,
@@ -68,39 +68,21 @@ export type RegistrationSettings = Pick<
   'dataAccessType' | 'requireDemographicScopes' | 'active' | 'partDOnly'
 >;
 
-function bad(detail: string): HttpError {
-  return new HttpError(400, { error: 'bad_request', detail });
-}
-
-function optionalBoolean(body: Record<string, unknown>, key: string): boolean | undefined {
-  const v = body[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'boolean') throw bad(`${key} must be true or false`);
-  return v;
-}
-
 export function parseDataAccessType(value: unknown, what = 'dataAccessType'): DataAccessType {
   if (typeof value === 'string' && (DATA_ACCESS_TYPES as readonly string[]).includes(value)) {
     return value as DataAccessType;
   }
-  throw bad(`${what} must be one of ${DATA_ACCESS_TYPES.join(', ')}`);
+  throw badRequest(`${what} must be one of ${DATA_ACCESS_TYPES.join(', ')}`);
 }
 
 /** A control-API body `{dataAccessType?, requireDemographicScopes?, active?, partDOnly?}`. */
 export function parseRegistrationSettings(body: Record<string, unknown>): RegistrationSettings {
-  const known = new Set(['dataAccessType', 'requireDemographicScopes', 'active', 'partDOnly']);
-  for (const key of Object.keys(body)) {
-    if (!known.has(key)) throw bad(`unknown setting "${key}"; known: ${[...known].join(', ')}`);
-  }
-  const out: RegistrationSettings = {};
-  if (body.dataAccessType !== undefined) out.dataAccessType = parseDataAccessType(body.dataAccessType);
-  const demographic = optionalBoolean(body, 'requireDemographicScopes');
-  if (demographic !== undefined) out.requireDemographicScopes = demographic;
-  const active = optionalBoolean(body, 'active');
-  if (active !== undefined) out.active = active;
-  const partD = optionalBoolean(body, 'partDOnly');
-  if (partD !== undefined) out.partDOnly = partD;
-  return out;
+  return readFields<RegistrationSettings>(body, 'setting', {
+    dataAccessType: (value) => parseDataAccessType(value),
+    requireDemographicScopes: booleanField,
+    active: booleanField,
+    partDOnly: booleanField,
+  });
 }
 
 /** What BB2 knows of a beneficiary beyond the data: not found in BB2's data, SAMHSA refused. */
@@ -112,17 +94,7 @@ export interface BeneficiaryFlags {
 }
 
 export function parseBeneficiaryFlags(body: Record<string, unknown>): BeneficiaryFlags {
-  for (const key of Object.keys(body)) {
-    if (key !== 'notFound' && key !== 'samhsaRefused') {
-      throw bad(`unknown flag "${key}"; known: notFound, samhsaRefused`);
-    }
-  }
-  const out: BeneficiaryFlags = {};
-  const notFound = optionalBoolean(body, 'notFound');
-  if (notFound !== undefined) out.notFound = notFound;
-  const samhsa = optionalBoolean(body, 'samhsaRefused');
-  if (samhsa !== undefined) out.samhsaRefused = samhsa;
-  return out;
+  return readFields<BeneficiaryFlags>(body, 'flag', { notFound: booleanField, samhsaRefused: booleanField });
 }
 
 /** Beneficiary flags by patient id. */

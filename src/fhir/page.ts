@@ -38,11 +38,10 @@ export interface PageContext {
   source: string;
 }
 
-/** Parses a search response; a body that is not a JSON Bundle is BB2's fault and worth a retry. */
-export function parseBundle(text: string, source: string): Bundle {
-  let bundle: unknown;
+/** Parses a 200 answer of BB2; a body that is not JSON is BB2's fault and worth a retry. */
+export function parseBb2Json(text: string, source: string): unknown {
   try {
-    bundle = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch {
     throw new Bb2Error(
       `BB2 sent a body that is not JSON on ${source} (${text.length} characters)`,
@@ -50,6 +49,11 @@ export function parseBundle(text: string, source: string): Bundle {
       200,
     );
   }
+}
+
+/** Parses a search response; a body that is not a JSON Bundle is BB2's fault and worth a retry. */
+export function parseBundle(text: string, source: string): Bundle {
+  const bundle = parseBb2Json(text, source);
   if (
     !bundle ||
     typeof bundle !== 'object' ||

@@ -15,14 +15,14 @@ const CLIENT = {
   clientSecret: 'budget-secret',
   redirectUris: ['http://127.0.0.1:3000/cb'],
 };
-const USERS = 100;
+const USERS = 40;
 /**
- * 60 requests per 10 s for the whole application: a 100-user sync (over 300 requests) spends it in
- * the first window at any speed above 6 requests a second, so without the header feed 429s are
+ * 30 requests per 3 s for the whole application: a 40-user sync (over 120 requests) spends it in
+ * the first window at any speed above 10 requests a second, so without the header feed 429s are
  * certain even on a loaded machine, and with it the limiter must wait for BB2's reset.
  */
-const LIMIT = 60;
-const WINDOW_SECONDS = 10;
+const LIMIT = 30;
+const WINDOW_SECONDS = 3;
 
 let emulator: RunningEmulator;
 let world: SyncWorld;
@@ -38,7 +38,7 @@ beforeAll(async () => {
     // Our own limit alone would let through many times what BB2 allows.
     env: { BB2_MAX_REQUESTS_PER_SECOND: '1000', BB2_RATE_LIMIT_MAX_WAIT_MS: '120000' },
   });
-  // BB2's limit starts now that everyone is enrolled: 60 requests per 10 s for the whole app.
+  // BB2's limit starts now that everyone is enrolled: LIMIT requests per window for the whole app.
   const res = await fetch(`${emulator.url}/__emulator/throttle`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('BB2 rate-limit headers', () => {
-  it('slow every worker before BB2 answers 429: a 100-user sync under a 60-per-10-s limit sees no 429', async () => {
+  it('slow every worker before BB2 answers 429: a 40-user sync under a 30-per-3-s limit sees no 429', async () => {
     await world.startWorkers(4);
     const run = await world.run({ timeoutMs: 240_000 });
     expect(run.status).toBe('finished');

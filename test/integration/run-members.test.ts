@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { getRun } from '../../src/db/runs.ts';
+import { clearEobForbidden, getRun, markEobForbidden } from '../../src/db/runs.ts';
 import { startRun } from '../../src/jobs/start-run.ts';
 import { capturingLogger } from '../helpers/bb2.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -119,5 +119,46 @@ describe('a scheduled run', () => {
     // The same job again (a retry after its fan-out committed): the same run, nobody added twice.
     const again = await startRun(deps('2026-02-08T00:00:00Z'), payload, ctx('sched-1'));
     expect(again).toMatchObject({ run_id: run.run_id, enrollments_total: 3 });
+  });
+
+  it('counts an enrollment BB2 refuses ExplanationOfBenefit to by its Patient and Coverage cursors, and as a first sync once cleared', async () => {
+    const transactionTime = '2026-03-08T00:00:00Z';
+    const deps = {
+      pool: tdb.pool,
+      log: capturingLogger('info').log,
+      reconcileEvery: 1_000_000,
+      probe: async () => ({ ok: true as const, transactionTime, requests: 1 }),
+    };
+    const ids = ['forbidden-current', 'forbidden-marked-first', 'forbidden-behind', 'forbidden-cleared'];
+    for (const id of ids) await enroll(id);
+    const both = (t: string) => ({ Patient: t, Coverage: t });
+    // Marked while its cursors were already written, and marked before they were.
+    await setCursors('forbidden-current', both(transactionTime));
+    await markEobForbidden(tdb.pool, 'forbidden-current');
+    await markEobForbidden(tdb.pool, 'forbidden-marked-first');
+    await setCursors('forbidden-marked-first', both(transactionTime));
+    await markEobForbidden(tdb.pool, 'forbidden-behind');
+    await setCursors('forbidden-behind', both('2026-03-01T00:00:00Z'));
+    await markEobForbidden(tdb.pool, 'forbidden-cleared');
+    await setCursors('forbidden-cleared', both(transactionTime));
+    // Cleared: its next sync asks for ExplanationOfBenefit again, from the start.
+    await clearEobForbidden(tdb.pool, 'forbidden-cleared');
+    await tdb.pool.query(`UPDATE enrollments SET status = 'revoked' WHERE NOT enrollment_id = ANY($1)`, [
+      ids,
+    ]);
+
+    const run = await startRun(deps, { trigger: 'scheduled' }, ctx('sched-forbidden'));
+
+    expect(await reasons(run.run_id)).toEqual({
+      'forbidden-behind': 'new_load',
+      'forbidden-cleared': 'first_sync',
+    });
+    expect((await getRun(tdb.pool, run.run_id))!.decisions).toEqual({
+      up_to_date: 2,
+      new_load: 1,
+      first_sync: 1,
+    });
+    expect(await floor('forbidden-current')).toBe('2026-03-08 00:00:00+00');
+    expect(await floor('forbidden-cleared')).toBeNull();
   });
 });

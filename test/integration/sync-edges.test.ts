@@ -259,7 +259,9 @@ describe('a job whose worker keeps dying', () => {
     // Pages of one resource: every walk has many pages, so each worker dies after committing one.
     const { emulator, world } = await setUp('edges_stalled', {
       users: (em) => [userWithClaims(em, 6)],
-      env: { BB2_PAGE_SIZE: '1' },
+      // Half the test world's lock: a dead worker's job is recovered after two passes of the
+      // stalled-job check (one marks it, the next moves it), each a lock duration apart.
+      env: { BB2_PAGE_SIZE: '1', SYNC_LOCK_DURATION_MS: '2500' },
     });
     const run = await world.start();
     // maxStalledCount is 2: the job is recovered after two deaths and given up at the third.

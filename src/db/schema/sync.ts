@@ -48,9 +48,11 @@ export const syncState = pgTable(
     reconcile_suspect: jsonb('reconcile_suspect'),
     /**
      * The oldest of the enrollment's cursors as an instant ('-infinity' when one is not an
-     * instant); NULL while it has no ExplanationOfBenefit cursor. Kept by triggers on
-     * sync_cursors (migration 0028), so a scheduled run finds who is behind BFD's transaction
-     * time with one index range scan instead of reading everyone's cursors.
+     * instant); NULL while it has no ExplanationOfBenefit cursor, unless BB2 refuses it EOB
+     * (`eob_forbidden_at`: its Patient and Coverage cursors are then all it syncs). Kept by
+     * triggers on sync_cursors and enrollments.eob_forbidden_at (migrations 0028, 0029), so a
+     * scheduled run finds who is behind BFD's transaction time with one index range scan
+     * instead of reading everyone's cursors.
      */
     cursor_floor: tstz('cursor_floor'),
   },
@@ -178,10 +180,18 @@ export const syncRunMembers = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.run_id, t.enrollment_id] }),
-    index('sync_run_members_outcome_idx').on(t.run_id, t.outcome),
+    // Finished members only (failures, outcome counts): a fan-out writes none of it.
+    index('sync_run_members_outcome_idx')
+      .on(t.run_id, t.outcome)
+      .where(sql`outcome IS NOT NULL`),
+    // Members held in Postgres, in feeding order (the feeder).
     index('sync_run_members_unfed_idx')
       .on(t.priority, t.run_id, t.enrollment_id)
       .where(sql`queued_at IS NULL`),
+    // Members handed to the queue and not finished yet (the janitor): about one feed window.
+    index('sync_run_members_in_flight_idx')
+      .on(t.queued_at)
+      .where(sql`queued_at IS NOT NULL AND outcome IS NULL`),
   ],
 );
 

@@ -6,6 +6,7 @@ import { nowMs, type Core, type Ctx } from '../core.ts';
 import { readForm, redirect, sendHtml } from '../http-util.ts';
 import { bene404Page, errorPage, loginPage } from '../pages.ts';
 import { isV3Authorization } from '../v3/consents.ts';
+import type { PendingAuthorization } from './records.ts';
 
 function expiredLogin(ctx: Ctx): void {
   sendHtml(
@@ -22,22 +23,29 @@ export function appName(core: Core, clientId: string): string {
   return core.oauth.clients.get(clientId)?.name ?? clientId;
 }
 
+/** The login form of a pending authorization; after a failed try, with the username and why. */
+function sendLoginPage(
+  ctx: Ctx,
+  core: Core,
+  pending: PendingAuthorization,
+  retry?: { username: string; error: string },
+): void {
+  const page = loginPage({
+    authUuid: pending.uuid,
+    appName: appName(core, pending.clientId),
+    userCount: core.store.userCount,
+    ...retry,
+  });
+  sendHtml(ctx.res, 200, page);
+}
+
 export async function handleLogin(ctx: Ctx, core: Core): Promise<void> {
   const now = nowMs(core);
   if (ctx.method === 'GET') {
     const uuid = ctx.query.get('auth_uuid') ?? '';
     const pending = core.oauth.pendingAuthorization(uuid, now);
     if (!pending) return expiredLogin(ctx);
-    sendHtml(
-      ctx.res,
-      200,
-      loginPage({
-        authUuid: uuid,
-        appName: appName(core, pending.clientId),
-        userCount: core.store.userCount,
-      }),
-    );
-    return;
+    return sendLoginPage(ctx, core, pending);
   }
   const form = await readForm(ctx.req);
   const uuid = form.get('auth_uuid') ?? '';
@@ -47,20 +55,12 @@ export async function handleLogin(ctx: Ctx, core: Core): Promise<void> {
   const password = form.get('password') ?? '';
   const user = username === '' ? undefined : core.store.userByUsername(username);
   if (!user || user.password !== password) {
-    sendHtml(
-      ctx.res,
-      200,
-      loginPage({
-        authUuid: uuid,
-        appName: appName(core, pending.clientId),
-        userCount: core.store.userCount,
-        username,
-        error: user
-          ? 'The password is not correct. Check it and try again.'
-          : `There is no Medicare.gov account with the username "${username}".`,
-      }),
-    );
-    return;
+    return sendLoginPage(ctx, core, pending, {
+      username,
+      error: user
+        ? 'The password is not correct. Check it and try again.'
+        : `There is no Medicare.gov account with the username "${username}".`,
+    });
   }
   core.beneficiaries.noteLogin(user.patientId, now);
   if (core.beneficiaries.get(user.patientId).notFound) {

@@ -31,7 +31,18 @@ export type RefreshOutcome =
   | { kind: 'wrong_client' }
   | { kind: 'invalid_scope' };
 
+/** Whom tokens are issued to, for what: a client, a beneficiary and the granted scopes. */
+type TokenGrantee = Pick<AccessTokenRecord, 'clientId' | 'patientId' | 'scopes'>;
+
 export type SecretKind = 'access_token' | 'refresh_token' | 'authorization_code' | 'code_verifier';
+
+/** The entry under `key` while it is live: an expired one is deleted when found. */
+function unexpired<V>(map: Map<string, V>, key: string, expired: (value: V) => boolean): V | undefined {
+  const value = map.get(key);
+  if (value === undefined || !expired(value)) return value;
+  map.delete(key);
+  return undefined;
+}
 
 export class OAuthState {
   readonly clients = new Map<string, Required<ClientRegistration>>();
@@ -70,13 +81,7 @@ export class OAuthState {
   }
 
   pendingAuthorization(uuid: string, now: number): PendingAuthorization | undefined {
-    const p = this.pending.get(uuid);
-    if (!p) return undefined;
-    if (now - p.createdAt > PENDING_TTL_MS) {
-      this.pending.delete(uuid);
-      return undefined;
-    }
-    return p;
+    return unexpired(this.pending, uuid, (p) => now - p.createdAt > PENDING_TTL_MS);
   }
 
   finishPending(uuid: string): void {
@@ -131,13 +136,8 @@ export class OAuthState {
 
   /** A usable code of this client; undefined when unknown, used, expired or another client's. */
   findCode(code: string, clientId: string, now: number): AuthorizationCode | undefined {
-    const c = this.codes.get(code);
-    if (!c || c.clientId !== clientId) return undefined;
-    if (now >= c.expiresAt) {
-      this.codes.delete(code);
-      return undefined;
-    }
-    return c;
+    if (this.codes.get(code)?.clientId !== clientId) return undefined;
+    return unexpired(this.codes, code, (c) => now >= c.expiresAt);
   }
 
   /** Codes are single use: DOT invalidates one when it has issued tokens for it. */
@@ -145,20 +145,10 @@ export class OAuthState {
     this.codes.delete(code);
   }
 
-  issueTokens(
-    clientId: string,
-    patientId: string,
-    scopes: readonly string[],
-    now: number,
-    ttlSeconds: number,
-  ) {
-    const access: AccessTokenRecord = {
-      token: generateToken(),
-      clientId,
-      patientId,
-      scopes,
-      expiresAt: now + ttlSeconds * 1000,
-    };
+  /** A new access and refresh token for what the grantee was granted (a code, or a refresh). */
+  issueTokens(grantee: TokenGrantee, now: number, ttlSeconds: number) {
+    const { clientId, patientId, scopes } = grantee;
+    const access = this.newAccessToken(grantee, now + ttlSeconds * 1000);
     const refresh: RefreshTokenRecord = {
       token: generateToken(),
       clientId,
@@ -168,15 +158,22 @@ export class OAuthState {
       revoked: false,
     };
     access.refreshToken = refresh.token;
-    this.issued.push(access.token, refresh.token);
-    this.onSecret?.('access_token', access.token, patientId);
+    this.issued.push(refresh.token);
     this.onSecret?.('refresh_token', refresh.token, patientId);
-    this.access.set(access.token, access);
     this.refresh.set(refresh.token, refresh);
-    const pair = this.pair(clientId, patientId);
-    pair.access.add(access.token);
-    pair.refresh.add(refresh.token);
+    this.pair(clientId, patientId).refresh.add(refresh.token);
     return { access, refresh };
+  }
+
+  /** A new access token of the pair, recorded as issued (its refresh token, if any, set after). */
+  private newAccessToken(grantee: TokenGrantee, expiresAt: number): AccessTokenRecord {
+    const { clientId, patientId, scopes } = grantee;
+    const access: AccessTokenRecord = { token: generateToken(), clientId, patientId, scopes, expiresAt };
+    this.issued.push(access.token);
+    this.onSecret?.('access_token', access.token, patientId);
+    this.access.set(access.token, access);
+    this.pair(clientId, patientId).access.add(access.token);
+    return access;
   }
 
   grant(clientId: string, patientId: string): DataAccessGrant | undefined {
@@ -221,7 +218,7 @@ export class OAuthState {
       return { kind: 'ok', access: this.issueAccessFor(rt, scopes, now, ttlSeconds), refresh: rt, grant };
     }
     this.revokeRefresh(rt);
-    const { access, refresh } = this.issueTokens(rt.clientId, rt.patientId, scopes, now, ttlSeconds);
+    const { access, refresh } = this.issueTokens({ ...rt, scopes }, now, ttlSeconds);
     rt.successor = refresh.token;
     return { kind: 'ok', access, refresh, grant };
   }
@@ -236,19 +233,9 @@ export class OAuthState {
       const old = this.access.get(rt.accessToken);
       if (old) this.deleteAccess(old);
     }
-    const access: AccessTokenRecord = {
-      token: generateToken(),
-      clientId: rt.clientId,
-      patientId: rt.patientId,
-      scopes,
-      expiresAt: now + ttlSeconds * 1000,
-      refreshToken: rt.token,
-    };
+    const access = this.newAccessToken({ ...rt, scopes }, now + ttlSeconds * 1000);
+    access.refreshToken = rt.token;
     rt.accessToken = access.token;
-    this.issued.push(access.token);
-    this.onSecret?.('access_token', access.token, rt.patientId);
-    this.access.set(access.token, access);
-    this.pair(rt.clientId, rt.patientId).access.add(access.token);
     return access;
   }
 

@@ -85,17 +85,33 @@ export async function handleToken(
   if (!client) throw invalidClient();
   const grantType = form.get('grant_type');
   refuseByRegistration(client, grantType);
-  const now = nowMs(core);
-  const ttl = core.accessTokenTtlSeconds;
-
-  if (grantType === 'authorization_code')
-    return exchangeCode(ctx, core, client, form, now, ttl, patientIdOut);
-  if (grantType === 'refresh_token')
-    return rotateRefreshToken(ctx, core, client, form, now, ttl, patientIdOut);
+  const request: TokenRequest = {
+    ctx,
+    core,
+    client,
+    form,
+    now: nowMs(core),
+    ttl: core.accessTokenTtlSeconds,
+    patientIdOut,
+  };
+  if (grantType === 'authorization_code') return exchangeCode(request);
+  if (grantType === 'refresh_token') return rotateRefreshToken(request);
   throw jsonError(400, { error: 'unsupported_grant_type' });
 }
 
 type TokenClient = Required<ClientRegistration>;
+
+/** One authenticated /token request: the client, its form, the time and the token lifetime. */
+interface TokenRequest {
+  readonly ctx: Ctx;
+  readonly core: Core;
+  readonly client: TokenClient;
+  readonly form: URLSearchParams;
+  readonly now: number;
+  readonly ttl: number;
+  /** The id the answer names the patient by (v3 answers with the v3 id). */
+  readonly patientIdOut: (patientId: string) => string;
+}
 
 /**
  * BB2's `validate_app_is_active` before DOT: an inactive app gets 403 invalid_client, and a
@@ -119,15 +135,8 @@ function refuseByRegistration(client: TokenClient, grantType: string | null): vo
 }
 
 /** grant_type=authorization_code: the code, PKCE and redirect URI checks, then new tokens. */
-function exchangeCode(
-  ctx: Ctx,
-  core: Core,
-  client: TokenClient,
-  form: URLSearchParams,
-  now: number,
-  ttl: number,
-  patientIdOut: (patientId: string) => string,
-): void {
+function exchangeCode(request: TokenRequest): void {
+  const { ctx, core, client, form, now, ttl, patientIdOut } = request;
   const codeValue = form.get('code');
   if (!codeValue) {
     throw jsonError(400, { error: 'invalid_request', error_description: 'Missing code parameter.' });
@@ -157,7 +166,7 @@ function exchangeCode(
     throw jsonError(400, { error: 'invalid_request', error_description: 'code_verifier min length is 43' });
   }
   core.oauth.consumeCode(code.code);
-  const { access, refresh } = core.oauth.issueTokens(client.clientId, code.patientId, code.scopes, now, ttl);
+  const { access, refresh } = core.oauth.issueTokens(code, now, ttl);
   core.stats.tokensIssued++;
   const grant = core.oauth.grant(client.clientId, code.patientId);
   const body = tokenBody(access, refresh.token, ttl, grant?.expiresAt, patientIdOut);
@@ -167,15 +176,8 @@ function exchangeCode(
 }
 
 /** grant_type=refresh_token: BB2's grant checks, then DOT's rotation (see OAuthState.refreshTokens). */
-function rotateRefreshToken(
-  ctx: Ctx,
-  core: Core,
-  client: TokenClient,
-  form: URLSearchParams,
-  now: number,
-  ttl: number,
-  patientIdOut: (patientId: string) => string,
-): void {
+function rotateRefreshToken(request: TokenRequest): void {
+  const { ctx, core, client, form, now, ttl, patientIdOut } = request;
   const token = form.get('refresh_token');
   if (!token) {
     throw jsonError(400, {

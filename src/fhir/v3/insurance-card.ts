@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 
 import { Bb2Error } from '../../errors.ts';
+import { parseBb2Json } from '../page.ts';
 import { arr, obj, str, type JsonObject } from '../read.ts';
 
 const COVERAGE_CLASS = 'http://terminology.hl7.org/CodeSystem/coverage-class';
@@ -50,13 +51,7 @@ export interface ReceivedInsuranceCard {
 
 /** Parses BB2's answer; a body that is not a collection Bundle is a `malformed_response`. */
 export function parseInsuranceCard(text: string, source: string): ReceivedInsuranceCard {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Bb2Error(`BB2 sent a body that is not JSON on ${source}`, 'malformed_response', 200);
-  }
-  const bundle = obj(parsed);
+  const bundle = obj(parseBb2Json(text, source));
   if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'collection') {
     throw new Bb2Error(
       `BB2 sent JSON that is not an insurance card (a collection Bundle) on ${source}`,
