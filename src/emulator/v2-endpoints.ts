@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { authenticate, authorizeFhir, NOT_FOUND } from './auth.ts';
 import type { CachedPage, Core, Ctx } from './core.ts';
 import type { FhirResource, PatientRecord } from './data/types.ts';
-import { injectFaults, sendBodyFault, writeBody } from './fhir-faults.ts';
+import { injectFaults, sendBodyFault, writeBody, type FaultAnswer } from './fhir-faults.ts';
 import { gzipWithHead, prepareGzipTail } from './gzip-splice.ts';
 import { HttpError } from './http-util.ts';
 import { pageLink, selfLink } from './links.ts';
@@ -118,13 +118,35 @@ function buildPage(
   return { key, build };
 }
 
-export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Promise<void> {
+/** A v2 request let through: its token, the fault to answer with and the beneficiary's record. */
+interface Admitted {
+  readonly token: AccessTokenRecord;
+  readonly fault: Exclude<FaultAnswer, 'handled'>;
+  readonly record: PatientRecord;
+}
+
+/**
+ * BB2's checks before a v2 answer (token, scopes), the request counted, then fault injection:
+ * undefined when a fault has already answered.
+ */
+async function admit(
+  ctx: Ctx,
+  core: Core,
+  type: SearchType,
+  action: 'search' | 'read',
+): Promise<Admitted | undefined> {
   const token = authenticate(ctx, core);
-  authorizeFhir(ctx, core, token, type, 'search');
+  authorizeFhir(ctx, core, token, type, action);
   core.stats.fhirRequest(token.patientId);
   const fault = await injectFaults(ctx, core, 'v2');
-  if (fault === 'handled') return;
-  const record = patientRecord(core, token);
+  if (fault === 'handled') return undefined;
+  return { token, fault, record: patientRecord(core, token) };
+}
+
+export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Promise<void> {
+  const admitted = await admit(ctx, core, type, 'search');
+  if (!admitted) return;
+  const { token, fault, record } = admitted;
   const { key, build } = buildPage(core, ctx, type, token.patientId, record, ctx.query);
   let page = core.pageCache.get(key);
   if (page) {
@@ -172,12 +194,9 @@ function findResource(record: PatientRecord, id: string): FhirResource | undefin
 }
 
 export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: string): Promise<void> {
-  const token = authenticate(ctx, core);
-  authorizeFhir(ctx, core, token, type, 'read');
-  core.stats.fhirRequest(token.patientId);
-  const fault = await injectFaults(ctx, core, 'v2');
-  if (fault === 'handled') return;
-  const record = patientRecord(core, token);
+  const admitted = await admit(ctx, core, type, 'read');
+  if (!admitted) return;
+  const { token, fault, record } = admitted;
   let resource: FhirResource | undefined;
   if (type === 'Patient') {
     resource = id === token.patientId ? record.patient : undefined;
