@@ -111,6 +111,18 @@ export function auditTable(rows: readonly AuditRow[]): Html {
   );
 }
 
+/** The cell of a failure: its category, and its message on one clipped line (whole on hover). */
+export function errorCell(category: string | null, message: string | null): Html {
+  return html`<td class="error">
+    ${
+      category
+        ? html`<span class="bad">${category}</span>
+            <div class="clip muted" title="${message ?? ''}">${message ?? ''}</div>`
+        : ''
+    }
+  </td>`;
+}
+
 export function heldText(held: Record<string, number> | null): string {
   if (!held) return '';
   const short: Record<string, string> = { ExplanationOfBenefit: 'EOB', Coverage: 'Cov', Patient: 'Pat' };

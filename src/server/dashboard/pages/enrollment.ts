@@ -12,7 +12,7 @@ import type {
 } from '../../../db/dashboard.ts';
 import type { StoredInsuranceCard } from '../../../db/insurance-cards.ts';
 import { html, type Html } from '../../html.ts';
-import { EXPIRY_WARNING_DAYS, heldText, runLink } from '../components.ts';
+import { dataTable, errorCell, EXPIRY_WARNING_DAYS, heldText, runLink } from '../components.ts';
 import { daysUntil, formatAge, formatCount, formatDuration, formatTime } from '../format.ts';
 import { csrfField, statusPill, type Viewer } from '../layout.ts';
 import { insuranceCardSection } from './insurance-card.ts';
@@ -72,29 +72,21 @@ function factsCard(e: EnrollmentDetail, now: Date): Html {
 function cursorsTable(cursors: readonly CursorRow[]): Html {
   return cursors.length === 0
     ? html`<p class="muted">None yet: the next sync is a full pull.</p>`
-    : html`<div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Resource</th>
-              <th>Cursor (_lastUpdated)</th>
-              <th>Walk in progress</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${cursors.map(
-              (c) =>
-                html`<tr>
-                  <td>${c.resource_type}</td>
-                  <td>${c.cursor ?? '—'}</td>
-                  <td>
-                    ${c.walk_pages_done !== null ? html`${c.walk_pages_done} page(s)${c.walk_full ? ' (full)' : ''}, ${formatTime(c.walk_updated_at)}` : '—'}
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`;
+    : dataTable(
+        html`<th>Resource</th>
+          <th>Cursor (_lastUpdated)</th>
+          <th>Walk in progress</th>`,
+        cursors.map(
+          (c) =>
+            html`<tr>
+              <td>${c.resource_type}</td>
+              <td>${c.cursor ?? '—'}</td>
+              <td>
+                ${c.walk_pages_done !== null ? html`${c.walk_pages_done} page(s)${c.walk_full ? ' (full)' : ''}, ${formatTime(c.walk_updated_at)}` : '—'}
+              </td>
+            </tr>`,
+        ),
+      );
 }
 
 function actionsCard(e: EnrollmentDetail, viewer: Viewer, cursors: readonly CursorRow[]): Html {
@@ -150,114 +142,81 @@ function clearEobForm(e: EnrollmentDetail, viewer: Viewer): Html {
 function attemptsTable(attempts: readonly AttemptRow[]): Html {
   return attempts.length === 0
     ? html`<p class="muted">No attempts yet.</p>`
-    : html`<div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Started</th>
-              <th>Run</th>
-              <th>Status</th>
-              <th class="num">Duration</th>
-              <th class="num">Requests</th>
-              <th class="num">Retries</th>
-              <th class="num">Changed</th>
-              <th class="num">Rows</th>
-              <th class="num">Removed</th>
-              <th class="num">Quarantined</th>
-              <th>Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${attempts.map(
-              (a) =>
-                html`<tr>
-                  <td>${formatTime(a.started_at, { seconds: true })}</td>
-                  <td>${a.run_id ? runLink(a.run_id) : '—'}</td>
-                  <td>${statusPill(a.status)}${a.full_sync ? ' full' : ''}</td>
-                  <td class="num">${formatDuration(a.duration_ms)}</td>
-                  <td class="num">${a.requests}</td>
-                  <td class="num">${a.retries}</td>
-                  <td class="num">${a.resources_changed}</td>
-                  <td class="num">${a.rows_written}</td>
-                  <td class="num">${a.resources_removed}</td>
-                  <td class="num ${a.resources_quarantined ? 'warn' : ''}">${a.resources_quarantined}</td>
-                  <td class="error">
-                    ${
-                      a.error_category
-                        ? html`<span class="bad">${a.error_category}</span>
-                            <div class="clip muted" title="${a.error_message ?? ''}">
-                              ${a.error_message ?? ''}
-                            </div>`
-                        : ''
-                    }
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`;
+    : dataTable(
+        html`<th>Started</th>
+          <th>Run</th>
+          <th>Status</th>
+          <th class="num">Duration</th>
+          <th class="num">Requests</th>
+          <th class="num">Retries</th>
+          <th class="num">Changed</th>
+          <th class="num">Rows</th>
+          <th class="num">Removed</th>
+          <th class="num">Quarantined</th>
+          <th>Error</th>`,
+        attempts.map(
+          (a) =>
+            html`<tr>
+              <td>${formatTime(a.started_at, { seconds: true })}</td>
+              <td>${a.run_id ? runLink(a.run_id) : '—'}</td>
+              <td>${statusPill(a.status)}${a.full_sync ? ' full' : ''}</td>
+              <td class="num">${formatDuration(a.duration_ms)}</td>
+              <td class="num">${a.requests}</td>
+              <td class="num">${a.retries}</td>
+              <td class="num">${a.resources_changed}</td>
+              <td class="num">${a.rows_written}</td>
+              <td class="num">${a.resources_removed}</td>
+              <td class="num ${a.resources_quarantined ? 'warn' : ''}">${a.resources_quarantined}</td>
+              ${errorCell(a.error_category, a.error_message)}
+            </tr>`,
+        ),
+      );
 }
 
 function quarantineTable(quarantined: readonly QuarantineRow[]): Html {
   return quarantined.length === 0
     ? html`<p class="muted">None.</p>`
-    : html`<div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Type</th>
-              <th>Id</th>
-              <th>Reason</th>
-              <th>First seen</th>
-              <th>Last seen</th>
-              <th class="num">Times</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${quarantined.map(
-              (r) =>
-                html`<tr>
-                  <td>${r.resource_type}</td>
-                  <td>${r.resource_id}</td>
-                  <td class="wrap">${r.reason}</td>
-                  <td>${formatTime(r.first_seen_at)}</td>
-                  <td>${formatTime(r.last_seen_at)}</td>
-                  <td class="num">${r.occurrences}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`;
+    : dataTable(
+        html`<th>Type</th>
+          <th>Id</th>
+          <th>Reason</th>
+          <th>First seen</th>
+          <th>Last seen</th>
+          <th class="num">Times</th>`,
+        quarantined.map(
+          (r) =>
+            html`<tr>
+              <td>${r.resource_type}</td>
+              <td>${r.resource_id}</td>
+              <td class="wrap">${r.reason}</td>
+              <td>${formatTime(r.first_seen_at)}</td>
+              <td>${formatTime(r.last_seen_at)}</td>
+              <td class="num">${r.occurrences}</td>
+            </tr>`,
+        ),
+      );
 }
 
 function membershipsTable(runs: readonly MembershipRow[]): Html {
   return runs.length === 0
     ? html`<p class="muted">Not in any run yet.</p>`
-    : html`<div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Run</th>
-              <th>Trigger</th>
-              <th>Started</th>
-              <th>Outcome</th>
-              <th>Finished</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${runs.map(
-              (m) =>
-                html`<tr>
-                  <td>${runLink(m.run_id)}</td>
-                  <td>${m.trigger}</td>
-                  <td>${formatTime(m.started_at)}</td>
-                  <td>${m.outcome ? statusPill(m.outcome) : html`<span class="muted">pending</span>`}</td>
-                  <td>${formatTime(m.finished_at)}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`;
+    : dataTable(
+        html`<th>Run</th>
+          <th>Trigger</th>
+          <th>Started</th>
+          <th>Outcome</th>
+          <th>Finished</th>`,
+        runs.map(
+          (m) =>
+            html`<tr>
+              <td>${runLink(m.run_id)}</td>
+              <td>${m.trigger}</td>
+              <td>${formatTime(m.started_at)}</td>
+              <td>${m.outcome ? statusPill(m.outcome) : html`<span class="muted">pending</span>`}</td>
+              <td>${formatTime(m.finished_at)}</td>
+            </tr>`,
+        ),
+      );
 }
 
 export function enrollmentPage(d: EnrollmentPageData): Html {

@@ -5,7 +5,14 @@
 import { ENROLLMENT_STATUSES, type EnrollmentRow } from '../../../db/dashboard.ts';
 import { ERROR_CATEGORIES } from '../../../errors.ts';
 import { html, type Html } from '../../html.ts';
-import { enrollmentLink, EXPIRY_WARNING_DAYS, expiryCell, heldText } from '../components.ts';
+import {
+  dataTable,
+  enrollmentLink,
+  errorCell,
+  EXPIRY_WARNING_DAYS,
+  expiryCell,
+  heldText,
+} from '../components.ts';
 import { daysUntil, formatAge, formatCount, formatTime } from '../format.ts';
 import { pager, sortHeader, statusPill } from '../layout.ts';
 
@@ -96,17 +103,7 @@ function enrollmentRow(e: EnrollmentRow, now: Date): Html {
     <td>${formatTime(e.last_success_at)}</td>
     <td class="num">${formatAge(e.last_success_at, now)}</td>
     <td class="num ${e.consecutive_failures > 0 ? 'bad' : ''}">${e.consecutive_failures}</td>
-    <td class="error">
-      ${
-        e.last_error_category
-          ? html`<span class="bad">${e.last_error_category}</span>
-              <div class="clip muted" title="${e.last_error_message ?? ''}">
-                ${e.last_error_message ?? ''}
-              </div>`
-          : ''
-      }
-    </td>
-    ${expiryCell(e.access_grant_expiration, now)}
+    ${errorCell(e.last_error_category, e.last_error_message)} ${expiryCell(e.access_grant_expiration, now)}
     <td class="num" title="${heldText(e.resources_held)}">${formatCount(e.held_total)}</td>
   </tr>`;
 }
@@ -121,27 +118,19 @@ export function enrollmentsPage(d: EnrollmentListData): Html {
   ) => sortHeader(label, key, path, q, d.sort, opts);
   return html`<h1>Enrollments</h1>
     ${filtersForm(q)} ${reconnectNote(q.status, d.enrollUrl)}
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            ${h('Enrollment', 'enrollment')} ${h('Patient', 'patient', { className: 'wide-only' })}
-            ${h('Status', 'status')} ${h('Last success', 'last_success', { firstDir: 'desc' })}
-            ${h('Lag', 'lag', { num: true, firstDir: 'desc' })}
-            ${h('Failures', 'failures', { num: true, firstDir: 'desc' })} ${h('Last error', 'error')}
-            ${h('Grant ends', 'expiry')} ${h('Held', 'held', { num: true, firstDir: 'desc' })}
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            d.rows.length === 0
-              ? html`<tr>
-                  <td colspan="9" class="muted">No enrollment matches.</td>
-                </tr>`
-              : d.rows.map((e) => enrollmentRow(e, d.now))
-          }
-        </tbody>
-      </table>
-    </div>
+    ${dataTable(
+      html`${h('Enrollment', 'enrollment')} ${h('Patient', 'patient', { className: 'wide-only' })}
+      ${h('Status', 'status')} ${h('Last success', 'last_success', { firstDir: 'desc' })}
+      ${h('Lag', 'lag', { num: true, firstDir: 'desc' })}
+      ${h('Failures', 'failures', { num: true, firstDir: 'desc' })} ${h('Last error', 'error')}
+      ${h('Grant ends', 'expiry')} ${h('Held', 'held', { num: true, firstDir: 'desc' })}`,
+      d.rows.length === 0
+        ? [
+            html`<tr>
+              <td colspan="9" class="muted">No enrollment matches.</td>
+            </tr>`,
+          ]
+        : d.rows.map((e) => enrollmentRow(e, d.now)),
+    )}
     ${pager(path, q, { page: d.page, pageSize: d.pageSize, total: d.total })}`;
 }

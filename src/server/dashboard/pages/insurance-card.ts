@@ -6,6 +6,7 @@
 import type { StoredInsuranceCard } from '../../../db/insurance-cards.ts';
 import { readInsuranceCard } from '../../../fhir/v3/insurance-card.ts';
 import { html, type Html } from '../../html.ts';
+import { dataTable } from '../components.ts';
 import { formatTime } from '../format.ts';
 
 export function insuranceCardSection(apiVersion: string, stored: StoredInsuranceCard | undefined): Html {
@@ -24,38 +25,30 @@ export function insuranceCardSection(apiVersion: string, stored: StoredInsurance
       Fetched ${formatTime(stored.fetched_at)}, changed ${formatTime(stored.changed_at)}. Name and MBI are not
       shown here: <code>bbsync insurance-card ${stored.enrollment_id}</code> prints the whole card.
     </p>
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th>Plan</th>
-            <th>Status</th>
-            <th>From</th>
-            <th>To</th>
-            <th>Payer type</th>
-            <th>Contract</th>
-            <th>PBP</th>
-            <th>Rx BIN / PCN / group</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${card.plans.map(
-            (p) =>
-              html`<tr>
-                <td>${p.plan}</td>
-                <td>${dash(p.status)}</td>
-                <td>${dash(p.start)}</td>
-                <td>${dash(p.end)}</td>
-                <td class="wrap">${dash(p.payerType)}</td>
-                <td>${dash(p.contractId)}</td>
-                <td>${dash(p.planId)}</td>
-                <td>
-                  ${p.rxBin || p.rxPcn || p.rxGroup ? `${dash(p.rxBin)} / ${dash(p.rxPcn)} / ${dash(p.rxGroup)}` : '—'}
-                </td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
+    ${dataTable(
+      html`<th>Plan</th>
+        <th>Status</th>
+        <th>From</th>
+        <th>To</th>
+        <th>Payer type</th>
+        <th>Contract</th>
+        <th>PBP</th>
+        <th>Rx BIN / PCN / group</th>`,
+      card.plans.map(
+        (p) =>
+          html`<tr>
+            <td>${p.plan}</td>
+            <td>${dash(p.status)}</td>
+            <td>${dash(p.start)}</td>
+            <td>${dash(p.end)}</td>
+            <td class="wrap">${dash(p.payerType)}</td>
+            <td>${dash(p.contractId)}</td>
+            <td>${dash(p.planId)}</td>
+            <td>
+              ${p.rxBin || p.rxPcn || p.rxGroup ? `${dash(p.rxBin)} / ${dash(p.rxPcn)} / ${dash(p.rxGroup)}` : '—'}
+            </td>
+          </tr>`,
+      ),
+    )}
     ${card.contacts.length ? html`<p class="muted">Medicare: ${card.contacts.join(' · ')}</p>` : ''}`;
 }

@@ -14,6 +14,7 @@ import { html, type Html } from '../../html.ts';
 import { runChart } from '../chart.ts';
 import {
   auditTable,
+  dataTable,
   EXPIRY_WARNING_DAYS,
   metric,
   runLink,
@@ -191,30 +192,22 @@ function queueTable(queues: QueueCounts | 'unavailable'): Html {
     </section>`;
   return html`<section>
     <h2>Queues now</h2>
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th>State</th>
-            ${queues.map((q) => html`<th class="num">${q.name}</th>`)}
-          </tr>
-        </thead>
-        <tbody>
-          ${JOB_STATES.map(
-            (state) =>
-              html`<tr>
-                <td>${state}</td>
-                ${queues.map(
-                  (q) =>
-                    html`<td class="num ${state === 'failed' && (q.counts[state] ?? 0) > 0 ? 'bad' : ''}">
-                      ${formatCount(q.counts[state] ?? 0)}
-                    </td>`,
-                )}
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>
+    ${dataTable(
+      html`<th>State</th>
+        ${queues.map((q) => html`<th class="num">${q.name}</th>`)}`,
+      JOB_STATES.map(
+        (state) =>
+          html`<tr>
+            <td>${state}</td>
+            ${queues.map(
+              (q) =>
+                html`<td class="num ${state === 'failed' && (q.counts[state] ?? 0) > 0 ? 'bad' : ''}">
+                  ${formatCount(q.counts[state] ?? 0)}
+                </td>`,
+            )}
+          </tr>`,
+      ),
+    )}
   </section>`;
 }
 

@@ -4,7 +4,7 @@
 import type { RunRow } from '../../../db/dashboard.ts';
 import type { FailureGroup } from '../../../db/runs.ts';
 import { html, type Html } from '../../html.ts';
-import { enrollmentLink, metric, runsTable, sameDayTime } from '../components.ts';
+import { dataTable, enrollmentLink, metric, runsTable, sameDayTime } from '../components.ts';
 import { formatCount, formatDuration, formatTime } from '../format.ts';
 import { csrfField, pager, statusPill, type Viewer } from '../layout.ts';
 
@@ -60,32 +60,26 @@ export function runPage(d: { run: RunRow; failures: FailureGroup[]; pending: num
                       >Every enrollment whose last error is ${g.category} now →</a
                     >
                   </p>
-                  <div class="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th>Enrollment</th>
-                          <th>Message</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        ${g.enrollments.map(
-                          (e) =>
+                  ${dataTable(
+                    html`<th>Enrollment</th>
+                      <th>Message</th>`,
+                    [
+                      ...g.enrollments.map(
+                        (e) =>
+                          html`<tr>
+                            <td>${enrollmentLink(e.enrollment_id)}</td>
+                            <td class="wrap muted">${e.message ?? ''}</td>
+                          </tr>`,
+                      ),
+                      ...(g.count > g.enrollments.length
+                        ? [
                             html`<tr>
-                              <td>${enrollmentLink(e.enrollment_id)}</td>
-                              <td class="wrap muted">${e.message ?? ''}</td>
+                              <td colspan="2" class="muted">and ${g.count - g.enrollments.length} more</td>
                             </tr>`,
-                        )}
-                        ${
-                          g.count > g.enrollments.length
-                            ? html`<tr>
-                                <td colspan="2" class="muted">and ${g.count - g.enrollments.length} more</td>
-                              </tr>`
-                            : ''
-                        }
-                      </tbody>
-                    </table>
-                  </div>
+                          ]
+                        : []),
+                    ],
+                  )}
                 </section>`,
             )}`
     }`;
@@ -133,26 +127,18 @@ function planSection(r: RunRow): Html {
     ${
       rows.length === 0
         ? ''
-        : html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Decision</th>
-                  <th>Enrollments</th>
-                  <th>Meaning</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows.map(
-                  ([key, meaning]) =>
-                    html`<tr>
-                      <td>${key}</td>
-                      <td>${formatCount(Number(decisions[key]))}</td>
-                      <td class="muted">${meaning}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
+        : dataTable(
+            html`<th>Decision</th>
+              <th>Enrollments</th>
+              <th>Meaning</th>`,
+            rows.map(
+              ([key, meaning]) =>
+                html`<tr>
+                  <td>${key}</td>
+                  <td>${formatCount(Number(decisions[key]))}</td>
+                  <td class="muted">${meaning}</td>
+                </tr>`,
+            ),
+          )
     }`;
 }
