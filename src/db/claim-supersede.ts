@@ -72,11 +72,15 @@ export function supersededClaimsWrite(w: Statement, batch: readonly NormalizedRe
                        AND f.resource->'meta'->>'source' = 'NCH')`,
   );
   const doomed = `w${w.count - 1}`;
+  // A one-time filter: most pages supersede nothing, and then no delete reads its table (a scan
+  // for an empty array still runs, and may be a sequential one).
+  const any = `EXISTS (SELECT 1 FROM ${doomed})`;
   for (const table of [...CLAIM_CHILD_TABLES, 'claims']) {
-    w.write(`DELETE FROM ${table} WHERE claim_id = ANY(ARRAY(SELECT id FROM ${doomed}))`);
+    w.write(`DELETE FROM ${table} WHERE claim_id = ANY(ARRAY(SELECT id FROM ${doomed})) AND ${any}`);
   }
   w.write(
     `DELETE FROM fhir_resources
-      WHERE resource_type = 'ExplanationOfBenefit' AND resource_id = ANY(ARRAY(SELECT id FROM ${doomed}))`,
+      WHERE resource_type = 'ExplanationOfBenefit' AND resource_id = ANY(ARRAY(SELECT id FROM ${doomed}))
+        AND ${any}`,
   );
 }

@@ -83,7 +83,11 @@ export function closeWalkSql(c: CloseWalk): string {
               (SELECT count(*)::int AS n FROM ${table} WHERE patient_id = ${patient}) h`,
     );
     const verdict = `w${w.count - 1}`;
-    const allowed = `NOT (SELECT hold FROM ${verdict})`;
+    // A one-time filter: when nothing is unseen (every first sync, most full ones) or the removal
+    // is held, no delete below reads its table at all. Without `unseen > 0` each delete still ran
+    // its scan for an empty array, and the planner, not knowing the array's size, often chose a
+    // sequential scan: every full walk's close read the whole claim tables.
+    const allowed = `(SELECT NOT hold AND unseen > 0 FROM ${verdict})`;
     const victims = c.resourceType === 'Coverage' ? ['coverages'] : [...CLAIM_CHILD_TABLES, 'claims'];
     // `= ANY(ARRAY(...))`, not `IN (SELECT ...)`: the array is computed once and each table is
     // reached through its index on the key; the semi-join plan scanned whole child tables.

@@ -111,8 +111,21 @@ export function normalizePage(
   return page;
 }
 
+/**
+ * A response body as it came: text, or the inflated bytes (which a page-reading thread receives
+ * by transfer and decodes itself, so the thread that fetched it never decodes or copies it).
+ */
+export type PageBody = string | Uint8Array;
+
+/** A body as text (UTF-8, as FHIR JSON is sent). */
+export function pageText(body: PageBody): string {
+  if (typeof body === 'string') return body;
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
 /** Parses and normalizes a page: the CPU-heavy part of a sync, as one call. */
-export function readPage(text: string, ctx: PageContext): NormalizedPage {
+export function readPage(body: PageBody, ctx: PageContext): NormalizedPage {
+  const text = pageText(body);
   const bundle = parseBundle(text, ctx.source);
   const texts = entryResourceTexts(text);
   // The scanner and JSON.parse must agree on the entries; if not, serialize (never guess).

@@ -83,18 +83,7 @@ function lineCharge(c: Ctx, def: RevenueLine, multiplier = 1): number {
 
 /** The revenue-center lines and their money, per type. */
 export function institutionalLines(c: Ctx, kind: Institutional, msp: boolean): InstLine[] {
-  switch (kind) {
-    case 'inpatient':
-      return inpatientLines(c);
-    case 'snf':
-      return snfLines(c);
-    case 'hha':
-      return hhaLines(c);
-    case 'hospice':
-      return hospiceLines(c);
-    case 'outpatient':
-      return outpatientLines(c, msp);
-  }
+  return LINES_OF[kind](c, msp);
 }
 
 /** Room and board for the stay, then ancillary lines; some charges not covered. */
@@ -116,16 +105,21 @@ function inpatientLines(c: Ctx): InstLine[] {
   return lines;
 }
 
+/** Days of a stay, counting the first and the last. */
+function stayDays(c: Ctx): number {
+  return c.plan.thru - c.plan.from + 1;
+}
+
 /** The HIPPS line, room and board by day, then therapy lines. */
 function snfLines(c: Ctx): InstLine[] {
-  const { rng } = c;
-  const m = c.money;
-  const days = c.plan.thru - c.plan.from + 1;
-  const lines: InstLine[] = [];
+  const { rng, money: m } = c;
+  const days = stayDays(c);
   const hipps = SNF_LINES[0] as RevenueLine;
   const room = SNF_LINES[1] as RevenueLine;
-  lines.push(newLine(hipps, hipps.hcpcs, days, 0));
-  lines.push(newLine(room, undefined, days, lineCharge(c, room, days / 20)));
+  const lines = [
+    newLine(hipps, hipps.hcpcs, days, 0),
+    newLine(room, undefined, days, lineCharge(c, room, days / 20)),
+  ];
   for (const def of pickLines(rng, SNF_LINES.slice(2), rng.int(0, 4))) {
     lines.push(newLine(def, def.hcpcs, rng.int(2, 30), lineCharge(c, def)));
   }
@@ -162,16 +156,14 @@ function hhaLines(c: Ctx): InstLine[] {
 
 /** Routine home care by day (the paid line), then a few other services. */
 function hospiceLines(c: Ctx): InstLine[] {
-  const { rng } = c;
-  const m = c.money;
-  const days = c.plan.thru - c.plan.from + 1;
-  const lines: InstLine[] = [];
+  const { rng, money: m } = c;
+  const days = stayDays(c);
   const routine = HOSPICE_LINES[0] as RevenueLine;
   const perDay = m.cents(190, 235);
   const l0 = newLine(routine, routine.hcpcs, days, Math.round(perDay * days * c.scale));
   l0.payment = Math.round(l0.charge * (0.93 + m.next() * 0.06));
   l0.rate = Math.round(perDay * c.scale);
-  lines.push(l0);
+  const lines = [l0];
   for (const def of pickLines(rng, HOSPICE_LINES.slice(2), rng.int(0, 3))) {
     const units = rng.int(1, 6);
     lines.push(newLine(def, def.hcpcs, units, lineCharge(c, def, units)));
@@ -251,3 +243,11 @@ function pickLines(rng: Rng, defs: readonly RevenueLine[], n: number): RevenueLi
   }
   return out;
 }
+
+const LINES_OF: Readonly<Record<Institutional, (c: Ctx, msp: boolean) => InstLine[]>> = {
+  inpatient: inpatientLines,
+  outpatient: outpatientLines,
+  snf: snfLines,
+  hha: hhaLines,
+  hospice: hospiceLines,
+};

@@ -37,20 +37,10 @@ export function buildEob(input: ClaimInput): FhirResource {
     year: yearOf(plan.thru),
     claimGroup: `-${new Rng(seed, 'claim-group', person.index, plan.rootSeq).int(100_000_000, 2_147_483_647)}`,
   };
-  switch (plan.type) {
-    case 'carrier':
-      return buildCarrier(ctx);
-    case 'dme':
-      return buildDme(ctx);
-    case 'pde':
-      return buildPde(ctx);
-    case 'inpatient':
-    case 'outpatient':
-    case 'snf':
-    case 'hha':
-    case 'hospice':
-      return buildInstitutional(ctx, plan.type);
-  }
+  if (plan.type === 'carrier') return buildCarrier(ctx);
+  if (plan.type === 'dme') return buildDme(ctx);
+  if (plan.type === 'pde') return buildPde(ctx);
+  return buildInstitutional(ctx, plan.type);
 }
 
 /** A revision multiplies base amounts by a factor at least 3% away from 1, so amounts change. */
