@@ -4,45 +4,25 @@
  * hostile fault at once through a `bbsync worker`: what could be synced equals a clean v3 sync,
  * the worker does not crash and no refresh token is lost.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
-import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
+import type { FaultConfig } from '../../src/emulator/index.ts';
 import { expectEveryFaultSyncLikeClean } from '../helpers/every-fault.ts';
-import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
-import { lastError } from '../helpers/tables.ts';
+import { useHostileBb2 } from '../helpers/hostile-bb2.ts';
+import type { SyncWorld } from '../helpers/sync-world.ts';
 
-const clients = ['units3', 'clean3', 'hostile3'].map((clientId) => ({
-  clientId,
-  clientSecret: `${clientId}-secret`,
-  redirectUris: [`http://127.0.0.1:3000/${clientId}/callback`],
-}));
-const captured = capturingLogger('info');
-let emulator: RunningEmulator;
-const worlds: SyncWorld[] = [];
+const bb2 = useHostileBb2({ clientIds: ['units3', 'clean3', 'hostile3'], users: 12, seed: 7 });
 const V3 = { BB2_API_VERSION: 'v3', BB2_PAGE_SIZE: '5' };
-
-beforeAll(async () => {
-  emulator = await startTestEmulator({ users: 12, seed: 7, clients });
-});
-afterAll(async () => {
-  emulator?.setFaults({});
-  for (const world of worlds) await world.close();
-  await emulator?.close();
-});
 
 describe('v3 faults, one at a time', () => {
   let units: SyncWorld;
   beforeAll(async () => {
-    units = await createSyncWorld({
-      emulator,
+    units = await bb2.world({
       clientId: 'units3',
       users: [0, 1, 2],
-      log: captured.log,
       label: 'hostile_v3_units',
       env: { ...V3, SYNC_ATTEMPTS: '2' },
     });
-    worlds.push(units);
     await units.startWorkers(2);
   });
 
@@ -65,21 +45,7 @@ describe('v3 faults, one at a time', () => {
   ])(
     'fails the enrollment given %s, with a clear category',
     async (_label, faults, user, category, message) => {
-      const enrollment = units.enrolled[user]!;
-      emulator.setFaults(faults);
-      try {
-        const run = await units.run({
-          full: true,
-          enrollmentIds: [enrollment.enrollmentId],
-          timeoutMs: 90_000,
-        });
-        expect(run).toMatchObject({ enrollments_ok: 0, enrollments_failed: 1 });
-      } finally {
-        emulator.setFaults({});
-      }
-      const error = await lastError(units.tdb.pool, enrollment.enrollmentId);
-      expect(error?.category).toBe(category);
-      expect(error?.message).toMatch(message);
+      const enrollment = await bb2.expectFaultFails(units, user, faults, { category, message });
       // Once BB2 behaves, the same enrollment syncs.
       const again = await units.run({
         full: true,
@@ -93,35 +59,21 @@ describe('v3 faults, one at a time', () => {
 
 describe('a v3 sync against hostile BB2 with every fault on', () => {
   it('ends with the clean v3 tables for every enrollment it could sync, no crash, no lost token, and a category for each failure', async () => {
-    const users = [4, 5, 6, 7, 8, 9];
-    const clean = await createSyncWorld({
-      emulator,
-      clientId: 'clean3',
-      users,
-      log: captured.log,
-      label: 'hostile_v3_clean',
-      env: V3,
+    const { clean, hostile } = await bb2.cleanThenHostile({
+      users: [4, 5, 6, 7, 8, 9],
+      workers: 3,
+      timeoutMs: 120_000,
+      clean: { clientId: 'clean3', label: 'hostile_v3_clean', env: V3 },
+      hostile: {
+        clientId: 'hostile3',
+        label: 'hostile_v3_all',
+        env: { ...V3, SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
+      },
     });
-    worlds.push(clean);
-    await clean.startWorkers(3);
-    expect(await clean.run({ full: true, timeoutMs: 120_000 })).toMatchObject({
-      enrollments_ok: users.length,
-    });
-    await clean.stopWorkers();
-
-    const hostile = await createSyncWorld({
-      emulator,
-      clientId: 'hostile3',
-      users,
-      log: captured.log,
-      label: 'hostile_v3_all',
-      env: { ...V3, SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
-    });
-    worlds.push(hostile);
     expect(hostile.enrolled.map((e) => e.patientId)).toEqual(clean.enrolled.map((e) => e.patientId));
     await expectEveryFaultSyncLikeClean({
-      emulator,
-      captured,
+      emulator: bb2.emulator,
+      captured: bb2.captured,
       clean,
       hostile,
       alsoCheck: async (run, before, after) => {

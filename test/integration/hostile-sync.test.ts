@@ -4,40 +4,22 @@
  * the worker; with every fault on, what could be synced equals a clean sync, and no refresh token
  * is lost.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import type { FaultConfig, RunningEmulator } from '../../src/emulator/index.ts';
-import { capturingLogger, startTestEmulator } from '../helpers/bb2.ts';
+import type { FaultConfig } from '../../src/emulator/index.ts';
 import { expectEveryFaultSyncLikeClean, SMALL_FAULTS } from '../helpers/every-fault.ts';
-import { createSyncWorld, type SyncWorld } from '../helpers/sync-world.ts';
+import { useHostileBb2 } from '../helpers/hostile-bb2.ts';
+import type { SyncWorld } from '../helpers/sync-world.ts';
 import { lastError } from '../helpers/tables.ts';
 
-const clients = ['units', 'clean', 'hostile'].map((clientId) => ({
-  clientId,
-  clientSecret: `${clientId}-secret`,
-  redirectUris: [`http://127.0.0.1:3000/${clientId}/callback`],
-}));
-const captured = capturingLogger('info');
-let emulator: RunningEmulator;
-const worlds: SyncWorld[] = [];
-
-beforeAll(async () => {
-  emulator = await startTestEmulator({ users: 12, seed: 5, clients });
-});
-afterAll(async () => {
-  emulator?.setFaults({});
-  for (const world of worlds) await world.close();
-  await emulator?.close();
-});
+const bb2 = useHostileBb2({ clientIds: ['units', 'clean', 'hostile'], users: 12, seed: 5 });
 
 describe('bounded answers, walks that end', () => {
   let units: SyncWorld;
   beforeAll(async () => {
-    units = await createSyncWorld({
-      emulator,
+    units = await bb2.world({
       clientId: 'units',
       users: [0, 1, 2, 3, 4, 5],
-      log: captured.log,
       label: 'hostile_units',
       env: {
         SYNC_ATTEMPTS: '2',
@@ -46,7 +28,6 @@ describe('bounded answers, walks that end', () => {
         BB2_MAX_PAGES_PER_WALK: '3',
       },
     });
-    worlds.push(units);
     await units.startWorkers(2);
   });
 
@@ -59,27 +40,13 @@ describe('bounded answers, walks that end', () => {
   ])(
     'fails the enrollment given %s, with a clear category',
     async (_label, faults, user, category, message) => {
-      const enrollment = units.enrolled[user]!;
-      emulator.setFaults({ ...faults, ...SMALL_FAULTS });
-      try {
-        const run = await units.run({
-          full: true,
-          enrollmentIds: [enrollment.enrollmentId],
-          timeoutMs: 90_000,
-        });
-        expect(run).toMatchObject({ enrollments_ok: 0, enrollments_failed: 1 });
-      } finally {
-        emulator.setFaults({});
-      }
-      const error = await lastError(units.tdb.pool, enrollment.enrollmentId);
-      expect(error?.category).toBe(category);
-      expect(error?.message).toMatch(message);
+      await bb2.expectFaultFails(units, user, { ...faults, ...SMALL_FAULTS }, { category, message });
     },
   );
 
   it('stops a walk at BB2_MAX_PAGES_PER_WALK as paging_error', async () => {
     const enrollment = units.enrolled[5]!;
-    expect(emulator.store.record(enrollment.patientId)!.eobs.length).toBeGreaterThan(6);
+    expect(bb2.emulator.store.record(enrollment.patientId)!.eobs.length).toBeGreaterThan(6);
     const run = await units.run({ full: true, enrollmentIds: [enrollment.enrollmentId], timeoutMs: 90_000 });
     expect(run).toMatchObject({ enrollments_failed: 1 });
     const error = await lastError(units.tdb.pool, enrollment.enrollmentId);
@@ -92,28 +59,16 @@ describe('bounded answers, walks that end', () => {
 
 describe('a sync against hostile BB2 with every fault on', () => {
   it('ends with the clean tables for every enrollment it could sync, no crash, no lost token, and a category for each failure', async () => {
-    const users = [6, 7, 8, 9, 10, 11];
-    const clean = await createSyncWorld({
-      emulator,
-      clientId: 'clean',
-      users,
-      log: captured.log,
-      label: 'hostile_clean',
+    const { clean, hostile } = await bb2.cleanThenHostile({
+      users: [6, 7, 8, 9, 10, 11],
+      workers: 4,
+      clean: { clientId: 'clean', label: 'hostile_clean' },
+      hostile: {
+        clientId: 'hostile',
+        label: 'hostile_all',
+        env: { SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
+      },
     });
-    worlds.push(clean);
-    await clean.startWorkers(4);
-    expect(await clean.run({ full: true })).toMatchObject({ enrollments_ok: users.length });
-    await clean.stopWorkers();
-
-    const hostile = await createSyncWorld({
-      emulator,
-      clientId: 'hostile',
-      users,
-      log: captured.log,
-      label: 'hostile_all',
-      env: { SYNC_ATTEMPTS: '4', BB2_MAX_RESPONSE_BYTES: String(4 * 1024 * 1024) },
-    });
-    worlds.push(hostile);
-    await expectEveryFaultSyncLikeClean({ emulator, captured, clean, hostile });
+    await expectEveryFaultSyncLikeClean({ emulator: bb2.emulator, captured: bb2.captured, clean, hostile });
   });
 });
