@@ -39,14 +39,14 @@ function intParam(query: URLSearchParams, name: string, fallback: number): numbe
   const text = query.get(name);
   if (text === null || text === '') return fallback;
   if (!/^\d+$/.test(text)) {
-    throw new HttpError(400, { error: 'bad_request', detail: `${name} must be a non-negative integer` });
+    throw badRequest(`${name} must be a non-negative integer`);
   }
   return Number(text);
 }
 
 function asObject(value: unknown, what: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new HttpError(400, { error: 'bad_request', detail: `${what} must be a JSON object` });
+    throw badRequest(`${what} must be a JSON object`);
   }
   return value as Record<string, unknown>;
 }
@@ -120,7 +120,7 @@ async function handleFaults(ctx: Ctx, core: Core): Promise<boolean> {
       core.faults = parseFaults(await readJson(ctx.req));
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      throw new HttpError(400, { error: 'bad_request', detail: (err as Error).message });
+      throw badRequest((err as Error).message);
     }
   } else if (ctx.method !== 'GET') {
     return false;
@@ -136,7 +136,7 @@ async function advanceLoad(ctx: Ctx, core: Core): Promise<void> {
   try {
     result = core.store.advance(options);
   } catch (err) {
-    if (err instanceof RangeError) throw new HttpError(400, { error: 'bad_request', detail: err.message });
+    if (err instanceof RangeError) throw badRequest(err.message);
     throw err;
   }
   // Every Bundle's meta.lastUpdated is the new transaction time, so no cached page is current.
@@ -177,16 +177,13 @@ async function handleConfig(ctx: Ctx, core: Core): Promise<boolean> {
     const body = asObject(await readJson(ctx.req), 'config');
     for (const key of Object.keys(body)) {
       if (key !== 'accessTokenTtlSeconds') {
-        throw new HttpError(400, { error: 'bad_request', detail: `unknown setting "${key}"` });
+        throw badRequest(`unknown setting "${key}"`);
       }
     }
     const ttl = body.accessTokenTtlSeconds;
     if (ttl !== undefined) {
       if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
-        throw new HttpError(400, {
-          error: 'bad_request',
-          detail: 'accessTokenTtlSeconds must be a positive integer',
-        });
+        throw badRequest('accessTokenTtlSeconds must be a positive integer');
       }
       core.accessTokenTtlSeconds = ttl;
     }
@@ -272,7 +269,7 @@ async function handleRegistrations(ctx: Ctx, core: Core, rest: string): Promise<
         core.throttle.set(parseThrottle(await readJson(ctx.req)));
       } catch (err) {
         if (err instanceof HttpError) throw err;
-        throw new HttpError(400, { error: 'bad_request', detail: (err as Error).message });
+        throw badRequest((err as Error).message);
       }
     }
     sendJson(ctx.res, 200, core.throttle.config);
