@@ -71,19 +71,32 @@ export const RAW_COLUMNS = [
  * part that comes from the resource alone (the rest depends on what is stored).
  */
 export function rawHead(r: NormalizedResource): string {
-  const values = [r.resourceType, r.resourceId, r.patientId, r.lastUpdated, r.contentHash, r.json];
-  return `${values.map(copyValue).join('\t')}\t`;
+  return rawHeadParts(r).join('');
+}
+
+/** rawHead in pieces, the resource's JSON alone in one, so it is never copied into a longer string. */
+function rawHeadParts(r: NormalizedResource): string[] {
+  const key = [r.resourceType, r.resourceId, r.patientId, r.lastUpdated, r.contentHash];
+  return [`${key.map(copyValue).join('\t')}\t`, copyValue(r.json), '\t'];
 }
 
 /**
- * A page's COPY rows as bytes, for resources read on a worker thread: every part of the page goes
- * into one buffer, and each resource keeps views of its parts (`encoded`).
+ * A page's COPY rows as bytes, for resources read on a worker thread: every part of the page is
+ * written straight into one buffer (no intermediate buffer per part, no copy between them), and
+ * each resource keeps views of its parts (`encoded`).
  */
 export function encodePage(resources: readonly NormalizedResource[]): {
   resources: NormalizedResource[];
   buffer: ArrayBuffer;
 } {
-  const parts: Buffer[] = [];
+  // Each part: its strings, written one after another, and its length in bytes.
+  const parts: { texts: string[]; bytes: number }[] = [];
+  const addPart = (texts: string[]) => {
+    let bytes = 0;
+    for (const t of texts) bytes += Buffer.byteLength(t);
+    parts.push({ texts, bytes });
+    return parts.length - 1;
+  };
   const plans = resources.map((r) => {
     const first = r.rows.claims[0];
     const claim = first ? { claimType: first.claim_type, linkKey: first.claim_link_key ?? null } : undefined;
@@ -91,20 +104,23 @@ export function encodePage(resources: readonly NormalizedResource[]): {
     const tables: [AnalyticsTable, number, number][] = [];
     for (const table of COPY_TABLES) {
       if (rows[table].length === 0) continue;
-      parts.push(Buffer.from(encodeRows(WRITERS.get(table)!.columns, rows[table])));
-      tables.push([table, parts.length - 1, rows[table].length]);
+      tables.push([
+        table,
+        addPart([encodeRows(WRITERS.get(table)!.columns, rows[table])]),
+        rows[table].length,
+      ]);
       rows[table] = [];
     }
-    parts.push(Buffer.from(rawHead(r)));
-    return { r, rows, tables, head: parts.length - 1, claim };
+    return { r, rows, tables, head: addPart(rawHeadParts(r)), claim };
   });
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const all = Buffer.allocUnsafeSlow(parts.reduce((n, p) => n + p.bytes, 0));
   const views: Uint8Array[] = [];
   let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    views.push(all.subarray(at, at + part.length));
-    at += part.length;
+  for (const { texts, bytes } of parts) {
+    const start = at;
+    for (const t of texts) at += all.write(t, at);
+    if (at - start !== bytes) throw new Error('COPY part written with another length than measured');
+    views.push(new Uint8Array(all.buffer, start, bytes));
   }
   const encoded = plans.map(({ r, rows, tables, head, claim }): NormalizedResource => {
     const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
