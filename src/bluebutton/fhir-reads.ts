@@ -12,7 +12,7 @@ import {
   RateLimitedError,
   saysAppInactive,
 } from '../errors.ts';
-import { pageText, parseBundle, type Bundle, type PageBody } from '../fhir/page.ts';
+import { parseBundle, type Bundle } from '../fhir/page.ts';
 import { bb2Endpoints, type ApiVersion } from './api-version.ts';
 import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
 
@@ -28,8 +28,8 @@ export interface FhirPage {
 }
 
 export interface FhirPageText {
-  /** The response body, a Bundle's JSON not yet parsed (parsing is for `readPage`): text or bytes. */
-  body: PageBody;
+  /** The response body, a Bundle's JSON not yet parsed (parsing is for `readPage`). */
+  text: string;
   /** Size of the response body in bytes (JSON text). */
   bytes: number;
 }
@@ -79,8 +79,8 @@ export function createFhirClient(settings: FhirClientSettings) {
 
     /** One page of a search, parsed. */
     async getPage(url: string, accessToken: string): Promise<FhirPage> {
-      const { body, bytes } = await client.getPageText(url, accessToken);
-      return { bundle: parseBundle(pageText(body), new URL(url).pathname), bytes };
+      const { text, bytes } = await client.getPageText(url, accessToken);
+      return { bundle: parseBundle(text, new URL(url).pathname), bytes };
     },
 
     /** One page of a search as text, every failure but a body that is not a Bundle classified. */
@@ -105,11 +105,6 @@ export function createFhirClient(settings: FhirClientSettings) {
         if (isTimeout(err)) throw new Bb2Error(`BB2 did not answer ${what} in time`, 'timeout');
         throw new Bb2Error(`network error on ${what}: ${describeNetworkError(err)}`, 'network');
       }
-      if (response.status === 200) {
-        // A page's bytes are handed on undecoded (a page-reading thread decodes them).
-        if (response.body) return { body: response.body, bytes: response.body.byteLength };
-        return { body: response.text, bytes: Buffer.byteLength(response.text) };
-      }
       const text = response.text;
 
       if ((response.status === 401 || response.status === 403) && saysAppInactive(text)) {
@@ -133,11 +128,14 @@ export function createFhirClient(settings: FhirClientSettings) {
       if (response.status === 403 && what.includes('/ExplanationOfBenefit')) {
         throw new EobForbiddenError(`BB2 answered 403 on ${what}: ${detail(text)}`);
       }
-      throw new Bb2Error(
-        `BB2 answered ${response.status} on ${what}: ${detail(text)}`,
-        'fhir_4xx',
-        response.status,
-      );
+      if (response.status !== 200) {
+        throw new Bb2Error(
+          `BB2 answered ${response.status} on ${what}: ${detail(text)}`,
+          'fhir_4xx',
+          response.status,
+        );
+      }
+      return { text, bytes: Buffer.byteLength(text) };
     },
   };
   return client;

@@ -198,8 +198,6 @@ export interface TextResponse {
   header(name: string): string | undefined;
   /** The body as text (decompressed). */
   text: string;
-  /** The body's bytes (decompressed), where the transport has them: `text` decodes them when read. */
-  body?: Uint8Array;
 }
 
 /**
@@ -273,19 +271,20 @@ function requestText(
         response.on('end', () => {
           if (!response.complete || received > cap) return; // already rejected
           const done = (body: Buffer) => {
-            // Decoded only when asked: a page's bytes go to a page-reading thread as they are.
-            let text: string | undefined;
-            resolve({
-              status,
-              header: (name) => {
-                const value = response.headers[name];
-                return Array.isArray(value) ? value.join(', ') : value;
-              },
-              body,
-              get text() {
-                return (text ??= body.toString('utf8'));
-              },
-            });
+            try {
+              resolve({
+                status,
+                header: (name) => {
+                  const value = response.headers[name];
+                  return Array.isArray(value) ? value.join(', ') : value;
+                },
+                text: body.toString('utf8'),
+              });
+            } catch (err) {
+              reject(
+                new MalformedResponseError(`BB2's answer on ${url.pathname} is not text: ${String(err)}`),
+              );
+            }
           };
           const body = Buffer.concat(chunks);
           const encoding = response.headers['content-encoding']?.trim().toLowerCase();

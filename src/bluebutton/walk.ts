@@ -1,5 +1,5 @@
 /**
- * Walking a FHIR search page by page: `walkPages()` fetches a page, hands its body to the caller's
+ * Walking a FHIR search page by page: `walkPages()` fetches a page, hands its text to the caller's
  * `read`, yields the result, and fetches the page its `next` link names only when the caller asks
  * for the next one (so the caller commits each page before the next is fetched). It owns the one
  * reactive refresh: a 401 gets a new access token and one more try; a second 401 with a fresh
@@ -11,7 +11,6 @@
  * each fail the walk with `paging_error`.
  */
 import { BbsyncError, ReauthRequiredError } from '../errors.ts';
-import type { PageBody } from '../fhir/page.ts';
 import { AccessTokenRejected, type FhirClient, type FhirPageText } from './fhir-reads.ts';
 
 /** Where a walk gets its access tokens (the token vault, through the sync job). */
@@ -29,8 +28,8 @@ export interface PageWalk<P extends { next: string | null }> {
   /** The first page: a search URL, or where an interrupted walk stopped. */
   firstUrl: string;
   tokens: AccessTokenSource;
-  /** Reads a page's body (text or bytes) into what the caller needs, including its `next` link. */
-  read: (body: PageBody, url: string) => P | Promise<P>;
+  /** Reads a page's text into what the caller needs, including the page's `next` link. */
+  read: (text: string, url: string) => P | Promise<P>;
   /** Called before each page; throws to stop the walk (e.g. on shutdown). */
   beforePage?: () => void;
   /** Aborts a request in flight (e.g. on shutdown). */
@@ -116,7 +115,7 @@ async function fetchAndRead<P extends { next: string | null }>(
   url: string,
 ): Promise<{ page: P; refreshed: boolean }> {
   const fetched = await fetchPage(walk, url);
-  return { page: await walk.read(fetched.body, url), refreshed: fetched.refreshed };
+  return { page: await walk.read(fetched.text, url), refreshed: fetched.refreshed };
 }
 
 /** One page, with one refresh and one more try if BB2 rejects the access token. */

@@ -112,8 +112,9 @@ export function normalizePage(
 }
 
 /**
- * A response body as it came: text, or the inflated bytes (which a page-reading thread receives
- * by transfer and decodes itself, so the thread that fetched it never decodes or copies it).
+ * A response body: text, or its inflated bytes (decoded here). The sync hands pages on as text:
+ * moving the bytes to the page thread instead measured more worker CPU, not less
+ * (docs/performance.md, issue 17 step 6); `npm run bench:page` reads pages from bytes.
  */
 export type PageBody = string | Uint8Array;
 

@@ -35,7 +35,7 @@ import {
   ReauthRequiredError,
 } from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
-import type { NormalizedPage, PageBody, PageContext } from '../fhir/page.ts';
+import type { NormalizedPage, PageContext } from '../fhir/page.ts';
 import type { Gate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from './sync-errors.ts';
@@ -69,10 +69,10 @@ export interface SyncDeps {
    */
   writeGate?: Gate;
   /**
-   * Reads a page's body into rows (fhir/page.ts `readPage`); the worker passes one that runs on
+   * Reads a page's text into rows (fhir/page.ts `readPage`); the worker passes one that runs on
    * worker threads (SYNC_PARSE_THREADS). Without it, pages are read on this thread.
    */
-  readPage?: (body: PageBody, ctx: PageContext) => Promise<NormalizedPage>;
+  readPage?: (text: string, ctx: PageContext) => Promise<NormalizedPage>;
   /** A ONE_TIME application (BB2_DATA_ACCESS_TYPE): a successful sync leaves the enrollment `completed`. */
   oneTime?: boolean;
 }

@@ -11,7 +11,6 @@ import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
 import { saveInsuranceCard } from '../db/insurance-cards.ts';
 import { AppInactiveError, BbsyncError, EnrollmentNotActiveError, ReauthRequiredError } from '../errors.ts';
-import { pageText } from '../fhir/page.ts';
 import { parseInsuranceCard } from '../fhir/v3/insurance-card.ts';
 import type { Logger } from '../logger.ts';
 
@@ -43,10 +42,7 @@ export async function syncInsuranceCard(
       fhir: deps.fhir,
       firstUrl: url,
       tokens: options.tokens,
-      read: (body, from) => ({
-        next: null,
-        received: parseInsuranceCard(pageText(body), new URL(from).pathname),
-      }),
+      read: (text, from) => ({ next: null, received: parseInsuranceCard(text, new URL(from).pathname) }),
       beforePage: options.interrupted,
       ...(options.signal ? { signal: options.signal } : {}),
       maxPages: 1,

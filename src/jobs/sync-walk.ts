@@ -83,9 +83,9 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     fhir: deps.fhir,
     firstUrl: progress?.next_url ?? deps.fhir.searchUrl(type, since, scope.enrollment.api_version),
     tokens: scope.tokens,
-    read: (body, url) => {
+    read: (text, url) => {
       const pageCtx = { patientId: scope.enrollment.patient_id, source: new URL(url).pathname };
-      return deps.readPage ? deps.readPage(body, pageCtx) : readPage(body, pageCtx);
+      return deps.readPage ? deps.readPage(text, pageCtx) : readPage(text, pageCtx);
     },
     beforePage: () => {
       if (ctx.signal?.aborted) throw new SyncInterruptedError();

@@ -17,9 +17,9 @@ function errorReply(id: number, err: unknown): PageReply {
   return { id, error: { message: err instanceof Error ? err.message : String(err) } };
 }
 
-parentPort!.on('message', ({ id, body, ctx }: PageRequest & { ctx: PageContext }) => {
+parentPort!.on('message', ({ id, text, ctx }: PageRequest & { ctx: PageContext }) => {
   try {
-    const page = readPage(body, ctx);
+    const page = readPage(text, ctx);
     const { resources, buffer } = encodePage(page.batch);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.
     parentPort!.postMessage({ id, page: { ...page, batch: resources } } satisfies PageReply, [buffer]);

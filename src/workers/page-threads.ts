@@ -1,9 +1,8 @@
 /**
- * Reading pages on other threads (SYNC_PARSE_THREADS): `readPage` (decode, parse, find each
- * resource's text and hash it, normalize) and the encoding of the claim tables' COPY rows run on
- * worker threads, while the worker's main thread fetches, writes to Postgres and talks to Redis.
- * With none, pages are read on the main thread as before. A page's bytes are moved to the thread
- * (transferred, not copied) and decoded there.
+ * Reading pages on other threads (SYNC_PARSE_THREADS): `readPage` (parse, find each resource's
+ * text and hash it, normalize) and the encoding of the claim tables' COPY rows run on worker
+ * threads, while the worker's main thread fetches, writes to Postgres and talks to Redis. With
+ * none, pages are read on the main thread as before.
  *
  * A page goes to the thread with the fewest pages waiting. A page whose text is not a FHIR Bundle
  * fails with the same Bb2Error (category and status) it would fail with on the main thread. A
@@ -15,11 +14,11 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { Bb2Error, type ErrorCategory } from '../errors.ts';
-import { readPage, type NormalizedPage, type PageBody, type PageContext } from '../fhir/page.ts';
+import { readPage, type NormalizedPage, type PageContext } from '../fhir/page.ts';
 
 export interface PageRequest {
   id: number;
-  body: PageBody;
+  text: string;
   ctx: PageContext;
 }
 
@@ -28,14 +27,13 @@ export type PageReply =
   | { id: number; error: { message: string; category?: ErrorCategory; status?: number | undefined } };
 
 export interface PageReader {
-  /** Reads a page; bytes given here are handed over (moved to the thread, empty afterwards). */
-  read(body: PageBody, ctx: PageContext): Promise<NormalizedPage>;
+  read(text: string, ctx: PageContext): Promise<NormalizedPage>;
   close(): Promise<void>;
 }
 
 /** Reads pages on the calling thread. */
 export const mainThreadReader: PageReader = {
-  read: async (body, ctx) => readPage(body, ctx),
+  read: async (text, ctx) => readPage(text, ctx),
   close: async () => {},
 };
 
@@ -101,17 +99,6 @@ class PageThread {
   }
 }
 
-/**
- * Bytes that own their whole ArrayBuffer move to the thread as they are; a view into a larger or
- * shared buffer (Node's pool of small buffers) is copied first, so moving it detaches nothing else.
- */
-function movable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  return whole && bytes.buffer instanceof ArrayBuffer
-    ? (bytes as Uint8Array<ArrayBuffer>)
-    : new Uint8Array(bytes);
-}
-
 /** A reader with `threads` worker threads (0: the main thread's reader). */
 export function createPageReader(threads: number): PageReader {
   if (threads < 1) return mainThreadReader;
@@ -124,19 +111,14 @@ export function createPageReader(threads: number): PageReader {
     return pool.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
   };
   return {
-    read(body, ctx) {
+    read(text, ctx) {
       if (closed) return Promise.reject(new Error('the page reader is closed'));
       const thread = pick();
       const id = nextId++;
       return new Promise<NormalizedPage>((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
         if (thread.waiting.size === 1) thread.worker.ref();
-        if (typeof body === 'string') {
-          thread.worker.postMessage({ id, body, ctx } satisfies PageRequest);
-        } else {
-          const bytes = movable(body);
-          thread.worker.postMessage({ id, body: bytes, ctx } satisfies PageRequest, [bytes.buffer]);
-        }
+        thread.worker.postMessage({ id, text, ctx } satisfies PageRequest);
       }).finally(() => {
         if (thread.waiting.size === 0) thread.worker.unref();
       });

@@ -52,30 +52,6 @@ describeWithFixtures('pages read on a worker thread', () => {
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 10 });
   });
 
-  it('take a page as bytes, moving a buffer that owns its memory and copying a view of a shared one', async () => {
-    const fromText = await reader.read(text(), ctx);
-    const whole = new Uint8Array(Buffer.from(text()));
-    const fromBytes = await reader.read(whole, ctx);
-    // Moved to the thread, not copied: the caller's buffer is detached.
-    expect(whole.byteLength).toBe(0);
-    const strip = (page: typeof fromText) =>
-      page.batch.map((r) => ({
-        ...r,
-        encoded: { ...r.encoded, rawHead: Buffer.from(r.encoded!.rawHead).toString() },
-      }));
-    expect(strip(fromBytes)).toEqual(strip(fromText));
-
-    // A view into a larger buffer is copied before it moves: what is around it stays as it was.
-    const page = Buffer.from(text());
-    const shared = new Uint8Array(page.length + 8);
-    shared.set(page, 4);
-    const view = shared.subarray(4, 4 + page.length);
-    const fromView = await reader.read(view, ctx);
-    expect(shared.byteLength).toBe(page.length + 8);
-    expect(Buffer.from(view).equals(page)).toBe(true);
-    expect(strip(fromView)).toEqual(strip(fromText));
-  });
-
   it('fail a body that is not a JSON Bundle with the error the main thread gives', async () => {
     for (const body of ['<html>busy</html>', '{"resourceType":"OperationOutcome"}']) {
       let onMain: unknown;
