@@ -1,6 +1,6 @@
 /**
  * The worker's CPU per page, without Postgres, the network or the thread: the emulator's EOB search
- * pages (synthetic data, built in-process, the bytes the sync would receive) run through the exact
+ * pages (synthetic data, built in-process, the text the sync would receive) run through the exact
  * function a page-reading thread runs (src/workers/page-thread.ts: `readPage`, then `encodePage`),
  * on this thread, timed with process.cpuUsage. docs/performance.md, "Worker CPU per page".
  *
@@ -30,7 +30,7 @@ const TYPE = 'ExplanationOfBenefit';
 const CREATED = bfdTimestamp(new Date('2026-12-01T00:00:00Z'));
 
 interface Page {
-  body: Uint8Array;
+  text: string;
   ctx: PageContext;
 }
 
@@ -81,7 +81,7 @@ function buildPages(users: number, pageSize: number): Page[] {
       if (entries.length > 0)
         bundle.entry = entries.map((resource) => ({ resource: { ...resource, created: CREATED } }));
       pages.push({
-        body: new Uint8Array(Buffer.from(JSON.stringify(bundle), 'utf8')),
+        text: JSON.stringify(bundle),
         ctx: { patientId, source: `/v2/fhir/${TYPE}/` },
       });
       if (start + count >= total) break;
@@ -97,9 +97,9 @@ function pass(
   onPage?: (out: unknown, buffer: ArrayBuffer) => void,
 ) {
   let eobs = 0;
-  for (const { body, ctx } of pages) {
-    // The thread receives its own copy of the bytes (by transfer); a copy here keeps the input intact.
-    const page = variant.readPage(body.slice(), ctx);
+  for (const { text, ctx } of pages) {
+    // The thread receives the page as text (decoded on the main thread), as here.
+    const page = variant.readPage(text, ctx);
     const { resources, buffer } = variant.encodePage(page.batch);
     eobs += resources.length;
     onPage?.({ ...page, batch: resources }, buffer);
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   if (values.compare) variants.unshift(await loadVariant(values.compare, values.compare));
 
   const pages = buildPages(users, pageSize);
-  const bytes = pages.reduce((n, p) => n + p.body.length, 0);
+  const bytes = pages.reduce((n, p) => n + Buffer.byteLength(p.text), 0);
   const eobs = pass(variants[0]!, pages);
   console.log(`${pages.length} pages, ${eobs} EOBs, ${(bytes / 1e6).toFixed(1)} MB of JSON`);
 

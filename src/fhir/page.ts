@@ -111,22 +111,8 @@ export function normalizePage(
   return page;
 }
 
-/**
- * A response body: text, or its inflated bytes (decoded here). The sync hands pages on as text:
- * moving the bytes to the page thread instead measured more worker CPU, not less
- * (docs/performance.md, issue 17 step 6); `npm run bench:page` reads pages from bytes.
- */
-export type PageBody = string | Uint8Array;
-
-/** A body as text (UTF-8, as FHIR JSON is sent). */
-export function pageText(body: PageBody): string {
-  if (typeof body === 'string') return body;
-  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-}
-
 /** Parses and normalizes a page: the CPU-heavy part of a sync, as one call. */
-export function readPage(body: PageBody, ctx: PageContext): NormalizedPage {
-  const text = pageText(body);
+export function readPage(text: string, ctx: PageContext): NormalizedPage {
   const bundle = parseBundle(text, ctx.source);
   const texts = entryResourceTexts(text);
   // The scanner and JSON.parse must agree on the entries; if not, serialize (never guess).
