@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Bb2Error, NormalizeError } from '../errors.ts';
 import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { normalizeResource, normalizeResourceWithText } from './normalize.ts';
-import { entryResourceTexts, type ResourceText } from './raw-text.ts';
+import { bundleLayout, type BundleLayout, type ResourceText } from './raw-text.ts';
 
 export interface Bundle {
   resourceType: 'Bundle';
@@ -77,7 +77,14 @@ export function normalizePage(
   ctx: PageContext,
   texts?: readonly (ResourceText | undefined)[],
 ): NormalizedPage {
-  const page: NormalizedPage = {
+  const page = emptyPage(bundle);
+  const entries = bundle.entry ?? [];
+  for (let i = 0; i < entries.length; i++) addEntry(page, entries[i]!.resource, i, texts?.[i], ctx);
+  return page;
+}
+
+function emptyPage(bundle: Bundle): NormalizedPage {
+  return {
     lastUpdated: bundle.meta?.lastUpdated ?? null,
     next: nextLink(bundle) ?? null,
     links: bundle.link ?? [],
@@ -85,39 +92,83 @@ export function normalizePage(
     batch: [],
     rejects: [],
   };
-  for (const [i, entry] of (bundle.entry ?? []).entries()) {
-    const resource = entry.resource;
-    const id = (resource as { id?: unknown } | undefined)?.id;
-    if (typeof id === 'string') page.seen.push(id);
-    try {
-      const raw = texts?.[i];
-      const normalized = raw ? normalizeResourceWithText(resource, raw) : normalizeResource(resource);
-      if (normalized.patientId !== ctx.patientId) {
-        throw new NormalizeError(
-          normalized.resourceType,
-          normalized.resourceId,
-          'belongs to another patient than this enrollment',
-        );
-      }
-      page.batch.push(normalized);
-    } catch (err) {
-      if (!(err instanceof NormalizeError)) throw err;
-      page.rejects.push({
-        ...quarantineEntry(resource, err, `${ctx.source} entry[${i}]`),
-        patientId: ctx.patientId,
-      });
+}
+
+/** Normalizes entry `i`'s resource into the page's batch, or its rejects when it cannot be loaded. */
+function addEntry(
+  page: NormalizedPage,
+  resource: unknown,
+  i: number,
+  raw: ResourceText | undefined,
+  ctx: PageContext,
+): void {
+  const id = (resource as { id?: unknown } | undefined)?.id;
+  if (typeof id === 'string') page.seen.push(id);
+  try {
+    const normalized = raw ? normalizeResourceWithText(resource, raw) : normalizeResource(resource);
+    if (normalized.patientId !== ctx.patientId) {
+      throw new NormalizeError(
+        normalized.resourceType,
+        normalized.resourceId,
+        'belongs to another patient than this enrollment',
+      );
     }
+    page.batch.push(normalized);
+  } catch (err) {
+    if (!(err instanceof NormalizeError)) throw err;
+    page.rejects.push({
+      ...quarantineEntry(resource, err, `${ctx.source} entry[${i}]`),
+      patientId: ctx.patientId,
+    });
   }
-  return page;
 }
 
 /** Parses and normalizes a page: the CPU-heavy part of a sync, as one call. */
 export function readPage(text: string, ctx: PageContext): NormalizedPage {
+  const layout = bundleLayout(text);
+  if (layout?.list) {
+    const page = readPageByEntry(text, layout, layout.list, ctx);
+    if (page) return page;
+  }
   const bundle = parseBundle(text, ctx.source);
-  const texts = entryResourceTexts(text);
   // The scanner and JSON.parse must agree on the entries; if not, serialize (never guess).
+  const texts = layout?.entries.map((e) => e.resource);
   const agree = texts !== undefined && texts.length === (bundle.entry?.length ?? 0);
   return normalizePage(bundle, ctx, agree ? texts : undefined);
+}
+
+/**
+ * The page parsed one entry at a time: the Bundle without its entries, then each entry alone,
+ * normalized and dropped before the next is parsed. The same values as one JSON.parse of the
+ * page, but only one entry's objects are alive at a time, so they die young and garbage
+ * collection does not copy a whole page's objects (docs/performance.md, issue 17 third round).
+ * Undefined when any part is not JSON or not a Bundle: the caller then parses the page whole,
+ * which raises the error a bad page deserves.
+ */
+function readPageByEntry(
+  text: string,
+  layout: BundleLayout,
+  list: { start: number; end: number },
+  ctx: PageContext,
+): NormalizedPage | undefined {
+  const envelope = tryParse(`${text.slice(0, list.start)}[]${text.slice(list.end)}`);
+  if ((envelope as { resourceType?: unknown } | null)?.resourceType !== 'Bundle') return undefined;
+  const page = emptyPage(envelope as Bundle);
+  for (let i = 0; i < layout.entries.length; i++) {
+    const { start, end, resource } = layout.entries[i]!;
+    const entry = tryParse(text.slice(start, end));
+    if (entry === undefined) return undefined;
+    addEntry(page, (entry as { resource?: unknown }).resource, i, resource, ctx);
+  }
+  return page;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A rejected resource, kept raw for operators. Resources without an id get one from their content. */

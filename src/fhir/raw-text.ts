@@ -38,35 +38,61 @@ const COMMA = 0x2c;
 
 class GiveUp extends Error {}
 
+/** One item of a Bundle's `entry` array: where it sits in the text, and its resource's text. */
+export interface EntryText {
+  /** The item's JSON is text.slice(start, end). */
+  start: number;
+  end: number;
+  /** Undefined when the item has no `resource`. */
+  resource: ResourceText | undefined;
+}
+
+/** Where a Bundle's `entry` array and each of its items sit in the Bundle's text. */
+export interface BundleLayout {
+  /** The `entry` array's JSON is text.slice(start, end); undefined when the Bundle has none. */
+  list: { start: number; end: number } | undefined;
+  entries: EntryText[];
+}
+
 /**
  * The text and content hash of every `entry[i].resource` of a Bundle's JSON text, in order, or
  * undefined when the text does not have the expected shape. An entry without a resource gets
  * undefined in its place.
  */
 export function entryResourceTexts(text: string): (ResourceText | undefined)[] | undefined {
+  return bundleLayout(text)?.entries.map((e) => e.resource);
+}
+
+/**
+ * The layout of a Bundle's JSON text: its `entry` array, each item's span and its resource's text
+ * and content hash; undefined when the text does not have the expected shape (every item an
+ * object, at most one `entry` key).
+ */
+export function bundleLayout(text: string): BundleLayout | undefined {
   try {
-    const out: (ResourceText | undefined)[] = [];
+    const entries: EntryText[] = [];
+    let list: BundleLayout['list'];
     let i = skipSpace(text, 0);
-    let sawEntry = false;
     i = eachKey(text, i, (key, at) => {
       if (key !== 'entry') return skipValue(text, at);
       // JSON.parse keeps the last of duplicate keys; rather than mimic that, give up.
-      if (sawEntry) throw new GiveUp();
-      sawEntry = true;
-      return eachItem(text, at, (itemAt) => {
+      if (list) throw new GiveUp();
+      const end = eachItem(text, at, (itemAt) => {
         let found: ResourceText | undefined;
-        const end = eachKey(text, itemAt, (entryKey, valueAt) => {
+        const itemEnd = eachKey(text, itemAt, (entryKey, valueAt) => {
           if (entryKey !== 'resource') return skipValue(text, valueAt);
           const scanned = scanResource(text, valueAt);
           found = scanned.resource;
           return scanned.end;
         });
-        out.push(found);
-        return end;
+        entries.push({ start: itemAt, end: itemEnd, resource: found });
+        return itemEnd;
       });
+      list = { start: at, end };
+      return end;
     });
     if (skipSpace(text, i) !== text.length) return undefined;
-    return sawEntry ? out : [];
+    return { list, entries };
   } catch (err) {
     if (err instanceof GiveUp) return undefined;
     throw err;

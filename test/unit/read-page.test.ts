@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { Bb2Error } from '../../src/errors.ts';
-import { readPage } from '../../src/fhir/page.ts';
-import { itWithFixtures, readFixture, type Json } from '../helpers/fixtures.ts';
+import { normalizePage, readPage, type Bundle } from '../../src/fhir/page.ts';
+import { entryResourceTexts } from '../../src/fhir/raw-text.ts';
+import { allFixtureFiles, itWithFixtures, readFixture, type Json } from '../helpers/fixtures.ts';
 
 const PAGE = 'sandbox/eob-bundle-bbuser29999-page1.json';
 const PATIENT = '-20140000010000';
@@ -70,6 +71,33 @@ describe('readPage', () => {
       expect((caught as Bb2Error).category).toBe('malformed_response');
       expect((caught as Bb2Error).transient).toBe(true);
       expect((caught as Bb2Error).message).toContain(ctx.source);
+    }
+  });
+
+  itWithFixtures(
+    'reads every fixture Bundle entry by entry exactly as one parse of the whole page does',
+    () => {
+      const bundles = allFixtureFiles().filter((f) => readFixture(f).resourceType === 'Bundle');
+      expect(bundles.length).toBeGreaterThan(10);
+      for (const file of bundles) {
+        for (const text of [JSON.stringify(readFixture(file)), JSON.stringify(readFixture(file), null, 2)]) {
+          const patientId = readPage(text, ctx).batch[0]?.patientId ?? PATIENT;
+          const pageCtx = { ...ctx, patientId };
+          const whole = normalizePage(JSON.parse(text) as Bundle, pageCtx, entryResourceTexts(text));
+          expect(readPage(text, pageCtx), file).toEqual(whole);
+        }
+      }
+    },
+  );
+
+  it('rejects a page whose entry or envelope is not JSON although the scanner could walk it', () => {
+    for (const text of [
+      '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":01}}]}',
+      '{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"a\\q"}}]}',
+      '{"resourceType":"Bundle","total":01,"entry":[]}',
+      '{"resourceType":"OperationOutcome","entry":[{"resource":{"id":"a"}}]}',
+    ]) {
+      expect(() => readPage(text, ctx), text).toThrow(Bb2Error);
     }
   });
 });
