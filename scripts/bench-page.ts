@@ -1,7 +1,7 @@
 /**
  * The worker's CPU per page, without Postgres, the network or the thread: the emulator's EOB search
  * pages (synthetic data, built in-process, the text the sync would receive) run through the exact
- * function a page-reading thread runs (src/workers/page-thread.ts: `readPage`, then `encodePage`),
+ * function a page-reading thread runs (src/workers/page-work.ts `readAndEncodePage`),
  * on this thread, timed with process.cpuUsage. docs/performance.md, "Worker CPU per page".
  *
  *   npm run bench:page -- [--users 200] [--page-size 50] [--passes 3] [--rounds 5] [--compare DIR]
@@ -13,6 +13,7 @@
  * alternately with this one in every round, so both see the same load.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -23,6 +24,7 @@ import { pageOf, parseSearch, searchMatches } from '../src/emulator/fhir-search.
 import { pageLink, selfLink } from '../src/emulator/links.ts';
 import { bfdTimestamp } from '../src/emulator/v2-endpoints.ts';
 import type { PageContext, readPage as ReadPage } from '../src/fhir/page.ts';
+import type { readAndEncodePage as ReadAndEncodePage } from '../src/workers/page-work.ts';
 
 const BASE = 'http://127.0.0.1:8000';
 const TYPE = 'ExplanationOfBenefit';
@@ -36,8 +38,7 @@ interface Page {
 
 interface Variant {
   name: string;
-  readPage: typeof ReadPage;
-  encodePage: typeof EncodePage;
+  readAndEncodePage: typeof ReadAndEncodePage;
 }
 
 /** Every EOB search page of `users` synthetic users, as the emulator's v2 search serializes them. */
@@ -99,10 +100,9 @@ function pass(
   let eobs = 0;
   for (const { text, ctx } of pages) {
     // The thread receives the page as text (decoded on the main thread), as here.
-    const page = variant.readPage(text, ctx);
-    const { resources, buffer } = variant.encodePage(page.batch);
-    eobs += resources.length;
-    onPage?.({ ...page, batch: resources }, buffer);
+    const { page, buffer } = variant.readAndEncodePage(text, ctx);
+    eobs += page.batch.length;
+    onPage?.(page, buffer);
   }
   return eobs;
 }
@@ -131,14 +131,26 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/**
+ * A checkout's page function: src/workers/page-work.ts, or in a checkout older than it, what
+ * page-thread.ts called then (readPage, then encodePage).
+ */
 async function loadVariant(root: string, name: string): Promise<Variant> {
-  const page = (await import(pathToFileURL(resolve(root, 'src/fhir/page.ts')).href)) as {
-    readPage: typeof ReadPage;
+  const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
+  if (existsSync(resolve(root, 'src/workers/page-work.ts'))) {
+    const work = (await load('src/workers/page-work.ts')) as { readAndEncodePage: typeof ReadAndEncodePage };
+    return { name, readAndEncodePage: work.readAndEncodePage };
+  }
+  const { readPage } = (await load('src/fhir/page.ts')) as { readPage: typeof ReadPage };
+  const { encodePage } = (await load('src/db/copy-rows.ts')) as { encodePage: typeof EncodePage };
+  return {
+    name,
+    readAndEncodePage(text, ctx) {
+      const page = readPage(text, ctx);
+      const { resources, buffer } = encodePage(page.batch);
+      return { page: { ...page, batch: resources }, buffer };
+    },
   };
-  const copyRows = (await import(pathToFileURL(resolve(root, 'src/db/copy-rows.ts')).href)) as {
-    encodePage: typeof EncodePage;
-  };
-  return { name, readPage: page.readPage, encodePage: copyRows.encodePage };
 }
 
 async function main(): Promise<void> {

@@ -80,24 +80,33 @@ function rawHeadParts(r: NormalizedResource): string[] {
   return [`${key.map(copyValue).join('\t')}\t`, copyValue(r.json), '\t'];
 }
 
+/** One part of a page's COPY bytes: its strings, written one after another, and their length. */
+interface Part {
+  texts: string[];
+  bytes: number;
+}
+
+/** What `PageEncoder.add` keeps of a resource until the page is written out. */
+interface Planned {
+  /** The resource with its COPYed tables' rows emptied. */
+  rest: NormalizedResource;
+  tables: [AnalyticsTable, number, number][];
+  head: number;
+  claim: EncodedRows['claim'];
+}
+
 /**
- * A page's COPY rows as bytes, for resources read on a worker thread: every part of the page is
- * written straight into one buffer (no intermediate buffer per part, no copy between them), and
- * each resource keeps views of its parts (`encoded`).
+ * A page's COPY rows as bytes, for resources read on a worker thread, built one resource at a
+ * time: `add` encodes a resource's rows into COPY text as soon as it is normalized, so its row
+ * objects die young instead of living (and being copied by the garbage collector) until the whole
+ * page is read; `finish` writes every part straight into one buffer (no intermediate buffer per
+ * part, no copy between them), and each resource keeps views of its parts (`encoded`).
  */
-export function encodePage(resources: readonly NormalizedResource[]): {
-  resources: NormalizedResource[];
-  buffer: ArrayBuffer;
-} {
-  // Each part: its strings, written one after another, and its length in bytes.
-  const parts: { texts: string[]; bytes: number }[] = [];
-  const addPart = (texts: string[]) => {
-    let bytes = 0;
-    for (const t of texts) bytes += Buffer.byteLength(t);
-    parts.push({ texts, bytes });
-    return parts.length - 1;
-  };
-  const plans = resources.map((r) => {
+export class PageEncoder {
+  readonly #parts: Part[] = [];
+  readonly #planned: Planned[] = [];
+
+  add(r: NormalizedResource): void {
     const first = r.rows.claims[0];
     const claim = first ? { claimType: first.claim_type, linkKey: first.claim_link_key ?? null } : undefined;
     const rows = { ...r.rows } as unknown as Record<AnalyticsTable, Record<string, unknown>[]>;
@@ -106,29 +115,50 @@ export function encodePage(resources: readonly NormalizedResource[]): {
       if (rows[table].length === 0) continue;
       tables.push([
         table,
-        addPart([encodeRows(WRITERS.get(table)!.columns, rows[table])]),
+        this.#part([encodeRows(WRITERS.get(table)!.columns, rows[table])]),
         rows[table].length,
       ]);
       rows[table] = [];
     }
-    return { r, rows, tables, head: addPart(rawHeadParts(r)), claim };
-  });
-  const all = Buffer.allocUnsafeSlow(parts.reduce((n, p) => n + p.bytes, 0));
-  const views: Uint8Array[] = [];
-  let at = 0;
-  for (const { texts, bytes } of parts) {
-    const start = at;
-    for (const t of texts) at += all.write(t, at);
-    if (at - start !== bytes) throw new Error('COPY part written with another length than measured');
-    views.push(new Uint8Array(all.buffer, start, bytes));
+    const head = this.#part(rawHeadParts(r));
+    this.#planned.push({ rest: { ...r, rows: rows as unknown as AnalyticsRows }, tables, head, claim });
   }
-  const encoded = plans.map(({ r, rows, tables, head, claim }): NormalizedResource => {
-    const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
-    for (const [table, part, count] of tables) {
-      enc.copy[table] = views[part]!;
-      enc.counts[table] = count;
+
+  finish(): { resources: NormalizedResource[]; buffer: ArrayBuffer } {
+    const all = Buffer.allocUnsafeSlow(this.#parts.reduce((n, p) => n + p.bytes, 0));
+    const views: Uint8Array[] = [];
+    let at = 0;
+    for (const { texts, bytes } of this.#parts) {
+      const start = at;
+      for (const t of texts) at += all.write(t, at);
+      if (at - start !== bytes) throw new Error('COPY part written with another length than measured');
+      views.push(new Uint8Array(all.buffer, start, bytes));
     }
-    return { ...r, json: '', rows: rows as unknown as AnalyticsRows, encoded: enc };
-  });
-  return { resources: encoded, buffer: all.buffer };
+    const resources = this.#planned.map(({ rest, tables, head, claim }): NormalizedResource => {
+      const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
+      for (const [table, part, count] of tables) {
+        enc.copy[table] = views[part]!;
+        enc.counts[table] = count;
+      }
+      return { ...rest, json: '', encoded: enc };
+    });
+    return { resources, buffer: all.buffer };
+  }
+
+  #part(texts: string[]): number {
+    let bytes = 0;
+    for (const t of texts) bytes += Buffer.byteLength(t);
+    this.#parts.push({ texts, bytes });
+    return this.#parts.length - 1;
+  }
+}
+
+/** A page's COPY rows as bytes (see PageEncoder), for resources already read. */
+export function encodePage(resources: readonly NormalizedResource[]): {
+  resources: NormalizedResource[];
+  buffer: ArrayBuffer;
+} {
+  const encoder = new PageEncoder();
+  for (const r of resources) encoder.add(r);
+  return encoder.finish();
 }

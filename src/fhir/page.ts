@@ -76,12 +76,16 @@ export function normalizePage(
   bundle: Bundle,
   ctx: PageContext,
   texts?: readonly (ResourceText | undefined)[],
+  take?: TakeResource,
 ): NormalizedPage {
   const page = emptyPage(bundle);
   const entries = bundle.entry ?? [];
-  for (let i = 0; i < entries.length; i++) addEntry(page, entries[i]!.resource, i, texts?.[i], ctx);
+  for (let i = 0; i < entries.length; i++) addEntry(page, entries[i]!.resource, i, texts?.[i], ctx, take);
   return page;
 }
+
+/** Takes each normalized resource as soon as it is made, instead of the page's batch. */
+export type TakeResource = (resource: NormalizedResource) => void;
 
 function emptyPage(bundle: Bundle): NormalizedPage {
   return {
@@ -101,6 +105,7 @@ function addEntry(
   i: number,
   raw: ResourceText | undefined,
   ctx: PageContext,
+  take: TakeResource | undefined,
 ): void {
   const id = (resource as { id?: unknown } | undefined)?.id;
   if (typeof id === 'string') page.seen.push(id);
@@ -113,7 +118,8 @@ function addEntry(
         'belongs to another patient than this enrollment',
       );
     }
-    page.batch.push(normalized);
+    if (take) take(normalized);
+    else page.batch.push(normalized);
   } catch (err) {
     if (!(err instanceof NormalizeError)) throw err;
     page.rejects.push({
@@ -123,18 +129,21 @@ function addEntry(
   }
 }
 
-/** Parses and normalizes a page: the CPU-heavy part of a sync, as one call. */
-export function readPage(text: string, ctx: PageContext): NormalizedPage {
+/**
+ * Parses and normalizes a page: the CPU-heavy part of a sync, as one call. With `take`, each
+ * resource goes to it as soon as it is normalized (once) and the batch stays empty.
+ */
+export function readPage(text: string, ctx: PageContext, take?: TakeResource): NormalizedPage {
   const layout = bundleLayout(text);
   if (layout?.list) {
-    const page = readPageByEntry(text, layout, layout.list, ctx);
+    const page = readPageByEntry(text, layout, layout.list, ctx, take);
     if (page) return page;
   }
   const bundle = parseBundle(text, ctx.source);
   // The scanner and JSON.parse must agree on the entries; if not, serialize (never guess).
   const texts = layout?.entries.map((e) => e.resource);
   const agree = texts !== undefined && texts.length === (bundle.entry?.length ?? 0);
-  return normalizePage(bundle, ctx, agree ? texts : undefined);
+  return normalizePage(bundle, ctx, agree ? texts : undefined, take);
 }
 
 /**
@@ -142,14 +151,15 @@ export function readPage(text: string, ctx: PageContext): NormalizedPage {
  * normalized and dropped before the next is parsed. The same values as one JSON.parse of the
  * page, but only one entry's objects are alive at a time, so they die young and garbage
  * collection does not copy a whole page's objects (docs/performance.md, issue 17 third round).
- * Undefined when any part is not JSON or not a Bundle: the caller then parses the page whole,
- * which raises the error a bad page deserves.
+ * Undefined when the Bundle without its entries is not JSON or not a Bundle: the caller then
+ * parses the page whole, which raises the error a bad page deserves.
  */
 function readPageByEntry(
   text: string,
   layout: BundleLayout,
   list: { start: number; end: number },
   ctx: PageContext,
+  take: TakeResource | undefined,
 ): NormalizedPage | undefined {
   const envelope = tryParse(`${text.slice(0, list.start)}[]${text.slice(list.end)}`);
   if ((envelope as { resourceType?: unknown } | null)?.resourceType !== 'Bundle') return undefined;
@@ -157,8 +167,13 @@ function readPageByEntry(
   for (let i = 0; i < layout.entries.length; i++) {
     const { start, end, resource } = layout.entries[i]!;
     const entry = tryParse(text.slice(start, end));
-    if (entry === undefined) return undefined;
-    addEntry(page, (entry as { resource?: unknown }).resource, i, resource, ctx);
+    // The scanner finds a valid page's entries exactly, so an entry that is not JSON means the
+    // page is not (and earlier entries may already be taken: no second reading).
+    if (entry === undefined) {
+      parseBundle(text, ctx.source);
+      throw new Error(`JSON.parse accepts a page whose entry ${i} it rejects (${ctx.source})`);
+    }
+    addEntry(page, (entry as { resource?: unknown }).resource, i, resource, ctx, take);
   }
   return page;
 }

@@ -4,9 +4,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { encodePage } from '../db/copy-rows.ts';
 import { BbsyncError } from '../errors.ts';
-import { readPage, type PageContext } from '../fhir/page.ts';
+import type { PageContext } from '../fhir/page.ts';
+import { readAndEncodePage } from './page-work.ts';
 import type { PageReply, PageRequest } from './page-threads.ts';
 
 function errorReply(id: number, err: unknown): PageReply {
@@ -19,10 +19,9 @@ function errorReply(id: number, err: unknown): PageReply {
 
 parentPort!.on('message', ({ id, text, ctx }: PageRequest & { ctx: PageContext }) => {
   try {
-    const page = readPage(text, ctx);
-    const { resources, buffer } = encodePage(page.batch);
+    const { page, buffer } = readAndEncodePage(text, ctx);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.
-    parentPort!.postMessage({ id, page: { ...page, batch: resources } } satisfies PageReply, [buffer]);
+    parentPort!.postMessage({ id, page } satisfies PageReply, [buffer]);
   } catch (err) {
     parentPort!.postMessage(errorReply(id, err));
   }

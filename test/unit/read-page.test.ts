@@ -100,4 +100,16 @@ describe('readPage', () => {
       expect(() => readPage(text, ctx), text).toThrow(Bb2Error);
     }
   });
+
+  itWithFixtures(
+    'hands each resource to take once, in order, as it is normalized, leaving the batch empty',
+    () => {
+      const text = JSON.stringify(readFixture(PAGE));
+      const taken: unknown[] = [];
+      const page = readPage(text, ctx, (r) => taken.push(r));
+      const { batch, ...rest } = readPage(text, ctx);
+      expect(taken).toEqual(batch);
+      expect(page).toEqual({ ...rest, batch: [] });
+    },
+  );
 });

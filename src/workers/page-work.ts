@@ -1,0 +1,18 @@
+/**
+ * What a page-reading thread (page-thread.ts) does with a page, as one pure function: reads it
+ * (fhir/page.ts `readPage`) and encodes each resource's COPY rows as soon as it is normalized
+ * (db/copy-rows.ts `PageEncoder`), all of them into one buffer. `npm run bench:page` times it.
+ */
+import { PageEncoder } from '../db/copy-rows.ts';
+import { readPage, type NormalizedPage, type PageContext } from '../fhir/page.ts';
+
+/** The page with its resources' COPY rows encoded; they all view `buffer`. */
+export function readAndEncodePage(
+  text: string,
+  ctx: PageContext,
+): { page: NormalizedPage; buffer: ArrayBuffer } {
+  const encoder = new PageEncoder();
+  const page = readPage(text, ctx, (r) => encoder.add(r));
+  const { resources, buffer } = encoder.finish();
+  return { page: { ...page, batch: resources }, buffer };
+}
