@@ -29,6 +29,23 @@ import type { AnalyticsRows, ClaimCareTeamRow, ClaimRow } from '../model/analyti
 export { CLAIM_TYPES, claimTypeOf, type ClaimType } from './eob/claim-type.ts';
 
 const CLAIM_GROUP_SYSTEM = 'https://bluebutton.cms.gov/resources/identifier/claim-group';
+// The URLs the claim row reads, built once (not per claim: every comparison with a string built
+// on the spot first copies it into a flat one).
+const CLAIM_ID_SYSTEM = `${CMS_VARIABLES}clm_id`;
+const PDE_ID_SYSTEM = `${CMS_VARIABLES}pde_id`;
+const RX_NUMBER_SYSTEM = `${CMS_VARIABLES}rx_srvc_rfrnc_num`;
+const NCH_CLAIM_TYPE_SYSTEM = `${CMS_VARIABLES}nch_clm_type_cd`;
+const CLAIM_CATEGORY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/claim-type';
+const FACILITY_TYPE_URL = `${CMS_VARIABLES}clm_fac_type_cd`;
+const SERVICE_CLASSIFICATION_URL = `${CMS_VARIABLES}clm_srvc_clsfctn_type_cd`;
+const NON_PAYMENT_REASON_URL = `${CMS_VARIABLES}clm_mdcr_non_pmt_rsn_cd`;
+const PAYMENT_DENIAL_URL = `${CMS_VARIABLES}carr_clm_pmt_dnl_cd`;
+/** Where a v2 claim's control number is, in order of preference (carrier, then institutional). */
+const CONTROL_NUMBER_URLS = [`${CMS_VARIABLES}carr_clm_cntl_num`, `${CMS_VARIABLES}fi_doc_clm_cntl_num`];
+
+const isClaimNumberSystem = (s: string) => s === CLAIM_ID_SYSTEM || s === PDE_ID_SYSTEM;
+const isClaimGroupSystem = (s: string) => s === CLAIM_GROUP_SYSTEM;
+const isRxNumberSystem = (s: string) => s === RX_NUMBER_SYSTEM;
 
 export function mapExplanationOfBenefit(resource: JsonObject, ctx: MapContext): AnalyticsRows {
   const claimId = ctx.resourceId;
@@ -79,38 +96,50 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
   const supporting = supportingInfoIndex(resource);
   const { coverageId, part } = coverageOf(resource);
   const provider = providerOf(resource);
+  const facilityType = extensionCode(extension(resource.facility, FACILITY_TYPE_URL));
+  const frequency = supportingCode(supporting.get('typeofbill'));
+  const version = claimVersion(resource, parts.claimType, supporting);
+  const classification = headerCode(resource, SERVICE_CLASSIFICATION_URL);
+  // One literal, in the column order the row always had (the spreads it replaced built the row
+  // one property at a time).
   return {
     ...commonClaimColumns(resource, supporting, parts.billable, parts.careTeam, ctx),
     claim_id: ctx.resourceId,
     patient_id: parts.patientId,
     claim_type: parts.claimType,
-    claim_number: identifierValue(
-      resource,
-      (s) => s === `${CMS_VARIABLES}clm_id` || s === `${CMS_VARIABLES}pde_id`,
-    ),
-    claim_group: identifierValue(resource, (s) => s === CLAIM_GROUP_SYSTEM),
+    claim_number: identifierValue(resource, isClaimNumberSystem),
+    claim_group: identifierValue(resource, isClaimGroupSystem),
     claim_link_key: v2ClaimLinkKey(resource),
-    nch_claim_type_code: codingBySystem(resource.type, `${CMS_VARIABLES}nch_clm_type_cd`)?.code ?? null,
-    claim_category:
-      codingBySystem(resource.type, 'http://terminology.hl7.org/CodeSystem/claim-type')?.code ?? null,
+    nch_claim_type_code: codingBySystem(resource.type, NCH_CLAIM_TYPE_SYSTEM)?.code ?? null,
+    claim_category: codingBySystem(resource.type, CLAIM_CATEGORY_SYSTEM)?.code ?? null,
     coverage_id: coverageId,
     part,
     provider_npi: provider.npi ?? null,
     provider_ccn: provider.ccn ?? null,
     provider_name: provider.name ?? null,
     drg_code: supportingCode(supporting.get('clm_drg_cd')) ?? drgFromDiagnosis(resource),
-    claim_frequency_code: supportingCode(supporting.get('typeofbill')),
-    facility_type_code:
-      extensionCode(extension(resource.facility, `${CMS_VARIABLES}clm_fac_type_cd`)) ?? null,
+    claim_frequency_code: frequency,
+    facility_type_code: facilityType ?? null,
     payment_amount: text(amounts.payment),
     submitted_amount: text(amounts.submitted),
     allowed_amount: text(amounts.allowed),
     patient_responsibility_amount: text(amounts.patientResponsibility),
     primary_payer_paid_amount: text(amounts.primaryPayer),
     line_count: parts.lineCount,
-    ...claimVersion(resource, parts.claimType, supporting),
-    ...claimFacts(resource, supporting),
+    final_action: version.final_action,
+    pde_adjustment_code: version.pde_adjustment_code,
+    // Denial codes, the full type of bill, the admission source.
+    non_payment_reason_code: headerCode(resource, NON_PAYMENT_REASON_URL) ?? null,
+    payment_denial_code: headerCode(resource, PAYMENT_DENIAL_URL) ?? null,
+    bill_type_code:
+      facilityType && classification && frequency ? `${facilityType}${classification}${frequency}` : null,
+    admission_source_code: supportingCode(supporting.get('clm_src_ip_admsn_cd')),
   };
+}
+
+/** The code of the claim's extension `url`. */
+function headerCode(resource: JsonObject, url: string): string | undefined {
+  return extensionCode(extension(resource, url));
 }
 
 /**
@@ -132,33 +161,12 @@ function claimVersion(
   };
 }
 
-/** Denial codes, the full type of bill, the admission source. */
-function claimFacts(
-  resource: JsonObject,
-  supporting: Map<string, JsonObject>,
-): Pick<
-  ClaimRow,
-  'non_payment_reason_code' | 'payment_denial_code' | 'bill_type_code' | 'admission_source_code'
-> {
-  const header = (name: string) => extensionCode(extension(resource, `${CMS_VARIABLES}${name}`)) ?? null;
-  const facility = extensionCode(extension(resource.facility, `${CMS_VARIABLES}clm_fac_type_cd`));
-  const classification = header('clm_srvc_clsfctn_type_cd');
-  const frequency = supportingCode(supporting.get('typeofbill'));
-  return {
-    non_payment_reason_code: header('clm_mdcr_non_pmt_rsn_cd'),
-    payment_denial_code: header('carr_clm_pmt_dnl_cd'),
-    bill_type_code:
-      facility && classification && frequency ? `${facility}${classification}${frequency}` : null,
-    admission_source_code: supportingCode(supporting.get('clm_src_ip_admsn_cd')),
-  };
-}
-
 /** The claim's key across API versions (claims.claim_link_key, docs/v3.md). */
 function v2ClaimLinkKey(resource: JsonObject): string | null {
-  for (const name of ['carr_clm_cntl_num', 'fi_doc_clm_cntl_num']) {
-    const value = extensionCode(extension(resource, `${CMS_VARIABLES}${name}`));
+  for (const url of CONTROL_NUMBER_URLS) {
+    const value = headerCode(resource, url);
     if (value) return value;
   }
-  const rx = identifierValue(resource, (s) => s === `${CMS_VARIABLES}rx_srvc_rfrnc_num`);
+  const rx = identifierValue(resource, isRxNumberSystem);
   return rx ? `rx:${rx}` : null;
 }

@@ -43,7 +43,8 @@ export function codings(concept: unknown): Coding[] {
   return arr(obj(concept)?.coding).map(toCoding);
 }
 
-function toCoding(c: JsonObject): Coding {
+/** A coding element as read (its system, code and display when they are strings). */
+export function toCoding(c: JsonObject): Coding {
   return { system: str(c.system), code: str(c.code), display: str(c.display) };
 }
 

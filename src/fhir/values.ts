@@ -40,6 +40,14 @@ export function moneyCents(value: unknown): number | undefined {
     if (Math.abs(value) >= MAX_MONEY) throw new ValueError(`${value} is too large for an amount`);
     return value * 100;
   }
+  if (typeof value === 'number' && Math.abs(value) < MAX_MONEY) {
+    // Most amounts (12.34): when value * 100, rounded, divided by 100 gives back exactly value,
+    // value's shortest decimal text (what the exact reading below starts from) has at most two
+    // decimals and is that many cents, since below 10^12 two such decimals cannot round to the
+    // same double. Anything else (12.345, 1e-7) is read from its text.
+    const cents = Math.round(value * 100);
+    if (cents / 100 === value) return cents;
+  }
   const text = decimalString(value);
   if (text === undefined) return undefined;
   const m = DECIMAL.exec(text);

@@ -5,9 +5,11 @@ import {
   CMS_CODESYSTEM,
   CMS_VARIABLES,
   codingBySystem,
-  codings,
   extensionCode,
+  firstCoding,
+  obj,
   str,
+  toCoding,
   type Coding,
   type JsonObject,
 } from '../read.ts';
@@ -38,12 +40,18 @@ const PROCEDURE_SYSTEM_PREFERENCE = [
 
 /** The first real coding (no data-absent placeholder) of the most preferred system. */
 export function preferredCoding(concept: unknown, preference: readonly string[]): Coding | undefined {
-  const all = codings(concept).filter((c) => c.code && c.system !== DATA_ABSENT && c.code !== 'NULL');
+  const list = arr(obj(concept)?.coding);
   for (const system of preference) {
-    const hit = all.find((c) => c.system === system);
-    if (hit) return hit;
+    for (const c of list) if (isReal(c) && str(c.system) === system) return toCoding(c);
   }
-  return all[0];
+  for (const c of list) if (isReal(c)) return toCoding(c);
+  return undefined;
+}
+
+/** A coding with a code, neither a data-absent placeholder nor the literal code `NULL`. */
+function isReal(c: JsonObject): boolean {
+  const code = str(c.code);
+  return Boolean(code) && str(c.system) !== DATA_ABSENT && code !== 'NULL';
 }
 
 export function drgFromDiagnosis(resource: JsonObject): string | null {
@@ -61,29 +69,45 @@ export function codeColumns(
   return { code: coding?.code ?? null, system: coding?.system ?? null, display: coding?.display ?? null };
 }
 
+/** A diagnosis's present-on-admission indicator extension (its URL ends with the CCW variable). */
+const POA_URL = /\/clm_e?_?poa_ind_sw\d+$/;
+
 export function mapDiagnoses(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimDiagnosisRow[] {
   const rows: ClaimDiagnosisRow[] = [];
   const sequenceOf = sequenceReader(ctx, { list: 'diagnosis', noun: 'diagnosis' });
-  arr(resource.diagnosis).forEach((dx, i) => {
+  const list = arr(resource.diagnosis);
+  for (let i = 0; i < list.length; i++) {
+    const dx = list[i]!;
     // 2020-era data carries the DRG as a "diagnosis" holding only a packageCode: it is read as
     // the claim's DRG (drgFromDiagnosis) and is not a diagnosis.
-    if (dx.diagnosisCodeableConcept === undefined && dx.packageCode !== undefined) return;
+    if (dx.diagnosisCodeableConcept === undefined && dx.packageCode !== undefined) continue;
     const sequence = sequenceOf(dx, i);
     const coding =
       preferredCoding(dx.diagnosisCodeableConcept, DIAGNOSIS_SYSTEM_PREFERENCE) ??
       // BB2's odd "unknown-icd-version/ " coding (with a trailing space) has no code: keep its system.
-      codings(dx.diagnosisCodeableConcept)[0];
-    const poa = arr(dx.extension).find((e) => /\/clm_e?_?poa_ind_sw\d+$/.test(str(e.url) ?? ''));
+      firstCoding(dx.diagnosisCodeableConcept);
+    const poa = arr(dx.extension).find((e) => POA_URL.test(str(e.url) ?? ''));
     rows.push({
-      ...lineage,
+      claim_id: lineage.claim_id,
+      last_updated: lineage.last_updated,
       sequence,
-      ...codeColumns(coding),
+      code: coding?.code ?? null,
       system: coding?.system?.trim() ?? null,
-      diagnosis_type: arr(dx.type).flatMap((t) => codings(t))[0]?.code ?? null,
+      display: coding?.display ?? null,
+      diagnosis_type: firstTypeCode(dx.type),
       present_on_admission: extensionCode(poa) ?? null,
     });
-  });
+  }
   return rows;
+}
+
+/** The code of the first coding of the first of `types` (CodeableConcepts) that has one. */
+function firstTypeCode(types: unknown): string | null {
+  for (const t of arr(types)) {
+    const first = arr(t.coding)[0];
+    if (first) return str(first.code) ?? null;
+  }
+  return null;
 }
 
 const v2ProcedureCoding = (concept: unknown) => preferredCoding(concept, PROCEDURE_SYSTEM_PREFERENCE);

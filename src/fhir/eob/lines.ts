@@ -1,6 +1,6 @@
 /** EOB `item[]` -> claim_lines (and, through money.ts, their adjudications). */
 import type { MapContext } from '../map-context.ts';
-import { arr, CMS_VARIABLES, codingBySystem, codings, obj, type Coding, type JsonObject } from '../read.ts';
+import { arr, CMS_VARIABLES, codingBySystem, obj, str, type Coding, type JsonObject } from '../read.ts';
 import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { decimalString, ValueError } from '../values.ts';
 import type { ClaimType } from './claim-type.ts';
@@ -47,9 +47,7 @@ export function mapLines(
     const lineNumber = sequenceOf(item, i);
     const entries = mapLineAdjudications(item, i, lineNumber, ctx, adjudications);
     lineEntries.set(lineNumber, entries);
-    const line = mapLine(item, i, lineNumber, claimType, entries, billable, ctx);
-    line.rendering_npi = renderingOf(item);
-    lines.push(line);
+    lines.push(mapLine(item, i, lineNumber, claimType, entries, billable, renderingOf(item), ctx));
   }
   return { lines, adjudications, lineEntries };
 }
@@ -61,19 +59,38 @@ function mapLine(
   claimType: ClaimType,
   entries: readonly MoneyEntry[],
   billable: BillablePeriod,
+  renderingNpi: string | null,
   ctx: MapContext,
 ): ClaimLineRow {
   const product = preferredCoding(item.productOrService, PRODUCT_SYSTEM_PREFERENCE);
+  const basics = lineBasics(item, `item[${index}]`, lineNumber, product, billable, ctx);
+  const amounts = lineAmounts(claimType, entries);
+  // One literal with every column (spreading the parts built the row one property at a time).
   return {
-    ...lineBasics(item, `item[${index}]`, lineNumber, product, billable, ctx),
+    claim_id: basics.claim_id,
+    line_number: basics.line_number,
+    product_system: basics.product_system,
+    product_code: basics.product_code,
+    product_display: basics.product_display,
+    service_start: basics.service_start,
+    service_end: basics.service_end,
+    service_dates_from_claim: basics.service_dates_from_claim,
+    quantity: basics.quantity,
     modifiers: modifierCodes(item),
-    revenue_code: codingBySystem(item.revenue, `${CMS_VARIABLES}rev_cntr`)?.code ?? null,
-    place_of_service:
-      codingBySystem(item.locationCodeableConcept, `${CMS_VARIABLES}line_place_of_srvc_cd`)?.code ?? null,
-    ...lineAmounts(claimType, entries),
+    revenue_code: codingBySystem(item.revenue, REVENUE_CENTER_SYSTEM)?.code ?? null,
+    place_of_service: codingBySystem(item.locationCodeableConcept, PLACE_OF_SERVICE_SYSTEM)?.code ?? null,
+    submitted_amount: amounts.submitted_amount,
+    allowed_amount: amounts.allowed_amount,
+    paid_amount: amounts.paid_amount,
+    patient_responsibility_amount: amounts.patient_responsibility_amount,
+    noncovered_amount: amounts.noncovered_amount,
     last_updated: ctx.lastUpdated,
+    rendering_npi: renderingNpi,
   };
 }
+
+const REVENUE_CENTER_SYSTEM = `${CMS_VARIABLES}rev_cntr`;
+const PLACE_OF_SERVICE_SYSTEM = `${CMS_VARIABLES}line_place_of_srvc_cd`;
 
 /**
  * The line columns v2 and v3 read alike: its number, product, service dates (the claim's billable
@@ -113,10 +130,12 @@ export function lineBasics(
 }
 
 function modifierCodes(item: JsonObject): string[] | null {
-  const codes = arr(item.modifier)
-    .map((m) => codings(m)[0]?.code)
-    .filter((c): c is string => Boolean(c));
-  return codes.length ? codes : null;
+  let codes: string[] | null = null;
+  for (const m of arr(item.modifier)) {
+    const code = str(arr(obj(m)?.coding)[0]?.code);
+    if (code) (codes ??= []).push(code);
+  }
+  return codes;
 }
 
 /** A line's service dates: its servicedPeriod, else its one servicedDate as start and end. */

@@ -4,17 +4,7 @@
  * ("Money columns") and must change together with it.
  */
 import type { MapContext } from '../map-context.ts';
-import {
-  arr,
-  CMS_CODESYSTEM,
-  CMS_VARIABLES,
-  codings,
-  obj,
-  str,
-  variableName,
-  type Coding,
-  type JsonObject,
-} from '../read.ts';
+import { arr, CMS_CODESYSTEM, CMS_VARIABLES, obj, str, variableName, type JsonObject } from '../read.ts';
 import type { ClaimFinancialRow, ClaimLineAdjudicationRow } from '../../model/analytics-rows.ts';
 import { centsToString, sumCents } from '../values.ts';
 import { PROFESSIONAL, type ClaimType } from './claim-type.ts';
@@ -37,28 +27,43 @@ export function text(cents: number | undefined): string | null {
 }
 
 /**
- * Splits a category's codings into the generic CARIN/HL7 code and the CMS variable. The order of
+ * A category's codings split into the generic CARIN/HL7 code and the CMS variable. The order of
  * the two codings is not fixed (2020 data puts the variable first), so they are told apart by
  * content: the variable coding's code is a `.../variables/<name>` URL.
  */
-function splitCategory(concept: unknown): { generic: Coding | undefined; variable: string | undefined } {
-  let generic: Coding | undefined;
-  let variable: string | undefined;
+interface Category {
+  /** The first coding that is not a CMS variable (its code; it has one). */
+  code: string | undefined;
+  system: string | undefined;
+  variable: string | undefined;
+}
+
+/**
+ * Reads a category into `into` (reused by the hot loops: one object per call site, not per entry)
+ * and returns it.
+ */
+function splitCategory(concept: unknown, into: Category): Category {
+  into.code = undefined;
+  into.system = undefined;
+  into.variable = undefined;
   const list = obj(concept)?.coding;
-  if (!Array.isArray(list)) return { generic, variable };
+  if (!Array.isArray(list)) return into;
   for (const c of list as JsonObject[]) {
     if (!c || typeof c !== 'object') continue;
     const code = typeof c.code === 'string' ? c.code : undefined;
     const system = typeof c.system === 'string' ? c.system : undefined;
     if (!code) continue;
     if (code.startsWith(CMS_VARIABLES) && system?.startsWith(CMS_CODESYSTEM)) {
-      variable ??= code.slice(CMS_VARIABLES.length);
-    } else {
-      generic ??= { system, code, display: undefined };
+      into.variable ??= code.slice(CMS_VARIABLES.length);
+    } else if (into.code === undefined) {
+      into.code = code;
+      into.system = system;
     }
   }
-  return { generic, variable };
+  return into;
 }
+
+const newCategory = (): Category => ({ code: undefined, system: undefined, variable: undefined });
 
 /**
  * One line's adjudication entries: pushes their rows onto `rows` and returns them as MoneyEntry.
@@ -74,20 +79,21 @@ export function mapLineAdjudications(
 ): MoneyEntry[] {
   const entries: MoneyEntry[] = [];
   const list = arr(item.adjudication);
+  const category = newCategory();
   for (let j = 0; j < list.length; j++) {
     const adj = list[j]!;
-    const { generic, variable } = splitCategory(adj.category);
+    const { code, system, variable } = splitCategory(adj.category, category);
     const reasonCoding = arr(obj(adj.reason)?.coding)[0];
     const reasonSystem = str(reasonCoding?.system);
     const amount = obj(adj.amount);
     const cents = ctx.cents(amount?.value, () => `item[${itemIndex}].adjudication[${j}].amount.value`);
-    entries.push({ category: generic?.code, categorySystem: generic?.system, variable, cents });
+    entries.push({ category: code, categorySystem: system, variable, cents });
     rows.push({
       claim_id: ctx.resourceId,
       line_number: lineNumber,
       entry_index: j,
-      category: generic?.code ?? null,
-      category_system: generic?.system ?? null,
+      category: code ?? null,
+      category_system: system ?? null,
       // A denial reason carries no amount; its CMS variable is the reason's code system.
       variable: variable ?? variableName(reasonSystem) ?? null,
       amount: cents === undefined ? null : centsToString(cents),
@@ -136,40 +142,56 @@ export function mapClaimFinancials(resource: JsonObject, lineage: Lineage, ctx: 
   const financials: ClaimFinancialRow[] = [];
   const totals: MoneyEntry[] = [];
   const balances = new Map<string, number>();
-  arr(resource.total).forEach((t, i) => {
-    const { generic, variable } = splitCategory(t.category);
-    const cents = ctx.cents(obj(t.amount)?.value, `total[${i}].amount.value`);
-    totals.push({ category: generic?.code, categorySystem: generic?.system, variable, cents });
+  const category = newCategory();
+  const totalList = arr(resource.total);
+  for (let i = 0; i < totalList.length; i++) {
+    const t = totalList[i]!;
+    const { code, system, variable } = splitCategory(t.category, category);
+    const cents = ctx.cents(obj(t.amount)?.value, () => `total[${i}].amount.value`);
+    totals.push({ category: code, categorySystem: system, variable, cents });
     financials.push({
-      ...lineage,
+      claim_id: lineage.claim_id,
+      last_updated: lineage.last_updated,
       entry_index: financials.length,
       source: 'total',
-      category: generic?.code ?? null,
+      category: code ?? null,
       variable: variable ?? null,
       amount: text(cents),
       count_value: null,
     });
-  });
-  arr(resource.benefitBalance).forEach((balance, b) => {
-    arr(balance.financial).forEach((f, i) => {
-      const path = `benefitBalance[${b}].financial[${i}]`;
-      const variable = codings(f.type)
-        .map((c) => variableName(c.code))
-        .find(Boolean);
-      const cents = ctx.cents(obj(f.usedMoney)?.value, `${path}.usedMoney.value`);
+  }
+  const balanceList = arr(resource.benefitBalance);
+  for (let b = 0; b < balanceList.length; b++) {
+    const financialList = arr(balanceList[b]!.financial);
+    for (let i = 0; i < financialList.length; i++) {
+      const f = financialList[i]!;
+      // Paths are built only for a message: this runs for every entry of every claim.
+      const path = () => `benefitBalance[${b}].financial[${i}]`;
+      const variable = firstVariable(f.type);
+      const cents = ctx.cents(obj(f.usedMoney)?.value, () => `${path()}.usedMoney.value`);
       if (variable && cents !== undefined && !balances.has(variable)) balances.set(variable, cents);
       financials.push({
-        ...lineage,
+        claim_id: lineage.claim_id,
+        last_updated: lineage.last_updated,
         entry_index: financials.length,
         source: 'benefit_balance',
         category: null,
         variable: variable ?? null,
         amount: text(cents),
-        count_value: ctx.int(f.usedUnsignedInt, `${path}.usedUnsignedInt`),
+        count_value: ctx.int(f.usedUnsignedInt, () => `${path()}.usedUnsignedInt`),
       });
-    });
-  });
+    }
+  }
   return { financials, totals, balances };
+}
+
+/** The CMS variable named by the first coding of `concept` that names one. */
+function firstVariable(concept: unknown): string | undefined {
+  for (const c of arr(obj(concept)?.coding)) {
+    const variable = variableName(str(c.code));
+    if (variable) return variable;
+  }
+  return undefined;
 }
 
 export interface ClaimAmounts {

@@ -70,7 +70,8 @@ export function mapCareTeam(
     const provider = obj(member.provider);
     const identifier = obj(provider?.identifier);
     return {
-      ...lineage,
+      claim_id: lineage.claim_id,
+      last_updated: lineage.last_updated,
       sequence,
       role: firstCoding(member.role)?.code ?? null,
       provider_id: str(identifier?.value) ?? null,

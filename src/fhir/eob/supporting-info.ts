@@ -1,5 +1,5 @@
 /** Header facts carried in `supportingInfo[]` and `identifier[]`. */
-import { arr, codingBySystem, codings, firstCoding, str, variableName, type JsonObject } from '../read.ts';
+import { arr, codingBySystem, firstCoding, obj, str, variableName, type JsonObject } from '../read.ts';
 
 /**
  * supportingInfo by what it is: the CARIN category code (clmrecvddate, admissionperiod,
@@ -8,8 +8,9 @@ import { arr, codingBySystem, codings, firstCoding, str, variableName, type Json
 export function supportingInfoIndex(resource: JsonObject): Map<string, JsonObject> {
   const index = new Map<string, JsonObject>();
   for (const info of arr(resource.supportingInfo)) {
-    for (const c of codings(info.category)) {
-      const key = variableName(c.code) ?? c.code;
+    for (const c of arr(obj(info.category)?.coding)) {
+      const code = str(c.code);
+      const key = variableName(code) ?? code;
       if (key && key !== 'info' && !index.has(key)) index.set(key, info);
     }
   }
