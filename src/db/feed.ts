@@ -32,18 +32,25 @@ export async function takeUnfedMembers(
   client: PoolClient,
   limits: { requested: number; others: number },
 ): Promise<FedMember[]> {
+  // Each branch reads every running run's members by its own index range (a LATERAL per run): with
+  // `run_id = ANY(array)` the index could not give the rows in order, so each tick read and sorted
+  // every unfed member (940,831 rows, 4.8 s at 1M members) to return a feed window.
   const { rows } = await client.query<FedMember>(
     `WITH running AS MATERIALIZED (
        -- Never a run still being set up: its syncs would compete with its fan-out for its row.
-       SELECT coalesce(array_agg(run_id), '{}') AS ids FROM sync_runs WHERE status = 'running'
+       SELECT run_id FROM sync_runs WHERE status = 'running'
      ), pick AS (
-       (SELECT run_id, enrollment_id FROM sync_run_members
-         WHERE queued_at IS NULL AND priority = 1 AND run_id = ANY((SELECT ids FROM running)::text[])
-         ORDER BY priority, run_id, enrollment_id LIMIT $1)
+       (SELECT m.run_id, m.enrollment_id FROM running r CROSS JOIN LATERAL (
+          SELECT run_id, enrollment_id FROM sync_run_members
+           WHERE queued_at IS NULL AND priority = 1 AND run_id = r.run_id
+           ORDER BY enrollment_id LIMIT $1) m
+         ORDER BY m.run_id, m.enrollment_id LIMIT $1)
        UNION ALL
-       (SELECT run_id, enrollment_id FROM sync_run_members
-         WHERE queued_at IS NULL AND priority > 1 AND run_id = ANY((SELECT ids FROM running)::text[])
-         ORDER BY priority, run_id, enrollment_id LIMIT $2)
+       (SELECT m.run_id, m.enrollment_id FROM running r CROSS JOIN LATERAL (
+          SELECT run_id, enrollment_id, priority FROM sync_run_members
+           WHERE queued_at IS NULL AND priority > 1 AND run_id = r.run_id
+           ORDER BY priority, enrollment_id LIMIT $2) m
+         ORDER BY m.priority, m.run_id, m.enrollment_id LIMIT $2)
      )
      UPDATE sync_run_members m SET queued_at = now()
        FROM pick WHERE m.run_id = pick.run_id AND m.enrollment_id = pick.enrollment_id
