@@ -97,12 +97,15 @@ export function closeWalkSql(c: CloseWalk): string {
     w.write(
       `DELETE FROM fhir_resources WHERE resource_type = ${t} AND resource_id = ANY(ARRAY(SELECT id FROM ${unseen})) AND ${allowed}`,
     );
+    // Only when there is something to record or to clear: otherwise every full walk's close wrote
+    // a new version of the enrollment's sync_state row with the same NULL in it.
     w.write(
       `UPDATE sync_state s SET reconcile_suspect = CASE
           WHEN v.hold THEN coalesce(s.reconcile_suspect, '{}'::jsonb)
                            || jsonb_build_object(${t}::text, jsonb_build_object('unseen', v.unseen, 'held', v.held, 'at', now()))
           ELSE nullif(coalesce(s.reconcile_suspect, '{}'::jsonb) - ${t}::text, '{}'::jsonb) END
-         FROM ${verdict} v WHERE s.enrollment_id = ${e}`,
+         FROM ${verdict} v
+        WHERE s.enrollment_id = ${e} AND (v.hold OR s.reconcile_suspect ? ${t}::text)`,
     );
     select = `CASE WHEN v.hold THEN 0 ELSE v.unseen END AS removed,
               CASE WHEN v.hold THEN v.unseen END AS suspect_unseen, v.held AS held FROM ${verdict} v`;
