@@ -8,6 +8,7 @@
  */
 import type { Pool } from '../../src/db/client.ts';
 import { finishSyncFailed, finishSyncSucceeded, startAttempt } from '../../src/db/attempts.ts';
+import { prepared } from '../../src/db/statement.ts';
 import { beginSync, endSync } from '../../src/db/walks.ts';
 import { Bb2Error } from '../../src/errors.ts';
 import { EnrollmentBusyError } from '../../src/jobs/sync-errors.ts';
@@ -106,10 +107,12 @@ function simulatedSyncBody(pool: Pool, model: Model, stats: SimStats): SyncStand
     const doneAt = model.spend(cost.requests);
     const transactionTime = model.transactionTimeAt(doneAt);
     await pool.query(
-      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor)
-       SELECT $1, t, $2 FROM unnest(ARRAY['Patient', 'Coverage', 'ExplanationOfBenefit']) t
-       ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
-      [payload.enrollmentId, new Date(transactionTime).toISOString()],
+      prepared(
+        `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor)
+         SELECT $1, t, $2 FROM unnest(ARRAY['Patient', 'Coverage', 'ExplanationOfBenefit']) t
+         ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+        [payload.enrollmentId, new Date(transactionTime).toISOString()],
+      ),
     );
     model.loads.forEach((load, i) => {
       if (stats.cursor[n]! < load.transactionTime && load.transactionTime <= transactionTime) {

@@ -5,21 +5,23 @@
 import type { ErrorCategory } from '../errors.ts';
 import type { Db } from './client.ts';
 import { memberOutcomeWrite, type AttemptTotals } from './runs.ts';
-import { Statement } from './statement.ts';
+import { prepared, Statement } from './statement.ts';
 
 export async function startAttempt(
   db: Db,
   attempt: { enrollmentId: string; runId: string | null; jobId: string; full: boolean },
 ): Promise<number> {
   const { rows } = await db.query<{ attempt_id: number }>(
-    `WITH state AS (
+    prepared(
+      `WITH state AS (
        INSERT INTO sync_state (enrollment_id, last_attempt_at)
        SELECT $1, now() WHERE EXISTS (SELECT 1 FROM enrollments WHERE enrollment_id = $1 AND status = 'active')
        ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()
      )
      INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync) VALUES ($1, $2, $3, 'running', $4)
      RETURNING attempt_id`,
-    [attempt.enrollmentId, attempt.runId, attempt.jobId, attempt.full ? 1 : 0],
+      [attempt.enrollmentId, attempt.runId, attempt.jobId, attempt.full ? 1 : 0],
+    ),
   );
   return rows[0]!.attempt_id;
 }
@@ -95,7 +97,7 @@ export async function finishSyncSucceeded(
   }
   attemptWrite(w, s.attemptId, s.result);
   if (s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result);
-  await db.query(w.text(), w.values);
+  await db.query(prepared(w.text(), w.values));
 }
 
 /** One statement when a sync stops: the attempt, operator state, and (when final) the run. */
@@ -131,5 +133,5 @@ export async function finishSyncFailed(
     );
   }
   if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, s.outcome ?? 'failed', s.result);
-  if (!w.empty) await db.query(w.text(), w.values);
+  if (!w.empty) await db.query(prepared(w.text(), w.values));
 }

@@ -3,7 +3,7 @@
  * or a retry); each member's outcome is recorded once and the run finishes with its last member.
  */
 import type { Db, Pool, PoolClient } from './client.ts';
-import { Statement } from './statement.ts';
+import { prepared, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
 export type RunTrigger = 'scheduled' | 'manual' | 'retry';
@@ -137,7 +137,7 @@ export async function recordMemberOutcome(
 ): Promise<void> {
   const w = new Statement();
   memberOutcomeWrite(w, runId, enrollmentId, outcome, totals);
-  await db.query(w.text(), w.values);
+  await db.query(prepared(w.text(), w.values));
 }
 
 /** recordMemberOutcome as one write of a Statement. */

@@ -46,6 +46,30 @@ export class Statement {
   }
 }
 
+/** Names given to statement texts so far (this process). */
+const preparedNames = new Map<string, string>();
+/** Beyond this many texts, statements go unnamed (a bug building texts must not grow the map). */
+const MAX_PREPARED = 200;
+
+/**
+ * A query the server parses and plans once per connection instead of on every call: a named
+ * statement (node-postgres prepares it on a connection the first time that connection sends it).
+ * For the few statements every sync sends, where parsing and planning is about half of what
+ * Postgres spends on them (docs/scale.md, "Simulation"). Only for fixed texts: one name per
+ * distinct text. Needs session pooling in front of Postgres, which the sync lock needs anyway.
+ */
+export function prepared(
+  text: string,
+  values: unknown[],
+): { name?: string; text: string; values: unknown[] } {
+  let name = preparedNames.get(text);
+  if (name === undefined && preparedNames.size < MAX_PREPARED) {
+    name = `bbsync_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return name === undefined ? { text, values } : { name, text, values };
+}
+
 /**
  * A parameter value as a SQL literal. Every value is quoted, as an untyped literal, so the server
  * types it from context exactly as it types a bind parameter (node-postgres sends those as text).

@@ -3,7 +3,7 @@
  * resource type's walk through BB2's pages (cursor, next link, ids seen on a full walk).
  */
 import type { Db, PoolClient } from './client.ts';
-import { Statement } from './statement.ts';
+import { prepared, Statement } from './statement.ts';
 
 export interface WalkProgress {
   job_id: string;
@@ -53,7 +53,8 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     progress: Record<string, WalkProgress> | null;
     cursors: Record<string, string> | null;
   }>(
-    `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
+    prepared(
+      `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
             (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope,
                                      'api_version', api_version, 'samhsa_shared', samhsa_shared,
                                      'grant_ended', coalesce(access_grant_expiration <= now(), false),
@@ -66,7 +67,8 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
                       'bundle_last_updated', bundle_last_updated))
                FROM sync_progress WHERE enrollment_id = $1) AS progress,
             (SELECT json_object_agg(resource_type, cursor) FROM sync_cursors WHERE enrollment_id = $1) AS cursors`,
-    [enrollmentId],
+      [enrollmentId],
+    ),
   );
   const row = rows[0]!;
   return {
@@ -81,7 +83,7 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
 
 /** Releases the sync lock taken by beginSync. */
 export async function endSync(session: PoolClient): Promise<void> {
-  await session.query('SELECT pg_advisory_unlock_all()');
+  await session.query(prepared('SELECT pg_advisory_unlock_all()', []));
 }
 
 /** Forgets a walk in progress (and the ids it saw): the walk starts over. */
