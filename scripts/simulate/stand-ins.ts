@@ -7,7 +7,7 @@
  * `npm run scale:postgres`).
  */
 import type { Pool } from '../../src/db/client.ts';
-import { finishSyncFailed, finishSyncSucceeded, startAttempt } from '../../src/db/attempts.ts';
+import { finishSyncFailed, finishSyncSucceeded } from '../../src/db/attempts.ts';
 import { prepared } from '../../src/db/statement.ts';
 import { beginSync, endSync } from '../../src/db/walks.ts';
 import { Bb2Error } from '../../src/errors.ts';
@@ -59,10 +59,15 @@ export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncSt
   return async (payload, ctx) => {
     const session = await pool.connect();
     try {
-      if (!(await beginSync(session, payload.enrollmentId)).locked) {
-        throw new EnrollmentBusyError(payload.enrollmentId);
-      }
-      return await body(payload, ctx);
+      // The lock and the attempt in one round trip, as syncEnrollment takes them.
+      const start = await beginSync(session, payload.enrollmentId, {
+        runId: payload.runId ?? null,
+        jobId: ctx.jobId,
+        full: Boolean(payload.full),
+      });
+      if (!start.locked) throw new EnrollmentBusyError(payload.enrollmentId);
+      if (start.attemptId === undefined) throw new Error(`${payload.enrollmentId} is not active`);
+      return await body(payload, ctx, { attemptId: start.attemptId, full: start.full === true });
     } finally {
       await endSync(session);
       session.release();
@@ -70,16 +75,13 @@ export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncSt
   };
 }
 
-function simulatedSyncBody(pool: Pool, model: Model, stats: SimStats): SyncStandIn {
-  return async (payload: SyncEnrollmentPayload, ctx) => {
+function simulatedSyncBody(pool: Pool, model: Model, stats: SimStats) {
+  return async (
+    payload: SyncEnrollmentPayload,
+    ctx: Parameters<SyncStandIn>[1],
+    { attemptId, full }: { attemptId: number; full: boolean },
+  ) => {
     const n = enrollmentNumber(payload.enrollmentId);
-    const full = Boolean(payload.full);
-    const attemptId = await startAttempt(pool, {
-      enrollmentId: payload.enrollmentId,
-      runId: payload.runId ?? null,
-      jobId: ctx.jobId,
-      full,
-    });
     const loadIndex = model.loads.findLastIndex((l) => l.visibleAt <= model.clock.now);
     const cost = model.syncCost(n, loadIndex, full, ctx.attempt);
     const totals = { retries: ctx.attempt - 1, resourcesChanged: 0, rowsWritten: 0, resourcesRemoved: 0 };

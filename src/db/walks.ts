@@ -39,12 +39,27 @@ export interface SyncStart {
   reconcileSuspect: boolean;
 }
 
+/** The attempt beginSync starts when the sync may go ahead (see beginSync). */
+export interface AttemptStart {
+  runId: string | null;
+  jobId: string;
+  /** A full reconcile was asked for (the run's turn, or an operator's `--full`). */
+  full: boolean;
+}
+
 /**
  * One round trip at the start of a sync: take the enrollment's sync lock (a session lock held by
  * `session` until it is released, or until the connection dies with its process) and read
- * everything the sync needs to decide what to do.
+ * everything the sync needs to decide what to do. With `attempt`, the same statement also starts
+ * the attempt (src/db/attempts.ts `startAttempt`) when the sync goes ahead: locked, the enrollment
+ * active and its grant not ended. The attempt is full when asked, when a held-back reconcile must
+ * be confirmed, or on a first sync. One statement instead of two for every sync.
  */
-export async function beginSync(session: PoolClient, enrollmentId: string): Promise<SyncStart> {
+export async function beginSync(
+  session: PoolClient,
+  enrollmentId: string,
+  attempt?: AttemptStart,
+): Promise<SyncStart & { attemptId?: number; full?: boolean }> {
   const { rows } = await session.query<{
     locked: boolean;
     enrollment: SyncStart['enrollment'] | null;
@@ -52,22 +67,54 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     reconcile_suspect: boolean | null;
     progress: Record<string, WalkProgress> | null;
     cursors: Record<string, string> | null;
+    attempt_id: number | null;
+    attempt_full: number | null;
   }>(
     prepared(
-      `SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked,
-            (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope,
-                                     'api_version', api_version, 'samhsa_shared', samhsa_shared,
-                                     'grant_ended', coalesce(access_grant_expiration <= now(), false),
-                                     'eob_forbidden', eob_forbidden_at IS NOT NULL)
-               FROM enrollments WHERE enrollment_id = $1) AS enrollment,
-            (SELECT syncs_completed FROM sync_state WHERE enrollment_id = $1) AS syncs_completed,
-            (SELECT reconcile_suspect IS NOT NULL FROM sync_state WHERE enrollment_id = $1) AS reconcile_suspect,
-            (SELECT json_object_agg(resource_type, json_build_object('job_id', job_id, 'full_sync', full_sync,
-                      'since', since, 'next_url', next_url, 'pages_done', pages_done,
-                      'bundle_last_updated', bundle_last_updated))
-               FROM sync_progress WHERE enrollment_id = $1) AS progress,
-            (SELECT json_object_agg(resource_type, cursor) FROM sync_cursors WHERE enrollment_id = $1) AS cursors`,
-      [enrollmentId],
+      `WITH lock AS MATERIALIZED (
+         SELECT pg_try_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0)) AS locked
+       ), e AS MATERIALIZED (
+         SELECT status, patient_id, scope, api_version, samhsa_shared,
+                coalesce(access_grant_expiration <= now(), false) AS grant_ended,
+                eob_forbidden_at IS NOT NULL AS eob_forbidden
+           FROM enrollments WHERE enrollment_id = $1
+       ), s AS MATERIALIZED (
+         SELECT syncs_completed, reconcile_suspect IS NOT NULL AS reconcile_suspect
+           FROM sync_state WHERE enrollment_id = $1
+       ), go AS MATERIALIZED (
+         SELECT 1 FROM lock, e WHERE $2::boolean AND lock.locked AND e.status = 'active' AND NOT e.grant_ended
+       ), state AS (
+         INSERT INTO sync_state (enrollment_id, last_attempt_at) SELECT $1, now() FROM go
+         ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()
+       ), attempt AS (
+         INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync)
+         SELECT $1, $3, $4, 'running',
+                CASE WHEN $5::boolean OR coalesce((SELECT reconcile_suspect FROM s), false)
+                          OR coalesce((SELECT syncs_completed FROM s), 0) = 0 THEN 1 ELSE 0 END
+           FROM go
+         RETURNING attempt_id, full_sync
+       )
+       SELECT (SELECT locked FROM lock) AS locked,
+              (SELECT json_build_object('status', status, 'patient_id', patient_id, 'scope', scope,
+                                       'api_version', api_version, 'samhsa_shared', samhsa_shared,
+                                       'grant_ended', grant_ended, 'eob_forbidden', eob_forbidden)
+                 FROM e) AS enrollment,
+              (SELECT syncs_completed FROM s) AS syncs_completed,
+              (SELECT reconcile_suspect FROM s) AS reconcile_suspect,
+              (SELECT json_object_agg(resource_type, json_build_object('job_id', job_id, 'full_sync', full_sync,
+                        'since', since, 'next_url', next_url, 'pages_done', pages_done,
+                        'bundle_last_updated', bundle_last_updated))
+                 FROM sync_progress WHERE enrollment_id = $1) AS progress,
+              (SELECT json_object_agg(resource_type, cursor) FROM sync_cursors WHERE enrollment_id = $1) AS cursors,
+              (SELECT attempt_id FROM attempt) AS attempt_id,
+              (SELECT full_sync FROM attempt) AS attempt_full`,
+      [
+        enrollmentId,
+        attempt !== undefined,
+        attempt?.runId ?? null,
+        attempt?.jobId ?? null,
+        attempt?.full ?? false,
+      ],
     ),
   );
   const row = rows[0]!;
@@ -78,6 +125,7 @@ export async function beginSync(session: PoolClient, enrollmentId: string): Prom
     progress: row.progress ?? {},
     cursors: row.cursors ?? {},
     reconcileSuspect: row.reconcile_suspect ?? false,
+    ...(row.attempt_id !== null ? { attemptId: row.attempt_id, full: row.attempt_full === 1 } : {}),
   };
 }
 

@@ -21,7 +21,7 @@ import type { FhirClient, FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
 import { foldV2CopyIntoV3 } from '../db/v2-to-v3.ts';
 import { syncInsuranceCard } from './sync-insurance-card.ts';
-import { finishSyncFailed, finishSyncSucceeded, startAttempt, type AttemptResult } from '../db/attempts.ts';
+import { finishSyncFailed, finishSyncSucceeded, type AttemptResult } from '../db/attempts.ts';
 import { markEobForbidden, recordMemberOutcome } from '../db/runs.ts';
 import { beginSync, endSync } from '../db/walks.ts';
 import {
@@ -113,21 +113,25 @@ export async function syncEnrollment(
   const session = await deps.pool.connect();
   let attemptId: number | undefined;
   try {
-    const start = await beginSync(session, enrollmentId);
-    if (!start.locked) throw new EnrollmentBusyError(enrollmentId);
-    const enrollment = start.enrollment;
-    if (!enrollment || enrollment.status !== 'active' || enrollment.grant_ended) {
-      return await skipInactive(deps, payload, enrollment, log);
-    }
-
-    // A reconcile held back last time is confirmed (or not) by a full walk now.
-    tally.full = Boolean(payload.full) || start.reconcileSuspect || start.syncsCompleted === 0;
-    attemptId = await startAttempt(deps.pool, {
-      enrollmentId,
+    // The lock, the state, and the attempt when the sync goes ahead: one round trip. The attempt
+    // is full when asked, on a first sync, or to confirm a reconcile held back last time.
+    const start = await beginSync(session, enrollmentId, {
       runId: runId ?? null,
       jobId: ctx.jobId,
-      full: tally.full,
+      full: Boolean(payload.full),
     });
+    if (!start.locked) throw new EnrollmentBusyError(enrollmentId);
+    const enrollment = start.enrollment;
+    if (
+      !enrollment ||
+      enrollment.status !== 'active' ||
+      enrollment.grant_ended ||
+      start.attemptId === undefined
+    ) {
+      return await skipInactive(deps, payload, enrollment, log);
+    }
+    attemptId = start.attemptId;
+    tally.full = start.full === true;
     const scope: SyncScope = {
       deps,
       ctx,
