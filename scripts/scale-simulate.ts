@@ -17,24 +17,20 @@
  */
 import { parseArgs } from 'node:util';
 
-import { loadConfig } from '../src/config.ts';
 import { createPool, withDatabase, type Pool } from '../src/db/client.ts';
 import { dropDatabase, migrateDatabase, quoteIdent } from '../src/db/migrate.ts';
-import { createLogger } from '../src/logger.ts';
-import { RequestCounter } from '../src/bluebutton/request-counter.ts';
-import { redisConnection } from '../src/workers/redis.ts';
-import { startWorkers, type WorkerDeps } from '../src/workers/worker.ts';
 import { startOwnRedis } from './simulate/infra.ts';
 import { createModel, DAY, HOUR, type Model } from './simulate/model.ts';
-import { report, type Tick } from './simulate/report.ts';
+import { days, loadAges, report, type Tick } from './simulate/report.ts';
 import {
   createStats,
+  localBb2,
   resetEnrollments,
   seedEnrollments,
-  simulatedProbe,
-  simulatedSync,
+  type SimStats,
 } from './simulate/stand-ins.ts';
 import { sample, tickOnce, type Driver } from './simulate/ticks.ts';
+import { forkWorkerProcesses, startSimWorkers, type WorkerSpec } from './simulate/workers.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,6 +41,8 @@ const { values: args } = parseArgs({
     'load-days': { type: 'string', default: '2,9' },
     'load-hour': { type: 'string', default: '0.02' },
     concurrency: { type: 'string', default: '16' },
+    /** Worker processes (each with --concurrency syncs), like a deployment's machines. */
+    processes: { type: 'string', default: '1' },
     'failure-rate': { type: 'string', default: '0.002' },
     'full-every': { type: 'string', default: '4' },
     database: { type: 'string', default: 'bbsync_sim' },
@@ -86,8 +84,11 @@ async function main(): Promise<void> {
   await withAdmin(server, (admin) =>
     admin.query(`ALTER DATABASE ${quoteIdent(String(args.database))} SET synchronous_commit = off`),
   );
-  // Each sync holds a session (its lock) and writes on another connection.
-  const pool = createPool(dbUrl, { max: 2 * num('concurrency') + 6 });
+  // Each sync holds a session (its lock, and the simulation writes on it too); four more for the
+  // feeder, the janitor, the start-run job and the driver, which wait for one when all are busy.
+  // Other worker processes have their own (worker-process.ts): --processes x --concurrency + 4 +
+  // 3 per other process in all, kept under 30 on the shared server (max_connections 100).
+  const pool = createPool(dbUrl, { max: num('concurrency') + 4 });
   try {
     let at = performance.now();
     const initial = model.loads[0]!.transactionTime;
@@ -123,43 +124,21 @@ async function simulate(
   model: Model,
   enrollments: number,
 ) {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_FORMAT: 'json',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: dbUrl,
-    REDIS_URL: redis.url,
-    BB2_CLIENT_ID: 'simulated',
-    BB2_CLIENT_SECRET: 'simulated',
-    BB2_REDIRECT_URI: 'https://sim.invalid/cb',
-    TOKEN_ENCRYPTION_KEY: 'sim1:' + Buffer.alloc(32, 1).toString('base64'),
-    SESSION_SECRET: 's'.repeat(40),
-    BB2_MAX_REQUESTS_PER_SECOND: String(model.options.budgetPerSecond),
-    SYNC_FULL_EVERY: String(args['full-every']),
-    SYNC_FEED_INTERVAL_MS: '200',
-    // A retry's wait is real time here, not simulated: keep it short.
-    SYNC_BACKOFF_MS: '200',
-  });
-  const log = createLogger({ level: 'warn', format: 'json', fd: 2 });
   const stats = createStats(enrollments, model.loads[0]!.transactionTime, model.loads.length);
-  const connection = redisConnection(config.redis, { name: 'bbsync-sim' });
-  const workers = await startWorkers({
-    config,
-    log,
-    pool,
-    connection,
-    // Never read: the stand-ins replace both handlers that would use BB2.
-    sync: { pool } as unknown as WorkerDeps['sync'],
-    requestCounter: new RequestCounter(),
+  const bb2 = localBb2(model, stats);
+  const spec: WorkerSpec = {
+    dbUrl,
+    redisUrl: redis.url,
+    budgetPerSecond: model.options.budgetPerSecond,
+    fullEvery: num('full-every'),
     concurrency: num('concurrency'),
-    schedule: false,
-    finishUnenroll: async () => {},
-    // The modelled BB2 never makes the application inactive.
-    probeApplication: async () => ({ active: true }),
-    standIns: { sync: simulatedSync(pool, model, stats), probe: simulatedProbe(model) },
-  });
+  };
+  const workers = await startSimWorkers(spec, pool, bb2);
+  const others = await forkWorkerProcesses(num('processes') - 1, spec, bb2);
   const driver: Driver = { pool, queues: workers.queues, model, redis, say, redisPeak: 0, queueMax: 0 };
   const ticks: Tick[] = [];
+  const reported = new Set<number>();
+  const startedAt = performance.now();
   try {
     const every = num('cron-hours') * HOUR;
     const end = model.options.start + model.options.days * DAY;
@@ -172,12 +151,13 @@ async function simulate(
         continue;
       }
       ticks.push(await tickOnce(driver, t));
+      progress(driver, stats, ticks, enrollments, reported, startedAt);
     }
     if (args['fanout-only']) await sample(driver);
     else await tickOnce(driver, end, { drainOnly: true });
   } finally {
+    await others.close();
     await workers.close();
-    connection.disconnect();
   }
   return {
     stats,
@@ -185,6 +165,42 @@ async function simulate(
     redisPeak: Math.max(driver.redisPeak, (await redis.memory()).peak),
     queueMax: driver.queueMax,
   };
+}
+
+/**
+ * A long run's results as they come: once a load's syncs are all done (a run found nobody behind
+ * and nobody still in a run), its data age and the peaks so far, as one line on stderr.
+ */
+function progress(
+  driver: Driver,
+  stats: SimStats,
+  ticks: Tick[],
+  enrollments: number,
+  reported: Set<number>,
+  startedAt: number,
+): void {
+  const tick = ticks.at(-1);
+  if (!tick || tick.members > 0 || tick.decisions.in_run) return;
+  loadAges(driver.model, stats, enrollments).forEach((load, i) => {
+    if (reported.has(i) || load.synced === 0 || Date.parse(load.visibleAt) > tick.at) return;
+    reported.add(i);
+    const perDay = days(driver.model, ticks).filter(
+      (d) => d.date <= new Date(tick.at).toISOString().slice(0, 10),
+    );
+    say(
+      `load ${i + 1} done: ${JSON.stringify({
+        ...load,
+        syncs: stats.syncs,
+        failedAttempts: stats.failedAttempts,
+        redisPeakMB: Number((driver.redisPeak / 2 ** 20).toFixed(1)),
+        queueDepthMax: driver.queueMax,
+        fanOutSecondsMax: Math.max(0, ...ticks.filter((t) => t.members > 0).map((t) => t.fanOutSeconds)),
+        emptyRunSecondsMax: Math.max(0, ...ticks.filter((t) => t.members === 0).map((t) => t.fanOutSeconds)),
+        wallSeconds: Math.round((performance.now() - startedAt) / 1000),
+        requestsPerDay: perDay.map((d) => `${d.date}${d.load ? ' (load)' : ''}: ${d.requests}`),
+      })}`,
+    );
+  });
 }
 
 async function withAdmin(server: string, use: (admin: Pool) => Promise<unknown>): Promise<void> {

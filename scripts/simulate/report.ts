@@ -22,7 +22,7 @@ async function tableCost(pool: Pool, table: string): Promise<{ rows: number; byt
   return rows[0]!;
 }
 
-function loadAges(model: Model, stats: SimStats, enrollments: number) {
+export function loadAges(model: Model, stats: SimStats, enrollments: number) {
   return model.loads.slice(1).map((load, i) => {
     const ages = Float64Array.from(stats.ages[i + 1]!).sort();
     const hours = (p: number) => Number((percentile(ages, p) / HOUR).toFixed(2));
@@ -37,7 +37,7 @@ function loadAges(model: Model, stats: SimStats, enrollments: number) {
   });
 }
 
-function days(model: Model, ticks: Tick[]) {
+export function days(model: Model, ticks: Tick[]) {
   return Array.from({ length: Math.ceil(model.options.days) }, (_, d) => {
     const from = model.options.start + d * DAY;
     const to = from + DAY;

@@ -6,9 +6,9 @@
  * transaction time BB2 would report; it writes no claims (their cost at scale is measured by
  * `npm run scale:postgres`).
  */
-import type { Pool } from '../../src/db/client.ts';
-import { finishSyncFailed, finishSyncSucceeded } from '../../src/db/attempts.ts';
-import { prepared } from '../../src/db/statement.ts';
+import type { Pool, PoolClient } from '../../src/db/client.ts';
+import { finishSyncFailed, syncSucceededWrites } from '../../src/db/attempts.ts';
+import { prepared, Statement } from '../../src/db/statement.ts';
 import { beginSync, endSync } from '../../src/db/walks.ts';
 import { Bb2Error } from '../../src/errors.ts';
 import { EnrollmentBusyError } from '../../src/jobs/sync-errors.ts';
@@ -41,22 +41,59 @@ export function createStats(enrollments: number, initialCursor: number, loads: n
 export const enrollmentId = (n: number) => `sim-${String(n).padStart(8, '0')}`;
 const enrollmentNumber = (id: string) => Number(id.slice(4));
 
-/** The probe: one request, answered with the transaction time visible now. */
-export function simulatedProbe(model: Model) {
-  return async (): Promise<ProbeResult> => {
-    model.spend(1);
-    return {
-      ok: true,
-      transactionTime: new Date(model.transactionTimeAt(model.clock.now)).toISOString(),
-      requests: 1,
-    };
+/** What the modelled BB2 does with one sync attempt: fail after some requests, or answer. */
+export type AttemptOutcome = { failsAfter: number } | { requests: number; transactionTime: number };
+
+/**
+ * The modelled BB2 as the stand-ins see it: in the simulation's process (`localBb2`), or asked
+ * over IPC from a worker process (worker-process.ts), so one clock and one budget serve every
+ * worker process as one BB2 serves a deployment.
+ */
+export interface SimBb2 {
+  /** An attempt at syncing enrollment `n`; a success is counted in the stats (data age, syncs). */
+  attempt(n: number, full: boolean, attempt: number): Promise<AttemptOutcome>;
+  /** The probe: one request, answered with the transaction time visible now. */
+  probe(): Promise<ProbeResult>;
+}
+
+export function localBb2(model: Model, stats: SimStats): SimBb2 {
+  return {
+    async attempt(n, full, attempt) {
+      const loadIndex = model.loads.findLastIndex((l) => l.visibleAt <= model.clock.now);
+      const cost = model.syncCost(n, loadIndex, full, attempt);
+      if (cost.failsAfter !== undefined) {
+        model.spend(cost.failsAfter);
+        stats.failedAttempts++;
+        return { failsAfter: cost.failsAfter };
+      }
+      const doneAt = model.spend(cost.requests);
+      const transactionTime = model.transactionTimeAt(doneAt);
+      model.loads.forEach((load, i) => {
+        if (stats.cursor[n]! < load.transactionTime && load.transactionTime <= transactionTime) {
+          stats.ages[i]!.push(doneAt - load.visibleAt);
+        }
+      });
+      stats.cursor[n] = transactionTime;
+      stats.syncs++;
+      if (full) stats.fullSyncs++;
+      return { requests: cost.requests, transactionTime };
+    },
+    async probe() {
+      model.spend(1);
+      return {
+        ok: true,
+        transactionTime: new Date(model.transactionTimeAt(model.clock.now)).toISOString(),
+        requests: 1,
+      };
+    },
   };
 }
 
 /** The real sync's lock around the stand-in: one sync per enrollment, held by a session (db/walks.ts). */
-export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncStandIn {
-  const body = simulatedSyncBody(pool, model, stats);
+export function simulatedSync(pool: Pool, bb2: SimBb2): SyncStandIn {
   return async (payload, ctx) => {
+    // The sync's statements all go on the session that holds its lock (the real sync writes its
+    // pages on other connections): one connection per concurrent sync instead of two.
     const session = await pool.connect();
     try {
       // The lock and the attempt in one round trip, as syncEnrollment takes them.
@@ -67,7 +104,10 @@ export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncSt
       });
       if (!start.locked) throw new EnrollmentBusyError(payload.enrollmentId);
       if (start.attemptId === undefined) throw new Error(`${payload.enrollmentId} is not active`);
-      return await body(payload, ctx, { attemptId: start.attemptId, full: start.full === true });
+      return await simulatedSyncBody(bb2, session, payload, ctx, {
+        attemptId: start.attemptId,
+        full: start.full === true,
+      });
     } finally {
       await endSync(session);
       session.release();
@@ -75,65 +115,55 @@ export function simulatedSync(pool: Pool, model: Model, stats: SimStats): SyncSt
   };
 }
 
-function simulatedSyncBody(pool: Pool, model: Model, stats: SimStats) {
-  return async (
-    payload: SyncEnrollmentPayload,
-    ctx: Parameters<SyncStandIn>[1],
-    { attemptId, full }: { attemptId: number; full: boolean },
-  ) => {
-    const n = enrollmentNumber(payload.enrollmentId);
-    const loadIndex = model.loads.findLastIndex((l) => l.visibleAt <= model.clock.now);
-    const cost = model.syncCost(n, loadIndex, full, ctx.attempt);
-    const totals = { retries: ctx.attempt - 1, resourcesChanged: 0, rowsWritten: 0, resourcesRemoved: 0 };
-    const base = { ...totals, resourcesQuarantined: 0, counts: {} };
-    if (cost.failsAfter !== undefined) {
-      model.spend(cost.failsAfter);
-      stats.failedAttempts++;
-      const final = ctx.attempt >= ctx.maxAttempts;
-      await finishSyncFailed(pool, {
-        enrollmentId: payload.enrollmentId,
-        attemptId,
-        ...(payload.runId ? { runId: payload.runId } : {}),
-        final,
-        recordError: true,
-        result: {
-          ...base,
-          status: final ? 'failed' : 'retrying',
-          requests: cost.failsAfter,
-          errorCategory: 'upstream_5xx',
-          errorMessage: 'simulated BB2 503',
-        },
-      });
-      throw new Bb2Error('simulated BB2 503', 'upstream_5xx', 503);
-    }
-    const doneAt = model.spend(cost.requests);
-    const transactionTime = model.transactionTimeAt(doneAt);
-    await pool.query(
-      prepared(
-        `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor)
-         SELECT $1, t, $2 FROM unnest(ARRAY['Patient', 'Coverage', 'ExplanationOfBenefit']) t
-         ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
-        [payload.enrollmentId, new Date(transactionTime).toISOString()],
-      ),
-    );
-    model.loads.forEach((load, i) => {
-      if (stats.cursor[n]! < load.transactionTime && load.transactionTime <= transactionTime) {
-        stats.ages[i]!.push(doneAt - load.visibleAt);
-      }
-    });
-    stats.cursor[n] = transactionTime;
-    stats.syncs++;
-    if (full) stats.fullSyncs++;
-    await finishSyncSucceeded(pool, {
+async function simulatedSyncBody(
+  bb2: SimBb2,
+  session: PoolClient,
+  payload: SyncEnrollmentPayload,
+  ctx: Parameters<SyncStandIn>[1],
+  { attemptId, full }: { attemptId: number; full: boolean },
+) {
+  const n = enrollmentNumber(payload.enrollmentId);
+  const outcome = await bb2.attempt(n, full, ctx.attempt);
+  const totals = { retries: ctx.attempt - 1, resourcesChanged: 0, rowsWritten: 0, resourcesRemoved: 0 };
+  const base = { ...totals, resourcesQuarantined: 0, counts: {} };
+  if ('failsAfter' in outcome) {
+    const final = ctx.attempt >= ctx.maxAttempts;
+    await finishSyncFailed(session, {
       enrollmentId: payload.enrollmentId,
-      patientId: `simpat-${n}`,
       attemptId,
       ...(payload.runId ? { runId: payload.runId } : {}),
-      full,
-      result: { ...base, status: 'ok', requests: cost.requests },
+      final,
+      recordError: true,
+      result: {
+        ...base,
+        status: final ? 'failed' : 'retrying',
+        requests: outcome.failsAfter,
+        errorCategory: 'upstream_5xx',
+        errorMessage: 'simulated BB2 503',
+      },
     });
-    return { status: 'ok', requests: cost.requests };
-  };
+    throw new Bb2Error('simulated BB2 503', 'upstream_5xx', 503);
+  }
+  // The cursors BB2's answers moved to and the end of the sync, in one round trip (the real sync
+  // writes each walk's cursor with its last page, which the simulation does not have).
+  const w = new Statement();
+  const e = w.param(payload.enrollmentId);
+  w.write(
+    `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor)
+     SELECT ${e}, t, ${w.param(new Date(outcome.transactionTime).toISOString())}
+       FROM unnest(ARRAY['Patient', 'Coverage', 'ExplanationOfBenefit']) t
+     ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+  );
+  syncSucceededWrites(w, {
+    enrollmentId: payload.enrollmentId,
+    patientId: `simpat-${n}`,
+    attemptId,
+    ...(payload.runId ? { runId: payload.runId } : {}),
+    full,
+    result: { ...base, status: 'ok', requests: outcome.requests },
+  });
+  await session.query(prepared(w.text(), w.values));
+  return { status: 'ok', requests: outcome.requests };
 }
 
 /**

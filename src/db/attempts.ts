@@ -48,24 +48,30 @@ function attemptWrite(w: Statement, attemptId: number, result: AttemptResult): v
   );
 }
 
+/** What the end of a successful sync writes (finishSyncSucceeded). */
+export interface SyncSucceeded {
+  enrollmentId: string;
+  patientId: string;
+  attemptId: number;
+  runId?: string;
+  full: boolean;
+  result: AttemptResult;
+  /** A ONE_TIME grant's one sync: the enrollment becomes `completed`, with this success. */
+  completed?: boolean;
+}
+
 /**
  * One statement at the end of a successful sync: operator state, the enrollment's error cleared,
  * the attempt's result, and the outcome in its run.
  */
-export async function finishSyncSucceeded(
-  db: Db,
-  s: {
-    enrollmentId: string;
-    patientId: string;
-    attemptId: number;
-    runId?: string;
-    full: boolean;
-    result: AttemptResult;
-    /** A ONE_TIME grant's one sync: the enrollment becomes `completed`, with this success. */
-    completed?: boolean;
-  },
-): Promise<void> {
+export async function finishSyncSucceeded(db: Db, s: SyncSucceeded): Promise<void> {
   const w = new Statement();
+  syncSucceededWrites(w, s);
+  await db.query(prepared(w.text(), w.values));
+}
+
+/** finishSyncSucceeded's writes, added to a statement (the simulation adds its cursor writes first). */
+export function syncSucceededWrites(w: Statement, s: SyncSucceeded): void {
   const enrollment = w.param(s.enrollmentId);
   if (s.completed) {
     w.write(
@@ -97,7 +103,6 @@ export async function finishSyncSucceeded(
   }
   attemptWrite(w, s.attemptId, s.result);
   if (s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result);
-  await db.query(prepared(w.text(), w.values));
 }
 
 /** One statement when a sync stops: the attempt, operator state, and (when final) the run. */
