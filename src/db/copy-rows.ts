@@ -80,10 +80,9 @@ function rawHeadParts(r: NormalizedResource): string[] {
   return [`${key.map(copyValue).join('\t')}\t`, copyValue(r.json), '\t'];
 }
 
-/** One part of a page's COPY bytes: its strings, written one after another, and their length. */
+/** One part of a page's COPY bytes: its strings, written one after another. */
 interface Part {
   texts: string[];
-  bytes: number;
 }
 
 /** What `PageEncoder.add` keeps of a resource until the page is written out. */
@@ -105,6 +104,7 @@ interface Planned {
 export class PageEncoder {
   readonly #parts: Part[] = [];
   readonly #planned: Planned[] = [];
+  #chars = 0;
 
   add(r: NormalizedResource): void {
     const first = r.rows.claims[0];
@@ -125,15 +125,35 @@ export class PageEncoder {
   }
 
   finish(): { resources: NormalizedResource[]; buffer: ArrayBuffer } {
-    const all = Buffer.allocUnsafeSlow(this.#parts.reduce((n, p) => n + p.bytes, 0));
-    const views: Uint8Array[] = [];
+    // Sized for one byte per character, exact when every character is ASCII (BB2's JSON escapes
+    // nothing else, but names may hold any); grown when it is not. The strings are not measured
+    // first: Buffer.byteLength of a raw resource cost more than encoding it.
+    let all = Buffer.allocUnsafeSlow(this.#chars);
+    const spans: [number, number][] = [];
     let at = 0;
-    for (const { texts, bytes } of this.#parts) {
+    for (const { texts } of this.#parts) {
       const start = at;
-      for (const t of texts) at += all.write(t, at);
-      if (at - start !== bytes) throw new Error('COPY part written with another length than measured');
-      views.push(new Uint8Array(all.buffer, start, bytes));
+      for (const t of texts) {
+        let { read, written } = UTF8.encodeInto(t, all.subarray(at));
+        at += written;
+        if (read < t.length) {
+          // Room for the rest at three bytes per UTF-16 unit, the most UTF-8 needs.
+          const grown = Buffer.allocUnsafeSlow(Math.max(all.length * 2, at + 3 * (t.length - read)));
+          all.copy(grown, 0, 0, at);
+          all = grown;
+          ({ read, written } = UTF8.encodeInto(t.slice(read), all.subarray(at)));
+          at += written;
+        }
+      }
+      spans.push([start, at - start]);
     }
+    if (at !== all.length) {
+      // Only after growing: the buffer crosses threads whole, so it holds the rows and nothing else.
+      const exact = Buffer.allocUnsafeSlow(at);
+      all.copy(exact, 0, 0, at);
+      all = exact;
+    }
+    const views = spans.map(([start, length]) => new Uint8Array(all.buffer, start, length));
     const resources = this.#planned.map(({ rest, tables, head, claim }): NormalizedResource => {
       const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
       for (const [table, part, count] of tables) {
@@ -146,12 +166,13 @@ export class PageEncoder {
   }
 
   #part(texts: string[]): number {
-    let bytes = 0;
-    for (const t of texts) bytes += Buffer.byteLength(t);
-    this.#parts.push({ texts, bytes });
+    for (const t of texts) this.#chars += t.length;
+    this.#parts.push({ texts });
     return this.#parts.length - 1;
   }
 }
+
+const UTF8 = new TextEncoder();
 
 /** A page's COPY rows as bytes (see PageEncoder), for resources already read. */
 export function encodePage(resources: readonly NormalizedResource[]): {

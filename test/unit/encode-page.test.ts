@@ -1,0 +1,49 @@
+/**
+ * encodePage: a page's COPY rows as bytes in one buffer, equal to encoding each resource's rows
+ * on its own, whatever characters the resources hold.
+ */
+import { describe, expect } from 'vitest';
+
+import { encodeRows } from '../../src/db/copy.ts';
+import { COPY_TABLES, encodePage, rawHead, WRITERS } from '../../src/db/copy-rows.ts';
+import { readPage } from '../../src/fhir/page.ts';
+import { itWithFixtures, readFixture } from '../helpers/fixtures.ts';
+
+const ctx = { patientId: '-20140000010000', source: '/v2/fhir/ExplanationOfBenefit/' };
+
+describe('encodePage', () => {
+  itWithFixtures(
+    'writes each resource exactly as encoding it alone would, with non-ASCII text, and nothing else into the buffer',
+    () => {
+      const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+      // Two-byte, four-byte (a surrogate pair) and unpaired-surrogate characters, at the end of the page.
+      const last = bundle.entry.at(-1).resource;
+      last.careTeam[0].provider.display = 'Zoë 𝄞 \ud800 Ångström';
+      last.item[0].productOrService.coding[0].display = 'é'.repeat(5000);
+      for (const text of [
+        JSON.stringify(readFixture('sandbox/eob-bundle-bbuser29999-page1.json')),
+        JSON.stringify(bundle),
+      ]) {
+        const batch = readPage(text, ctx).batch;
+        const { resources, buffer } = encodePage(batch);
+        let total = 0;
+        resources.forEach((r, i) => {
+          const source = batch[i]!;
+          for (const table of COPY_TABLES) {
+            const rows = source.rows[table] as unknown as Record<string, unknown>[];
+            const expected = rows.length
+              ? Buffer.from(encodeRows(WRITERS.get(table)!.columns, rows))
+              : undefined;
+            const got = r.encoded!.copy[table];
+            expect(got && Buffer.from(got), `${source.resourceId} ${table}`).toEqual(expected);
+            expect(got?.buffer ?? buffer).toBe(buffer);
+            total += got?.byteLength ?? 0;
+          }
+          expect(Buffer.from(r.encoded!.rawHead)).toEqual(Buffer.from(rawHead(source)));
+          total += r.encoded!.rawHead.byteLength;
+        });
+        expect(buffer.byteLength).toBe(total);
+      }
+    },
+  );
+});
