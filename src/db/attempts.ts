@@ -7,25 +7,6 @@ import type { Db } from './client.ts';
 import { memberOutcomeWrite, type AttemptTotals } from './runs.ts';
 import { prepared, Statement } from './statement.ts';
 
-export async function startAttempt(
-  db: Db,
-  attempt: { enrollmentId: string; runId: string | null; jobId: string; full: boolean },
-): Promise<number> {
-  const { rows } = await db.query<{ attempt_id: number }>(
-    prepared(
-      `WITH state AS (
-       INSERT INTO sync_state (enrollment_id, last_attempt_at)
-       SELECT $1, now() WHERE EXISTS (SELECT 1 FROM enrollments WHERE enrollment_id = $1 AND status = 'active')
-       ON CONFLICT (enrollment_id) DO UPDATE SET last_attempt_at = now()
-     )
-     INSERT INTO sync_attempts (enrollment_id, run_id, job_id, status, full_sync) VALUES ($1, $2, $3, 'running', $4)
-     RETURNING attempt_id`,
-      [attempt.enrollmentId, attempt.runId, attempt.jobId, attempt.full ? 1 : 0],
-    ),
-  );
-  return rows[0]!.attempt_id;
-}
-
 export interface AttemptResult extends AttemptTotals {
   status: 'ok' | 'failed' | 'retrying' | 'skipped';
   retries: number;

@@ -51,7 +51,7 @@ export interface AttemptStart {
  * One round trip at the start of a sync: take the enrollment's sync lock (a session lock held by
  * `session` until it is released, or until the connection dies with its process) and read
  * everything the sync needs to decide what to do. With `attempt`, the same statement also starts
- * the attempt (src/db/attempts.ts `startAttempt`) when the sync goes ahead: locked, the enrollment
+ * the sync's attempt (a `sync_attempts` row, `running`) when the sync goes ahead: locked, the enrollment
  * active and its grant not ended. The attempt is full when asked, when a held-back reconcile must
  * be confirmed, or on a first sync. One statement instead of two for every sync.
  */

@@ -6,7 +6,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { startAttempt } from '../../src/db/attempts.ts';
+import { beginSync } from '../../src/db/walks.ts';
 import { createPool } from '../../src/db/client.ts';
 import { createRun, finishFanOut, waitForRun } from '../../src/db/runs.ts';
 import { addRunMembers } from '../../src/db/schedule.ts';
@@ -137,17 +137,9 @@ describe('the janitor', () => {
         [dying, dead],
         [living, alive],
       ] as const) {
-        await session.query(`SELECT pg_advisory_lock(hashtextextended('bbsync:sync:' || $1, 0))`, [
-          e.enrollmentId,
-        ]);
-        started.push(
-          await startAttempt(session, {
-            enrollmentId: e.enrollmentId,
-            runId: null,
-            jobId: 'test',
-            full: false,
-          }),
-        );
+        const start = await beginSync(session, e.enrollmentId, { runId: null, jobId: 'test', full: false });
+        expect(start.locked).toBe(true);
+        started.push(start.attemptId!);
       }
       dying.release(true);
 
