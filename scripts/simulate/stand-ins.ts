@@ -208,7 +208,7 @@ export async function resetEnrollments(pool: Pool, count: number, transactionTim
   if (rows[0]?.n !== count || all[0]?.n !== count) return false;
   const at = new Date(transactionTime).toISOString();
   await pool.query(
-    'TRUNCATE sync_run_members, sync_attempts, sync_runs, bfd_transaction_times, sync_progress, sync_seen',
+    'TRUNCATE sync_run_members, sync_run_tallies, sync_attempts, sync_runs, bfd_transaction_times, sync_progress, sync_seen',
   );
   await pool.query(`UPDATE enrollments SET status = 'active' WHERE status <> 'active'`);
   await pool.query('UPDATE sync_cursors SET cursor = $1 WHERE cursor <> $1', [at]);

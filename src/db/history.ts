@@ -54,9 +54,16 @@ export async function pruneHistory(
     ],
     [
       'runs',
-      `DELETE FROM sync_runs WHERE run_id = ANY(ARRAY(
-         SELECT r.run_id FROM (${expiredRuns}) r
-          WHERE NOT EXISTS (SELECT 1 FROM sync_run_members m WHERE m.run_id = r.run_id) LIMIT $2))`,
+      // With their tallies (no foreign key: src/db/schema/sync.ts); the count is of runs.
+      `WITH gone AS (
+         DELETE FROM sync_runs WHERE run_id = ANY(ARRAY(
+           SELECT r.run_id FROM (${expiredRuns}) r
+            WHERE NOT EXISTS (SELECT 1 FROM sync_run_members m WHERE m.run_id = r.run_id) LIMIT $2))
+         RETURNING run_id
+       ), tallies AS (
+         DELETE FROM sync_run_tallies WHERE run_id IN (SELECT run_id FROM gone)
+       )
+       SELECT run_id FROM gone`,
       runParams,
     ],
   ];

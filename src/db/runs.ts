@@ -140,7 +140,31 @@ export async function recordMemberOutcome(
   await db.query(prepared(w.text(), w.values));
 }
 
-/** recordMemberOutcome as one write of a Statement. */
+/** How many counter shards a run has (sync_run_tallies): more than the sessions that write them. */
+export const RUN_TALLY_SHARDS = 32;
+
+/** The run's counters, each the sum over its tally shards (`t` is the alias of sync_run_tallies). */
+const TALLY_SUMS = `coalesce(sum(t.enrollments_ok), 0)::int AS ok, coalesce(sum(t.enrollments_failed), 0)::int AS failed,
+       coalesce(sum(t.enrollments_skipped), 0)::int AS skipped, coalesce(sum(t.requests), 0)::int AS requests,
+       coalesce(sum(t.resources_changed), 0)::int AS resources_changed, coalesce(sum(t.rows_written), 0)::int AS rows_written,
+       coalesce(sum(t.resources_removed), 0)::int AS resources_removed`;
+
+/**
+ * recordMemberOutcome as writes of a Statement: the member's outcome, its counts added to this
+ * session's tally shard, and the run finished when this outcome is its last.
+ *
+ * Why the counters are not added to the run's row: every outcome then waited for the one before
+ * it on that row's lock (and on the MultiXacts the attempts' key-share locks made of it): at a few
+ * hundred syncs a second most syncs spent their time there (docs/scale.md). A shard per session
+ * means a session only ever waits on itself.
+ *
+ * Why finishing is exact: tallies only grow, and a member counts once (its outcome is set only
+ * while NULL). This statement sees the committed tallies without its own addition, so when they
+ * and this one reach the total, every other member's outcome is committed and in those sums: the
+ * run's final counters are those sums plus this one. Two last outcomes committing at the same
+ * time each see the other missing and neither finishes; the feeder's next tick does
+ * (refreshRunCounters).
+ */
 export function memberOutcomeWrite(
   w: Statement,
   runId: string,
@@ -151,33 +175,106 @@ export function memberOutcomeWrite(
   const run = w.param(runId);
   const result = w.param(outcome);
   const member = `member_${w.values.length}`;
-  // The member update is its own CTE so the run's counters move only when it changed a row.
   w.write(
     `UPDATE sync_run_members SET outcome = ${result}, finished_at = now()
       WHERE run_id = ${run} AND enrollment_id = ${w.param(enrollmentId)} AND outcome IS NULL
      RETURNING run_id AS ${member}`,
   );
   const memberCte = `w${w.count - 1}`;
+  const ok = `CASE WHEN ${result} = 'ok' THEN 1 ELSE 0 END`;
+  const failed = `CASE WHEN ${result} = 'failed' THEN 1 ELSE 0 END`;
+  const skipped = `CASE WHEN ${result} = 'skipped' THEN 1 ELSE 0 END`;
+  const requests = `${w.param(totals.requests)}::int`;
+  const changed = `${w.param(totals.resourcesChanged)}::int`;
+  const rows = `${w.param(totals.rowsWritten)}::int`;
+  const removed = `${w.param(totals.resourcesRemoved)}::int`;
+  // Only when the member update changed a row (it is the only row source of both).
   w.write(
-    `UPDATE sync_runs r SET
-       enrollments_ok = r.enrollments_ok + CASE WHEN ${result} = 'ok' THEN 1 ELSE 0 END,
-       enrollments_failed = r.enrollments_failed + CASE WHEN ${result} = 'failed' THEN 1 ELSE 0 END,
-       enrollments_skipped = r.enrollments_skipped + CASE WHEN ${result} = 'skipped' THEN 1 ELSE 0 END,
-       requests = r.requests + ${w.param(totals.requests)}, resources_changed = r.resources_changed + ${w.param(totals.resourcesChanged)},
-       rows_written = r.rows_written + ${w.param(totals.rowsWritten)}, resources_removed = r.resources_removed + ${w.param(totals.resourcesRemoved)},
-       status = CASE WHEN r.status = 'running'
-                      AND r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped + 1 >= r.enrollments_total
-                     THEN 'finished' ELSE r.status END,
-       finished_at = CASE WHEN r.status = 'running'
-                          AND r.enrollments_ok + r.enrollments_failed + r.enrollments_skipped + 1 >= r.enrollments_total
-                         THEN now() ELSE r.finished_at END
-      FROM ${memberCte} WHERE r.run_id = ${memberCte}.${member}`,
+    `INSERT INTO sync_run_tallies AS t (run_id, shard, enrollments_ok, enrollments_failed, enrollments_skipped,
+                                        requests, resources_changed, rows_written, resources_removed)
+     SELECT ${member}, (pg_backend_pid() % ${RUN_TALLY_SHARDS})::smallint, ${ok}, ${failed}, ${skipped},
+            ${requests}, ${changed}, ${rows}, ${removed}
+       FROM ${memberCte}
+     ON CONFLICT (run_id, shard) DO UPDATE SET
+       enrollments_ok = t.enrollments_ok + excluded.enrollments_ok,
+       enrollments_failed = t.enrollments_failed + excluded.enrollments_failed,
+       enrollments_skipped = t.enrollments_skipped + excluded.enrollments_skipped,
+       requests = t.requests + excluded.requests, resources_changed = t.resources_changed + excluded.resources_changed,
+       rows_written = t.rows_written + excluded.rows_written, resources_removed = t.resources_removed + excluded.resources_removed`,
+  );
+  // Locks the run's row only when the WHERE holds: for the last outcome, not for the others.
+  w.write(
+    `UPDATE sync_runs r SET status = 'finished', finished_at = now(),
+       enrollments_ok = s.ok + ${ok}, enrollments_failed = s.failed + ${failed},
+       enrollments_skipped = s.skipped + ${skipped}, requests = s.requests + ${requests},
+       resources_changed = s.resources_changed + ${changed}, rows_written = s.rows_written + ${rows},
+       resources_removed = s.resources_removed + ${removed}
+      FROM ${memberCte} CROSS JOIN LATERAL (
+             SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = ${memberCte}.${member}) s
+     WHERE r.run_id = ${memberCte}.${member} AND r.status = 'running'
+       AND s.ok + s.failed + s.skipped + 1 >= r.enrollments_total`,
   );
 }
 
+/**
+ * Sets every running run's counters from its tallies, and finishes a run whose members have all
+ * finished (when its last two outcomes committed together, neither could tell it was last). The
+ * feeder calls this each tick, so a running run's counters on its row are at most a tick old;
+ * getRun reads them live.
+ */
+export async function refreshRunCounters(db: Db): Promise<SyncRun[]> {
+  const { rows } = await db.query<SyncRun>(
+    `UPDATE sync_runs r SET enrollments_ok = s.ok, enrollments_failed = s.failed, enrollments_skipped = s.skipped,
+            requests = s.requests, resources_changed = s.resources_changed, rows_written = s.rows_written,
+            resources_removed = s.resources_removed,
+            status = CASE WHEN s.ok + s.failed + s.skipped >= r.enrollments_total THEN 'finished' ELSE r.status END,
+            finished_at = CASE WHEN s.ok + s.failed + s.skipped >= r.enrollments_total THEN now() ELSE r.finished_at END
+       FROM (SELECT r0.run_id, ${TALLY_SUMS}
+               FROM sync_runs r0 LEFT JOIN sync_run_tallies t ON t.run_id = r0.run_id
+              WHERE r0.status = 'running' GROUP BY r0.run_id) s
+      WHERE r.run_id = s.run_id AND r.status = 'running'
+        AND (s.ok, s.failed, s.skipped, s.requests, s.resources_changed, s.rows_written, s.resources_removed)
+            IS DISTINCT FROM (r.enrollments_ok, r.enrollments_failed, r.enrollments_skipped, r.requests,
+                              r.resources_changed, r.rows_written, r.resources_removed)
+     RETURNING r.*`,
+  );
+  return rows;
+}
+
+/** The counters a run's tallies add up to (TALLY_SUMS' names). */
+interface TallySums {
+  ok: number;
+  failed: number;
+  skipped: number;
+  requests: number;
+  resources_changed: number;
+  rows_written: number;
+  resources_removed: number;
+}
+
+/** A run, with a running run's counters summed from its tallies (its row's may be a tick old). */
 export async function getRun(db: Db, runId: string): Promise<SyncRun | undefined> {
-  const { rows } = await db.query<SyncRun>('SELECT * FROM sync_runs WHERE run_id = $1', [runId]);
-  return rows[0];
+  const { rows } = await db.query<SyncRun & { live: TallySums | null }>(
+    `SELECT r.*, CASE WHEN r.status = 'running' THEN (
+              SELECT row_to_json(x) FROM (SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = r.run_id) x)
+            END AS live
+       FROM sync_runs r WHERE r.run_id = $1`,
+    [runId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { live, ...run } = row;
+  if (!live) return run;
+  return {
+    ...run,
+    enrollments_ok: live.ok,
+    enrollments_failed: live.failed,
+    enrollments_skipped: live.skipped,
+    requests: live.requests,
+    resources_changed: live.resources_changed,
+    rows_written: live.rows_written,
+    resources_removed: live.resources_removed,
+  };
 }
 
 /** Polls a run until it finishes (or `timeoutMs` passes), reporting each change of progress. */

@@ -5,7 +5,8 @@
  * (operator requests, first syncs, syncs after a load, reconciles) and become BullMQ priorities,
  * so a "sync now" also overtakes jobs already queued. Every worker runs a feeder tick; a Postgres
  * advisory lock lets one feed at a time. Each tick also refreshes the forecast of unfinished runs
- * and says once when a run will not finish before the next scheduled one.
+ * and says once when a run will not finish before the next scheduled one, after setting each
+ * running run's counters from its tallies.
  */
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
@@ -17,6 +18,7 @@ import {
   updateForecasts,
   type RunForecast,
 } from '../db/feed.ts';
+import { refreshRunCounters } from '../db/runs.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { syncJobId } from '../jobs/start-run.ts';
 import { SYNC_JOB, type SyncEnrollmentPayload } from '../jobs/sync-enrollment.ts';
@@ -83,7 +85,13 @@ export function createFeeder(deps: FeederDeps) {
       }
       return { fed: true, added: members.length, queued: queued + members.length };
     });
-    const forecasts = result.fed ? await forecast(perSync) : [];
+    let forecasts: RunForecast[] = [];
+    if (result.fed) {
+      // Each run's counters from its tallies first (the forecast reads them); this also finishes a
+      // run whose last two outcomes committed together.
+      await refreshRunCounters(deps.pool);
+      forecasts = await forecast(perSync);
+    }
     return { ...result, target, forecasts };
   }
 

@@ -142,6 +142,29 @@ export const syncRuns = pgTable(
 );
 
 /**
+ * A run's counters while it runs, in shards: each outcome adds to the shard of its database
+ * session (pg_backend_pid() % RUN_TALLY_SHARDS) instead of the run's one row, so concurrent syncs
+ * do not queue on that row's lock. The run's own counters are set from these sums by the feeder
+ * each tick and, exactly, when the run finishes (src/db/runs.ts). Tallies only grow while the run
+ * runs, and go with their run (history retention). No foreign key, for the same reason as above.
+ */
+export const syncRunTallies = pgTable(
+  'sync_run_tallies',
+  {
+    run_id: text('run_id').notNull(),
+    shard: smallint('shard').notNull(),
+    enrollments_ok: integer('enrollments_ok').notNull().default(0),
+    enrollments_failed: integer('enrollments_failed').notNull().default(0),
+    enrollments_skipped: integer('enrollments_skipped').notNull().default(0),
+    resources_changed: integer('resources_changed').notNull().default(0),
+    rows_written: integer('rows_written').notNull().default(0),
+    resources_removed: integer('resources_removed').notNull().default(0),
+    requests: integer('requests').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.run_id, t.shard] })],
+);
+
+/**
  * BFD's transaction times as learned from BB2 (Bundle.meta.lastUpdated of a probe search): one
  * row per distinct value, so the table is also the history of BFD's loads as we saw them.
  */
@@ -201,7 +224,12 @@ export const syncAttempts = pgTable(
   {
     attempt_id: bigserial('attempt_id', { mode: 'number' }).primaryKey(),
     enrollment_id: enrollmentIdColumn(),
-    run_id: text('run_id').references(() => syncRuns.run_id, { onDelete: 'set null' }),
+    /**
+     * No foreign key (migration 0031): its check took a key-share lock on the run's row for every
+     * attempt begun, so at hundreds of syncs a second each new lock needed a MultiXact with the
+     * others. History retention deletes a run's attempts before the run.
+     */
+    run_id: text('run_id'),
     job_id: text('job_id').notNull(),
     /** 'running' | 'ok' | 'failed' | 'retrying' | 'skipped' */
     status: text('status').notNull(),
