@@ -20,3 +20,15 @@ INSERT INTO "sync_run_tallies" ("run_id", "shard", "enrollments_ok", "enrollment
 SELECT "run_id", 0, "enrollments_ok", "enrollments_failed", "enrollments_skipped",
        "resources_changed", "rows_written", "resources_removed", "requests"
   FROM "sync_runs" WHERE "status" <> 'finished';
+--> statement-breakpoint
+COMMENT ON TABLE sync_run_tallies IS 'A running run''s counters in shards, one per database session that records outcomes (summed on read; the run''s row holds the sums, exact once it finishes). Operational: read sync_runs instead.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.run_id IS 'The run (sync_runs.run_id; no foreign key, deleted with the run).';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.shard IS 'The shard: the recording session''s backend pid modulo 32.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.enrollments_ok IS 'Members that ended ok, counted in this shard.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.enrollments_failed IS 'Members that failed for good, counted in this shard.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.enrollments_skipped IS 'Members skipped (an ended grant, a purge), counted in this shard.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.resources_changed IS 'Resources inserted or changed by the members counted here.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.rows_written IS 'Analytics rows written by the members counted here.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.resources_removed IS 'Resources removed by reconciles of the members counted here.';--> statement-breakpoint
+COMMENT ON COLUMN sync_run_tallies.requests IS 'BB2 requests made by the members counted here.';--> statement-breakpoint
+COMMENT ON COLUMN sync_attempts.run_id IS 'The run it belongs to (no foreign key since migration 0031: deleted before its run by history retention).';
