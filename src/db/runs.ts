@@ -143,11 +143,24 @@ export async function recordMemberOutcome(
 /** How many counter shards a run has (sync_run_tallies): more than the sessions that write them. */
 export const RUN_TALLY_SHARDS = 32;
 
-/** The run's counters, each the sum over its tally shards (`t` is the alias of sync_run_tallies). */
-const TALLY_SUMS = `coalesce(sum(t.enrollments_ok), 0)::int AS ok, coalesce(sum(t.enrollments_failed), 0)::int AS failed,
-       coalesce(sum(t.enrollments_skipped), 0)::int AS skipped, coalesce(sum(t.requests), 0)::int AS requests,
+/** The run's counters, each the sum over its tally shards, named as on its row (`t`: sync_run_tallies). */
+const TALLY_SUMS = `coalesce(sum(t.enrollments_ok), 0)::int AS enrollments_ok,
+       coalesce(sum(t.enrollments_failed), 0)::int AS enrollments_failed,
+       coalesce(sum(t.enrollments_skipped), 0)::int AS enrollments_skipped, coalesce(sum(t.requests), 0)::int AS requests,
        coalesce(sum(t.resources_changed), 0)::int AS resources_changed, coalesce(sum(t.rows_written), 0)::int AS rows_written,
        coalesce(sum(t.resources_removed), 0)::int AS resources_removed`;
+
+/** The counters TALLY_SUMS adds up. */
+type TallySums = Pick<
+  SyncRun,
+  | 'enrollments_ok'
+  | 'enrollments_failed'
+  | 'enrollments_skipped'
+  | 'requests'
+  | 'resources_changed'
+  | 'rows_written'
+  | 'resources_removed'
+>;
 
 /**
  * recordMemberOutcome as writes of a Statement: the member's outcome, its counts added to this
@@ -205,14 +218,14 @@ export function memberOutcomeWrite(
   // Locks the run's row only when the WHERE holds: for the last outcome, not for the others.
   w.write(
     `UPDATE sync_runs r SET status = 'finished', finished_at = now(),
-       enrollments_ok = s.ok + ${ok}, enrollments_failed = s.failed + ${failed},
-       enrollments_skipped = s.skipped + ${skipped}, requests = s.requests + ${requests},
+       enrollments_ok = s.enrollments_ok + ${ok}, enrollments_failed = s.enrollments_failed + ${failed},
+       enrollments_skipped = s.enrollments_skipped + ${skipped}, requests = s.requests + ${requests},
        resources_changed = s.resources_changed + ${changed}, rows_written = s.rows_written + ${rows},
        resources_removed = s.resources_removed + ${removed}
       FROM ${memberCte} CROSS JOIN LATERAL (
              SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = ${memberCte}.${member}) s
      WHERE r.run_id = ${memberCte}.${member} AND r.status = 'running'
-       AND s.ok + s.failed + s.skipped + 1 >= r.enrollments_total`,
+       AND s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped + 1 >= r.enrollments_total`,
   );
 }
 
@@ -223,33 +236,25 @@ export function memberOutcomeWrite(
  * getRun reads them live.
  */
 export async function refreshRunCounters(db: Db): Promise<SyncRun[]> {
+  const DONE = 's.enrollments_ok + s.enrollments_failed + s.enrollments_skipped';
   const { rows } = await db.query<SyncRun>(
-    `UPDATE sync_runs r SET enrollments_ok = s.ok, enrollments_failed = s.failed, enrollments_skipped = s.skipped,
-            requests = s.requests, resources_changed = s.resources_changed, rows_written = s.rows_written,
+    `UPDATE sync_runs r SET enrollments_ok = s.enrollments_ok, enrollments_failed = s.enrollments_failed,
+            enrollments_skipped = s.enrollments_skipped, requests = s.requests,
+            resources_changed = s.resources_changed, rows_written = s.rows_written,
             resources_removed = s.resources_removed,
-            status = CASE WHEN s.ok + s.failed + s.skipped >= r.enrollments_total THEN 'finished' ELSE r.status END,
-            finished_at = CASE WHEN s.ok + s.failed + s.skipped >= r.enrollments_total THEN now() ELSE r.finished_at END
+            status = CASE WHEN ${DONE} >= r.enrollments_total THEN 'finished' ELSE r.status END,
+            finished_at = CASE WHEN ${DONE} >= r.enrollments_total THEN now() ELSE r.finished_at END
        FROM (SELECT r0.run_id, ${TALLY_SUMS}
                FROM sync_runs r0 LEFT JOIN sync_run_tallies t ON t.run_id = r0.run_id
               WHERE r0.status = 'running' GROUP BY r0.run_id) s
       WHERE r.run_id = s.run_id AND r.status = 'running'
-        AND (s.ok, s.failed, s.skipped, s.requests, s.resources_changed, s.rows_written, s.resources_removed)
+        AND (s.enrollments_ok, s.enrollments_failed, s.enrollments_skipped, s.requests, s.resources_changed,
+             s.rows_written, s.resources_removed)
             IS DISTINCT FROM (r.enrollments_ok, r.enrollments_failed, r.enrollments_skipped, r.requests,
                               r.resources_changed, r.rows_written, r.resources_removed)
      RETURNING r.*`,
   );
   return rows;
-}
-
-/** The counters a run's tallies add up to (TALLY_SUMS' names). */
-interface TallySums {
-  ok: number;
-  failed: number;
-  skipped: number;
-  requests: number;
-  resources_changed: number;
-  rows_written: number;
-  resources_removed: number;
 }
 
 /** A run, with a running run's counters summed from its tallies (its row's may be a tick old). */
@@ -264,17 +269,7 @@ export async function getRun(db: Db, runId: string): Promise<SyncRun | undefined
   const row = rows[0];
   if (!row) return undefined;
   const { live, ...run } = row;
-  if (!live) return run;
-  return {
-    ...run,
-    enrollments_ok: live.ok,
-    enrollments_failed: live.failed,
-    enrollments_skipped: live.skipped,
-    requests: live.requests,
-    resources_changed: live.resources_changed,
-    rows_written: live.rows_written,
-    resources_removed: live.resources_removed,
-  };
+  return live ? { ...run, ...live } : run;
 }
 
 /** Polls a run until it finishes (or `timeoutMs` passes), reporting each change of progress. */
