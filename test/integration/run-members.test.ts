@@ -87,6 +87,38 @@ describe('the cursor floor', () => {
     await setCursors('floor-b', { ExplanationOfBenefit: 'IGNORED_FIELD' });
     expect(await floor('floor-b')).toBe('-infinity');
   });
+
+  it('is kept for each enrollment when one statement writes or deletes the cursors of several', async () => {
+    for (const id of ['floor-c', 'floor-d', 'floor-e']) await enroll(id);
+    // floor-e has a state row but no cursors yet: a statement that gives it none leaves it null.
+    await setCursors('floor-e', {});
+    await tdb.pool.query(
+      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor) VALUES
+         ('floor-c', 'Coverage', '2026-02-02T00:00:00Z'), ('floor-c', 'ExplanationOfBenefit', '2026-02-05T00:00:00Z'),
+         ('floor-d', 'Patient', '2026-02-01T00:00:00Z'), ('floor-d', 'ExplanationOfBenefit', '2026-02-03T00:00:00Z')`,
+    );
+    expect([await floor('floor-c'), await floor('floor-d'), await floor('floor-e')]).toEqual([
+      '2026-02-02 00:00:00+00',
+      '2026-02-01 00:00:00+00',
+      null,
+    ]);
+
+    // An upsert touching both enrollments, one row new and one replaced.
+    await tdb.pool.query(
+      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor) VALUES
+         ('floor-c', 'Coverage', '2026-02-06T00:00:00Z'), ('floor-d', 'Coverage', '2026-01-20T00:00:00Z')
+       ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor`,
+    );
+    expect([await floor('floor-c'), await floor('floor-d')]).toEqual([
+      '2026-02-05 00:00:00+00',
+      '2026-01-20 00:00:00+00',
+    ]);
+
+    await tdb.pool.query(
+      `DELETE FROM sync_cursors WHERE enrollment_id IN ('floor-c', 'floor-d') AND resource_type = 'ExplanationOfBenefit'`,
+    );
+    expect([await floor('floor-c'), await floor('floor-d')]).toEqual([null, null]);
+  });
 });
 
 describe('a scheduled run', () => {
