@@ -48,8 +48,16 @@ export interface IngestOptions {
   /**
    * One more statement (text with its values written in), run after the batch's writes and before
    * COMMIT: the sync closes a walk together with its last page this way. `onRows` gets its rows.
+   * A function is given the first row of `lockedRead` and returns the statement.
    */
-  finalStatement?: { sql: string; onRows?: (rows: (string | null)[][]) => void };
+  finalStatement?: FinalStatement | ((read: Record<string, unknown> | undefined) => FinalStatement);
+  /**
+   * One more query for the first round trip, run once the batch's patients are locked and before
+   * anything is written: its first row goes to `finalStatement` when that is a function (the sync
+   * asks whether a walk's close will find anything to remove, so the close can leave its deletes
+   * out).
+   */
+  lockedRead?: string;
   /** The normalizer version the batch was mapped with (rows written by an older one are rewritten). */
   normalizerVersion: number;
   /**
@@ -72,6 +80,12 @@ export interface IngestOptions {
    * written back. The batch's other counts then leave such resources out.
    */
   rewriteOnly?: boolean;
+}
+
+/** A statement (text with its values written in) run just before COMMIT; `onRows` gets its rows. */
+export interface FinalStatement {
+  sql: string;
+  onRows?: (rows: (string | null)[][]) => void;
 }
 
 function zeroCounts(): IngestOutcome['rowsWritten'] {
@@ -117,13 +131,17 @@ export async function ingestBatch(
     pool,
     async (client) => {
       const resources = dedupe(batch);
-      const stored = await beginAndReadStored(client, resources, options);
+      const { stored, read } = await beginAndReadStored(client, resources, options);
       const kept = options.rewriteOnly
         ? resources.filter(
             (r) => stored.get(`${r.resourceType}/${r.resourceId}`)?.content_hash === r.contentHash,
           )
         : resources;
-      return writeBatch(client, kept, stored, options);
+      const { finalStatement } = options;
+      return writeBatch(client, kept, stored, {
+        ...options,
+        finalStatement: typeof finalStatement === 'function' ? finalStatement(read) : finalStatement,
+      });
     },
     { begin: null },
   );
@@ -145,8 +163,8 @@ interface StoredState {
 async function beginAndReadStored(
   client: PoolClient,
   resources: readonly NormalizedResource[],
-  options: Pick<IngestOptions, 'asyncCommit' | 'activeEnrollment'>,
-): Promise<Map<string, StoredState>> {
+  options: Pick<IngestOptions, 'asyncCommit' | 'activeEnrollment' | 'lockedRead'>,
+): Promise<{ stored: Map<string, StoredState>; read?: Record<string, unknown> }> {
   const statements = ['BEGIN'];
   const lit = (v: string) => client.escapeLiteral(v);
   if (options.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
@@ -159,39 +177,42 @@ async function beginAndReadStored(
     );
   }
   // After the patient locks, in the order a purge takes them.
+  let checkAt: number | undefined;
   if (options.activeEnrollment !== undefined) {
-    statements.push(
-      `SELECT coalesce((SELECT status FROM enrollments WHERE enrollment_id = ${lit(options.activeEnrollment)} FOR SHARE), 'missing') AS enrollment_status`,
-    );
+    checkAt =
+      statements.push(
+        `SELECT coalesce((SELECT status FROM enrollments WHERE enrollment_id = ${lit(options.activeEnrollment)} FOR SHARE), 'missing') AS enrollment_status`,
+      ) - 1;
   }
+  const readAt = options.lockedRead === undefined ? undefined : statements.push(options.lockedRead) - 1;
+  let storedAt: number | undefined;
   if (resources.length > 0) {
-    statements.push(
-      `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
+    storedAt =
+      statements.push(
+        `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
          FROM fhir_resources f
         WHERE (f.resource_type, f.resource_id) IN (VALUES ${resources
           .map((r) => `(${literal(r.resourceType)}, ${literal(r.resourceId)})`)
           .join(', ')})`,
-    );
+      ) - 1;
   }
   const results = (await client.query(statements.join(';\n'))) as unknown as
-    { rows: (StoredState & { resource_type: string; resource_id: string })[] }[] | { rows: unknown[] };
+    { rows: Record<string, unknown>[] }[] | { rows: Record<string, unknown>[] };
   const all = Array.isArray(results) ? results : [results];
-  if (options.activeEnrollment !== undefined) {
-    const checked = all[all.length - (resources.length > 0 ? 2 : 1)]!.rows[0] as {
-      enrollment_status: string;
-    };
-    if (checked.enrollment_status !== 'active') {
-      throw new EnrollmentNotActiveError(options.activeEnrollment, checked.enrollment_status);
-    }
+  if (checkAt !== undefined) {
+    const status = all[checkAt]!.rows[0]!.enrollment_status as string;
+    if (status !== 'active') throw new EnrollmentNotActiveError(options.activeEnrollment!, status);
   }
   const stored = new Map<string, StoredState>();
-  if (resources.length > 0) {
-    const last = all[all.length - 1]! as {
-      rows: (StoredState & { resource_type: string; resource_id: string })[];
-    };
-    for (const s of last.rows) stored.set(`${s.resource_type}/${s.resource_id}`, s);
+  if (storedAt !== undefined) {
+    for (const s of all[storedAt]!.rows as unknown as (StoredState & {
+      resource_type: string;
+      resource_id: string;
+    })[]) {
+      stored.set(`${s.resource_type}/${s.resource_id}`, s);
+    }
   }
-  return stored;
+  return readAt === undefined ? { stored } : { stored, read: all[readAt]!.rows[0] };
 }
 
 /** Classifies the batch against what is stored and writes what changed, inside the transaction. */
@@ -199,7 +220,7 @@ async function writeBatch(
   client: PoolClient,
   resources: readonly NormalizedResource[],
   stored: Map<string, StoredState>,
-  options: IngestOptions,
+  options: Omit<IngestOptions, 'finalStatement'> & { finalStatement?: FinalStatement | undefined },
 ): Promise<IngestOutcome> {
   const { outcome, toWrite } = classify(resources, stored, options.normalizerVersion);
 

@@ -56,23 +56,24 @@ export function walkClosed(row: readonly (string | number | null | undefined)[])
  * `closeWalk` as one statement's text (parameters written in), to run in the same transaction as
  * the walk's last page; its one row holds `removed`, `suspect_unseen` and `held` (see walkClosed).
  */
-export function closeWalkSql(c: CloseWalk): string {
+export function closeWalkSql(c: CloseWalk, known: { nothingUnseen?: boolean } = {}): string {
   const w = new Statement();
   const e = w.param(c.enrollmentId);
   const t = w.param(c.resourceType);
   let select = '0 AS removed, NULL::int AS suspect_unseen, NULL::int AS held';
-  if (c.full && (c.resourceType === 'ExplanationOfBenefit' || c.resourceType === 'Coverage')) {
-    const [table, key] =
-      c.resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
-    const patient = w.param(c.patientId);
-    // Every CTE reads the statement's snapshot: `unseen` sees the seen ids deleted further down.
-    const lastPage = c.lastPageSeen?.length ? ` AND x.${key} <> ALL(${w.param(c.lastPageSeen)}::text[])` : '';
+  if (reconciles(c) && known.nothingUnseen) {
+    // Nothing to remove, so nothing to hold: only a removal held back earlier is cleared. The
+    // deletes below, never run in this case, cost more to plan than the rest of the close.
     w.write(
-      `SELECT x.${key} AS id FROM ${table} x WHERE x.patient_id = ${patient}
-          AND NOT EXISTS (SELECT 1 FROM sync_seen s
-                           WHERE s.enrollment_id = ${e} AND s.resource_type = ${t} AND s.resource_id = x.${key})${lastPage}`,
+      `UPDATE sync_state s SET reconcile_suspect = nullif(s.reconcile_suspect - ${t}::text, '{}'::jsonb)
+        WHERE s.enrollment_id = ${e} AND s.reconcile_suspect ? ${t}::text`,
     );
+  } else if (reconciles(c)) {
+    const [table, key] = reconciledTable(c);
+    // Every CTE reads the statement's snapshot: `unseen` sees the seen ids deleted further down.
+    w.write(unseenSelect(w, c, `x.${key} AS id`));
     const unseen = `w${w.count - 1}`;
+    const patient = w.param(c.patientId);
     const share = w.param(c.maxDeleteShare ?? 0.5);
     w.write(
       `SELECT u.n AS unseen, h.n AS held,
@@ -120,4 +121,40 @@ export function closeWalkSql(c: CloseWalk): string {
   w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   return w.inline(select);
+}
+
+/** Whether closing this walk reconciles: a full walk of claims or coverages. */
+function reconciles(c: CloseWalk): boolean {
+  return c.full && (c.resourceType === 'ExplanationOfBenefit' || c.resourceType === 'Coverage');
+}
+
+function reconciledTable(c: CloseWalk): [table: string, key: string] {
+  return c.resourceType === 'Coverage' ? ['coverages', 'coverage_id'] : ['claims', 'claim_id'];
+}
+
+/**
+ * The patient's stored claims (or coverages) the walk has not returned: not in sync_seen, nor
+ * among the last page's ids. `what` is the select list.
+ */
+function unseenSelect(w: Statement, c: CloseWalk, what: string): string {
+  const [table, key] = reconciledTable(c);
+  const lastPage = c.lastPageSeen?.length ? ` AND x.${key} <> ALL(${w.param(c.lastPageSeen)}::text[])` : '';
+  return `SELECT ${what} FROM ${table} x WHERE x.patient_id = ${w.param(c.patientId)}
+          AND NOT EXISTS (SELECT 1 FROM sync_seen s
+                           WHERE s.enrollment_id = ${w.param(c.enrollmentId)} AND s.resource_type = ${w.param(c.resourceType)}
+                             AND s.resource_id = x.${key})${lastPage}`;
+}
+
+/**
+ * For a walk whose close reconciles: one statement counting what it would find unseen (column
+ * `unseen`), to run before the last page's writes in the same transaction, once the patient's
+ * lock is held. The page's writes add only resources it returned (which count as seen), and
+ * every other writer of the patient waits on that lock, so a count of 0 still holds at the
+ * close: `closeWalkSql(c, { nothingUnseen: true })` then leaves out the deletes. Undefined for a
+ * walk that does not reconcile.
+ */
+export function unseenCountSql(c: CloseWalk): string | undefined {
+  if (!reconciles(c)) return undefined;
+  const w = new Statement();
+  return w.inlineSql(unseenSelect(w, c, 'count(*)::int AS unseen'));
 }

@@ -36,7 +36,12 @@ export class Statement {
    * which carries several statements (and COPY data, see copy.ts) in one round trip.
    */
   inline(select = '1'): string {
-    return this.text(select).replace(/\$(\d+)/g, (_, n: string) => literal(this.values[Number(n) - 1]));
+    return this.inlineSql(this.text(select));
+  }
+
+  /** Any text using this statement's parameters, with them written in as literals. */
+  inlineSql(sql: string): string {
+    return sql.replace(/\$(\d+)/g, (_, n: string) => literal(this.values[Number(n) - 1]));
   }
 
   /** `WITH w0 AS (...), w1 AS (...) SELECT <select>`: every CTE runs even if not referenced. */

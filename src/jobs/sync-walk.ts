@@ -7,9 +7,22 @@ import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { FhirResourceType } from '../bluebutton/fhir-reads.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { supersededClaimsWrite } from '../db/claim-supersede.ts';
-import { addOutcome, emptyOutcome, ingestBatch, type IngestOutcome } from '../db/ingest.ts';
+import {
+  addOutcome,
+  emptyOutcome,
+  ingestBatch,
+  type IngestOptions,
+  type IngestOutcome,
+} from '../db/ingest.ts';
 import { quarantineWrite } from '../db/quarantine.ts';
-import { closeWalk, closeWalkSql, walkClosed, type CloseWalk, type WalkClosed } from '../db/reconcile.ts';
+import {
+  closeWalk,
+  closeWalkSql,
+  unseenCountSql,
+  walkClosed,
+  type CloseWalk,
+  type WalkClosed,
+} from '../db/reconcile.ts';
 import { pageProgressWrites, resetWalk, type SyncStart, type WalkProgress } from '../db/walks.ts';
 import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
 import { noFailpoints } from '../failpoints.ts';
@@ -139,6 +152,30 @@ function countClosed(scope: SyncScope, type: FhirResourceType, closed: WalkClose
   }
 }
 
+/**
+ * The walk's close, for its last page's transaction. A reconciling close first counts, once the
+ * page holds the patient's lock, what it would find unseen; with nothing unseen (every first
+ * sync, most full ones) it leaves its deletes out.
+ */
+function lastPageClose(
+  scope: SyncScope,
+  type: FhirResourceType,
+  cursor: string | null,
+  seen: readonly string[],
+): Pick<IngestOptions, 'finalStatement' | 'lockedRead'> {
+  const close: CloseWalk = {
+    ...walkEnd(scope, type, cursor),
+    ...(scope.tally.full ? { lastPageSeen: seen } : {}),
+  };
+  const onRows = (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? []));
+  const lockedRead = unseenCountSql(close);
+  if (lockedRead === undefined) return { finalStatement: { sql: closeWalkSql(close), onRows } };
+  return {
+    lockedRead,
+    finalStatement: (read) => ({ sql: closeWalkSql(close, { nothingUnseen: read?.unseen === 0 }), onRows }),
+  };
+}
+
 /** One page's rows, its quarantined entries and the walk's position, in one transaction. */
 async function writePage(
   scope: SyncScope,
@@ -176,17 +213,7 @@ async function writePage(
         );
       },
       // The last page closes the walk in its own transaction: no state between the two.
-      ...(next === null
-        ? {
-            finalStatement: {
-              sql: closeWalkSql({
-                ...walkEnd(scope, type, walk.bundleLastUpdated),
-                ...(tally.full ? { lastPageSeen: seen } : {}),
-              }),
-              onRows: (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? [])),
-            },
-          }
-        : {}),
+      ...(next === null ? lastPageClose(scope, type, walk.bundleLastUpdated, seen) : {}),
     }),
   );
   // Only where the walk goes on (a last page closes its walk in the same commit).

@@ -31,7 +31,7 @@ beforeAll(async () => {
   world = await createSyncWorld({
     emulator,
     clientId: 'deletes',
-    users: [0, 1, 2, 3, 4, 5],
+    users: [0, 1, 2, 3, 4, 5, 6],
     log: captured.log,
     label: 'safe_deletes',
     env: { RETENTION_DAYS_AFTER_REVOKE: '30' },
@@ -265,5 +265,30 @@ describe('reconcile', () => {
         [e.enrollmentId],
       ),
     ).toBe(0);
+  });
+
+  it('a full walk that finds nothing to remove clears a removal held back for its type and removes nothing', async () => {
+    const e = user(6);
+    await world.run({ enrollmentIds: [e.enrollmentId] });
+    const claims = () => count('SELECT count(*)::int AS n FROM claims WHERE patient_id = $1', [e.patientId]);
+    const held = await claims();
+    expect(held).toBeGreaterThan(0);
+    // As a full walk that found every claim gone would have left it (the one before found them all).
+    await world.tdb.pool.query(
+      `UPDATE sync_state SET reconcile_suspect = jsonb_build_object('ExplanationOfBenefit',
+         jsonb_build_object('unseen', $2::int, 'held', $2::int, 'at', now()))
+        WHERE enrollment_id = $1`,
+      [e.enrollmentId, held],
+    );
+
+    // Held back, so this sync is full; BB2 returns every claim again: nothing is unseen.
+    const run = await world.run({ enrollmentIds: [e.enrollmentId] });
+    expect(run).toMatchObject({ enrollments_ok: 1, resources_removed: 0 });
+    expect(await claims()).toBe(held);
+    const { rows } = await world.tdb.pool.query(
+      'SELECT a.full_sync, s.reconcile_suspect FROM sync_attempts a JOIN sync_state s USING (enrollment_id) WHERE a.run_id = $1',
+      [run.run_id],
+    );
+    expect(rows).toEqual([{ full_sync: 1, reconcile_suspect: null }]);
   });
 });
