@@ -14,6 +14,19 @@ const BODY = JSON.stringify({
   entry: [{ resource: { id: 'é-ü-∑', text: 'x'.repeat(200_000) } }],
 });
 
+/** Over the 1 MB most one inflate chunk takes: inflated in several. */
+const BIG_BODY = JSON.stringify({
+  resourceType: 'Bundle',
+  entry: [{ resource: { text: 'y'.repeat(3_000_000) } }],
+});
+
+/** gzip with its trailer's size field (ISIZE, the last 4 bytes) set to `size`. */
+function gzipStating(body: string, size: number): Buffer {
+  const gz = gzipSync(body);
+  gz.writeUInt32LE(size, gz.length - 4);
+  return gz;
+}
+
 let server: http.Server;
 let base: string;
 const seenHeaders: http.IncomingHttpHeaders[] = [];
@@ -34,6 +47,12 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-length': String(BODY.length) });
       res.write(BODY.slice(0, 1000));
       setTimeout(() => res.destroy(), 20);
+    } else if (path.startsWith('/big-gzip')) {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(gzipSync(BIG_BODY));
+    } else if (path.startsWith('/isize/')) {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end(gzipStating(BODY, Number(path.slice('/isize/'.length))));
     } else if (path.startsWith('/bad-gzip')) {
       res.writeHead(200, { 'content-encoding': 'gzip' });
       res.end('this is not gzip');
@@ -72,6 +91,20 @@ describe('makeGetText', () => {
     expect(response.status).toBe(429);
     expect(response.header('retry-after')).toBe('7');
     expect(response.text).toBe(BODY);
+  });
+
+  it('inflates a body larger than one output chunk whole', async () => {
+    const response = await makeGetText({ timeoutMs: 5_000 })(`${base}/big-gzip`, {});
+    expect(response.text).toBe(BIG_BODY);
+  });
+
+  it('rejects a gzip body whose trailer misstates its size as broken, whatever size it states', async () => {
+    const get = makeGetText({ timeoutMs: 5_000 });
+    for (const size of [0, 1, 0xffffffff]) {
+      const err = await get(`${base}/isize/${size}`, {}).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/broken gzip body/);
+    }
   });
 
   it('rejects with a timeout error when no response comes in time', async () => {
