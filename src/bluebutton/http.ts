@@ -198,6 +198,8 @@ export interface TextResponse {
   header(name: string): string | undefined;
   /** The body as text (decompressed). */
   text: string;
+  /** The body's length in bytes (decompressed): what `text` was decoded from. */
+  bytes: number;
 }
 
 /**
@@ -279,6 +281,7 @@ function requestText(
                   return Array.isArray(value) ? value.join(', ') : value;
                 },
                 text: body.toString('utf8'),
+                bytes: body.length,
               });
             } catch (err) {
               reject(

@@ -16,7 +16,8 @@ const BASE = 'https://sandbox.bluebutton.cms.gov';
 
 /** A BB2 that answers every GET with one status and body (the transport, not our code, is replaced). */
 function answering(status: number, body: string): GetText {
-  return () => Promise.resolve({ status, text: body, header: () => undefined });
+  return () =>
+    Promise.resolve({ status, text: body, bytes: Buffer.byteLength(body), header: () => undefined });
 }
 
 describe('BB2 URLs by API version', () => {

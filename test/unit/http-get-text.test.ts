@@ -81,6 +81,9 @@ describe('makeGetText', () => {
     });
     expect(response.status).toBe(200);
     expect(response.text).toBe(BODY);
+    // Bytes, not characters: BODY holds characters UTF-8 writes in two and three bytes.
+    expect(response.bytes).toBe(Buffer.byteLength(BODY));
+    expect(response.bytes).toBeGreaterThan(BODY.length);
     expect(seenHeaders.at(-1)).toMatchObject({ 'accept-encoding': 'gzip', authorization: 'Bearer t' });
     expect(before).toBe(1);
     expect(seen).toEqual([['ExplanationOfBenefit', 200]]);
@@ -91,6 +94,7 @@ describe('makeGetText', () => {
     expect(response.status).toBe(429);
     expect(response.header('retry-after')).toBe('7');
     expect(response.text).toBe(BODY);
+    expect(response.bytes).toBe(Buffer.byteLength(BODY));
   });
 
   it('inflates a body larger than one output chunk whole', async () => {
