@@ -58,6 +58,8 @@ export interface IngestOptions {
    * out).
    */
   lockedRead?: string;
+  /** Patients to lock besides the batch's own (a walk's last page may hold no resources). */
+  alsoLock?: readonly string[];
   /** The normalizer version the batch was mapped with (rows written by an older one are rewritten). */
   normalizerVersion: number;
   /**
@@ -163,13 +165,13 @@ interface StoredState {
 async function beginAndReadStored(
   client: PoolClient,
   resources: readonly NormalizedResource[],
-  options: Pick<IngestOptions, 'asyncCommit' | 'activeEnrollment' | 'lockedRead'>,
+  options: Pick<IngestOptions, 'asyncCommit' | 'activeEnrollment' | 'lockedRead' | 'alsoLock'>,
 ): Promise<{ stored: Map<string, StoredState>; read?: Record<string, unknown> }> {
   const statements = ['BEGIN'];
   const lit = (v: string) => client.escapeLiteral(v);
   if (options.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
-  if (resources.length > 0) {
-    const patients = [...new Set(resources.map((r) => r.patientId))].sort();
+  const patients = [...new Set([...resources.map((r) => r.patientId), ...(options.alsoLock ?? [])])].sort();
+  if (patients.length > 0) {
     statements.push(
       `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${patients
         .map((p) => `(${literal(p)})`)

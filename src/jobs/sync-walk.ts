@@ -162,7 +162,7 @@ function lastPageClose(
   type: FhirResourceType,
   cursor: string | null,
   seen: readonly string[],
-): Pick<IngestOptions, 'finalStatement' | 'lockedRead'> {
+): Pick<IngestOptions, 'finalStatement' | 'lockedRead' | 'alsoLock'> {
   const close: CloseWalk = {
     ...walkEnd(scope, type, cursor),
     ...(scope.tally.full ? { lastPageSeen: seen } : {}),
@@ -172,6 +172,8 @@ function lastPageClose(
   if (lockedRead === undefined) return { finalStatement: { sql: closeWalkSql(close), onRows } };
   return {
     lockedRead,
+    // The count must run under the patient's lock even when the page holds no resources.
+    alsoLock: [scope.enrollment.patient_id],
     finalStatement: (read) => ({ sql: closeWalkSql(close, { nothingUnseen: read?.unseen === 0 }), onRows }),
   };
 }
