@@ -113,22 +113,29 @@ UPDATE claims c SET line_count = n
 FROM (SELECT claim_id, count(*)::int AS n FROM claim_lines GROUP BY 1) l
 WHERE l.claim_id = c.claim_id;
 
--- Adjudications: 6 entries per line, each naming a CMS variable of its claim type.
-INSERT INTO claim_line_adjudications (claim_id, line_number, entry_index, category, variable, amount,
-                                      currency, last_updated)
-SELECT l.claim_id, l.line_number, e - 1,
-       (ARRAY['submitted', 'eligible', 'benefit', 'deductible', 'coinsurance', 'paidtoprovider'])[e],
-       CASE WHEN l.claim_type = 'pde'
-            THEN (ARRAY['tot_rx_cst_amt', 'cvrd_d_plan_pd_amt', 'ptnt_pay_amt', 'othr_troop_amt',
-                        'lics_amt', 'gdc_blw_oopt_amt'])[e]
-            WHEN l.claim_type IN ('carrier', 'dme')
-            THEN (ARRAY['line_sbmtd_chrg_amt', 'line_alowd_chrg_amt', 'line_nch_pmt_amt',
-                        'line_bene_ptb_ddctbl_amt', 'line_coinsrnc_amt', 'line_prvdr_pmt_amt'])[e]
-            ELSE (ARRAY['rev_cntr_rate_amt', 'rev_cntr_tot_chrg_amt', 'rev_cntr_ncvrd_chrg_amt',
-                        'rev_cntr_pmt_amt_amt', 'rev_cntr_prvdr_pmt_amt', 'rev_cntr_ptnt_rspnsblty_pmt'])[e]
-       END,
-       round((random() * 200)::numeric, 2), 'USD', timestamptz '2024-01-01'
-FROM gen_lines l CROSS JOIN generate_series(1, 6) AS e;
+-- Adjudications: 6 entries per line (claim_lines' adjudication_* arrays), each naming a CMS
+-- variable of its claim type.
+UPDATE claim_lines cl
+SET adjudication_categories = ARRAY['submitted', 'eligible', 'benefit', 'deductible', 'coinsurance', 'paidtoprovider'],
+    adjudication_category_systems = array_fill(NULL::text, ARRAY[6]),
+    adjudication_variables =
+      CASE WHEN c.claim_type = 'pde'
+           THEN ARRAY['tot_rx_cst_amt', 'cvrd_d_plan_pd_amt', 'ptnt_pay_amt', 'othr_troop_amt',
+                      'lics_amt', 'gdc_blw_oopt_amt']
+           WHEN c.claim_type IN ('carrier', 'dme')
+           THEN ARRAY['line_sbmtd_chrg_amt', 'line_alowd_chrg_amt', 'line_nch_pmt_amt',
+                      'line_bene_ptb_ddctbl_amt', 'line_coinsrnc_amt', 'line_prvdr_pmt_amt']
+           ELSE ARRAY['rev_cntr_rate_amt', 'rev_cntr_tot_chrg_amt', 'rev_cntr_ncvrd_chrg_amt',
+                      'rev_cntr_pmt_amt_amt', 'rev_cntr_prvdr_pmt_amt', 'rev_cntr_ptnt_rspnsblty_pmt']
+      END,
+    -- (`0 * cl.line_number` correlates the series with the line, so each line draws its own.)
+    adjudication_amounts = ARRAY(SELECT round((random() * 200)::numeric, 2)
+                                 FROM generate_series(1, 6 + 0 * cl.line_number)),
+    adjudication_currencies = array_fill('USD'::text, ARRAY[6]),
+    adjudication_reason_codes = array_fill(NULL::text, ARRAY[6]),
+    adjudication_reason_systems = array_fill(NULL::text, ARRAY[6])
+FROM claims c
+WHERE c.claim_id = cl.claim_id;
 
 -- (`0 * c.line_count` correlates the series with the claim, so each claim draws its own count.)
 -- Diagnoses: 1-8 per non-PDE claim, the first principal, codes skewed.

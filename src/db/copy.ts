@@ -49,12 +49,30 @@ function escapeText(text: string): string {
   );
 }
 
-/** A one-dimensional Postgres array literal: `{"a","b c",NULL}`. */
+/**
+ * A one-dimensional Postgres array literal: `{a,"b c",NULL}`. Only the elements array input would
+ * misread are quoted (empty, the word NULL, or holding a brace, quote, comma, backslash or
+ * whitespace): a line's adjudication lists are mostly codes, URLs and amounts, written bare.
+ */
 export function arrayLiteral(values: readonly unknown[]): string {
-  const items = values.map((v) =>
-    v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`,
-  );
-  return `{${items.join(',')}}`;
+  let text = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) text += ',';
+    const v = values[i];
+    if (v === null || v === undefined) {
+      text += 'NULL';
+      continue;
+    }
+    const item = String(v);
+    text += needsQuotes(item) ? `"${item.replace(/[\\"]/g, '\\$&')}"` : item;
+  }
+  return text + '}';
+}
+
+const ARRAY_SPECIAL = /[{}",\\\s]/;
+
+function needsQuotes(item: string): boolean {
+  return item === '' || ARRAY_SPECIAL.test(item) || (item.length === 4 && item.toUpperCase() === 'NULL');
 }
 
 /** Rows in COPY text format, one line each. */

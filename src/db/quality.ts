@@ -28,11 +28,25 @@ const orphan = (table: string): QualityCheck => ({
 
 export const QUALITY_CHECKS: readonly QualityCheck[] = [
   orphan('claim_lines'),
-  orphan('claim_line_adjudications'),
   orphan('claim_financials'),
   orphan('claim_diagnoses'),
   orphan('claim_procedures'),
   orphan('claim_care_team'),
+  {
+    name: 'adjudication_lists_misaligned',
+    kind: 'structural',
+    description: 'claim lines whose adjudication_* arrays differ in length (entries would not line up)',
+    sql: `SELECT count(*) FILTER (WHERE NOT (
+                   cardinality(adjudication_category_systems) = cardinality(adjudication_categories)
+                   AND cardinality(adjudication_variables) = cardinality(adjudication_categories)
+                   AND cardinality(adjudication_amounts) = cardinality(adjudication_categories)
+                   AND cardinality(adjudication_currencies) = cardinality(adjudication_categories)
+                   AND cardinality(adjudication_reason_codes) = cardinality(adjudication_categories)
+                   AND cardinality(adjudication_reason_systems) = cardinality(adjudication_categories)))::int
+                 AS failures,
+                 count(*)::int AS checked
+          FROM claim_lines`,
+  },
   {
     name: 'line_count_mismatch',
     kind: 'structural',

@@ -59,7 +59,7 @@ export function mapExplanationOfBenefit(resource: JsonObject, ctx: MapContext): 
   const billable = billablePeriodOf(resource, ctx);
   const lineage = { claim_id: claimId, last_updated: ctx.lastUpdated };
 
-  const { lines, adjudications, lineEntries } = mapLines(resource, claimType, billable, ctx);
+  const { lines, lineEntries } = mapLines(resource, claimType, billable, ctx);
   const money = mapClaimFinancials(resource, lineage, ctx);
   const amounts = claimAmounts(claimType, resource, money, lineEntries, ctx);
   const careTeam = mapCareTeam(resource, lineage, ctx);
@@ -74,7 +74,6 @@ export function mapExplanationOfBenefit(resource: JsonObject, ctx: MapContext): 
 
   return claimRows(claim, {
     claim_lines: lines,
-    claim_line_adjudications: adjudications,
     claim_financials: money.financials,
     claim_diagnoses: mapDiagnoses(resource, lineage, ctx),
     claim_procedures: mapProcedures(resource, lineage, ctx),

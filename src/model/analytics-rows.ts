@@ -129,19 +129,18 @@ export interface ClaimLineRow extends Lineage {
   patient_responsibility_amount?: string | null;
   noncovered_amount?: string | null;
   rendering_npi?: string | null;
-}
-
-export interface ClaimLineAdjudicationRow extends Lineage {
-  claim_id: string;
-  line_number: number;
-  entry_index: number;
-  category?: string | null;
-  category_system?: string | null;
-  variable?: string | null;
-  amount?: string | null;
-  currency?: string | null;
-  reason_code?: string | null;
-  reason_system?: string | null;
+  /**
+   * The line's adjudication entries as parallel lists, element i of each being entry i (the view
+   * claim_line_adjudications turns them into one row per entry). Always set by the mappers, all
+   * of the same length; optional here only because the columns have a default.
+   */
+  adjudication_categories?: (string | null)[];
+  adjudication_category_systems?: (string | null)[];
+  adjudication_variables?: (string | null)[];
+  adjudication_amounts?: (string | null)[];
+  adjudication_currencies?: (string | null)[];
+  adjudication_reason_codes?: (string | null)[];
+  adjudication_reason_systems?: (string | null)[];
 }
 
 export interface ClaimFinancialRow extends Lineage {
@@ -190,7 +189,6 @@ export interface AnalyticsRows {
   coverage_monthly: CoverageMonthRow[];
   claims: ClaimRow[];
   claim_lines: ClaimLineRow[];
-  claim_line_adjudications: ClaimLineAdjudicationRow[];
   claim_financials: ClaimFinancialRow[];
   claim_diagnoses: ClaimDiagnosisRow[];
   claim_procedures: ClaimProcedureRow[];
@@ -202,7 +200,6 @@ export type AnalyticsTable = keyof AnalyticsRows;
 /** The tables that hang off `claims` and are replaced together with their claim. */
 export const CLAIM_CHILD_TABLES = [
   'claim_lines',
-  'claim_line_adjudications',
   'claim_financials',
   'claim_diagnoses',
   'claim_procedures',
@@ -225,7 +222,6 @@ export function emptyRows(): AnalyticsRows {
     coverage_monthly: [],
     claims: [],
     claim_lines: [],
-    claim_line_adjudications: [],
     claim_financials: [],
     claim_diagnoses: [],
     claim_procedures: [],

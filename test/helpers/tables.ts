@@ -1,5 +1,5 @@
 /** Reading whole analytics tables back, for comparing database states. */
-import { ANALYTICS_TABLES } from '../../src/model/analytics-rows.ts';
+import { ANALYTICS_TABLES, type ClaimLineRow } from '../../src/model/analytics-rows.ts';
 import type { Pool } from '../../src/db/client.ts';
 
 /**
@@ -75,4 +75,59 @@ export async function lastError(pool: Pool, enrollmentId: string) {
     [enrollmentId],
   );
   return rows[0];
+}
+
+/** One row of the view claim_line_adjudications, as the mapper's lines hold it. */
+export interface AdjudicationEntry {
+  claim_id: string;
+  line_number: number;
+  entry_index: number;
+  category: string | null;
+  category_system: string | null;
+  variable: string | null;
+  amount: string | null;
+  currency: string | null;
+  reason_code: string | null;
+  reason_system: string | null;
+}
+
+/**
+ * The adjudication entries of mapped lines, one per entry, as the view claim_line_adjudications
+ * unnests them from the lines' parallel arrays.
+ */
+export function adjudicationEntries(lines: readonly ClaimLineRow[]): AdjudicationEntry[] {
+  const out: AdjudicationEntry[] = [];
+  for (const l of lines) {
+    const lists = [
+      l.adjudication_categories,
+      l.adjudication_category_systems,
+      l.adjudication_variables,
+      l.adjudication_amounts,
+      l.adjudication_currencies,
+      l.adjudication_reason_codes,
+      l.adjudication_reason_systems,
+    ].map((list) => list ?? []);
+    const length = lists[0]!.length;
+    if (lists.some((list) => list.length !== length)) {
+      throw new Error(`line ${l.claim_id}/${l.line_number}: adjudication lists of different lengths`);
+    }
+    for (let i = 0; i < length; i++) {
+      const [category, category_system, variable, amount, currency, reason_code, reason_system] = lists.map(
+        (list) => list[i] ?? null,
+      );
+      out.push({
+        claim_id: l.claim_id,
+        line_number: l.line_number,
+        entry_index: i,
+        category: category!,
+        category_system: category_system!,
+        variable: variable!,
+        amount: amount!,
+        currency: currency!,
+        reason_code: reason_code!,
+        reason_system: reason_system!,
+      });
+    }
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.
 import type { NormalizedResource } from '../../src/model/resources.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { describeWithFixtures, fixtureResource, fixtureResources, type Json } from '../helpers/fixtures.ts';
-import { countRows, dumpAnalytics, rowVersions } from '../helpers/tables.ts';
+import { adjudicationEntries, countRows, dumpAnalytics, rowVersions } from '../helpers/tables.ts';
 
 let tdb: TestDatabase;
 
@@ -34,9 +34,19 @@ describeWithFixtures('ingestBatch', () => {
     expect(first.rowsWritten.claims).toBe(10);
     expect(await countRows(tdb.pool, 'claims')).toBe(10);
     expect(await countRows(tdb.pool, 'claim_lines')).toBe(first.rowsWritten.claim_lines);
-    expect(await countRows(tdb.pool, 'claim_line_adjudications')).toBe(
-      first.rowsWritten.claim_line_adjudications,
+    // The view claim_line_adjudications gives back every entry of every line, as mapped.
+    const byKey = (a: { claim_id: string; line_number: number; entry_index: number }) =>
+      `${a.claim_id}/${String(a.line_number).padStart(6, '0')}/${String(a.entry_index).padStart(4, '0')}`;
+    const sorted = <T extends Parameters<typeof byKey>[0]>(rows: T[]) =>
+      rows.sort((x, y) => (byKey(x) < byKey(y) ? -1 : 1));
+    const { rows: stored } = await tdb.pool.query(
+      `SELECT claim_id, line_number, entry_index, category, category_system, variable, amount, currency,
+              reason_code, reason_system
+       FROM claim_line_adjudications`,
     );
+    const mapped = adjudicationEntries(page().flatMap((r) => r.rows.claim_lines));
+    expect(mapped.length).toBeGreaterThan(100);
+    expect(sorted(stored)).toEqual(sorted(mapped));
 
     const tablesBefore = await dumpAnalytics(tdb.pool);
     const versionsBefore = await rowVersions(tdb.pool);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,74 @@ describe('schema drift', () => {
       expect(stdout).toContain('No schema changes');
       expect(readdirSync(join(dir, 'migrations')).sort()).toEqual(before);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration 0033 (adjudications on their line)', () => {
+  it('moves every stored adjudication entry onto its line, in order, and the view gives back the same rows', async () => {
+    // Migrate to 0032 from a copy of the folder whose journal stops there, store entries the old
+    // way, then apply the rest.
+    const dir = mkdtempSync(join(tmpdir(), 'bbsync-0032-'));
+    const { url, name } = unusedDatabaseUrl('migrate_0033');
+    created.push(name);
+    const client = new pg.Client({ connectionString: url });
+    try {
+      cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
+      const journalPath = join(dir, 'meta/_journal.json');
+      const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
+      const upTo = journal.entries.findIndex((e) => e.tag === '0032_cursor_trigger_inline');
+      expect(upTo).toBeGreaterThan(0);
+      journal.entries = journal.entries.slice(0, upTo + 1);
+      writeFileSync(journalPath, JSON.stringify(journal));
+      await migrateDatabase(url, { migrationsFolder: dir });
+
+      await client.connect();
+      await client.query(`
+        INSERT INTO claims (claim_id, patient_id, claim_type, status, final_action, billable_start, line_count)
+        VALUES ('carrier-1', 'p-1', 'carrier', 'active', true, '2024-01-02', 2);
+        INSERT INTO claim_lines (claim_id, line_number, service_dates_from_claim, last_updated)
+        VALUES ('carrier-1', 1, 0, '2024-02-01T00:00:00Z'), ('carrier-1', 2, 0, '2024-02-01T00:00:00Z');
+        INSERT INTO claim_line_adjudications (claim_id, line_number, entry_index, category, category_system,
+                                              variable, amount, currency, reason_code, reason_system)
+        VALUES ('carrier-1', 1, 1, 'coinsurance', 'http://x/C4BBAdjudication', 'line_coinsrnc_amt', 2.50, 'USD', NULL, NULL),
+               ('carrier-1', 1, 0, 'benefit', 'http://x/adjudication', 'line_nch_pmt_amt', 10.00, 'USD', NULL, NULL),
+               ('carrier-1', 1, 2, 'denialreason', NULL, 'carr_line_rdcd_pmt_phys_astn_c', NULL, NULL, '0', 'https://x/y');`);
+      const entries = `SELECT claim_id, line_number, entry_index, category, category_system, variable, amount::text,
+                              currency, reason_code, reason_system
+                       FROM claim_line_adjudications ORDER BY line_number, entry_index`;
+      const before = (await client.query(entries)).rows;
+      expect(before).toHaveLength(3);
+
+      expect((await migrateDatabase(url)).applied).toBeGreaterThan(0);
+      expect((await client.query(entries)).rows).toEqual(before);
+      const { rows: lines } = await client.query(
+        `SELECT line_number, adjudication_variables, adjudication_amounts::text[] AS amounts
+         FROM claim_lines ORDER BY line_number`,
+      );
+      expect(lines).toEqual([
+        {
+          line_number: 1,
+          adjudication_variables: ['line_nch_pmt_amt', 'line_coinsrnc_amt', 'carr_line_rdcd_pmt_phys_astn_c'],
+          amounts: ['10.00', '2.50', null],
+        },
+        { line_number: 2, adjudication_variables: [], amounts: [] },
+      ]);
+      const { rows: kind } = await client.query(
+        `SELECT table_type FROM information_schema.tables WHERE table_name = 'claim_line_adjudications'`,
+      );
+      expect(kind).toEqual([{ table_type: 'VIEW' }]);
+      // The Tuva input reads the line's own arrays now: the professional line's coinsurance.
+      const { rows: tuva } = await client.query(
+        `SELECT claim_line_number, coinsurance_amount FROM tuva_input.medical_claim ORDER BY 1`,
+      );
+      expect(tuva).toEqual([
+        { claim_line_number: 1, coinsurance_amount: 2.5 },
+        { claim_line_number: 2, coinsurance_amount: null },
+      ]);
+    } finally {
+      await client.end().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     }
   });

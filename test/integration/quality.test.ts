@@ -55,6 +55,27 @@ describe('bbsync quality', () => {
     expect(rows[0].n).toBe(QUALITY_CHECKS.length);
   });
 
+  it('reports a claim line whose adjudication arrays differ in length as a structural failure', async () => {
+    const before = await runQualityChecks(tdb.pool);
+    const { rows } = await tdb.pool.query<{ claim_id: string; line_number: number }>(
+      `UPDATE claim_lines SET adjudication_amounts = adjudication_amounts || NULL::numeric
+       WHERE (claim_id, line_number) = (SELECT claim_id, line_number FROM claim_lines
+                                        WHERE cardinality(adjudication_amounts) > 0 LIMIT 1)
+       RETURNING claim_id, line_number`,
+    );
+    try {
+      const run = await runQualityChecks(tdb.pool);
+      expect(run.results.find((r) => r.check_name === 'adjudication_lists_misaligned')?.failures).toBe(1);
+      expect(run.structural_failures).toBe(before.structural_failures + 1);
+    } finally {
+      await tdb.pool.query(
+        `UPDATE claim_lines SET adjudication_amounts = trim_array(adjudication_amounts, 1)
+         WHERE claim_id = $1 AND line_number = $2`,
+        [rows[0]!.claim_id, rows[0]!.line_number],
+      );
+    }
+  });
+
   it('calls a claim denied only when Medicare paid nothing on it (BFD sends non-payment reasons on paid claims)', async () => {
     await tdb.pool.query(
       `INSERT INTO claims (claim_id, patient_id, claim_type, status, final_action, payment_amount,

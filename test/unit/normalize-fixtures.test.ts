@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { NormalizeError } from '../../src/errors.ts';
 import { normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
+import { adjudicationEntries } from '../helpers/tables.ts';
 import {
   allFixtureFiles,
   describeWithFixtures,
@@ -31,7 +32,7 @@ function line(n: NormalizedResource, lineNumber: number) {
 }
 
 function adjudication(n: NormalizedResource, lineNumber: number, variable: string) {
-  return n.rows.claim_line_adjudications.filter(
+  return adjudicationEntries(n.rows.claim_lines).filter(
     (a) => a.line_number === lineNumber && a.variable === variable,
   );
 }
@@ -64,16 +65,21 @@ describeWithFixtures('every real fixture', () => {
     ]);
   });
 
-  it('gives every line and every adjudication entry of an EOB its own row', () => {
+  it('gives every line its own row and keeps every adjudication entry of the line, in list order', () => {
     for (const file of allFixtureFiles()) {
       for (const resource of fixtureResources(file)) {
         if (resource.resourceType !== 'ExplanationOfBenefit') continue;
         const n = normalizeResource(resource);
-        const items = (resource.item ?? []) as { adjudication?: unknown[] }[];
+        const items = (resource.item ?? []) as { adjudication?: { amount?: { value?: number } }[] }[];
         expect(n.rows.claim_lines).toHaveLength(items.length);
-        expect(n.rows.claim_line_adjudications).toHaveLength(
-          items.reduce((sum, item) => sum + (item.adjudication?.length ?? 0), 0),
-        );
+        n.rows.claim_lines.forEach((line, i) => {
+          const amounts = adjudicationEntries([line]).map((a) =>
+            a.amount === null ? null : Number(a.amount),
+          );
+          expect(amounts, `${file} item[${i}]`).toEqual(
+            (items[i]!.adjudication ?? []).map((a) => a.amount?.value ?? null),
+          );
+        });
       }
     }
   });
@@ -126,7 +132,7 @@ describeWithFixtures('carrier claims', () => {
 
   it('keeps a denial reason as an adjudication row with its reason code and no amount', () => {
     const n = normalize('bfd/eob-carrier.json', 'carrier-9991831999');
-    const denial = n.rows.claim_line_adjudications.find((a) => a.category === 'denialreason');
+    const denial = adjudicationEntries(n.rows.claim_lines).find((a) => a.category === 'denialreason');
     expect(denial).toMatchObject({
       amount: null,
       variable: 'carr_line_rdcd_pmt_phys_astn_c',

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
 import { allFixtureFiles, fixtureResources, type Json } from '../helpers/fixtures.ts';
+import { adjudicationEntries } from '../helpers/tables.ts';
 import { haveV3Fixtures, readV3Fixture, v3FixtureFiles, v3Resources } from '../helpers/v3-fixtures.ts';
 
 const ADJUDICATION = 'https://bluebutton.cms.gov/fhir/CodeSystem/Adjudication';
@@ -79,9 +80,7 @@ describe.skipIf(!haveV3Fixtures)(
             paid_amount: amountText(item.adjudication, 'CLM_LINE_CVRD_PD_AMT'),
             noncovered_amount: amountText(item.adjudication, 'CLM_LINE_NCVRD_CHRG_AMT'),
           });
-          expect(n.rows.claim_line_adjudications.filter((a) => a.line_number === item.sequence)).toHaveLength(
-            (item.adjudication ?? []).length,
-          );
+          expect(adjudicationEntries([line])).toHaveLength((item.adjudication ?? []).length);
         }
         expect(
           n.rows.claim_diagnoses.map((d) => [d.sequence, d.code, d.system]),

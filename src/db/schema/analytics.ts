@@ -197,6 +197,14 @@ export const claims = pgTable(
  */
 const claimRef = () => text('claim_id').notNull();
 
+/** One text per adjudication entry of a line; an element is NULL where the entry has no value. */
+const entryList = (name: string) =>
+  text(name)
+    .array()
+    .$type<(string | null)[]>()
+    .notNull()
+    .default(sql`'{}'`);
+
 export const claimLines = pgTable(
   'claim_lines',
   {
@@ -221,36 +229,29 @@ export const claimLines = pgTable(
     noncovered_amount: money('noncovered_amount'),
     /** The line's rendering (performing) provider: the careTeam entry its careTeamSequence points to. */
     rendering_npi: text('rendering_npi'),
+    /**
+     * Every adjudication entry of the line, lossless, as parallel arrays in the line's list order
+     * (element i of each array is entry i). One row per entry would be ~9 rows per line and over
+     * half of all analytics rows; the view claim_line_adjudications unnests them into those rows.
+     */
+    adjudication_categories: entryList('adjudication_categories'),
+    adjudication_category_systems: entryList('adjudication_category_systems'),
+    /** The CMS variable of each entry (for a denial reason, the reason's variable). */
+    adjudication_variables: entryList('adjudication_variables'),
+    adjudication_amounts: numeric('adjudication_amounts', { precision: 14, scale: 2 })
+      .array()
+      .$type<(string | null)[]>()
+      .notNull()
+      .default(sql`'{}'`),
+    adjudication_currencies: entryList('adjudication_currencies'),
+    adjudication_reason_codes: entryList('adjudication_reason_codes'),
+    adjudication_reason_systems: entryList('adjudication_reason_systems'),
     ...lineage(),
   },
   (t) => [
     primaryKey({ columns: [t.claim_id, t.line_number] }),
     // text_pattern_ops: serves `=` and prefix searches (`LIKE '992%'`, `LIKE '00378%'`) alike.
     index('claim_lines_product_idx').on(t.product_code.op('text_pattern_ops')),
-  ],
-);
-
-export const claimLineAdjudications = pgTable(
-  'claim_line_adjudications',
-  {
-    claim_id: claimRef(),
-    line_number: integer('line_number').notNull(),
-    /** Position of the entry within the line's adjudication list (0-based): the generic codes repeat. */
-    entry_index: integer('entry_index').notNull(),
-    /** The generic CARIN/HL7 code: submitted, benefit, paidtoprovider, denialreason, ... */
-    category: text('category'),
-    category_system: text('category_system'),
-    /** The CMS (CCW) variable name, e.g. 'line_nch_pmt_amt'; for a denial reason, the reason's variable. */
-    variable: text('variable'),
-    amount: money('amount'),
-    currency: text('currency'),
-    reason_code: text('reason_code'),
-    reason_system: text('reason_system'),
-    ...lineage(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.claim_id, t.line_number, t.entry_index] }),
-    index('claim_line_adjudications_variable_idx').on(t.variable),
   ],
 );
 

@@ -1,17 +1,22 @@
-/** EOB `item[]` -> claim_lines (and, through money.ts, their adjudications). */
+/** EOB `item[]` -> claim_lines, each with its adjudication entries (through money.ts). */
 import type { MapContext } from '../map-context.ts';
 import { arr, CMS_VARIABLES, codingBySystem, obj, str, type Coding, type JsonObject } from '../read.ts';
-import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
+import type { ClaimLineRow } from '../../model/analytics-rows.ts';
 import { decimalString, ValueError } from '../values.ts';
 import type { ClaimType } from './claim-type.ts';
 import { preferredCoding, PRODUCT_SYSTEM_PREFERENCE } from './codes.ts';
-import { lineAmounts, mapLineAdjudications, type MoneyEntry } from './money.ts';
+import {
+  lineAmounts,
+  mapLineAdjudications,
+  newAdjudicationLists,
+  type AdjudicationLists,
+  type MoneyEntry,
+} from './money.ts';
 import { renderingProviderOf } from './parties.ts';
 import { sequenceReader } from './sequence.ts';
 
 export interface MappedLines {
   lines: ClaimLineRow[];
-  adjudications: ClaimLineAdjudicationRow[];
   /** Each line's money entries by line number, for the claim-level sums. */
   lineEntries: Map<number, MoneyEntry[]>;
 }
@@ -37,7 +42,6 @@ export function mapLines(
   ctx: MapContext,
 ): MappedLines {
   const lines: ClaimLineRow[] = [];
-  const adjudications: ClaimLineAdjudicationRow[] = [];
   const lineEntries = new Map<number, MoneyEntry[]>();
   const items = arr(resource.item);
   const renderingOf = renderingProviderOf(resource);
@@ -45,11 +49,14 @@ export function mapLines(
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const lineNumber = sequenceOf(item, i);
-    const entries = mapLineAdjudications(item, i, lineNumber, ctx, adjudications);
+    const adjudications = newAdjudicationLists();
+    const entries = mapLineAdjudications(item, i, ctx, adjudications);
     lineEntries.set(lineNumber, entries);
-    lines.push(mapLine(item, i, lineNumber, claimType, entries, billable, renderingOf(item), ctx));
+    lines.push(
+      mapLine(item, i, lineNumber, claimType, entries, adjudications, billable, renderingOf(item), ctx),
+    );
   }
-  return { lines, adjudications, lineEntries };
+  return { lines, lineEntries };
 }
 
 function mapLine(
@@ -58,6 +65,7 @@ function mapLine(
   lineNumber: number,
   claimType: ClaimType,
   entries: readonly MoneyEntry[],
+  adjudications: AdjudicationLists,
   billable: BillablePeriod,
   renderingNpi: string | null,
   ctx: MapContext,
@@ -86,6 +94,13 @@ function mapLine(
     noncovered_amount: amounts.noncovered_amount,
     last_updated: ctx.lastUpdated,
     rendering_npi: renderingNpi,
+    adjudication_categories: adjudications.adjudication_categories,
+    adjudication_category_systems: adjudications.adjudication_category_systems,
+    adjudication_variables: adjudications.adjudication_variables,
+    adjudication_amounts: adjudications.adjudication_amounts,
+    adjudication_currencies: adjudications.adjudication_currencies,
+    adjudication_reason_codes: adjudications.adjudication_reason_codes,
+    adjudication_reason_systems: adjudications.adjudication_reason_systems,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { MapContext } from '../map-context.ts';
 import { arr, CMS_CODESYSTEM, CMS_VARIABLES, obj, str, variableName, type JsonObject } from '../read.ts';
-import type { ClaimFinancialRow, ClaimLineAdjudicationRow } from '../../model/analytics-rows.ts';
+import type { ClaimFinancialRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { centsToString, sumCents } from '../values.ts';
 import { PROFESSIONAL, type ClaimType } from './claim-type.ts';
 
@@ -65,17 +65,62 @@ function splitCategory(concept: unknown, into: Category): Category {
 
 const newCategory = (): Category => ({ code: undefined, system: undefined, variable: undefined });
 
+/** A line's adjudication entries as the claim_lines columns that hold them: one list per field. */
+export type AdjudicationLists = Required<
+  Pick<
+    ClaimLineRow,
+    | 'adjudication_categories'
+    | 'adjudication_category_systems'
+    | 'adjudication_variables'
+    | 'adjudication_amounts'
+    | 'adjudication_currencies'
+    | 'adjudication_reason_codes'
+    | 'adjudication_reason_systems'
+  >
+>;
+
+export function newAdjudicationLists(): AdjudicationLists {
+  return {
+    adjudication_categories: [],
+    adjudication_category_systems: [],
+    adjudication_variables: [],
+    adjudication_amounts: [],
+    adjudication_currencies: [],
+    adjudication_reason_codes: [],
+    adjudication_reason_systems: [],
+  };
+}
+
+/** One adjudication entry's fields, in the order of AdjudicationLists. */
+export function addAdjudication(
+  lists: AdjudicationLists,
+  category: string | null,
+  categorySystem: string | null,
+  variable: string | null,
+  amount: string | null,
+  currency: string | null,
+  reasonCode: string | null,
+  reasonSystem: string | null,
+): void {
+  lists.adjudication_categories.push(category);
+  lists.adjudication_category_systems.push(categorySystem);
+  lists.adjudication_variables.push(variable);
+  lists.adjudication_amounts.push(amount);
+  lists.adjudication_currencies.push(currency);
+  lists.adjudication_reason_codes.push(reasonCode);
+  lists.adjudication_reason_systems.push(reasonSystem);
+}
+
 /**
- * One line's adjudication entries: pushes their rows onto `rows` and returns them as MoneyEntry.
- * Hot loop (a claim can carry hundreds of adjudication entries): no per-entry allocations beyond
- * the rows themselves, and error paths are only built on failure.
+ * One line's adjudication entries: adds them to `lists` (the line's columns) and returns them as
+ * MoneyEntry. Hot loop (a claim can carry hundreds of adjudication entries): no per-entry
+ * allocations beyond the entry itself, and error paths are only built on failure.
  */
 export function mapLineAdjudications(
   item: JsonObject,
   itemIndex: number,
-  lineNumber: number,
   ctx: MapContext,
-  rows: ClaimLineAdjudicationRow[],
+  lists: AdjudicationLists,
 ): MoneyEntry[] {
   const entries: MoneyEntry[] = [];
   const list = arr(item.adjudication);
@@ -88,20 +133,17 @@ export function mapLineAdjudications(
     const amount = obj(adj.amount);
     const cents = ctx.cents(amount?.value, () => `item[${itemIndex}].adjudication[${j}].amount.value`);
     entries.push({ category: code, categorySystem: system, variable, cents });
-    rows.push({
-      claim_id: ctx.resourceId,
-      line_number: lineNumber,
-      entry_index: j,
-      category: code ?? null,
-      category_system: system ?? null,
+    addAdjudication(
+      lists,
+      code ?? null,
+      system ?? null,
       // A denial reason carries no amount; its CMS variable is the reason's code system.
-      variable: variable ?? variableName(reasonSystem) ?? null,
-      amount: cents === undefined ? null : centsToString(cents),
-      currency: str(amount?.currency) ?? null,
-      reason_code: str(reasonCoding?.code) ?? null,
-      reason_system: reasonSystem ?? null,
-      last_updated: ctx.lastUpdated,
-    });
+      variable ?? variableName(reasonSystem) ?? null,
+      cents === undefined ? null : centsToString(cents),
+      str(amount?.currency) ?? null,
+      str(reasonCoding?.code) ?? null,
+      reasonSystem ?? null,
+    );
   }
   return entries;
 }

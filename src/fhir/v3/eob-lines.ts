@@ -1,18 +1,17 @@
-/** v3 EOB items -> claim_lines and claim_line_adjudications. */
+/** v3 EOB items -> claim_lines, each with its adjudication entries. */
 import type { MapContext } from '../map-context.ts';
 import { PROFESSIONAL, type ClaimType } from '../eob/claim-type.ts';
 import { arr, codingBySystem, codings, obj, str, type Coding, type JsonObject } from '../read.ts';
-import type { ClaimLineAdjudicationRow, ClaimLineRow } from '../../model/analytics-rows.ts';
+import type { ClaimLineRow } from '../../model/analytics-rows.ts';
 import { sumCents } from '../values.ts';
 import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM } from './codes.ts';
 import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';
 import { lineBasics } from '../eob/lines.ts';
-import { text } from '../eob/money.ts';
+import { addAdjudication, newAdjudicationLists, text } from '../eob/money.ts';
 import { sequenceReader } from '../eob/sequence.ts';
 
 export interface V3Lines {
   lines: ClaimLineRow[];
-  adjudications: ClaimLineAdjudicationRow[];
   /** Each line's money entries, for the claim-level sums. */
   entries: V3MoneyEntry[][];
 }
@@ -23,7 +22,7 @@ export function mapV3Lines(
   billable: { start: string | null; end: string | null },
   ctx: MapContext,
 ): V3Lines {
-  const out: V3Lines = { lines: [], adjudications: [], entries: [] };
+  const out: V3Lines = { lines: [], entries: [] };
   const sequenceOf = sequenceReader(ctx, { list: 'item', noun: 'line' });
   arr(resource.item).forEach((item, i) => {
     const path = `item[${i}]`;
@@ -31,22 +30,20 @@ export function mapV3Lines(
 
     const entries = readMoneyEntries(item.adjudication, ctx, `${path}.adjudication`);
     out.entries.push(entries);
+    const adjudications = newAdjudicationLists();
     arr(item.adjudication).forEach((adj, j) => {
       const entry = entries[j]!;
       const reason = codings(adj.reason)[0];
-      out.adjudications.push({
-        claim_id: ctx.resourceId,
-        line_number: lineNumber,
-        entry_index: j,
-        category: entry.generic?.code ?? null,
-        category_system: entry.generic?.system ?? null,
-        variable: entry.idr ?? null,
-        amount: text(entry.cents),
-        currency: str(obj(adj.amount)?.currency) ?? null,
-        reason_code: reason?.code ?? null,
-        reason_system: reason?.system ?? null,
-        last_updated: ctx.lastUpdated,
-      });
+      addAdjudication(
+        adjudications,
+        entry.generic?.code ?? null,
+        entry.generic?.system ?? null,
+        entry.idr ?? null,
+        text(entry.cents),
+        str(obj(adj.amount)?.currency) ?? null,
+        reason?.code ?? null,
+        reason?.system ?? null,
+      );
     });
 
     const amount = (idrs: string[], generic?: string) => text(amountOf(entries, idrs, generic));
@@ -71,6 +68,7 @@ export function mapV3Lines(
       noncovered_amount: amount(['CLM_LINE_NCVRD_CHRG_AMT']),
       rendering_npi: renderingNpi(resource, item),
       last_updated: ctx.lastUpdated,
+      ...adjudications,
     });
   });
   return out;

@@ -55,7 +55,7 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
 
   const billable = billablePeriodOf(resource, ctx);
   const lineage = { claim_id: ctx.resourceId, last_updated: ctx.lastUpdated };
-  const { lines, adjudications, entries } = mapV3Lines(resource, claimType, billable, ctx);
+  const { lines, entries } = mapV3Lines(resource, claimType, billable, ctx);
   const totals = readMoneyEntries(resource.total, ctx, 'total');
   const header = readMoneyEntries(resource.adjudication, ctx, 'adjudication');
   const money = v3ClaimMoney(claimType, resource, totals, header, entries, ctx);
@@ -76,7 +76,6 @@ export function mapV3ExplanationOfBenefit(resource: JsonObject, ctx: MapContext)
   return {
     rows: claimRows(claim, {
       claim_lines: lines,
-      claim_line_adjudications: adjudications,
       claim_financials: v3FinancialRows(totals, header, lineage, ctx),
       claim_diagnoses: mapV3Diagnoses(resource, lineage, ctx),
       claim_procedures: mapV3Procedures(resource, lineage, ctx),
