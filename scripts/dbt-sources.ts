@@ -40,6 +40,7 @@ const SOURCES = [
 const VIEW_KEYS: Record<string, string[]> = {
   patient_summary: ['patient_id'],
   drug_fills: ['claim_id', 'line_number'],
+  claim_line_adjudications: ['claim_id', 'line_number', 'entry_index'],
   claim_versions: ['claim_id'],
   coverage_months: ['coverage_id', 'month'],
   member_months: ['patient_id', 'month'],

@@ -21,7 +21,11 @@ afterAll(async () => {
 });
 
 const rowsA = [
-  { id: 1, note: "tab\tnew\nline back\\slash 'quote'", tags: ['x', 'y "z"'] },
+  {
+    id: 1,
+    note: "tab\tnew\nline back\\slash 'quote'",
+    tags: ['x', 'y "z"', '', 'NULL', 'a,b', '{c}', 'd\\e', ' lead', 'tab\there', null, 'é∑'],
+  },
   { id: 2, note: null, tags: null },
 ];
 const rowsB = [{ id: 1, doc: JSON.stringify({ a: 'é∑', b: [1, 2.5], c: 'line\nbreak \\ "q"' }) }];
@@ -122,7 +126,10 @@ describe('Statement.inline', () => {
       [],
     ];
     const w = new Statement();
-    const select = values.map((v) => `${w.param(v)}::text`).join(', ');
+    // Arrays through text[] first, so both sides compare Postgres's reading, not the literal's text.
+    const select = values
+      .map((v) => (Array.isArray(v) ? `${w.param(v)}::text[]::text` : `${w.param(v)}::text`))
+      .join(', ');
     const bound = await tdb.pool.query({ text: w.text(select), values: w.values, rowMode: 'array' });
     const inlined = await tdb.pool.query({ text: w.inline(select), rowMode: 'array' });
     expect(inlined.rows).toEqual(bound.rows);

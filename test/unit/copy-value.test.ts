@@ -11,7 +11,12 @@ describe('copyValue', () => {
     expect(copyValue(10n)).toBe('10');
     expect(copyValue(true)).toBe('t');
     expect(copyValue(new Date('2024-01-02T03:04:05.000Z'))).toBe('2024-01-02T03:04:05.000Z');
-    expect(copyValue(['a', 'b c', null])).toBe('{"a","b c",NULL}');
+    expect(copyValue(['a', 'b c', null, 'https://x/y', '12.50'])).toBe('{a,"b c",NULL,https://x/y,12.50}');
+    // Quoted only where array input would misread the element: empty, the word NULL, a brace,
+    // quote, comma, backslash or whitespace (COPY then doubles the backslashes).
+    expect(copyValue(['', 'NULL', 'null', 'a,b', '{c}', 'say "hi"', 'd\\e'])).toBe(
+      '{"","NULL","null","a,b","{c}","say \\\\"hi\\\\"","d\\\\\\\\e"}',
+    );
     expect(copyValue('tab\there\nback\\slash')).toBe('tab\\there\\nback\\\\slash');
   });
 
