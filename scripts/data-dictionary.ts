@@ -118,9 +118,7 @@ export async function renderDataDictionary(db: Queryable): Promise<DataDictionar
       title: 'Analytics tables',
       intro:
         'The normalized claims data the views are built on. The money columns of `claims` and `claim_lines` are conveniences over the lossless `claim_line_adjudications` (a view over the adjudication arrays of `claim_lines`) and `claim_financials`; each column description names the CMS (CCW) variables behind it per claim type.',
-      members: all
-        .filter((r) => ANALYTICS_RELATIONS.includes(r.name))
-        .sort(byOrder(ANALYTICS_RELATIONS)),
+      members: all.filter((r) => ANALYTICS_RELATIONS.includes(r.name)).sort(byOrder(ANALYTICS_RELATIONS)),
     },
     {
       title: 'Raw resources',
