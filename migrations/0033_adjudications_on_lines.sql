@@ -234,9 +234,9 @@ SELECT l.claim_id::varchar AS claim_id,
        (l.loaded_at AT TIME ZONE 'UTC')::timestamp AS ingest_datetime
 FROM lines l
 LEFT JOIN LATERAL (
-  SELECT sum(a.amount) FILTER (WHERE a.variable IN ('line_coinsrnc_amt', 'CLM_LINE_MDCR_COINSRNC_AMT')) AS coinsurance,
-         sum(a.amount) FILTER (WHERE a.variable IN ('line_bene_ptb_ddctbl_amt', 'CLM_LINE_MDCR_DDCTBL_AMT')) AS deductible
-  FROM unnest(l.adjudication_variables, l.adjudication_amounts) AS a(variable, amount)
+  SELECT sum(l.adjudication_amounts[i]) FILTER (WHERE l.adjudication_variables[i] IN ('line_coinsrnc_amt', 'CLM_LINE_MDCR_COINSRNC_AMT')) AS coinsurance,
+         sum(l.adjudication_amounts[i]) FILTER (WHERE l.adjudication_variables[i] IN ('line_bene_ptb_ddctbl_amt', 'CLM_LINE_MDCR_DDCTBL_AMT')) AS deductible
+  FROM generate_subscripts(l.adjudication_variables, 1) AS i
   WHERE l.kind = 'professional'
 ) adj ON true
 LEFT JOIN LATERAL (
@@ -264,24 +264,24 @@ LEFT JOIN LATERAL (
 ) px ON true;
 --> statement-breakpoint
 DROP TABLE "claim_line_adjudications";--> statement-breakpoint
+-- One row per entry: each array subscripted by the entry's position, so a query evaluates only
+-- the arrays it reads (unnest(a1, ..., a7) took every array apart for every line: a query by
+-- variable over 2M lines ran 16 s instead of 3 s).
 CREATE VIEW claim_line_adjudications AS
 SELECT l.claim_id,
        l.line_number,
-       (e.ordinality - 1)::integer AS entry_index,
-       e.category,
-       e.category_system,
-       e.variable,
-       e.amount::numeric(14, 2) AS amount,
-       e.currency,
-       e.reason_code,
-       e.reason_system,
+       (i - 1)::integer AS entry_index,
+       l.adjudication_categories[i] AS category,
+       l.adjudication_category_systems[i] AS category_system,
+       l.adjudication_variables[i] AS variable,
+       l.adjudication_amounts[i]::numeric(14, 2) AS amount,
+       l.adjudication_currencies[i] AS currency,
+       l.adjudication_reason_codes[i] AS reason_code,
+       l.adjudication_reason_systems[i] AS reason_system,
        l.last_updated,
        l.loaded_at
 FROM claim_lines l
-CROSS JOIN LATERAL unnest(l.adjudication_categories, l.adjudication_category_systems, l.adjudication_variables,
-                          l.adjudication_amounts, l.adjudication_currencies, l.adjudication_reason_codes,
-                          l.adjudication_reason_systems)
-  WITH ORDINALITY AS e(category, category_system, variable, amount, currency, reason_code, reason_system, ordinality);--> statement-breakpoint
+CROSS JOIN LATERAL generate_subscripts(l.adjudication_categories, 1) AS i;--> statement-breakpoint
 COMMENT ON VIEW claim_line_adjudications IS 'Every adjudication entry of every line, lossless, one row per entry, keyed by the CMS (CCW) variable: the generic CARIN codes repeat within a line, the variable does not. Query amounts by variable, e.g. WHERE variable = ''line_nch_pmt_amt''. A view over the adjudication_* arrays of claim_lines (read those directly to get one line''s amounts without unnesting).';--> statement-breakpoint
 COMMENT ON COLUMN claim_line_adjudications.claim_id IS 'The claim (claims.claim_id).';--> statement-breakpoint
 COMMENT ON COLUMN claim_line_adjudications.line_number IS 'The line (claim_lines.line_number).';--> statement-breakpoint
