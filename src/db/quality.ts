@@ -5,6 +5,7 @@
  * placeholders). Every run is kept in quality_runs / quality_results, so a dashboard can show the
  * history. Anchor: the first checks of Tuva's data_quality package.
  */
+import { ADJUDICATION_COLUMNS } from '../model/analytics-rows.ts';
 import type { Pool } from './client.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -26,6 +27,11 @@ const orphan = (table: string): QualityCheck => ({
         FROM ${table} t LEFT JOIN claims c ON c.claim_id = t.claim_id`,
 });
 
+/** Every adjudication array of a line as long as its first. */
+const sameLength = ADJUDICATION_COLUMNS.map(
+  (c) => `cardinality(${c}) = cardinality(${ADJUDICATION_COLUMNS[0]})`,
+).join(' AND ');
+
 export const QUALITY_CHECKS: readonly QualityCheck[] = [
   orphan('claim_lines'),
   orphan('claim_financials'),
@@ -36,14 +42,7 @@ export const QUALITY_CHECKS: readonly QualityCheck[] = [
     name: 'adjudication_lists_misaligned',
     kind: 'structural',
     description: 'claim lines whose adjudication_* arrays differ in length (entries would not line up)',
-    sql: `SELECT count(*) FILTER (WHERE NOT (
-                   cardinality(adjudication_category_systems) = cardinality(adjudication_categories)
-                   AND cardinality(adjudication_variables) = cardinality(adjudication_categories)
-                   AND cardinality(adjudication_amounts) = cardinality(adjudication_categories)
-                   AND cardinality(adjudication_currencies) = cardinality(adjudication_categories)
-                   AND cardinality(adjudication_reason_codes) = cardinality(adjudication_categories)
-                   AND cardinality(adjudication_reason_systems) = cardinality(adjudication_categories)))::int
-                 AS failures,
+    sql: `SELECT count(*) FILTER (WHERE NOT (${sameLength}))::int AS failures,
                  count(*)::int AS checked
           FROM claim_lines`,
   },

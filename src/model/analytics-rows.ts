@@ -143,6 +143,21 @@ export interface ClaimLineRow extends Lineage {
   adjudication_reason_systems?: (string | null)[];
 }
 
+/**
+ * claim_lines' adjudication columns in the order of an entry's fields (the view
+ * claim_line_adjudications' category, category_system, variable, amount, currency, reason_code,
+ * reason_system): element i of each is entry i.
+ */
+export const ADJUDICATION_COLUMNS = [
+  'adjudication_categories',
+  'adjudication_category_systems',
+  'adjudication_variables',
+  'adjudication_amounts',
+  'adjudication_currencies',
+  'adjudication_reason_codes',
+  'adjudication_reason_systems',
+] as const satisfies readonly (keyof ClaimLineRow)[];
+
 export interface ClaimFinancialRow extends Lineage {
   claim_id: string;
   entry_index: number;

@@ -1,5 +1,5 @@
 /** Reading whole analytics tables back, for comparing database states. */
-import { ANALYTICS_TABLES, type ClaimLineRow } from '../../src/model/analytics-rows.ts';
+import { ADJUDICATION_COLUMNS, ANALYTICS_TABLES, type ClaimLineRow } from '../../src/model/analytics-rows.ts';
 import type { Pool } from '../../src/db/client.ts';
 
 /**
@@ -98,15 +98,7 @@ export interface AdjudicationEntry {
 export function adjudicationEntries(lines: readonly ClaimLineRow[]): AdjudicationEntry[] {
   const out: AdjudicationEntry[] = [];
   for (const l of lines) {
-    const lists = [
-      l.adjudication_categories,
-      l.adjudication_category_systems,
-      l.adjudication_variables,
-      l.adjudication_amounts,
-      l.adjudication_currencies,
-      l.adjudication_reason_codes,
-      l.adjudication_reason_systems,
-    ].map((list) => list ?? []);
+    const lists = ADJUDICATION_COLUMNS.map((c) => l[c] ?? []);
     const length = lists[0]!.length;
     if (lists.some((list) => list.length !== length)) {
       throw new Error(`line ${l.claim_id}/${l.line_number}: adjudication lists of different lengths`);

@@ -5,7 +5,7 @@
  */
 import type { MapContext } from '../map-context.ts';
 import { arr, CMS_CODESYSTEM, CMS_VARIABLES, obj, str, variableName, type JsonObject } from '../read.ts';
-import type { ClaimFinancialRow, ClaimLineRow } from '../../model/analytics-rows.ts';
+import type { ADJUDICATION_COLUMNS, ClaimFinancialRow, ClaimLineRow } from '../../model/analytics-rows.ts';
 import { centsToString, sumCents } from '../values.ts';
 import { PROFESSIONAL, type ClaimType } from './claim-type.ts';
 
@@ -66,18 +66,7 @@ function splitCategory(concept: unknown, into: Category): Category {
 const newCategory = (): Category => ({ code: undefined, system: undefined, variable: undefined });
 
 /** A line's adjudication entries as the claim_lines columns that hold them: one list per field. */
-export type AdjudicationLists = Required<
-  Pick<
-    ClaimLineRow,
-    | 'adjudication_categories'
-    | 'adjudication_category_systems'
-    | 'adjudication_variables'
-    | 'adjudication_amounts'
-    | 'adjudication_currencies'
-    | 'adjudication_reason_codes'
-    | 'adjudication_reason_systems'
-  >
->;
+export type AdjudicationLists = Required<Pick<ClaimLineRow, (typeof ADJUDICATION_COLUMNS)[number]>>;
 
 export function newAdjudicationLists(): AdjudicationLists {
   return {
