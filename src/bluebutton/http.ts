@@ -6,7 +6,7 @@
  * Two clients with the same settings: `makeFetch` (standard fetch, for OAuth and forms) and
  * `makeGetText` (GETs of FHIR pages, the hot path of every sync).
  */
-import http from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { gunzip } from 'node:zlib';
 
@@ -203,6 +203,16 @@ export interface TextResponse {
 }
 
 /**
+ * A response header's value (several joined as one). The response's reader binds this function
+ * rather than making a closure per request: a closure's optimized code is compiled again after
+ * each full garbage collection (docs/performance.md, "Closures compiled again").
+ */
+function headerIn(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
  * A GET that answers with the whole body as text. Rejects when no complete response came, or with
  * MalformedResponseError when the body is over the cap or cannot be decoded. `signal` aborts it.
  */
@@ -276,10 +286,7 @@ function requestText(
             try {
               resolve({
                 status,
-                header: (name) => {
-                  const value = response.headers[name];
-                  return Array.isArray(value) ? value.join(', ') : value;
-                },
+                header: headerIn.bind(undefined, response.headers),
                 text: body.toString('utf8'),
                 bytes: body.length,
               });

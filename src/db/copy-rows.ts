@@ -153,15 +153,19 @@ export class PageEncoder {
       all.copy(exact, 0, 0, at);
       all = exact;
     }
-    const views = spans.map(([start, length]) => new Uint8Array(all.buffer, start, length));
-    const resources = this.#planned.map(({ rest, tables, head, claim }): NormalizedResource => {
+    // Loops, not callbacks: a closure made per page is compiled again after each full garbage
+    // collection (docs/performance.md, "Closures compiled again").
+    const views: Uint8Array[] = [];
+    for (const [start, length] of spans) views.push(new Uint8Array(all.buffer, start, length));
+    const resources: NormalizedResource[] = [];
+    for (const { rest, tables, head, claim } of this.#planned) {
       const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
       for (const [table, part, count] of tables) {
         enc.copy[table] = views[part]!;
         enc.counts[table] = count;
       }
-      return { ...rest, json: '', encoded: enc };
-    });
+      resources.push({ ...rest, json: '', encoded: enc });
+    }
     return { resources, buffer: all.buffer };
   }
 

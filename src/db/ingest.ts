@@ -90,8 +90,16 @@ export interface FinalStatement {
   onRows?: (rows: (string | null)[][]) => void;
 }
 
+/*
+ * The functions called for every batch use loops rather than callbacks: a closure made per call is
+ * compiled again after each full garbage collection (docs/performance.md, "Closures compiled
+ * again").
+ */
+
 function zeroCounts(): IngestOutcome['rowsWritten'] {
-  return Object.fromEntries(ANALYTICS_TABLES.map((t) => [t, 0])) as IngestOutcome['rowsWritten'];
+  const counts = {} as IngestOutcome['rowsWritten'];
+  for (const t of ANALYTICS_TABLES) counts[t] = 0;
+  return counts;
 }
 
 export function emptyOutcome(): IngestOutcome {
@@ -108,7 +116,9 @@ export function addOutcome(into: IngestOutcome, from: IngestOutcome): IngestOutc
 }
 
 export function totalRowsWritten(outcome: IngestOutcome): number {
-  return ANALYTICS_TABLES.reduce((n, t) => n + outcome.rowsWritten[t], 0);
+  let n = 0;
+  for (const t of ANALYTICS_TABLES) n += outcome.rowsWritten[t];
+  return n;
 }
 
 /** Within a batch, a resource seen twice counts once: the one with the newer meta.lastUpdated wins. */
@@ -170,7 +180,9 @@ async function beginAndReadStored(
   const statements = ['BEGIN'];
   const lit = (v: string) => client.escapeLiteral(v);
   if (options.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
-  const patients = [...new Set([...resources.map((r) => r.patientId), ...(options.alsoLock ?? [])])].sort();
+  const patientSet = new Set(options.alsoLock);
+  for (const r of resources) patientSet.add(r.patientId);
+  const patients = [...patientSet].sort();
   if (patients.length > 0) {
     statements.push(
       `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${patients
@@ -193,9 +205,7 @@ async function beginAndReadStored(
       statements.push(
         `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
          FROM fhir_resources f
-        WHERE (f.resource_type, f.resource_id) IN (VALUES ${resources
-          .map((r) => `(${literal(r.resourceType)}, ${literal(r.resourceId)})`)
-          .join(', ')})`,
+        WHERE (f.resource_type, f.resource_id) IN (VALUES ${resourceKeys(resources)})`,
       ) - 1;
   }
   const results = (await client.query(statements.join(';\n'))) as unknown as
@@ -215,6 +225,14 @@ async function beginAndReadStored(
     }
   }
   return readAt === undefined ? { stored } : { stored, read: all[readAt]!.rows[0] };
+}
+
+/** `(type, id), ...`: the resources' keys as a VALUES list. */
+function resourceKeys(resources: readonly NormalizedResource[]): string {
+  let keys = '';
+  for (const r of resources)
+    keys += `${keys ? ', ' : ''}(${literal(r.resourceType)}, ${literal(r.resourceId)})`;
+  return keys;
 }
 
 /** Classifies the batch against what is stored and writes what changed, inside the transaction. */
@@ -356,8 +374,12 @@ function replacedRowsDelete(
   toWrite: readonly NormalizedResource[],
   stored: ReadonlyMap<string, StoredState>,
 ): string | undefined {
-  const replaced = toWrite.filter((r) => stored.has(`${r.resourceType}/${r.resourceId}`));
-  const coverageIds = toWrite.filter((r) => r.resourceType === 'Coverage').map((r) => r.resourceId);
+  const replaced: NormalizedResource[] = [];
+  const coverageIds: string[] = [];
+  for (const r of toWrite) {
+    if (stored.has(`${r.resourceType}/${r.resourceId}`)) replaced.push(r);
+    if (r.resourceType === 'Coverage') coverageIds.push(r.resourceId);
+  }
   if (replaced.length === 0 && coverageIds.length === 0) return undefined;
   const del = new Statement();
   if (coverageIds.length > 0) {

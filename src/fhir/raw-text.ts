@@ -70,53 +70,86 @@ export function entryResourceTexts(text: string): (ResourceText | undefined)[] |
  */
 export function bundleLayout(text: string): BundleLayout | undefined {
   try {
-    const entries: EntryText[] = [];
-    let list: BundleLayout['list'];
-    let i = skipSpace(text, 0);
-    i = eachKey(text, i, (key, at) => {
-      if (key !== 'entry') return skipValue(text, at);
-      // JSON.parse keeps the last of duplicate keys; rather than mimic that, give up.
-      if (list) throw new GiveUp();
-      const end = eachItem(text, at, (itemAt) => {
-        let found: ResourceText | undefined;
-        const itemEnd = eachKey(text, itemAt, (entryKey, valueAt) => {
-          if (entryKey !== 'resource') return skipValue(text, valueAt);
-          const scanned = scanResource(text, valueAt);
-          found = scanned.resource;
-          return scanned.end;
-        });
-        entries.push({ start: itemAt, end: itemEnd, resource: found });
-        return itemEnd;
-      });
-      list = { start: at, end };
-      return end;
-    });
+    const scan: LayoutScan = { text, entries: [], list: undefined, found: undefined };
+    const i = eachKey(text, skipSpace(text, 0), bundleMember, scan);
     if (skipSpace(text, i) !== text.length) return undefined;
-    return { list, entries };
+    return { list: scan.list, entries: scan.entries };
   } catch (err) {
     if (err instanceof GiveUp) return undefined;
     throw err;
   }
 }
 
+/*
+ * The scanner's callbacks are module functions that get their state as an argument, not closures
+ * made per call: V8 holds a closure's optimized code only weakly, so closures made anew for every
+ * page or resource were compiled again after each full garbage collection, all through a sync
+ * (docs/performance.md, "Closures compiled again").
+ */
+
+/** What `bundleLayout` has found so far. */
+interface LayoutScan {
+  text: string;
+  entries: EntryText[];
+  list: BundleLayout['list'];
+  /** The current entry item's resource. */
+  found: ResourceText | undefined;
+}
+
+function bundleMember(scan: LayoutScan, key: string, at: number): number {
+  if (key !== 'entry') return skipValue(scan.text, at);
+  // JSON.parse keeps the last of duplicate keys; rather than mimic that, give up.
+  if (scan.list) throw new GiveUp();
+  const end = eachItem(scan.text, at, entryItem, scan);
+  scan.list = { start: at, end };
+  return end;
+}
+
+function entryItem(scan: LayoutScan, itemAt: number): number {
+  scan.found = undefined;
+  const itemEnd = eachKey(scan.text, itemAt, entryMember, scan);
+  scan.entries.push({ start: itemAt, end: itemEnd, resource: scan.found });
+  return itemEnd;
+}
+
+function entryMember(scan: LayoutScan, key: string, at: number): number {
+  if (key !== 'resource') return skipValue(scan.text, at);
+  const scanned = scanResource(scan.text, at);
+  scan.found = scanned.resource;
+  return scanned.end;
+}
+
+/** The spans of a resource's volatile values, with the stand-in each is hashed as. */
+interface ResourceScan {
+  text: string;
+  volatile: [number, number, string][];
+}
+
+function resourceMember(scan: ResourceScan, key: string, at: number): number {
+  const valueEnd = skipValue(scan.text, at);
+  if (key === 'created') scan.volatile.push([at, valueEnd, CREATED_JSON]);
+  else if (key === 'meta' && scan.text.charCodeAt(at) === OPEN_BRACE)
+    eachKey(scan.text, at, metaMember, scan);
+  return valueEnd;
+}
+
+function metaMember(scan: ResourceScan, key: string, at: number): number {
+  const valueEnd = skipValue(scan.text, at);
+  if (key === 'lastUpdated') scan.volatile.push([at, valueEnd, LAST_UPDATED_JSON]);
+  return valueEnd;
+}
+
+function byStart(a: [number, number, string], b: [number, number, string]): number {
+  return a[0] - b[0];
+}
+
 /** A resource object: its text, and its hash with `created` and `meta.lastUpdated` stood in for. */
 function scanResource(text: string, start: number): { resource: ResourceText; end: number } {
-  const volatile: [number, number, string][] = [];
-  const end = eachKey(text, start, (key, at) => {
-    const valueEnd = skipValue(text, at);
-    if (key === 'created') volatile.push([at, valueEnd, CREATED_JSON]);
-    else if (key === 'meta' && text.charCodeAt(at) === OPEN_BRACE) {
-      eachKey(text, at, (metaKey, metaAt) => {
-        const metaEnd = skipValue(text, metaAt);
-        if (metaKey === 'lastUpdated') volatile.push([metaAt, metaEnd, LAST_UPDATED_JSON]);
-        return metaEnd;
-      });
-    }
-    return valueEnd;
-  });
+  const scan: ResourceScan = { text, volatile: [] };
+  const end = eachKey(text, start, resourceMember, scan);
   const hash = createHash('sha256');
   let from = start;
-  for (const [a, b, standIn] of volatile.sort((x, y) => x[0] - y[0])) {
+  for (const [a, b, standIn] of scan.volatile.sort(byStart)) {
     hash.update(text.slice(from, a));
     hash.update(standIn);
     from = b;
@@ -125,8 +158,13 @@ function scanResource(text: string, start: number): { resource: ResourceText; en
   return { resource: { json: text.slice(start, end), contentHash: hash.digest('base64url') }, end };
 }
 
-/** Calls `onValue(key, valueStart)` for each member of the object at `i`; returns the index after it. */
-function eachKey(text: string, i: number, onValue: (key: string, valueStart: number) => number): number {
+/** Calls `onValue(state, key, valueStart)` for each member of the object at `i`; returns the index after it. */
+function eachKey<S>(
+  text: string,
+  i: number,
+  onValue: (state: S, key: string, valueStart: number) => number,
+  state: S,
+): number {
   if (text.charCodeAt(i) !== OPEN_BRACE) throw new GiveUp();
   i = skipSpace(text, i + 1);
   if (text.charCodeAt(i) === CLOSE_BRACE) return i + 1;
@@ -138,7 +176,7 @@ function eachKey(text: string, i: number, onValue: (key: string, valueStart: num
     const key = rawKey.includes('\\') ? '' : rawKey;
     i = skipSpace(text, keyEnd);
     if (text.charCodeAt(i) !== COLON) throw new GiveUp();
-    i = skipSpace(text, onValue(key, skipSpace(text, i + 1)));
+    i = skipSpace(text, onValue(state, key, skipSpace(text, i + 1)));
     const c = text.charCodeAt(i);
     if (c === CLOSE_BRACE) return i + 1;
     if (c !== COMMA) throw new GiveUp();
@@ -146,13 +184,18 @@ function eachKey(text: string, i: number, onValue: (key: string, valueStart: num
   }
 }
 
-/** Calls `onItem(itemStart)` for each item of the array at `i`; returns the index after it. */
-function eachItem(text: string, i: number, onItem: (itemStart: number) => number): number {
+/** Calls `onItem(state, itemStart)` for each item of the array at `i`; returns the index after it. */
+function eachItem<S>(
+  text: string,
+  i: number,
+  onItem: (state: S, itemStart: number) => number,
+  state: S,
+): number {
   if (text.charCodeAt(i) !== OPEN_BRACKET) throw new GiveUp();
   i = skipSpace(text, i + 1);
   if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
   for (;;) {
-    i = skipSpace(text, onItem(i));
+    i = skipSpace(text, onItem(state, i));
     const c = text.charCodeAt(i);
     if (c === CLOSE_BRACKET) return i + 1;
     if (c !== COMMA) throw new GiveUp();

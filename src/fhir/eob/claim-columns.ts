@@ -49,8 +49,8 @@ export function commonClaimColumns(
     paid_date: ctx.date(obj(resource.payment)?.date, 'payment.date'),
     admission_start: ctx.date(admission?.start, 'supportingInfo(admissionperiod).timingPeriod.start'),
     admission_end: ctx.date(admission?.end, 'supportingInfo(admissionperiod).timingPeriod.end'),
-    prescriber_npi: careTeam.find((c) => c.role === 'prescribing')?.provider_id ?? null,
-    attending_npi: careTeam.find((c) => c.role === 'attending')?.provider_id ?? null,
+    prescriber_npi: providerIn(careTeam, 'prescribing'),
+    attending_npi: providerIn(careTeam, 'attending'),
     discharge_status: supportingCode(supporting.get('discharge-status')),
     admission_type_code: supportingCode(supporting.get('admtype')),
     days_supply: ctx.int(
@@ -60,4 +60,10 @@ export function commonClaimColumns(
     fill_number: ctx.int(obj(supporting.get('refillnum')?.valueQuantity)?.value, 'supportingInfo(refillnum)'),
     last_updated: ctx.lastUpdated,
   };
+}
+
+/** The provider of the first careTeam member with `role` (a loop, not a closure made per claim). */
+function providerIn(careTeam: readonly ClaimCareTeamRow[], role: string): string | null {
+  for (const member of careTeam) if (member.role === role) return member.provider_id ?? null;
+  return null;
 }

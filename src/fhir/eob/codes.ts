@@ -16,7 +16,7 @@ import {
 import type { ClaimDiagnosisRow, ClaimProcedureRow } from '../../model/analytics-rows.ts';
 import { dateOnly } from '../values.ts';
 import type { Lineage } from './money.ts';
-import { sequenceReader } from './sequence.ts';
+import { SequenceReader } from './sequence.ts';
 
 const DATA_ABSENT = 'http://hl7.org/fhir/StructureDefinition/data-absent-reason';
 
@@ -74,19 +74,19 @@ const POA_URL = /\/clm_e?_?poa_ind_sw\d+$/;
 
 export function mapDiagnoses(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimDiagnosisRow[] {
   const rows: ClaimDiagnosisRow[] = [];
-  const sequenceOf = sequenceReader(ctx, { list: 'diagnosis', noun: 'diagnosis' });
+  const sequences = new SequenceReader(ctx, { list: 'diagnosis', noun: 'diagnosis' });
   const list = arr(resource.diagnosis);
   for (let i = 0; i < list.length; i++) {
     const dx = list[i]!;
     // 2020-era data carries the DRG as a "diagnosis" holding only a packageCode: it is read as
     // the claim's DRG (drgFromDiagnosis) and is not a diagnosis.
     if (dx.diagnosisCodeableConcept === undefined && dx.packageCode !== undefined) continue;
-    const sequence = sequenceOf(dx, i);
+    const sequence = sequences.read(dx, i);
     const coding =
       preferredCoding(dx.diagnosisCodeableConcept, DIAGNOSIS_SYSTEM_PREFERENCE) ??
       // BB2's odd "unknown-icd-version/ " coding (with a trailing space) has no code: keep its system.
       firstCoding(dx.diagnosisCodeableConcept);
-    const poa = arr(dx.extension).find((e) => POA_URL.test(str(e.url) ?? ''));
+    const poa = presentOnAdmission(dx);
     rows.push({
       claim_id: lineage.claim_id,
       last_updated: lineage.last_updated,
@@ -99,6 +99,12 @@ export function mapDiagnoses(resource: JsonObject, lineage: Lineage, ctx: MapCon
     });
   }
   return rows;
+}
+
+/** A diagnosis's present-on-admission extension, if it has one. */
+function presentOnAdmission(dx: JsonObject): JsonObject | undefined {
+  for (const e of arr(dx.extension)) if (POA_URL.test(str(e.url) ?? '')) return e;
+  return undefined;
 }
 
 /** The code of the first coding of the first of `types` (CodeableConcepts) that has one. */
@@ -122,13 +128,19 @@ export function mapProcedures(
   ctx: MapContext,
   codingOf: (concept: unknown) => Coding | undefined = v2ProcedureCoding,
 ): ClaimProcedureRow[] {
-  const sequenceOf = sequenceReader(ctx, { list: 'procedure', noun: 'procedure', orPosition: true });
-  return arr(resource.procedure).map((px, i) => ({
-    ...lineage,
-    sequence: sequenceOf(px, i),
-    ...codeColumns(codingOf(px.procedureCodeableConcept)),
-    // A date-time counts by its date; what is no date at all is NULL and a warning.
-    performed_on:
-      px.date === undefined ? null : (dateOnly(px.date) ?? ctx.date(px.date, `procedure[${i}].date`)),
-  }));
+  const sequences = new SequenceReader(ctx, { list: 'procedure', noun: 'procedure', orPosition: true });
+  const list = arr(resource.procedure);
+  const rows: ClaimProcedureRow[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const px = list[i]!;
+    rows.push({
+      ...lineage,
+      sequence: sequences.read(px, i),
+      ...codeColumns(codingOf(px.procedureCodeableConcept)),
+      // A date-time counts by its date; what is no date at all is NULL and a warning.
+      performed_on:
+        px.date === undefined ? null : (dateOnly(px.date) ?? ctx.date(px.date, `procedure[${i}].date`)),
+    });
+  }
+  return rows;
 }

@@ -12,8 +12,8 @@ import {
   type AdjudicationLists,
   type MoneyEntry,
 } from './money.ts';
-import { renderingProviderOf } from './parties.ts';
-import { sequenceReader } from './sequence.ts';
+import { RenderingProviders } from './parties.ts';
+import { SequenceReader } from './sequence.ts';
 
 export interface MappedLines {
   lines: ClaimLineRow[];
@@ -44,16 +44,16 @@ export function mapLines(
   const lines: ClaimLineRow[] = [];
   const lineEntries = new Map<number, MoneyEntry[]>();
   const items = arr(resource.item);
-  const renderingOf = renderingProviderOf(resource);
-  const sequenceOf = sequenceReader(ctx, { list: 'item', noun: 'line' });
+  const rendering = new RenderingProviders(resource);
+  const sequences = new SequenceReader(ctx, { list: 'item', noun: 'line' });
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
-    const lineNumber = sequenceOf(item, i);
+    const lineNumber = sequences.read(item, i);
     const adjudications = newAdjudicationLists();
     const entries = mapLineAdjudications(item, i, ctx, adjudications);
     lineEntries.set(lineNumber, entries);
     lines.push(
-      mapLine(item, i, lineNumber, claimType, entries, adjudications, billable, renderingOf(item), ctx),
+      mapLine(item, i, lineNumber, claimType, entries, adjudications, billable, rendering.of(item), ctx),
     );
   }
   return { lines, lineEntries };

@@ -242,29 +242,32 @@ export function claimAmounts(
   ctx: MapContext,
 ): ClaimAmounts {
   const { totals, balances } = money;
-  const lineSum = (variable: string) =>
-    sumCents([...lineEntries.values()].map((entries) => entries.find((e) => e.variable === variable)?.cents));
-  const totalOf = (variable: string) =>
-    totals.find((t) => t.variable === variable && t.cents !== undefined)?.cents;
   const paymentCents = ctx.cents(obj(obj(resource.payment)?.amount)?.value, 'payment.amount.value');
 
   if (claimType === 'pde') {
     return {
-      payment: lineSum('cvrd_d_plan_pd_amt'),
-      submitted: totals.find((t) => t.category === 'drugcost')?.cents ?? lineSum('tot_rx_cst_amt'),
+      payment: sumOverLines(lineEntries, 'cvrd_d_plan_pd_amt'),
+      submitted: drugCostTotal(totals) ?? sumOverLines(lineEntries, 'tot_rx_cst_amt'),
       allowed: undefined,
-      patientResponsibility: lineSum('ptnt_pay_amt'),
-      primaryPayer: sumCents([lineSum('othr_troop_amt'), lineSum('plro_amt')]),
+      patientResponsibility: sumOverLines(lineEntries, 'ptnt_pay_amt'),
+      primaryPayer: sumCents([
+        sumOverLines(lineEntries, 'othr_troop_amt'),
+        sumOverLines(lineEntries, 'plro_amt'),
+      ]),
     };
   }
   if (PROFESSIONAL.has(claimType)) {
     return {
       payment: paymentCents,
-      submitted: balances.get('nch_carr_clm_sbmtd_chrg_amt') ?? lineSum('line_sbmtd_chrg_amt'),
-      allowed: balances.get('nch_carr_clm_alowd_amt') ?? lineSum('line_alowd_chrg_amt'),
-      patientResponsibility: sumCents([lineSum('line_bene_ptb_ddctbl_amt'), lineSum('line_coinsrnc_amt')]),
+      submitted:
+        balances.get('nch_carr_clm_sbmtd_chrg_amt') ?? sumOverLines(lineEntries, 'line_sbmtd_chrg_amt'),
+      allowed: balances.get('nch_carr_clm_alowd_amt') ?? sumOverLines(lineEntries, 'line_alowd_chrg_amt'),
+      patientResponsibility: sumCents([
+        sumOverLines(lineEntries, 'line_bene_ptb_ddctbl_amt'),
+        sumOverLines(lineEntries, 'line_coinsrnc_amt'),
+      ]),
       // BFD writes the carrier primary-payer-paid amount into `total`, labelled clm_tot_chrg_amt.
-      primaryPayer: totalOf('clm_tot_chrg_amt'),
+      primaryPayer: totalCents(totals, 'clm_tot_chrg_amt'),
     };
   }
   // The 2020 data has one institutional total without any category: it is the total charge.
@@ -272,7 +275,7 @@ export function claimAmounts(
   return {
     payment: paymentCents,
     submitted:
-      totalOf('clm_tot_chrg_amt') ??
+      totalCents(totals, 'clm_tot_chrg_amt') ??
       (onlyTotal && onlyTotal.category === undefined && onlyTotal.variable === undefined
         ? onlyTotal.cents
         : undefined),
@@ -280,6 +283,43 @@ export function claimAmounts(
     patientResponsibility: institutionalPatientResponsibility(claimType, balances),
     primaryPayer: balances.get('prpayamt'),
   };
+}
+
+/*
+ * The readers below are module functions rather than closures inside `claimAmounts`: V8 holds
+ * a closure's optimized code weakly, so closures made for every claim were compiled again after
+ * each full garbage collection (docs/performance.md, "Closures compiled again").
+ */
+
+/** The sum over the lines of each line's first entry for `variable` (undefined when none has one). */
+function sumOverLines(
+  lineEntries: ReadonlyMap<number, readonly MoneyEntry[]>,
+  variable: string,
+): number | undefined {
+  const amounts: (number | undefined)[] = [];
+  for (const entries of lineEntries.values()) {
+    let cents: number | undefined;
+    for (const e of entries) {
+      if (e.variable === variable) {
+        cents = e.cents;
+        break;
+      }
+    }
+    amounts.push(cents);
+  }
+  return sumCents(amounts);
+}
+
+/** The first total of category `drugcost` (a Part D event's total drug cost). */
+function drugCostTotal(totals: readonly MoneyEntry[]): number | undefined {
+  for (const t of totals) if (t.category === 'drugcost') return t.cents;
+  return undefined;
+}
+
+/** The first total for `variable` that has an amount. */
+function totalCents(totals: readonly MoneyEntry[], variable: string): number | undefined {
+  for (const t of totals) if (t.variable === variable && t.cents !== undefined) return t.cents;
+  return undefined;
 }
 
 function institutionalPatientResponsibility(

@@ -4,7 +4,7 @@ import { arr, CMS_VARIABLES, firstCoding, obj, referenceId, str, type JsonObject
 import type { ClaimCareTeamRow } from '../../model/analytics-rows.ts';
 import { int32 } from '../values.ts';
 import type { Lineage } from './money.ts';
-import { sequenceReader } from './sequence.ts';
+import { SequenceReader } from './sequence.ts';
 
 const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
 
@@ -64,22 +64,25 @@ export function mapCareTeam(
   ctx: MapContext,
   identifierType: (identifier: JsonObject | undefined) => string | null = v2IdentifierType,
 ): ClaimCareTeamRow[] {
-  const sequenceOf = sequenceReader(ctx, { list: 'careTeam', noun: 'careTeam', orPosition: true });
-  return arr(resource.careTeam).map((member, i) => {
-    const sequence = sequenceOf(member, i);
+  const sequences = new SequenceReader(ctx, { list: 'careTeam', noun: 'careTeam', orPosition: true });
+  const members = arr(resource.careTeam);
+  const rows: ClaimCareTeamRow[] = [];
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i]!;
     const provider = obj(member.provider);
     const identifier = obj(provider?.identifier);
-    return {
+    rows.push({
       claim_id: lineage.claim_id,
       last_updated: lineage.last_updated,
-      sequence,
+      sequence: sequences.read(member, i),
       role: firstCoding(member.role)?.code ?? null,
       provider_id: str(identifier?.value) ?? null,
       provider_id_type: identifierType(identifier),
       provider_name: str(provider?.display) ?? null,
       qualification_code: firstCoding(member.qualification)?.code ?? null,
-    };
-  });
+    });
+  }
+  return rows;
 }
 
 /** careTeam roles that name who rendered a line (CARIN C4BBClaimCareTeamRole performing). */
@@ -87,27 +90,34 @@ const RENDERING_ROLES = new Set(['performing', 'rendering']);
 
 /**
  * A line's rendering provider: of the careTeam entries its careTeamSequence names, the one with
- * a performing role, else the first one named. Returns a function so the careTeam is read once.
+ * a performing role, else the first one named. The careTeam is read once per claim. (A class, not
+ * a closure made per claim: see SequenceReader in sequence.ts.)
  */
-export function renderingProviderOf(resource: JsonObject): (item: JsonObject) => string | null {
-  const team = new Map<number, { role: string | undefined; id: string | undefined }>();
-  arr(resource.careTeam).forEach((member, i) => {
-    const sequence = int32(member.sequence) ?? i + 1;
-    if (team.has(sequence)) return;
-    team.set(sequence, {
-      role: firstCoding(member.role)?.code,
-      id: str(obj(obj(member.provider)?.identifier)?.value),
-    });
-  });
-  return (item) => {
+export class RenderingProviders {
+  readonly #team = new Map<number, { role: string | undefined; id: string | undefined }>();
+
+  constructor(resource: JsonObject) {
+    const members = arr(resource.careTeam);
+    for (let i = 0; i < members.length; i++) {
+      const member = members[i]!;
+      const sequence = int32(member.sequence) ?? i + 1;
+      if (this.#team.has(sequence)) continue;
+      this.#team.set(sequence, {
+        role: firstCoding(member.role)?.code,
+        id: str(obj(obj(member.provider)?.identifier)?.value),
+      });
+    }
+  }
+
+  of(item: JsonObject): string | null {
     const named = Array.isArray(item.careTeamSequence) ? item.careTeamSequence : [];
     let first: string | undefined;
     for (const value of named) {
-      const member = team.get(int32(value) ?? Number.NaN);
+      const member = this.#team.get(int32(value) ?? Number.NaN);
       if (!member) continue;
       if (member.role && RENDERING_ROLES.has(member.role)) return member.id ?? null;
       first ??= member.id;
     }
     return first ?? null;
-  };
+  }
 }

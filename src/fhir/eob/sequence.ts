@@ -14,19 +14,31 @@ export interface SequencedList {
   orPosition?: boolean;
 }
 
-/** Reads each entry's number (in order), refusing a number seen before. */
-export function sequenceReader(ctx: MapContext, { list, noun, orPosition = false }: SequencedList) {
-  const seen = new Set<number>();
-  return (entry: JsonObject, index: number): number => {
+/**
+ * Reads each entry's number (in order), refusing a number seen before. A class rather than a
+ * closure made per claim: V8 holds a closure's optimized code weakly, and closures made for every
+ * claim were compiled again after each full garbage collection (docs/performance.md, "Closures
+ * compiled again"); a method's code lives as long as its class.
+ */
+export class SequenceReader {
+  readonly #seen = new Set<number>();
+
+  constructor(
+    private readonly ctx: MapContext,
+    private readonly list: SequencedList,
+  ) {}
+
+  read(entry: JsonObject, index: number): number {
+    const { list, noun, orPosition = false } = this.list;
     // Built only when needed: lines are the hot loop of the mapper.
     const path = () => `${list}[${index}].sequence`;
-    let sequence = ctx.int(entry.sequence, path);
+    let sequence = this.ctx.int(entry.sequence, path);
     if (sequence === null) {
-      if (!orPosition) ctx.fail(`a ${noun} has no usable sequence number`, path());
+      if (!orPosition) this.ctx.fail(`a ${noun} has no usable sequence number`, path());
       sequence = index + 1;
     }
-    if (seen.has(sequence)) ctx.fail(`${noun} sequence ${sequence} appears twice`, path());
-    seen.add(sequence);
+    if (this.#seen.has(sequence)) this.ctx.fail(`${noun} sequence ${sequence} appears twice`, path());
+    this.#seen.add(sequence);
     return sequence;
-  };
+  }
 }

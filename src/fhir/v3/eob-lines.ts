@@ -8,7 +8,7 @@ import { COMPOUND_SYSTEM, NUBC_REVENUE_SYSTEM, PRODUCT_SYSTEMS, REV_CNTR_SYSTEM 
 import { amountOf, readMoneyEntries, type V3MoneyEntry } from './money.ts';
 import { lineBasics } from '../eob/lines.ts';
 import { addAdjudication, newAdjudicationLists, text } from '../eob/money.ts';
-import { sequenceReader } from '../eob/sequence.ts';
+import { SequenceReader } from '../eob/sequence.ts';
 
 export interface V3Lines {
   lines: ClaimLineRow[];
@@ -23,10 +23,10 @@ export function mapV3Lines(
   ctx: MapContext,
 ): V3Lines {
   const out: V3Lines = { lines: [], entries: [] };
-  const sequenceOf = sequenceReader(ctx, { list: 'item', noun: 'line' });
+  const sequences = new SequenceReader(ctx, { list: 'item', noun: 'line' });
   arr(resource.item).forEach((item, i) => {
     const path = `item[${i}]`;
-    const lineNumber = sequenceOf(item, i);
+    const lineNumber = sequences.read(item, i);
 
     const entries = readMoneyEntries(item.adjudication, ctx, `${path}.adjudication`);
     out.entries.push(entries);

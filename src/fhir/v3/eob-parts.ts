@@ -4,7 +4,7 @@ import { arr, codings, obj, str, type Coding, type JsonObject } from '../read.ts
 import type { ClaimCareTeamRow, ClaimDiagnosisRow, ClaimProcedureRow } from '../../model/analytics-rows.ts';
 import { codeColumns, mapProcedures } from '../eob/codes.ts';
 import { mapCareTeam } from '../eob/parties.ts';
-import { sequenceReader } from '../eob/sequence.ts';
+import { SequenceReader } from '../eob/sequence.ts';
 import type { Lineage } from '../eob/money.ts';
 import { DIAGNOSIS_SYSTEMS, NPI_SYSTEM, PROCEDURE_SYSTEMS } from './codes.ts';
 
@@ -32,10 +32,10 @@ function preferred(concept: unknown, systems: readonly string[]): Coding | undef
 }
 
 export function mapV3Diagnoses(resource: JsonObject, lineage: Lineage, ctx: MapContext): ClaimDiagnosisRow[] {
-  const sequenceOf = sequenceReader(ctx, { list: 'diagnosis', noun: 'diagnosis' });
+  const sequences = new SequenceReader(ctx, { list: 'diagnosis', noun: 'diagnosis' });
   return arr(resource.diagnosis).map((dx, i) => ({
     ...lineage,
-    sequence: sequenceOf(dx, i),
+    sequence: sequences.read(dx, i),
     ...codeColumns(preferred(dx.diagnosisCodeableConcept, DIAGNOSIS_SYSTEMS)),
     diagnosis_type: arr(dx.type).flatMap((t) => codings(t))[0]?.code ?? null,
     // v3 moves present-on-admission from a CCW extension to the standard onAdmission element.
