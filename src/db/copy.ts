@@ -139,9 +139,11 @@ class Script {
   }
 
   submit(connection: { stream: Writable }): void {
-    const sql = this.#steps
-      .map((s) => ('sql' in s ? s.sql : `COPY ${s.copy} (${s.columns.join(', ')}) FROM STDIN`))
-      .join(';\n');
+    const texts: string[] = [];
+    for (const s of this.#steps) {
+      texts.push('sql' in s ? s.sql : `COPY ${s.copy} (${s.columns.join(', ')}) FROM STDIN`);
+    }
+    const sql = texts.join(';\n');
     const query = Buffer.from(`${sql}\0`);
     const parts: Uint8Array[] = [header(0x51, query.length), query];
     for (const step of this.#steps) {

@@ -326,20 +326,19 @@ function institutionalPatientResponsibility(
   claimType: ClaimType,
   balances: ReadonlyMap<string, number>,
 ): number | undefined {
-  const balanceSum = (...variables: string[]) => sumCents(variables.map((v) => balances.get(v)));
   if (claimType === 'outpatient') {
-    return balanceSum(
-      'nch_bene_ptb_ddctbl_amt',
-      'nch_bene_ptb_coinsrnc_amt',
-      'nch_bene_blood_ddctbl_lblty_am',
-    );
+    return sumCents([
+      balances.get('nch_bene_ptb_ddctbl_amt'),
+      balances.get('nch_bene_ptb_coinsrnc_amt'),
+      balances.get('nch_bene_blood_ddctbl_lblty_am'),
+    ]);
   }
   if (claimType === 'inpatient' || claimType === 'snf') {
-    return balanceSum(
-      'nch_bene_ip_ddctbl_amt',
-      'nch_bene_pta_coinsrnc_lblty_amt',
-      'nch_bene_blood_ddctbl_lblty_am',
-    );
+    return sumCents([
+      balances.get('nch_bene_ip_ddctbl_amt'),
+      balances.get('nch_bene_pta_coinsrnc_lblty_amt'),
+      balances.get('nch_bene_blood_ddctbl_lblty_am'),
+    ]);
   }
   return undefined;
 }
