@@ -80,11 +80,6 @@ function rawHeadParts(r: NormalizedResource): string[] {
   return [`${key.map(copyValue).join('\t')}\t`, copyValue(r.json), '\t'];
 }
 
-/** One part of a page's COPY bytes: its strings, written one after another. */
-interface Part {
-  texts: string[];
-}
-
 /** What `PageEncoder.add` keeps of a resource until the page is written out. */
 interface Planned {
   /** The resource with its COPYed tables' rows emptied. */
@@ -96,15 +91,25 @@ interface Planned {
 
 /**
  * A page's COPY rows as bytes, for resources read on a worker thread, built one resource at a
- * time: `add` encodes a resource's rows into COPY text as soon as it is normalized, so its row
- * objects die young instead of living (and being copied by the garbage collector) until the whole
- * page is read; `finish` writes every part straight into one buffer (no intermediate buffer per
- * part, no copy between them), and each resource keeps views of its parts (`encoded`).
+ * time: `add` encodes a resource's rows into COPY text and that text into the page's buffer as
+ * soon as the resource is normalized, so neither its row objects nor its text outlive it (they
+ * die young instead of being copied by the garbage collector until the whole page is read);
+ * `finish` hands over the buffer, and each resource keeps views of its parts (`encoded`).
  */
 export class PageEncoder {
-  readonly #parts: Part[] = [];
   readonly #planned: Planned[] = [];
-  #chars = 0;
+  /** [start, length] of each part in the buffer. */
+  readonly #spans: [number, number][] = [];
+  #buffer: Buffer<ArrayBuffer>;
+  #at = 0;
+
+  /**
+   * `sizeHint`: the bytes the page's rows will take, about; the buffer grows when it is short
+   * (the page's text length is a good hint: most of the bytes are the raw resources).
+   */
+  constructor(sizeHint = 64 * 1024) {
+    this.#buffer = Buffer.allocUnsafeSlow(Math.max(1024, Math.ceil(sizeHint)));
+  }
 
   add(r: NormalizedResource): void {
     const first = r.rows.claims[0];
@@ -115,48 +120,30 @@ export class PageEncoder {
       if (rows[table].length === 0) continue;
       tables.push([
         table,
-        this.#part([encodeRows(WRITERS.get(table)!.columns, rows[table])]),
+        this.#part(encodeRows(WRITERS.get(table)!.columns, rows[table])),
         rows[table].length,
       ]);
       rows[table] = [];
     }
-    const head = this.#part(rawHeadParts(r));
+    const head = this.#spans.length;
+    const start = this.#at;
+    for (const text of rawHeadParts(r)) this.#write(text);
+    this.#spans.push([start, this.#at - start]);
     this.#planned.push({ rest: { ...r, rows: rows as unknown as AnalyticsRows }, tables, head, claim });
   }
 
   finish(): { resources: NormalizedResource[]; buffer: ArrayBuffer } {
-    // Sized for one byte per character, exact when every character is ASCII (BB2's JSON escapes
-    // nothing else, but names may hold any); grown when it is not. The strings are not measured
-    // first: Buffer.byteLength of a raw resource cost more than encoding it.
-    let all = Buffer.allocUnsafeSlow(this.#chars);
-    const spans: [number, number][] = [];
-    let at = 0;
-    for (const { texts } of this.#parts) {
-      const start = at;
-      for (const t of texts) {
-        let { read, written } = UTF8.encodeInto(t, all.subarray(at));
-        at += written;
-        if (read < t.length) {
-          // Room for the rest at three bytes per UTF-16 unit, the most UTF-8 needs.
-          const grown = Buffer.allocUnsafeSlow(Math.max(all.length * 2, at + 3 * (t.length - read)));
-          all.copy(grown, 0, 0, at);
-          all = grown;
-          ({ read, written } = UTF8.encodeInto(t.slice(read), all.subarray(at)));
-          at += written;
-        }
-      }
-      spans.push([start, at - start]);
-    }
-    if (at !== all.length) {
-      // Only after growing: the buffer crosses threads whole, so it holds the rows and nothing else.
-      const exact = Buffer.allocUnsafeSlow(at);
-      all.copy(exact, 0, 0, at);
+    // The buffer crosses threads whole, so it holds the rows and nothing else.
+    let all = this.#buffer;
+    if (this.#at !== all.length) {
+      const exact = Buffer.allocUnsafeSlow(this.#at);
+      all.copy(exact, 0, 0, this.#at);
       all = exact;
     }
     // Loops, not callbacks: a closure made per page is compiled again after each full garbage
     // collection (docs/performance.md, "Closures compiled again").
     const views: Uint8Array[] = [];
-    for (const [start, length] of spans) views.push(new Uint8Array(all.buffer, start, length));
+    for (const [start, length] of this.#spans) views.push(new Uint8Array(all.buffer, start, length));
     const resources: NormalizedResource[] = [];
     for (const { rest, tables, head, claim } of this.#planned) {
       const enc: EncodedRows = { copy: {}, counts: {}, rawHead: views[head]!, ...(claim ? { claim } : {}) };
@@ -169,10 +156,28 @@ export class PageEncoder {
     return { resources, buffer: all.buffer };
   }
 
-  #part(texts: string[]): number {
-    for (const t of texts) this.#chars += t.length;
-    this.#parts.push({ texts });
-    return this.#parts.length - 1;
+  /** Writes one part (`text`), returning its index. */
+  #part(text: string): number {
+    const start = this.#at;
+    this.#write(text);
+    return this.#spans.push([start, this.#at - start]) - 1;
+  }
+
+  #write(text: string): void {
+    let { read, written } = UTF8.encodeInto(text, this.#buffer.subarray(this.#at));
+    this.#at += written;
+    if (read < text.length) {
+      // Room for the rest at three bytes per UTF-16 unit, the most UTF-8 needs.
+      const rest = text.length - read;
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, this.#at + 3 * rest));
+      this.#buffer.copy(grown, 0, 0, this.#at);
+      this.#buffer = grown;
+      ({ read, written } = UTF8.encodeInto(
+        read === 0 ? text : text.slice(read),
+        this.#buffer.subarray(this.#at),
+      ));
+      this.#at += written;
+    }
   }
 }
 
@@ -183,7 +188,9 @@ export function encodePage(resources: readonly NormalizedResource[]): {
   resources: NormalizedResource[];
   buffer: ArrayBuffer;
 } {
-  const encoder = new PageEncoder();
+  let rawChars = 0;
+  for (const r of resources) rawChars += r.json.length;
+  const encoder = new PageEncoder(rawChars * 1.25);
   for (const r of resources) encoder.add(r);
   return encoder.finish();
 }

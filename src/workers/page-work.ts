@@ -11,7 +11,8 @@ export function readAndEncodePage(
   text: string,
   ctx: PageContext,
 ): { page: NormalizedPage; buffer: ArrayBuffer } {
-  const encoder = new PageEncoder();
+  // The raw resources are most of the page's text, and the claim rows add about a fifth.
+  const encoder = new PageEncoder(text.length * 1.25);
   const page = readPage(text, ctx, (r) => encoder.add(r));
   const { resources, buffer } = encoder.finish();
   return { page: { ...page, batch: resources }, buffer };

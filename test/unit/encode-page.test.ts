@@ -5,7 +5,7 @@
 import { describe, expect } from 'vitest';
 
 import { encodeRows } from '../../src/db/copy.ts';
-import { COPY_TABLES, encodePage, rawHead, WRITERS } from '../../src/db/copy-rows.ts';
+import { COPY_TABLES, encodePage, PageEncoder, rawHead, WRITERS } from '../../src/db/copy-rows.ts';
 import { readPage } from '../../src/fhir/page.ts';
 import { itWithFixtures, readFixture } from '../helpers/fixtures.ts';
 
@@ -44,6 +44,23 @@ describe('encodePage', () => {
         });
         expect(buffer.byteLength).toBe(total);
       }
+    },
+  );
+
+  itWithFixtures(
+    'writes the same bytes when its buffer starts far too small and grows, even in the middle of a character run',
+    () => {
+      const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+      const last = bundle.entry.at(-1).resource;
+      last.careTeam[0].provider.display = 'Zoë 𝄞 Ångström';
+      last.item[0].productOrService.coding[0].display = '😀é'.repeat(3000);
+      const batch = readPage(JSON.stringify(bundle), ctx).batch;
+      const expected = Buffer.from(encodePage(batch).buffer);
+      const small = new PageEncoder(1);
+      for (const r of batch) small.add(r);
+      const { resources, buffer } = small.finish();
+      expect(Buffer.from(buffer)).toEqual(expected);
+      expect(Buffer.from(resources.at(-1)!.encoded!.rawHead)).toEqual(Buffer.from(rawHead(batch.at(-1)!)));
     },
   );
 });
