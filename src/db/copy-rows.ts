@@ -125,10 +125,7 @@ export class PageEncoder {
       ]);
       rows[table] = [];
     }
-    const head = this.#spans.length;
-    const start = this.#at;
-    for (const text of rawHeadParts(r)) this.#write(text);
-    this.#spans.push([start, this.#at - start]);
+    const head = this.#part(rawHeadParts(r));
     this.#planned.push({ rest: { ...r, rows: rows as unknown as AnalyticsRows }, tables, head, claim });
   }
 
@@ -156,10 +153,11 @@ export class PageEncoder {
     return { resources, buffer: all.buffer };
   }
 
-  /** Writes one part (`text`), returning its index. */
-  #part(text: string): number {
+  /** Writes one part (a text, or texts one after another), returning its index. */
+  #part(texts: string | readonly string[]): number {
     const start = this.#at;
-    this.#write(text);
+    if (typeof texts === 'string') this.#write(texts);
+    else for (const text of texts) this.#write(text);
     return this.#spans.push([start, this.#at - start]) - 1;
   }
 

@@ -10,20 +10,24 @@ import { readPage } from '../../src/fhir/page.ts';
 import { itWithFixtures, readFixture } from '../helpers/fixtures.ts';
 
 const ctx = { patientId: '-20140000010000', source: '/v2/fhir/ExplanationOfBenefit/' };
+const PAGE = 'sandbox/eob-bundle-bbuser29999-page1.json';
+
+/** The fixture page's text with its last EOB's first care team name and first line display replaced. */
+function pageWithTextAtTheEnd(careTeamName: string, lineDisplay: string): string {
+  const bundle = readFixture(PAGE);
+  const last = bundle.entry.at(-1).resource;
+  last.careTeam[0].provider.display = careTeamName;
+  last.item[0].productOrService.coding[0].display = lineDisplay;
+  return JSON.stringify(bundle);
+}
 
 describe('encodePage', () => {
   itWithFixtures(
     'writes each resource exactly as encoding it alone would, with non-ASCII text, and nothing else into the buffer',
     () => {
-      const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
       // Two-byte, four-byte (a surrogate pair) and unpaired-surrogate characters, at the end of the page.
-      const last = bundle.entry.at(-1).resource;
-      last.careTeam[0].provider.display = 'Zoë 𝄞 \ud800 Ångström';
-      last.item[0].productOrService.coding[0].display = 'é'.repeat(5000);
-      for (const text of [
-        JSON.stringify(readFixture('sandbox/eob-bundle-bbuser29999-page1.json')),
-        JSON.stringify(bundle),
-      ]) {
+      const unusual = pageWithTextAtTheEnd('Zoë 𝄞 \ud800 Ångström', 'é'.repeat(5000));
+      for (const text of [JSON.stringify(readFixture(PAGE)), unusual]) {
         const batch = readPage(text, ctx).batch;
         const { resources, buffer } = encodePage(batch);
         let total = 0;
@@ -50,11 +54,7 @@ describe('encodePage', () => {
   itWithFixtures(
     'writes the same bytes when its buffer starts far too small and grows, even in the middle of a character run',
     () => {
-      const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
-      const last = bundle.entry.at(-1).resource;
-      last.careTeam[0].provider.display = 'Zoë 𝄞 Ångström';
-      last.item[0].productOrService.coding[0].display = '😀é'.repeat(3000);
-      const batch = readPage(JSON.stringify(bundle), ctx).batch;
+      const batch = readPage(pageWithTextAtTheEnd('Zoë 𝄞 Ångström', '😀é'.repeat(3000)), ctx).batch;
       const expected = Buffer.from(encodePage(batch).buffer);
       const small = new PageEncoder(1);
       for (const r of batch) small.add(r);
