@@ -14,7 +14,7 @@ import {
 } from '../errors.ts';
 import { parseBundle, type Bundle } from '../fhir/page.ts';
 import { bb2Endpoints, type ApiVersion } from './api-version.ts';
-import { describeNetworkError, isTimeout, type GetText, type TextResponse } from './http.ts';
+import { describeNetworkError, isTimeout, utf8Text, type GetText, type TextResponse } from './http.ts';
 
 export type FhirResourceType = 'Patient' | 'Coverage' | 'ExplanationOfBenefit';
 
@@ -27,9 +27,12 @@ export interface FhirPage {
   bytes: number;
 }
 
-export interface FhirPageText {
-  /** The response body, a Bundle's JSON not yet parsed (parsing is for `readPage`). */
-  text: string;
+export interface FhirPageBody {
+  /**
+   * The response body, a Bundle's JSON not yet decoded nor parsed (that is for `readPage`, maybe
+   * on another thread), in memory of its own: the caller may move it to another thread.
+   */
+  body: Uint8Array;
   /** Size of the response body in bytes (JSON text). */
   bytes: number;
 }
@@ -79,12 +82,12 @@ export function createFhirClient(settings: FhirClientSettings) {
 
     /** One page of a search, parsed. */
     async getPage(url: string, accessToken: string): Promise<FhirPage> {
-      const { text, bytes } = await client.getPageText(url, accessToken);
-      return { bundle: parseBundle(text, new URL(url).pathname), bytes };
+      const { body, bytes } = await client.getPageBody(url, accessToken);
+      return { bundle: parseBundle(utf8Text(body), new URL(url).pathname), bytes };
     },
 
-    /** One page of a search as text, every failure but a body that is not a Bundle classified. */
-    async getPageText(url: string, accessToken: string, signal?: AbortSignal): Promise<FhirPageText> {
+    /** One page of a search as bytes, every failure but a body that is not a Bundle classified. */
+    async getPageBody(url: string, accessToken: string, signal?: AbortSignal): Promise<FhirPageBody> {
       // The bearer token only ever goes to BB2 itself, whatever a next link says.
       if (new URL(url).origin !== origin) {
         throw new Bb2Error(
@@ -105,15 +108,15 @@ export function createFhirClient(settings: FhirClientSettings) {
         if (isTimeout(err)) throw new Bb2Error(`BB2 did not answer ${what} in time`, 'timeout');
         throw new Bb2Error(`network error on ${what}: ${describeNetworkError(err)}`, 'network');
       }
-      const text = response.text;
-
-      if ((response.status === 401 || response.status === 403) && saysAppInactive(text)) {
+      // `response.text` decodes the body: only answers that are not a page are decoded here (a
+      // page is decoded where it is read, maybe on another thread).
+      if ((response.status === 401 || response.status === 403) && saysAppInactive(response.text)) {
         // ApplicationActivePermission (401; older docs say 403): the whole application, not this token.
-        throw new AppInactiveError(`BB2 answered ${response.status} on ${what}: ${detail(text)}`);
+        throw new AppInactiveError(`BB2 answered ${response.status} on ${what}: ${detail(response.text)}`);
       }
       if (response.status === 401) {
         // An expired 13-month grant: the token is fine but the data access is over.
-        if (/timed out/i.test(text))
+        if (/timed out/i.test(response.text))
           throw new GrantExpiredError(`BB2 answered 401 on ${what}: the grant has expired`);
         throw new AccessTokenRejected();
       }
@@ -126,17 +129,17 @@ export function createFhirClient(settings: FhirClientSettings) {
         throw new Bb2Error(`BB2 answered ${response.status} on ${what}`, 'upstream_5xx', response.status);
       }
       if (response.status === 403 && what.includes('/ExplanationOfBenefit')) {
-        throw new EobForbiddenError(`BB2 answered 403 on ${what}: ${detail(text)}`);
+        throw new EobForbiddenError(`BB2 answered 403 on ${what}: ${detail(response.text)}`);
       }
       if (response.status !== 200) {
         throw new Bb2Error(
-          `BB2 answered ${response.status} on ${what}: ${detail(text)}`,
+          `BB2 answered ${response.status} on ${what}: ${detail(response.text)}`,
           'fhir_4xx',
           response.status,
         );
       }
       // The length the HTTP client read: measuring the text again cost a pass over every page.
-      return { text, bytes: response.bytes };
+      return { body: response.body, bytes: response.bytes };
     },
   };
   return client;

@@ -196,10 +196,43 @@ export interface TextResponse {
   status: number;
   /** A response header (lower-case name), or undefined. */
   header(name: string): string | undefined;
-  /** The body as text (decompressed). */
-  text: string;
+  /**
+   * The body (decompressed), in memory of its own (no other value views it), so a caller may move
+   * it to another thread instead of decoding it here.
+   */
+  body: Uint8Array<ArrayBuffer>;
+  /** The body as UTF-8 text, decoded when first asked for. */
+  readonly text: string;
   /** The body's length in bytes (decompressed): what `text` was decoded from. */
   bytes: number;
+}
+
+/** Bytes as UTF-8 text, malformed sequences as U+FFFD (never an error). */
+export function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/**
+ * A response whose text is decoded only when asked for: a page's body goes to a page-reading
+ * thread as bytes, and decoding it on the main thread (and copying the text across) cost that
+ * thread as much as the decoding (docs/performance.md, "The page's bytes to the page thread").
+ */
+class BodyResponse implements TextResponse {
+  #text: string | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly header: (name: string) => string | undefined,
+    readonly body: Uint8Array<ArrayBuffer>,
+  ) {}
+
+  get bytes(): number {
+    return this.body.byteLength;
+  }
+
+  get text(): string {
+    return (this.#text ??= utf8Text(this.body));
+  }
 }
 
 /**
@@ -282,20 +315,8 @@ function requestText(
         response.on('aborted', () => reject(new Error('the connection closed before the body ended')));
         response.on('end', () => {
           if (!response.complete || received > cap) return; // already rejected
-          const done = (body: Buffer) => {
-            try {
-              resolve({
-                status,
-                header: headerIn.bind(undefined, response.headers),
-                text: body.toString('utf8'),
-                bytes: body.length,
-              });
-            } catch (err) {
-              reject(
-                new MalformedResponseError(`BB2's answer on ${url.pathname} is not text: ${String(err)}`),
-              );
-            }
-          };
+          const done = (body: Buffer) =>
+            resolve(new BodyResponse(status, headerIn.bind(undefined, response.headers), inOwnMemory(body)));
           const body = Buffer.concat(chunks);
           const encoding = response.headers['content-encoding']?.trim().toLowerCase();
           if (!encoding || encoding === 'identity') return done(body);
@@ -321,6 +342,17 @@ function requestText(
     );
     request.on('error', reject);
   });
+}
+
+/**
+ * A response body in memory no other value shares, so its memory can move to another thread.
+ * Node hands out small buffers (under half its pool size, 4 KB) as slices of one shared pool:
+ * small bodies are copied. A larger one is either a `Buffer.concat` of its own or, inflated,
+ * zlib's one output slice of a chunk buffer whose stream has ended: no one else holds it.
+ */
+export function inOwnMemory(body: Uint8Array): Uint8Array<ArrayBuffer> {
+  const large = body.byteLength >= 64 * 1024 && body.buffer instanceof ArrayBuffer;
+  return large ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body);
 }
 
 /** True for the errors fetch throws when the timeout signal fired. */

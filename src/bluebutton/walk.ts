@@ -1,5 +1,5 @@
 /**
- * Walking a FHIR search page by page: `walkPages()` fetches a page, hands its text to the caller's
+ * Walking a FHIR search page by page: `walkPages()` fetches a page, hands its body to the caller's
  * `read`, yields the result, and fetches the page its `next` link names only when the caller asks
  * for the next one (so the caller commits each page before the next is fetched). It owns the one
  * reactive refresh: a 401 gets a new access token and one more try; a second 401 with a fresh
@@ -11,7 +11,7 @@
  * each fail the walk with `paging_error`.
  */
 import { BbsyncError, ReauthRequiredError } from '../errors.ts';
-import { AccessTokenRejected, type FhirClient, type FhirPageText } from './fhir-reads.ts';
+import { AccessTokenRejected, type FhirClient, type FhirPageBody } from './fhir-reads.ts';
 
 /** Where a walk gets its access tokens (the token vault, through the sync job). */
 export interface AccessTokenSource {
@@ -24,12 +24,15 @@ export interface AccessTokenSource {
 }
 
 export interface PageWalk<P extends { next: string | null }> {
-  fhir: Pick<FhirClient, 'getPageText'>;
+  fhir: Pick<FhirClient, 'getPageBody'>;
   /** The first page: a search URL, or where an interrupted walk stopped. */
   firstUrl: string;
   tokens: AccessTokenSource;
-  /** Reads a page's text into what the caller needs, including the page's `next` link. */
-  read: (text: string, url: string) => P | Promise<P>;
+  /**
+   * Reads a page's body (its bytes, in memory of their own: `read` may move them to another
+   * thread) into what the caller needs, including the page's `next` link.
+   */
+  read: (body: Uint8Array, url: string) => P | Promise<P>;
   /** Called before each page; throws to stop the walk (e.g. on shutdown). */
   beforePage?: () => void;
   /** Aborts a request in flight (e.g. on shutdown). */
@@ -107,33 +110,33 @@ function canonical(url: string): string {
 }
 
 /**
- * The page's text lives only in here: the walk waits at `yield` while the caller writes the page,
- * and should not hold on to a few hundred KB of text it no longer needs meanwhile.
+ * The page's body lives only in here: the walk waits at `yield` while the caller writes the page,
+ * and should not hold on to a few hundred KB of bytes it no longer needs meanwhile.
  */
 async function fetchAndRead<P extends { next: string | null }>(
   walk: PageWalk<P>,
   url: string,
 ): Promise<{ page: P; refreshed: boolean }> {
   const fetched = await fetchPage(walk, url);
-  return { page: await walk.read(fetched.text, url), refreshed: fetched.refreshed };
+  return { page: await walk.read(fetched.body, url), refreshed: fetched.refreshed };
 }
 
 /** One page, with one refresh and one more try if BB2 rejects the access token. */
 async function fetchPage(
   walk: PageWalk<{ next: string | null }>,
   url: string,
-): Promise<FhirPageText & { refreshed: boolean }> {
+): Promise<FhirPageBody & { refreshed: boolean }> {
   const token = await walk.tokens.current();
   try {
     walk.onRequest?.();
-    return { ...(await walk.fhir.getPageText(url, token, walk.signal)), refreshed: false };
+    return { ...(await walk.fhir.getPageBody(url, token, walk.signal)), refreshed: false };
   } catch (err) {
     if (!(err instanceof AccessTokenRejected)) throw err;
   }
   const renewed = await walk.tokens.renew(token);
   try {
     walk.onRequest?.();
-    return { ...(await walk.fhir.getPageText(url, renewed, walk.signal)), refreshed: true };
+    return { ...(await walk.fhir.getPageBody(url, renewed, walk.signal)), refreshed: true };
   } catch (again) {
     if (!(again instanceof AccessTokenRejected)) throw again;
     const reauth = new ReauthRequiredError('BB2 rejected a freshly refreshed access token (401)');

@@ -69,10 +69,11 @@ export interface SyncDeps {
    */
   writeGate?: Gate;
   /**
-   * Reads a page's text into rows (fhir/page.ts `readPage`); the worker passes one that runs on
-   * worker threads (SYNC_PARSE_THREADS). Without it, pages are read on this thread.
+   * Reads a page's body into rows (fhir/page.ts `readPage`); the worker passes one that runs on
+   * worker threads (SYNC_PARSE_THREADS), to which the body's memory moves. Without it, pages are
+   * read on this thread.
    */
-  readPage?: (text: string, ctx: PageContext) => Promise<NormalizedPage>;
+  readPage?: (body: Uint8Array, ctx: PageContext) => Promise<NormalizedPage>;
   /** A ONE_TIME application (BB2_DATA_ACCESS_TYPE): a successful sync leaves the enrollment `completed`. */
   oneTime?: boolean;
 }

@@ -6,6 +6,7 @@
  * the stored card as it is and the sync succeeds (the next sync asks again); only a lost grant, an
  * enrollment revoked or purged meanwhile, or a shutdown stop the sync, as they would any walk.
  */
+import { utf8Text } from '../bluebutton/http.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import type { Pool } from '../db/client.ts';
@@ -42,7 +43,10 @@ export async function syncInsuranceCard(
       fhir: deps.fhir,
       firstUrl: url,
       tokens: options.tokens,
-      read: (text, from) => ({ next: null, received: parseInsuranceCard(text, new URL(from).pathname) }),
+      read: (body, from) => ({
+        next: null,
+        received: parseInsuranceCard(utf8Text(body), new URL(from).pathname),
+      }),
       beforePage: options.interrupted,
       ...(options.signal ? { signal: options.signal } : {}),
       maxPages: 1,

@@ -5,6 +5,7 @@
  */
 import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { FhirResourceType } from '../bluebutton/fhir-reads.ts';
+import { utf8Text } from '../bluebutton/http.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { supersededClaimsWrite } from '../db/claim-supersede.ts';
 import {
@@ -96,9 +97,9 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     fhir: deps.fhir,
     firstUrl: progress?.next_url ?? deps.fhir.searchUrl(type, since, scope.enrollment.api_version),
     tokens: scope.tokens,
-    read: (text, url) => {
+    read: (body, url) => {
       const pageCtx = { patientId: scope.enrollment.patient_id, source: new URL(url).pathname };
-      return deps.readPage ? deps.readPage(text, pageCtx) : readPage(text, pageCtx);
+      return deps.readPage ? deps.readPage(body, pageCtx) : readPage(utf8Text(body), pageCtx);
     },
     beforePage: () => {
       if (ctx.signal?.aborted) throw new SyncInterruptedError();

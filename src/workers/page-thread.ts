@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 
+import { utf8Text } from '../bluebutton/http.ts';
 import { BbsyncError } from '../errors.ts';
 import type { PageContext } from '../fhir/page.ts';
 import { readAndEncodePage } from './page-work.ts';
@@ -17,9 +18,9 @@ function errorReply(id: number, err: unknown): PageReply {
   return { id, error: { message: err instanceof Error ? err.message : String(err) } };
 }
 
-parentPort!.on('message', ({ id, text, ctx }: PageRequest & { ctx: PageContext }) => {
+parentPort!.on('message', ({ id, body, ctx }: PageRequest & { ctx: PageContext }) => {
   try {
-    const { page, buffer } = readAndEncodePage(text, ctx);
+    const { page, buffer } = readAndEncodePage(utf8Text(body), ctx);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.
     parentPort!.postMessage({ id, page } satisfies PageReply, [buffer]);
   } catch (err) {

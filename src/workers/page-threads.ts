@@ -4,6 +4,10 @@
  * threads, while the worker's main thread fetches, writes to Postgres and talks to Redis. With
  * none, pages are read on the main thread as before.
  *
+ * A page goes to the thread as the bytes BB2 sent, its memory moved rather than copied, and is
+ * decoded there: decoding it here and copying the text across cost the main thread about as much
+ * as decoding (docs/performance.md, "The page's bytes to the page thread").
+ *
  * A page goes to the thread with the fewest pages waiting. A page whose text is not a FHIR Bundle
  * fails with the same Bb2Error (category and status) it would fail with on the main thread. A
  * thread that dies fails its pages and is replaced at the next page.
@@ -14,11 +18,12 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { Bb2Error, type ErrorCategory } from '../errors.ts';
+import { inOwnMemory, utf8Text } from '../bluebutton/http.ts';
 import { readPage, type NormalizedPage, type PageContext } from '../fhir/page.ts';
 
 export interface PageRequest {
   id: number;
-  text: string;
+  body: Uint8Array<ArrayBuffer>;
   ctx: PageContext;
 }
 
@@ -27,13 +32,14 @@ export type PageReply =
   | { id: number; error: { message: string; category?: ErrorCategory; status?: number | undefined } };
 
 export interface PageReader {
-  read(text: string, ctx: PageContext): Promise<NormalizedPage>;
+  /** Reads a page's body; its memory moves to the reading thread (`body` is left empty). */
+  read(body: Uint8Array, ctx: PageContext): Promise<NormalizedPage>;
   close(): Promise<void>;
 }
 
 /** Reads pages on the calling thread. */
 export const mainThreadReader: PageReader = {
-  read: async (text, ctx) => readPage(text, ctx),
+  read: async (body, ctx) => readPage(utf8Text(body), ctx),
   close: async () => {},
 };
 
@@ -111,14 +117,16 @@ export function createPageReader(threads: number): PageReader {
     return pool.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
   };
   return {
-    read(text, ctx) {
+    read(body, ctx) {
       if (closed) return Promise.reject(new Error('the page reader is closed'));
       const thread = pick();
       const id = nextId++;
       return new Promise<NormalizedPage>((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
         if (thread.waiting.size === 1) thread.worker.ref();
-        thread.worker.postMessage({ id, text, ctx } satisfies PageRequest);
+        // A small body may view Node's shared buffer pool: moving that would empty other buffers.
+        const own = inOwnMemory(body);
+        thread.worker.postMessage({ id, body: own, ctx } satisfies PageRequest, [own.buffer]);
       }).finally(() => {
         if (thread.waiting.size === 0) thread.worker.unref();
       });

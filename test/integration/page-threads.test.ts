@@ -1,7 +1,8 @@
 /**
- * Pages read on a worker thread (src/workers/page-threads.ts, SYNC_PARSE_THREADS): the same rows
- * reach the database as when the page is read on the main thread, the claim tables' rows travel
- * as COPY text, and a page that is not a Bundle fails with the same error.
+ * Pages read on a worker thread (src/workers/page-threads.ts, SYNC_PARSE_THREADS): the page's
+ * bytes move to the thread, the same rows reach the database as when the page is read on the main
+ * thread, the claim tables' rows travel as COPY text, and a page that is not a Bundle fails with
+ * the same error.
  */
 import { afterAll, beforeEach, expect, it } from 'vitest';
 
@@ -18,6 +19,7 @@ const reader = createPageReader(1);
 const dbs: TestDatabase[] = [];
 const options = { normalizerVersion: NORMALIZER_VERSION };
 const text = () => JSON.stringify(readFixture('sandbox/eob-paging-bene-19990000000001/eob-page-1.json'));
+const bytes = (page: string) => new Uint8Array(Buffer.from(page));
 const ctx = { patientId: '-19990000000001', source: '/v2/fhir/ExplanationOfBenefit/' };
 
 beforeEach(async () => {
@@ -30,7 +32,7 @@ afterAll(async () => {
 
 describeWithFixtures('pages read on a worker thread', () => {
   it('write exactly the rows of a page read on the main thread, and nothing on a second load', async () => {
-    const threaded = await reader.read(text(), ctx);
+    const threaded = await reader.read(bytes(text()), ctx);
     expect(threaded.batch).toHaveLength(10);
     // The claim tables' rows and the raw row came back as COPY bytes, not as objects and JSON.
     for (const r of threaded.batch) {
@@ -48,7 +50,7 @@ describeWithFixtures('pages read on a worker thread', () => {
     expect(await countRows(a.pool, 'claim_line_adjudications')).toBeGreaterThan(0);
     expect(await dumpAnalytics(a.pool)).toEqual(await dumpAnalytics(b.pool));
 
-    const again = await ingestBatch(a.pool, (await reader.read(text(), ctx)).batch, options);
+    const again = await ingestBatch(a.pool, (await reader.read(bytes(text()), ctx)).batch, options);
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 10 });
   });
 
@@ -60,7 +62,7 @@ describeWithFixtures('pages read on a worker thread', () => {
       } catch (err) {
         onMain = err;
       }
-      const onThread = await reader.read(body, ctx).catch((err: unknown) => err);
+      const onThread = await reader.read(bytes(body), ctx).catch((err: unknown) => err);
       expect(onMain).toBeInstanceOf(Bb2Error);
       expect(onThread).toBeInstanceOf(Bb2Error);
       const fields = (e: unknown) => {
@@ -69,5 +71,32 @@ describeWithFixtures('pages read on a worker thread', () => {
       };
       expect(fields(onThread)).toEqual(fields(onMain));
     }
+  });
+
+  it('move a page’s memory to the thread and decode its multi-byte characters as the main thread does', async () => {
+    // CMS's code texts carry characters such as "–" and "’", two and three bytes in UTF-8.
+    const page = text().replaceAll('"display":"', '"display":"– ’ ');
+    expect(page).toContain('– ’');
+    const body = bytes(page);
+    expect(body.byteLength).toBeGreaterThan(64 * 1024);
+    const threaded = await reader.read(body, ctx);
+    // Moved, not copied: the caller's view of the memory is empty now.
+    expect(body.byteLength).toBe(0);
+    expect(threaded.batch.map((r) => r.contentHash)).toEqual(
+      readPage(page, ctx).batch.map((r) => r.contentHash),
+    );
+  });
+
+  it('copy a small body rather than move it, leaving what shares its memory intact', async () => {
+    // Node hands out small buffers as views into one shared pool; here, a view of our own.
+    const memory = new ArrayBuffer(4096);
+    const empty = '{"resourceType":"Bundle","type":"searchset","total":0}';
+    const small = new Uint8Array(memory, 0, Buffer.from(empty).copy(new Uint8Array(memory)));
+    const neighbour = new Uint8Array(memory, 2048, 9);
+    Buffer.from('neighbour').copy(neighbour);
+    const page = await reader.read(small, ctx);
+    expect(page).toMatchObject({ batch: [], rejects: [], next: null });
+    expect(Buffer.from(small).toString()).toBe(empty);
+    expect(Buffer.from(neighbour).toString()).toBe('neighbour');
   });
 });

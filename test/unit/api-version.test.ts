@@ -17,7 +17,13 @@ const BASE = 'https://sandbox.bluebutton.cms.gov';
 /** A BB2 that answers every GET with one status and body (the transport, not our code, is replaced). */
 function answering(status: number, body: string): GetText {
   return () =>
-    Promise.resolve({ status, text: body, bytes: Buffer.byteLength(body), header: () => undefined });
+    Promise.resolve({
+      status,
+      body: new Uint8Array(Buffer.from(body)),
+      text: body,
+      bytes: Buffer.byteLength(body),
+      header: () => undefined,
+    });
 }
 
 describe('BB2 URLs by API version', () => {
@@ -85,12 +91,12 @@ describe.skipIf(!haveV3Fixtures)('v3 errors (needs ../shared/fixtures/bb2/v3)', 
     const body = JSON.stringify(readV3Fixture('operation-outcome-error.json'));
     const url = `${BASE}/v3/fhir/Coverage/?_count=50`;
     const refused = createFhirClient({ baseUrl: BASE, pageSize: 50, getText: answering(400, body) });
-    const err = await refused.getPageText(url, 'token').catch((e: unknown) => e);
+    const err = await refused.getPageBody(url, 'token').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Bb2Error);
     expect(err).toMatchObject({ category: 'fhir_4xx', status: 400 });
     expect((err as Error).message).toMatch(/OperationOutcome: Failed to call access method/);
     const failing = createFhirClient({ baseUrl: BASE, pageSize: 50, getText: answering(500, body) });
-    await expect(failing.getPageText(url, 'token')).rejects.toMatchObject({ category: 'upstream_5xx' });
+    await expect(failing.getPageBody(url, 'token')).rejects.toMatchObject({ category: 'upstream_5xx' });
   });
 });
 
