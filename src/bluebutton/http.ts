@@ -279,7 +279,20 @@ export function makeGetText(settings: HttpSettings): GetText {
     });
 }
 
-const GUNZIP_CHUNK = 1 << 20;
+/**
+ * zlib's output chunk for a gzip body: the size its trailer states (ISIZE, the inflated length
+ * modulo 2^32) plus one, so a page inflates into one buffer of its own size, which then moves to
+ * the page thread whole. A fixed 1 MB chunk made every response, however small, allocate 1 MB
+ * outside V8's heap, which V8 counts toward its next full collection of the main thread's heap
+ * (docs/performance.md, "The page's bytes to the page thread"). The trailer is the sender's word,
+ * so it only sizes the first chunk, within bounds: zlib checks it at the end (a wrong one is a
+ * broken body), and the cap still bounds what is inflated.
+ */
+function gunzipChunk(gzip: Buffer): number {
+  const stated = gzip.length >= 18 ? gzip.readUInt32LE(gzip.length - 4) : 0;
+  // Deflate inflates at most about 1032 to 1: a larger claim is a lie.
+  return Math.max(16 * 1024, Math.min(stated + 1, gzip.length * 1032, 8 * 1024 * 1024));
+}
 
 function requestText(
   url: URL,
@@ -325,7 +338,7 @@ function requestText(
           }
           // Big output chunks: zlib calls back into JS once per chunk (16 KB by default). The
           // output cap stops a gzip bomb inside zlib, before it is allocated.
-          gunzip(body, { chunkSize: GUNZIP_CHUNK, maxOutputLength: cap }, (err, inflated) => {
+          gunzip(body, { chunkSize: gunzipChunk(body), maxOutputLength: cap }, (err, inflated) => {
             if (!err) return done(inflated);
             if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
               return reject(tooLarge(url.href, cap, 'inflated', status));

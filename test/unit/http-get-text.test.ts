@@ -14,10 +14,10 @@ const BODY = JSON.stringify({
   entry: [{ resource: { id: 'é-ü-∑', text: 'x'.repeat(200_000) } }],
 });
 
-/** Over the 1 MB most one inflate chunk takes: inflated in several. */
+/** Over the 8 MB most one inflate chunk takes: inflated in several. */
 const BIG_BODY = JSON.stringify({
   resourceType: 'Bundle',
-  entry: [{ resource: { text: 'y'.repeat(3_000_000) } }],
+  entry: [{ resource: { text: 'y'.repeat(9_000_000) } }],
 });
 
 /** gzip with its trailer's size field (ISIZE, the last 4 bytes) set to `size`. */
@@ -84,6 +84,8 @@ describe('makeGetText', () => {
     // Bytes, not characters: BODY holds characters UTF-8 writes in two and three bytes.
     expect(response.bytes).toBe(Buffer.byteLength(BODY));
     expect(response.bytes).toBeGreaterThan(BODY.length);
+    // Inflated into memory of its own size (the trailer's), not into a fixed larger chunk.
+    expect(response.body.buffer.byteLength).toBeLessThanOrEqual(response.bytes + 1);
     expect(seenHeaders.at(-1)).toMatchObject({ 'accept-encoding': 'gzip', authorization: 'Bearer t' });
     expect(before).toBe(1);
     expect(seen).toEqual([['ExplanationOfBenefit', 200]]);
