@@ -13,7 +13,7 @@
  * alternately with this one in every round, so both see the same load.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -33,12 +33,16 @@ const CREATED = bfdTimestamp(new Date('2026-12-01T00:00:00Z'));
 
 interface Page {
   text: string;
+  /** The text's UTF-8 bytes, as the page thread receives a page since it reads bytes. */
+  body: Uint8Array;
   ctx: PageContext;
 }
 
 interface Variant {
   name: string;
   readAndEncodePage: typeof ReadAndEncodePage;
+  /** A checkout whose page thread received the page's text (decoded on the main thread), not bytes. */
+  takesText: boolean;
 }
 
 /** Every EOB search page of `users` synthetic users, as the emulator's v2 search serializes them. */
@@ -81,10 +85,8 @@ function buildPages(users: number, pageSize: number): Page[] {
       const entries = pageOf(search, matches);
       if (entries.length > 0)
         bundle.entry = entries.map((resource) => ({ resource: { ...resource, created: CREATED } }));
-      pages.push({
-        text: JSON.stringify(bundle),
-        ctx: { patientId, source: `/v2/fhir/${TYPE}/` },
-      });
+      const text = JSON.stringify(bundle);
+      pages.push({ text, body: Buffer.from(text), ctx: { patientId, source: `/v2/fhir/${TYPE}/` } });
       if (start + count >= total) break;
     }
   }
@@ -98,9 +100,9 @@ function pass(
   onPage?: (out: unknown, buffer: ArrayBuffer) => void,
 ) {
   let eobs = 0;
-  for (const { text, ctx } of pages) {
-    // The thread receives the page as text (decoded on the main thread), as here.
-    const { page, buffer } = variant.readAndEncodePage(text, ctx);
+  for (const { text, body, ctx } of pages) {
+    // What the checkout's page thread receives: the page's bytes, or (older ones) its text.
+    const { page, buffer } = variant.readAndEncodePage(variant.takesText ? text : body, ctx);
     eobs += page.batch.length;
     onPage?.(page, buffer);
   }
@@ -139,12 +141,15 @@ async function loadVariant(root: string, name: string): Promise<Variant> {
   const load = (path: string) => import(pathToFileURL(resolve(root, path)).href);
   if (existsSync(resolve(root, 'src/workers/page-work.ts'))) {
     const work = (await load('src/workers/page-work.ts')) as { readAndEncodePage: typeof ReadAndEncodePage };
-    return { name, readAndEncodePage: work.readAndEncodePage };
+    // Pages are read from their bytes since raw-text.ts scans bytes.
+    const takesText = !readFileSync(resolve(root, 'src/fhir/raw-text.ts'), 'utf8').includes('utf8Bytes');
+    return { name, readAndEncodePage: work.readAndEncodePage, takesText };
   }
   const { readPage } = (await load('src/fhir/page.ts')) as { readPage: typeof ReadPage };
   const { encodePage } = (await load('src/db/copy-rows.ts')) as { encodePage: typeof EncodePage };
   return {
     name,
+    takesText: true,
     readAndEncodePage(text, ctx) {
       const page = readPage(text, ctx);
       const { resources, buffer } = encodePage(page.batch);

@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import { Bb2Error, NormalizeError } from '../errors.ts';
 import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts';
 import { normalizeResource, normalizeResourceWithText } from './normalize.ts';
-import { bundleLayout, type BundleLayout, type ResourceText } from './raw-text.ts';
+import {
+  bundleLayout,
+  resourceText,
+  textOf,
+  utf8Bytes,
+  type BundleLayout,
+  type ResourceText,
+} from './raw-text.ts';
 
 export interface Bundle {
   resourceType: 'Bundle';
@@ -130,20 +137,22 @@ function addEntry(
 }
 
 /**
- * Parses and normalizes a page: the CPU-heavy part of a sync, as one call. With `take`, each
- * resource goes to it as soon as it is normalized (once) and the batch stays empty.
+ * Parses and normalizes a page, its body as BB2 sent it (bytes) or as text: the CPU-heavy part of
+ * a sync, as one call. With `take`, each resource goes to it as soon as it is normalized (once)
+ * and the batch stays empty.
  */
-export function readPage(text: string, ctx: PageContext, take?: TakeResource): NormalizedPage {
-  const layout = bundleLayout(text);
+export function readPage(body: Uint8Array | string, ctx: PageContext, take?: TakeResource): NormalizedPage {
+  const bytes = utf8Bytes(body);
+  const layout = bundleLayout(bytes);
   if (layout?.list) {
-    const page = readPageByEntry(text, layout, layout.list, ctx, take);
+    const page = readPageByEntry(bytes, layout, layout.list, ctx, take);
     if (page) return page;
   }
-  const bundle = parseBundle(text, ctx.source);
+  const bundle = parseBundle(textOf(bytes, 0, bytes.length), ctx.source);
   // The scanner and JSON.parse must agree on the entries; if not, serialize (never guess).
-  const texts = layout?.entries.map((e) => e.resource);
-  const agree = texts !== undefined && texts.length === (bundle.entry?.length ?? 0);
-  return normalizePage(bundle, ctx, agree ? texts : undefined, take);
+  const agree = layout !== undefined && layout.entries.length === (bundle.entry?.length ?? 0);
+  const texts = agree ? layout.entries.map((e) => e.resource && resourceText(bytes, e.resource)) : undefined;
+  return normalizePage(bundle, ctx, texts, take);
 }
 
 /**
@@ -155,25 +164,28 @@ export function readPage(text: string, ctx: PageContext, take?: TakeResource): N
  * parses the page whole, which raises the error a bad page deserves.
  */
 function readPageByEntry(
-  text: string,
+  bytes: Buffer,
   layout: BundleLayout,
   list: { start: number; end: number },
   ctx: PageContext,
   take: TakeResource | undefined,
 ): NormalizedPage | undefined {
-  const envelope = tryParse(`${text.slice(0, list.start)}[]${text.slice(list.end)}`);
+  const envelope = tryParse(`${textOf(bytes, 0, list.start)}[]${textOf(bytes, list.end, bytes.length)}`);
   if ((envelope as { resourceType?: unknown } | null)?.resourceType !== 'Bundle') return undefined;
   const page = emptyPage(envelope as Bundle);
   for (let i = 0; i < layout.entries.length; i++) {
     const { start, end, resource } = layout.entries[i]!;
-    const entry = tryParse(text.slice(start, end));
+    // Each entry decoded alone: a few KB to tens of KB of text, where the whole page's would be
+    // hundreds (see raw-text.ts).
+    const entry = tryParse(textOf(bytes, start, end));
     // The scanner finds a valid page's entries exactly, so an entry that is not JSON means the
     // page is not (and earlier entries may already be taken: no second reading).
     if (entry === undefined) {
-      parseBundle(text, ctx.source);
+      parseBundle(textOf(bytes, 0, bytes.length), ctx.source);
       throw new Error(`JSON.parse accepts a page whose entry ${i} it rejects (${ctx.source})`);
     }
-    addEntry(page, (entry as { resource?: unknown }).resource, i, resource, ctx, take);
+    const raw = resource && resourceText(bytes, resource);
+    addEntry(page, (entry as { resource?: unknown }).resource, i, raw, ctx, take);
   }
   return page;
 }

@@ -5,7 +5,6 @@
  */
 import { samhsaSharedFromLinks } from '../bluebutton/api-version.ts';
 import type { FhirResourceType } from '../bluebutton/fhir-reads.ts';
-import { utf8Text } from '../bluebutton/http.ts';
 import { walkPages, type AccessTokenSource } from '../bluebutton/walk.ts';
 import { supersededClaimsWrite } from '../db/claim-supersede.ts';
 import {
@@ -99,7 +98,7 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     tokens: scope.tokens,
     read: (body, url) => {
       const pageCtx = { patientId: scope.enrollment.patient_id, source: new URL(url).pathname };
-      return deps.readPage ? deps.readPage(body, pageCtx) : readPage(utf8Text(body), pageCtx);
+      return deps.readPage ? deps.readPage(body, pageCtx) : readPage(body, pageCtx);
     },
     beforePage: () => {
       if (ctx.signal?.aborted) throw new SyncInterruptedError();

@@ -4,7 +4,6 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { utf8Text } from '../bluebutton/http.ts';
 import { BbsyncError } from '../errors.ts';
 import type { PageContext } from '../fhir/page.ts';
 import { readAndEncodePage } from './page-work.ts';
@@ -20,7 +19,7 @@ function errorReply(id: number, err: unknown): PageReply {
 
 parentPort!.on('message', ({ id, body, ctx }: PageRequest & { ctx: PageContext }) => {
   try {
-    const { page, buffer } = readAndEncodePage(utf8Text(body), ctx);
+    const { page, buffer } = readAndEncodePage(body, ctx);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.
     parentPort!.postMessage({ id, page } satisfies PageReply, [buffer]);
   } catch (err) {

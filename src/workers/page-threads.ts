@@ -4,9 +4,10 @@
  * threads, while the worker's main thread fetches, writes to Postgres and talks to Redis. With
  * none, pages are read on the main thread as before.
  *
- * A page goes to the thread as the bytes BB2 sent, its memory moved rather than copied, and is
- * decoded there: decoding it here and copying the text across cost the main thread about as much
- * as decoding (docs/performance.md, "The page's bytes to the page thread").
+ * A page goes to the thread as the bytes BB2 sent, its memory moved rather than copied, and is read
+ * there entry by entry: decoding it here and copying the text across cost the main thread about
+ * as much as decoding, and the page's text in one string costs a fresh large allocation
+ * (docs/performance.md, "The page's bytes to the page thread").
  *
  * A page goes to the thread with the fewest pages waiting. A page whose text is not a FHIR Bundle
  * fails with the same Bb2Error (category and status) it would fail with on the main thread. A
@@ -18,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import { Bb2Error, type ErrorCategory } from '../errors.ts';
-import { inOwnMemory, utf8Text } from '../bluebutton/http.ts';
+import { inOwnMemory } from '../bluebutton/http.ts';
 import { readPage, type NormalizedPage, type PageContext } from '../fhir/page.ts';
 
 export interface PageRequest {
@@ -39,7 +40,7 @@ export interface PageReader {
 
 /** Reads pages on the calling thread. */
 export const mainThreadReader: PageReader = {
-  read: async (body, ctx) => readPage(utf8Text(body), ctx),
+  read: async (body, ctx) => readPage(body, ctx),
   close: async () => {},
 };
 

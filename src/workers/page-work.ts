@@ -8,12 +8,12 @@ import { readPage, type NormalizedPage, type PageContext } from '../fhir/page.ts
 
 /** The page with its resources' COPY rows encoded; they all view `buffer`. */
 export function readAndEncodePage(
-  text: string,
+  body: Uint8Array | string,
   ctx: PageContext,
 ): { page: NormalizedPage; buffer: ArrayBuffer } {
-  // The raw resources are most of the page's text, and the claim rows add about a fifth.
-  const encoder = new PageEncoder(text.length * 1.25);
-  const page = readPage(text, ctx, (r) => encoder.add(r));
+  // The raw resources are most of the page, and the claim rows add about a fifth.
+  const encoder = new PageEncoder(body.length * 1.25);
+  const page = readPage(body, ctx, (r) => encoder.add(r));
   const { resources, buffer } = encoder.finish();
   return { page: { ...page, batch: resources }, buffer };
 }

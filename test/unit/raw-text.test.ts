@@ -90,6 +90,8 @@ describe('entryResourceTexts', () => {
       'entry',
       'resource',
       'é',
+      '’',
+      '𝄞',
       '\n',
       ' ',
       'a',
@@ -118,6 +120,40 @@ describe('entryResourceTexts', () => {
       const texts = entryResourceTexts(JSON.stringify(bundle, null, n % 2 ? 1 : 0));
       expect(texts?.map((t) => JSON.parse(t!.json))).toEqual(entry.map((e) => e.resource));
     }
+  });
+
+  itWithFixtures(
+    'finds and hashes a resource with two-, three- and four-byte characters as the normalizer does',
+    () => {
+      const resource = {
+        ...readFixture('sandbox/eob-bundle-bbuser29999-page1.json').entry[0].resource,
+        text: { status: 'generated', div: 'Café – “quoted” ’ 𝄞 日本' },
+      };
+      const bytes = Buffer.from(JSON.stringify({ resourceType: 'Bundle', entry: [{ resource }] }));
+      expect(bytes.length).toBeGreaterThan(bytes.toString().length);
+      const [found] = entryResourceTexts(bytes)!;
+      expect(JSON.parse(found!.json)).toEqual(resource);
+      expect(found!.contentHash).toBe(normalizeResource(resource).contentHash);
+    },
+  );
+
+  itWithFixtures('reads bytes that are not UTF-8 exactly as the text they decode to', () => {
+    const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+    const ctx = { patientId: '-20140000010000', source: '/v2/fhir/ExplanationOfBenefit/' };
+    const compact = JSON.stringify(bundle);
+    const at = compact.indexOf('"resourceType":"ExplanationOfBenefit"');
+    // A stray continuation byte and a truncated three-byte character inside a string of the first EOB.
+    const bytes = Buffer.concat([
+      Buffer.from(`${compact.slice(0, at)}"language":"`),
+      Buffer.from([0x80, 0xe2, 0x80]),
+      Buffer.from(`",${compact.slice(at)}`),
+    ]);
+    const text = bytes.toString('utf8');
+    expect(text).toContain('\ufffd');
+    const fromBytes = readPage(bytes, ctx);
+    expect(fromBytes.batch.length).toBeGreaterThan(0);
+    expect(fromBytes).toEqual(readPage(text, ctx));
+    expect(fromBytes.batch[0]!.json).toContain('\ufffd');
   });
 
   itWithFixtures('gives up on text it does not expect, and a page then reads exactly as without it', () => {
