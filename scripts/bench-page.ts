@@ -93,6 +93,9 @@ function buildPages(users: number, pageSize: number): Page[] {
   return pages;
 }
 
+/** The page thread's encoding buffer, lent to every page (checkouts before it take no such argument). */
+const WORKSPACE = { buffer: Buffer.allocUnsafeSlow(1024 * 1024) };
+
 /** One pass over every page, as the page thread does it; returns the number of EOBs read. */
 function pass(
   variant: Variant,
@@ -102,7 +105,7 @@ function pass(
   let eobs = 0;
   for (const { text, body, ctx } of pages) {
     // What the checkout's page thread receives: the page's bytes, or (older ones) its text.
-    const { page, buffer } = variant.readAndEncodePage(variant.takesText ? text : body, ctx);
+    const { page, buffer } = variant.readAndEncodePage(variant.takesText ? text : body, ctx, WORKSPACE);
     eobs += page.batch.length;
     onPage?.(page, buffer);
   }

@@ -336,8 +336,9 @@ function requestText(
           if (encoding !== 'gzip' && encoding !== 'x-gzip') {
             return reject(new MalformedResponseError(`unexpected content-encoding ${encoding}`, status));
           }
-          // Big output chunks: zlib calls back into JS once per chunk (16 KB by default). The
-          // output cap stops a gzip bomb inside zlib, before it is allocated.
+          // One output chunk the page's size (gunzipChunk): zlib calls back into JS once per
+          // chunk (16 KB by default). The output cap stops a gzip bomb inside zlib, before it is
+          // allocated.
           gunzip(body, { chunkSize: gunzipChunk(body), maxOutputLength: cap }, (err, inflated) => {
             if (!err) return done(inflated);
             if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {

@@ -80,6 +80,16 @@ function rawHeadParts(r: NormalizedResource): string[] {
   return [`${key.map(copyValue).join('\t')}\t`, copyValue(r.json), '\t'];
 }
 
+/**
+ * A buffer that a thread lends to every page it encodes, instead of each page allocating its own.
+ * The page thread keeps one: a buffer per page lived through the page's reading, so V8 promoted it
+ * and freed its memory only at its next full collection, and tens of MB of them piled up between
+ * two (docs/performance.md, "The page's bytes to the page thread").
+ */
+export interface EncoderWorkspace {
+  buffer: Buffer<ArrayBuffer>;
+}
+
 /** What `PageEncoder.add` keeps of a resource until the page is written out. */
 interface Planned {
   /** The resource with its COPYed tables' rows emptied. */
@@ -102,13 +112,18 @@ export class PageEncoder {
   readonly #spans: [number, number][] = [];
   #buffer: Buffer<ArrayBuffer>;
   #at = 0;
+  readonly #workspace: EncoderWorkspace | undefined;
 
   /**
    * `sizeHint`: the bytes the page's rows will take, about; the buffer grows when it is short
-   * (the page's text length is a good hint: most of the bytes are the raw resources).
+   * (the page's length is a good hint: most of the bytes are the raw resources). With a
+   * `workspace`, the page is encoded into its buffer (grown as needed) and copied out at the end.
    */
-  constructor(sizeHint = 64 * 1024) {
-    this.#buffer = Buffer.allocUnsafeSlow(Math.max(1024, Math.ceil(sizeHint)));
+  constructor(sizeHint = 64 * 1024, workspace?: EncoderWorkspace) {
+    const size = Math.max(1024, Math.ceil(sizeHint));
+    this.#workspace = workspace;
+    if (workspace && workspace.buffer.length >= size) this.#buffer = workspace.buffer;
+    else this.#buffer = this.#lend(Buffer.allocUnsafeSlow(size));
   }
 
   add(r: NormalizedResource): void {
@@ -130,9 +145,10 @@ export class PageEncoder {
   }
 
   finish(): { resources: NormalizedResource[]; buffer: ArrayBuffer } {
-    // The buffer crosses threads whole, so it holds the rows and nothing else.
+    // The buffer crosses threads whole, so it holds the rows and nothing else (and a workspace's
+    // stays here for the next page).
     let all = this.#buffer;
-    if (this.#at !== all.length) {
+    if (this.#at !== all.length || this.#workspace) {
       const exact = Buffer.allocUnsafeSlow(this.#at);
       all.copy(exact, 0, 0, this.#at);
       all = exact;
@@ -161,6 +177,12 @@ export class PageEncoder {
     return this.#spans.push([start, this.#at - start]) - 1;
   }
 
+  /** The encoder's buffer, kept by its workspace (if any) for the next page. */
+  #lend(buffer: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
+    if (this.#workspace) this.#workspace.buffer = buffer;
+    return buffer;
+  }
+
   #write(text: string): void {
     let { read, written } = UTF8.encodeInto(text, this.#buffer.subarray(this.#at));
     this.#at += written;
@@ -169,7 +191,7 @@ export class PageEncoder {
       const rest = text.length - read;
       const grown = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, this.#at + 3 * rest));
       this.#buffer.copy(grown, 0, 0, this.#at);
-      this.#buffer = grown;
+      this.#buffer = this.#lend(grown);
       ({ read, written } = UTF8.encodeInto(
         read === 0 ? text : text.slice(read),
         this.#buffer.subarray(this.#at),

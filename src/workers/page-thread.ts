@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 
+import type { EncoderWorkspace } from '../db/copy-rows.ts';
 import { BbsyncError } from '../errors.ts';
 import type { PageContext } from '../fhir/page.ts';
 import { readAndEncodePage } from './page-work.ts';
@@ -17,9 +18,12 @@ function errorReply(id: number, err: unknown): PageReply {
   return { id, error: { message: err instanceof Error ? err.message : String(err) } };
 }
 
+/** One encoding buffer for every page this thread reads (db/copy-rows.ts `EncoderWorkspace`). */
+const workspace: EncoderWorkspace = { buffer: Buffer.allocUnsafeSlow(1024 * 1024) };
+
 parentPort!.on('message', ({ id, body, ctx }: PageRequest & { ctx: PageContext }) => {
   try {
-    const { page, buffer } = readAndEncodePage(body, ctx);
+    const { page, buffer } = readAndEncodePage(body, ctx, workspace);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.
     parentPort!.postMessage({ id, page } satisfies PageReply, [buffer]);
   } catch (err) {

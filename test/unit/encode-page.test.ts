@@ -63,4 +63,32 @@ describe('encodePage', () => {
       expect(Buffer.from(resources.at(-1)!.encoded!.rawHead)).toEqual(Buffer.from(rawHead(batch.at(-1)!)));
     },
   );
+
+  itWithFixtures(
+    'encodes page after page into one workspace buffer, grown only when a page needs more, and hands each page its own copy',
+    () => {
+      const pages = [
+        readPage(JSON.stringify(readFixture(PAGE)), ctx).batch,
+        readPage(pageWithTextAtTheEnd('Zoë 𝄞 Ångström', '😀é'.repeat(3000)), ctx).batch,
+        readPage(JSON.stringify(readFixture(PAGE)), ctx).batch,
+      ];
+      const workspace = { buffer: Buffer.allocUnsafeSlow(1024) };
+      const lent: Buffer[] = [];
+      const outputs: ArrayBuffer[] = [];
+      for (const batch of pages) {
+        const encoder = new PageEncoder(1, workspace);
+        for (const r of batch) encoder.add(r);
+        const { buffer } = encoder.finish();
+        expect(Buffer.from(buffer)).toEqual(Buffer.from(encodePage(batch).buffer));
+        expect(buffer).not.toBe(workspace.buffer.buffer);
+        outputs.push(buffer);
+        lent.push(workspace.buffer);
+      }
+      // Grown for the first page and again for the larger second one, then reused for the third.
+      expect(lent[1]!.length).toBeGreaterThan(lent[0]!.length);
+      expect(lent[2]).toBe(lent[1]);
+      // Each page's output is still intact after the next page was encoded into the workspace.
+      expect(Buffer.from(outputs[0]!)).toEqual(Buffer.from(encodePage(pages[0]!).buffer));
+    },
+  );
 });
