@@ -1,7 +1,7 @@
 /**
- * One page of a FHIR search, from response text to the rows it holds: parsed, checked to be a
- * Bundle, and every entry normalized or set aside for quarantine. Pure (text in, values out), so
- * it can run on any thread.
+ * One page of a FHIR search, from the response's bytes (or text) to the rows it holds: parsed,
+ * checked to be a Bundle, and every entry normalized or set aside for quarantine. Pure (bytes in,
+ * values out), so it can run on any thread.
  */
 import { createHash } from 'node:crypto';
 
@@ -156,10 +156,11 @@ export function readPage(body: Uint8Array | string, ctx: PageContext, take?: Tak
 }
 
 /**
- * The page parsed one entry at a time: the Bundle without its entries, then each entry alone,
- * normalized and dropped before the next is parsed. The same values as one JSON.parse of the
- * page, but only one entry's objects are alive at a time, so they die young and garbage
- * collection does not copy a whole page's objects (docs/performance.md, issue 17 third round).
+ * The page decoded and parsed one entry at a time: the Bundle without its entries, then each
+ * entry alone, normalized and dropped before the next is parsed. The same values as one
+ * JSON.parse of the page, but only one entry's objects are alive at a time, so they die young and
+ * garbage collection does not copy a whole page's objects (docs/performance.md, issue 17 third
+ * round).
  * Undefined when the Bundle without its entries is not JSON or not a Bundle: the caller then
  * parses the page whole, which raises the error a bad page deserves.
  */
