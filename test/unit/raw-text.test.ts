@@ -11,6 +11,12 @@ import { allFixtureFiles, itWithFixtures, readFixture, type Json } from '../help
 
 const bundles = () => allFixtureFiles().filter((f) => readFixture(f).resourceType === 'Bundle');
 
+/** A real sandbox EOB page (its first entry is the EOB the tests below change). */
+const EOB_PAGE = 'sandbox/eob-bundle-bbuser29999-page1.json';
+
+/** The page's first EOB with `changes` written over it. */
+const firstEobWith = (changes: Json): Json => ({ ...readFixture(EOB_PAGE).entry[0].resource, ...changes });
+
 describe('entryResourceTexts', () => {
   itWithFixtures(
     'finds exactly the parsed resources of every fixture Bundle, compact or pretty-printed',
@@ -41,7 +47,7 @@ describe('entryResourceTexts', () => {
   });
 
   itWithFixtures('leaves created and meta.lastUpdated out of the hash, and nothing else', () => {
-    const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+    const bundle = readFixture(EOB_PAGE);
     const hashOf = (b: Json) => entryResourceTexts(JSON.stringify(b, null, 1))![0]!.contentHash;
     const before = hashOf(bundle);
     bundle.entry[0].resource.created = '2031-01-01T00:00:00Z';
@@ -55,13 +61,12 @@ describe('entryResourceTexts', () => {
     'is not fooled by quotes, backslashes, braces or key names inside strings, or by nested resources',
     () => {
       // A real EOB with awkward additions.
-      const resource = {
-        ...readFixture('sandbox/eob-bundle-bbuser29999-page1.json').entry[0].resource,
+      const resource = firstEobWith({
         text: { div: 'a "quoted" }{ ][ \\ trailing backslash \\', status: '"entry":[{"resource":{}}]' },
         contained: [{ resourceType: 'Organization', id: 'o', meta: { lastUpdated: 'x' } }],
         note: [{ text: 'ends with backslash\\' }, { text: '\\"' }],
         n: [1.5e3, -2, true, false, null],
-      };
+      });
       const text = JSON.stringify({
         resourceType: 'Bundle',
         link: [{ url: '"entry"' }],
@@ -125,10 +130,7 @@ describe('entryResourceTexts', () => {
   itWithFixtures(
     'finds and hashes a resource with two-, three- and four-byte characters as the normalizer does',
     () => {
-      const resource = {
-        ...readFixture('sandbox/eob-bundle-bbuser29999-page1.json').entry[0].resource,
-        text: { status: 'generated', div: 'Café – “quoted” ’ 𝄞 日本' },
-      };
+      const resource = firstEobWith({ text: { status: 'generated', div: 'Café – “quoted” ’ 𝄞 日本' } });
       const bytes = Buffer.from(JSON.stringify({ resourceType: 'Bundle', entry: [{ resource }] }));
       expect(bytes.length).toBeGreaterThan(bytes.toString().length);
       const [found] = entryResourceTexts(bytes)!;
@@ -138,7 +140,7 @@ describe('entryResourceTexts', () => {
   );
 
   itWithFixtures('reads bytes that are not UTF-8 exactly as the text they decode to', () => {
-    const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+    const bundle = readFixture(EOB_PAGE);
     const ctx = { patientId: '-20140000010000', source: '/v2/fhir/ExplanationOfBenefit/' };
     const compact = JSON.stringify(bundle);
     const at = compact.indexOf('"resourceType":"ExplanationOfBenefit"');
@@ -161,7 +163,7 @@ describe('entryResourceTexts', () => {
     expect(entryResourceTexts('{"entry":[{"resource":{"id":"a"}}],"entry":[]}')).toBeUndefined();
     expect(entryResourceTexts('{"resourceType":"Bundle"}')).toEqual([]);
 
-    const bundle = readFixture('sandbox/eob-bundle-bbuser29999-page1.json');
+    const bundle = readFixture(EOB_PAGE);
     const ctx = { patientId: '-20140000010000', source: '/v2/fhir/ExplanationOfBenefit/' };
     const compact = JSON.stringify(bundle);
     // A duplicate "entry" key: JSON.parse keeps the last one, the scanner refuses both.
