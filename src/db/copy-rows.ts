@@ -9,7 +9,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { ANALYTICS_TABLES, type AnalyticsRows, type AnalyticsTable } from '../model/analytics-rows.ts';
 import type { EncodedRows, NormalizedResource } from '../model/resources.ts';
 import { ANALYTICS_TABLE_DEFINITIONS } from './analytics-tables.ts';
-import { copyValue, encodeRows } from './copy.ts';
+import { encodeRows } from './copy.ts';
 
 /**
  * Patient and Coverage rows are upserted on their primary key; a Coverage's months (deleted first)
@@ -66,18 +66,56 @@ export const RAW_COLUMNS = [
   'first_seen_at',
 ];
 
-/**
- * The raw row up to and including its `resource` column and the tab after it, in COPY text: the
- * part that comes from the resource alone (the rest depends on what is stored).
+/*
+ * The raw resources are COPYed in Postgres's binary format (`FORMAT binary`, copy.ts): a
+ * resource's JSON, most of what a sync writes, goes into the stream as it is, and Postgres reads
+ * it without the text format's escapes (docs/performance.md, "The raw store in COPY's binary
+ * format").
  */
-export function rawHead(r: NormalizedResource): string {
-  return rawHeadParts(r).join('');
+
+/** Milliseconds from the Unix epoch to Postgres's (2000-01-01), the zero of a binary timestamptz. */
+const PG_EPOCH_MS = 946_684_800_000;
+
+/** A binary timestamptz: microseconds since 2000-01-01 UTC, from milliseconds since 1970. */
+export function pgMicros(unixMs: number): bigint {
+  return BigInt(unixMs - PG_EPOCH_MS) * 1000n;
 }
 
-/** rawHead in pieces, the resource's JSON alone in one, so it is never copied into a longer string. */
-function rawHeadParts(r: NormalizedResource): string[] {
-  const key = [r.resourceType, r.resourceId, r.patientId, r.lastUpdated, r.contentHash];
-  return [`${key.map(copyValue).join('\t')}\t`, copyValue(r.json), '\t'];
+/**
+ * The raw row up to and including its `resource` column, in COPY's binary format: the row's
+ * field count and its first six fields, the part that comes from the resource alone (the rest
+ * depends on what is stored: `rawTail`).
+ */
+export function rawHead(r: NormalizedResource): Uint8Array {
+  const encoder = new PageEncoder(jsonSize(r) + 256);
+  encoder.addRawHead(r);
+  return new Uint8Array(encoder.finish().buffer);
+}
+
+/** About the bytes a resource's JSON takes (its length when it is text). */
+function jsonSize(r: NormalizedResource): number {
+  return typeof r.json === 'string' ? r.json.length : r.json.byteLength;
+}
+
+/** The bytes of a raw row's tail (rawTails). */
+const RAW_TAIL_BYTES = 18;
+
+/**
+ * The raw rows' last two fields (normalizer_version, first_seen_at) in COPY's binary format, each
+ * row's first seen time given: one buffer for a whole batch, a view of it for each row.
+ */
+export function rawTails(normalizerVersion: number, firstSeen: readonly bigint[]): Uint8Array[] {
+  const all = Buffer.allocUnsafeSlow(RAW_TAIL_BYTES * firstSeen.length);
+  const tails: Uint8Array[] = [];
+  for (let i = 0; i < firstSeen.length; i++) {
+    const at = i * RAW_TAIL_BYTES;
+    all.writeInt32BE(2, at);
+    all.writeInt16BE(normalizerVersion, at + 4);
+    all.writeInt32BE(8, at + 6);
+    all.writeBigInt64BE(firstSeen[i]!, at + 10);
+    tails.push(all.subarray(at, at + RAW_TAIL_BYTES));
+  }
+  return tails;
 }
 
 /**
@@ -140,7 +178,7 @@ export class PageEncoder {
       ]);
       rows[table] = [];
     }
-    const head = this.#part(rawHeadParts(r));
+    const head = this.addRawHead(r);
     this.#planned.push({ rest: { ...r, rows: rows as unknown as AnalyticsRows }, tables, head, claim });
   }
 
@@ -169,6 +207,60 @@ export class PageEncoder {
     return { resources, buffer: all.buffer };
   }
 
+  /** Writes the resource's raw row head (see rawHead) as one part, returning its index. */
+  addRawHead(r: NormalizedResource): number {
+    const start = this.#at;
+    this.#room(2);
+    this.#buffer.writeInt16BE(RAW_COLUMNS.length, this.#at);
+    this.#at += 2;
+    this.#textField(r.resourceType);
+    this.#textField(r.resourceId);
+    this.#textField(r.patientId);
+    if (r.lastUpdated === null) this.#int32(-1);
+    else {
+      this.#int32(8);
+      this.#room(8);
+      this.#buffer.writeBigInt64BE(pgMicros(Date.parse(r.lastUpdated)), this.#at);
+      this.#at += 8;
+    }
+    this.#textField(r.contentHash);
+    if (typeof r.json === 'string') this.#textField(r.json);
+    else {
+      this.#int32(r.json.byteLength);
+      this.#room(r.json.byteLength);
+      this.#buffer.set(r.json, this.#at);
+      this.#at += r.json.byteLength;
+    }
+    return this.#spans.push([start, this.#at - start]) - 1;
+  }
+
+  /** A binary field holding text: its length in bytes, then its UTF-8. */
+  #textField(text: string): void {
+    this.#room(4);
+    const lengthAt = this.#at;
+    this.#at += 4;
+    this.#write(text);
+    this.#buffer.writeInt32BE(this.#at - lengthAt - 4, lengthAt);
+  }
+
+  #int32(value: number): void {
+    this.#room(4);
+    this.#buffer.writeInt32BE(value, this.#at);
+    this.#at += 4;
+  }
+
+  /** At least `bytes` more room in the buffer. */
+  #room(bytes: number): void {
+    if (this.#at + bytes <= this.#buffer.length) return;
+    this.#grow(bytes);
+  }
+
+  #grow(bytes: number): void {
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, this.#at + bytes));
+    this.#buffer.copy(grown, 0, 0, this.#at);
+    this.#buffer = this.#lend(grown);
+  }
+
   /** Writes one part (a text, or texts one after another), returning its index. */
   #part(texts: string | readonly string[]): number {
     const start = this.#at;
@@ -188,10 +280,7 @@ export class PageEncoder {
     this.#at += written;
     if (read < text.length) {
       // Room for the rest at three bytes per UTF-16 unit, the most UTF-8 needs.
-      const rest = text.length - read;
-      const grown = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, this.#at + 3 * rest));
-      this.#buffer.copy(grown, 0, 0, this.#at);
-      this.#buffer = this.#lend(grown);
+      this.#grow(3 * (text.length - read));
       ({ read, written } = UTF8.encodeInto(
         read === 0 ? text : text.slice(read),
         this.#buffer.subarray(this.#at),
@@ -208,9 +297,9 @@ export function encodePage(resources: readonly NormalizedResource[]): {
   resources: NormalizedResource[];
   buffer: ArrayBuffer;
 } {
-  let rawChars = 0;
-  for (const r of resources) rawChars += r.json.length;
-  const encoder = new PageEncoder(rawChars * 1.25);
+  let rawSize = 0;
+  for (const r of resources) rawSize += jsonSize(r);
+  const encoder = new PageEncoder(rawSize * 1.25);
   for (const r of resources) encoder.add(r);
   return encoder.finish();
 }

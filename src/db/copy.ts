@@ -1,7 +1,8 @@
 /**
- * COPY ... FROM STDIN in Postgres's text format: the fastest way to put many rows into a table
- * (faster than multi-row INSERT, most of all for rows carrying large JSON). Only for plain
- * inserts: COPY cannot resolve conflicts, so callers delete what they replace first.
+ * COPY ... FROM STDIN in Postgres's text format (or its binary format, which the raw store uses):
+ * the fastest way to put many rows into a table (faster than multi-row INSERT, most of all for
+ * rows carrying large JSON). Only for plain inserts: COPY cannot resolve conflicts, so callers
+ * delete what they replace first.
  *
  * `runScript` sends a whole script, COPY data included, in one write and one round trip: each
  * socket write to Postgres costs the worker's main thread (and wakes the backend, which shares
@@ -97,7 +98,16 @@ export type ScriptStep =
       /** The rows in COPY text: one string, or parts (strings and bytes) sent one after another. */
       text?: string;
       data?: readonly (string | Uint8Array)[];
+      /**
+       * The rows (`data`) are in COPY's binary format instead, without the stream's header and
+       * trailer, which the script adds.
+       */
+      binary?: boolean;
     };
+
+/** A binary COPY stream's header (signature, flags, no extension) and trailer (field count -1). */
+const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
 /** What one step of a script did: its command tag's verb and count, and any rows, as text. */
 export interface StepResult {
@@ -141,14 +151,19 @@ class Script {
   submit(connection: { stream: Writable }): void {
     const texts: string[] = [];
     for (const s of this.#steps) {
-      texts.push('sql' in s ? s.sql : `COPY ${s.copy} (${s.columns.join(', ')}) FROM STDIN`);
+      if ('sql' in s) texts.push(s.sql);
+      else {
+        const format = s.binary ? ' (FORMAT binary)' : '';
+        texts.push(`COPY ${s.copy} (${s.columns.join(', ')}) FROM STDIN${format}`);
+      }
     }
     const sql = texts.join(';\n');
     const query = Buffer.from(`${sql}\0`);
     const parts: Uint8Array[] = [header(0x51, query.length), query];
     for (const step of this.#steps) {
       if (!('copy' in step)) continue;
-      copyDataMessages(step.text === undefined ? (step.data ?? []) : [step.text], parts);
+      const data = step.text === undefined ? (step.data ?? []) : [step.text];
+      copyDataMessages(step.binary ? [BINARY_HEADER, ...data, BINARY_TRAILER] : data, parts);
       parts.push(header(0x63, 0));
     }
     // Corked, the parts leave in one writev, without first being copied into one buffer.

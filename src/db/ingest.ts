@@ -13,7 +13,8 @@
  * and reads what is stored; one script (copy.ts, `runScript`) carries the deletes of replaced
  * rows, one statement for the Patient and Coverage upserts, quarantine and whatever the caller
  * commits with the batch (its paging progress), COPY for claims, their children and the raw
- * resources (cheaper per row than json_to_recordset), and COMMIT. Values are written into the
+ * resources (cheaper per row than json_to_recordset; the raw resources in COPY's binary format),
+ * and COMMIT. Values are written into the
  * script as literals, so no bind-parameter limit applies. Figures: docs/performance.md#figures-behind-the-code.
  */
 import {
@@ -25,8 +26,8 @@ import {
 import type { NormalizedResource } from '../model/resources.ts';
 import type { Pool, PoolClient } from './client.ts';
 import { EnrollmentNotActiveError } from '../errors.ts';
-import { copyValue, encodeRows, runScript, type ScriptStep } from './copy.ts';
-import { COPY_TABLES, RAW_COLUMNS, rawHead, WRITERS } from './copy-rows.ts';
+import { encodeRows, runScript, type ScriptStep } from './copy.ts';
+import { COPY_TABLES, pgMicros, RAW_COLUMNS, rawHead, rawTails, WRITERS } from './copy-rows.ts';
 import { literal, Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
@@ -163,7 +164,8 @@ interface StoredState {
   content_hash: string;
   last_updated: string | null;
   normalizer_version: number;
-  first_seen_at: string;
+  /** first_seen_at in microseconds since 2000-01-01 (a binary timestamptz), as text. */
+  first_seen_us: string;
 }
 
 /**
@@ -203,7 +205,8 @@ async function beginAndReadStored(
   if (resources.length > 0) {
     storedAt =
       statements.push(
-        `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version, f.first_seen_at
+        `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version,
+                (extract(epoch FROM f.first_seen_at - timestamptz '2000-01-01 00:00:00+00') * 1000000)::int8 AS first_seen_us
          FROM fhir_resources f
         WHERE (f.resource_type, f.resource_id) IN (VALUES ${resourceKeys(resources)})`,
       ) - 1;
@@ -346,22 +349,26 @@ function copySteps(toWrite: readonly NormalizedResource[], outcome: IngestOutcom
   return steps;
 }
 
-/** The raw resources' rows: a thread-encoded head and its tail, or the whole row encoded here. */
+/** The raw resources' rows, in COPY's binary format: each one's head (from its thread, or encoded here) and tail. */
 function rawStep(
   toWrite: readonly NormalizedResource[],
   stored: Map<string, StoredState>,
   normalizerVersion: number,
 ): ScriptStep {
-  const now = new Date().toISOString();
-  const data: (string | Uint8Array)[] = [];
+  const now = pgMicros(Date.now());
+  const firstSeen: bigint[] = [];
   for (const r of toWrite) {
     // A rewritten resource keeps the time we first saw it.
-    const firstSeen = stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_at ?? now;
-    const tail = `${copyValue(normalizerVersion)}\t${copyValue(firstSeen)}\n`;
-    if (r.encoded) data.push(r.encoded.rawHead, tail);
-    else data.push(rawHead(r) + tail);
+    const stamp = stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_us;
+    firstSeen.push(stamp ? BigInt(stamp) : now);
   }
-  return { copy: 'fhir_resources', columns: RAW_COLUMNS, data };
+  const tails = rawTails(normalizerVersion, firstSeen);
+  const data: Uint8Array[] = [];
+  for (let i = 0; i < toWrite.length; i++) {
+    const r = toWrite[i]!;
+    data.push(r.encoded?.rawHead ?? rawHead(r), tails[i]!);
+  }
+  return { copy: 'fhir_resources', columns: RAW_COLUMNS, data, binary: true };
 }
 
 /**

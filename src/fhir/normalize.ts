@@ -15,7 +15,12 @@ import { MapContext } from './map-context.ts';
 import { mapCoverage } from './coverage.ts';
 import { mapExplanationOfBenefit } from './eob.ts';
 import { mapPatient } from './patient.ts';
-import { CREATED_STAND_IN, LAST_UPDATED_STAND_IN, type ResourceText } from './raw-text.ts';
+import {
+  CREATED_STAND_IN,
+  LAST_UPDATED_STAND_IN,
+  type ResourceBytes,
+  type ResourceText,
+} from './raw-text.ts';
 import { obj, str, type JsonObject } from './read.ts';
 import { mapResourceWith, type MappedResource, type ResourceMappers } from './mapped.ts';
 import { apiVersionOf, mapV3Resource, placeholderOf } from './v3/index.ts';
@@ -38,14 +43,18 @@ export function normalizeResource(input: unknown): NormalizedResource {
 }
 
 /**
- * The same, given the resource's text as received and its content hash (from raw-text.ts): they
- * are stored and used as they are, instead of serializing the parsed resource again.
+ * The same, given the resource's text (or bytes) as received and its content hash (from
+ * raw-text.ts): they are stored and used as they are, instead of serializing the parsed resource
+ * again.
  */
-export function normalizeResourceWithText(input: unknown, raw: ResourceText): NormalizedResource {
+export function normalizeResourceWithText(
+  input: unknown,
+  raw: ResourceText | ResourceBytes,
+): NormalizedResource {
   return normalize(input, raw);
 }
 
-function normalize(input: unknown, raw: ResourceText | undefined): NormalizedResource {
+function normalize(input: unknown, raw: ResourceText | ResourceBytes | undefined): NormalizedResource {
   const resource = obj(input);
   const resourceType = str(resource?.resourceType) ?? '(unknown type)';
   const resourceId = str(resource?.id) ?? '';
@@ -64,7 +73,7 @@ function normalize(input: unknown, raw: ResourceText | undefined): NormalizedRes
   }
 
   const { json, contentHash } = raw ?? serialize(resource);
-  if (json.includes('\\u0000')) ctx.fail('contains a NUL character, which Postgres cannot store');
+  if (hasNulEscape(json)) ctx.fail('contains a NUL character, which Postgres cannot store');
 
   const apiVersion = apiVersionOf(resource);
   const mapped =
@@ -101,6 +110,14 @@ function mapV2Resource(
   ctx: MapContext,
 ): MappedResource {
   return mapResourceWith(V2_MAPPERS, resource, resourceType, ctx);
+}
+
+const NUL_ESCAPE = Buffer.from('\\u0000', 'latin1');
+
+/** Whether JSON (text or UTF-8 bytes) holds `\u0000`, a NUL that Postgres cannot store. */
+function hasNulEscape(json: string | Uint8Array): boolean {
+  if (typeof json === 'string') return json.includes('\\u0000');
+  return Buffer.from(json.buffer, json.byteOffset, json.byteLength).includes(NUL_ESCAPE);
 }
 
 /**

@@ -10,10 +10,12 @@ import type { NormalizedResource, QuarantineEntry } from '../model/resources.ts'
 import { normalizeResource, normalizeResourceWithText } from './normalize.ts';
 import {
   bundleLayout,
+  resourceBytes,
   resourceText,
   textOf,
   utf8Bytes,
   type BundleLayout,
+  type ResourceBytes,
   type ResourceText,
 } from './raw-text.ts';
 
@@ -110,7 +112,7 @@ function addEntry(
   page: NormalizedPage,
   resource: unknown,
   i: number,
-  raw: ResourceText | undefined,
+  raw: ResourceText | ResourceBytes | undefined,
   ctx: PageContext,
   take: TakeResource | undefined,
 ): void {
@@ -185,7 +187,7 @@ function readPageByEntry(
       parseBundle(textOf(bytes, 0, bytes.length), ctx.source);
       throw new Error(`JSON.parse accepts a page whose entry ${i} it rejects (${ctx.source})`);
     }
-    const raw = resource && resourceText(bytes, resource);
+    const raw = resource && resourceBytes(bytes, resource);
     addEntry(page, (entry as { resource?: unknown }).resource, i, raw, ctx, take);
   }
   return page;

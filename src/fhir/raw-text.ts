@@ -24,6 +24,12 @@ export interface ResourceText {
   contentHash: string;
 }
 
+/** The same, the JSON as its UTF-8 bytes as sent (a view of the page's bytes). */
+export interface ResourceBytes {
+  json: Uint8Array;
+  contentHash: string;
+}
+
 /**
  * Stand-ins hashed in place of the volatile values: constant, so they hash the same whatever the
  * real values are, and impossible in real data (JSON writes U+0001 as \u0001). The same ones as
@@ -88,6 +94,14 @@ export interface BundleLayout {
 /** A resource's text as sent, from its span. */
 export function resourceText(bytes: Buffer, span: ResourceSpan): ResourceText {
   return { json: textOf(bytes, span.start, span.end), contentHash: span.contentHash };
+}
+
+/**
+ * A resource's JSON as sent, as its bytes (a view of the page's, valid UTF-8): stored as they are,
+ * never decoded into a string (docs/performance.md, "The raw store in COPY's binary format").
+ */
+export function resourceBytes(bytes: Buffer, span: ResourceSpan): ResourceBytes {
+  return { json: bytes.subarray(span.start, span.end), contentHash: span.contentHash };
 }
 
 /**

@@ -16,8 +16,11 @@ export interface NormalizedResource {
   lastUpdated: string | null;
   /** sha256 of the resource without its volatile fields; equal hashes mean nothing changed. */
   contentHash: string;
-  /** The resource as received, serialized once for storage. */
-  json: string;
+  /**
+   * The resource as received, for storage: its JSON text, or (read from a page's bytes) its UTF-8
+   * bytes as sent, a view of the page's bytes, never decoded (fhir/page.ts).
+   */
+  json: string | Uint8Array;
   rows: AnalyticsRows;
   warnings: string[];
   /** The BB2 API version the resource came from (src/fhir/v3/detect.ts). */
@@ -38,8 +41,8 @@ export interface EncodedRows {
   copy: Partial<Record<AnalyticsTable, Uint8Array>>;
   counts: Partial<Record<AnalyticsTable, number>>;
   /**
-   * The raw resource's `fhir_resources` row up to and including its `resource` column and the tab
-   * after it; what follows depends on what is stored (normalizer version, first seen).
+   * The raw resource's `fhir_resources` row in COPY's binary format, up to and including its
+   * `resource` column; what follows depends on what is stored (normalizer version, first seen).
    */
   rawHead: Uint8Array;
   /**

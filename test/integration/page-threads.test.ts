@@ -40,7 +40,11 @@ describeWithFixtures('pages read on a worker thread', () => {
       expect(r.json).toBe('');
       expect(r.encoded?.counts.claims).toBe(1);
       expect(Buffer.from(r.encoded!.copy.claims!).toString()).toMatch(new RegExp(`^${r.resourceId}\t.*\n$`));
-      expect(Buffer.from(r.encoded!.rawHead).toString()).toMatch(/^ExplanationOfBenefit\t.*\t\{.*\}\t$/s);
+      // The raw row's head in COPY's binary format: six fields, the first the type, the last the JSON.
+      const head = Buffer.from(r.encoded!.rawHead);
+      expect(head.readInt16BE(0)).toBe(8);
+      expect(head.subarray(6, 6 + head.readInt32BE(2)).toString()).toBe('ExplanationOfBenefit');
+      expect(head.toString('latin1')).toMatch(/\{"resourceType":"ExplanationOfBenefit".*\}$/s);
     }
     const [a, b] = [await createTestDatabase('thread'), await createTestDatabase('main')];
     dbs.push(a, b);

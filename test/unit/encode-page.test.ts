@@ -69,7 +69,8 @@ describe('encodePage', () => {
     () => {
       const pages = [
         readPage(JSON.stringify(readFixture(PAGE)), ctx).batch,
-        readPage(pageWithTextAtTheEnd('Zoë 𝄞 Ångström', '😀é'.repeat(3000)), ctx).batch,
+        // Far larger than the first page, so the workspace must grow again for it.
+        readPage(pageWithTextAtTheEnd('Zoë 𝄞 Ångström', '😀é'.repeat(100_000)), ctx).batch,
         readPage(JSON.stringify(readFixture(PAGE)), ctx).batch,
       ];
       const workspace = { buffer: Buffer.allocUnsafeSlow(1024) };

@@ -7,6 +7,7 @@ import { Bb2Error } from '../../src/errors.ts';
 import { normalizePage, readPage, type Bundle } from '../../src/fhir/page.ts';
 import { entryResourceTexts } from '../../src/fhir/raw-text.ts';
 import { allFixtureFiles, itWithFixtures, readFixture, type Json } from '../helpers/fixtures.ts';
+import { withJsonText } from '../helpers/resource-json.ts';
 
 const PAGE = 'sandbox/eob-bundle-bbuser29999-page1.json';
 const PATIENT = '-20140000010000';
@@ -84,7 +85,10 @@ describe('readPage', () => {
           const patientId = readPage(text, ctx).batch[0]?.patientId ?? PATIENT;
           const pageCtx = { ...ctx, patientId };
           const whole = normalizePage(JSON.parse(text) as Bundle, pageCtx, entryResourceTexts(text));
-          expect(readPage(text, pageCtx), file).toEqual(whole);
+          const byEntry = readPage(text, pageCtx);
+          // Read by entry, a resource's JSON is its bytes as sent, never decoded: the same text.
+          expect(byEntry.batch.every((r) => r.json instanceof Uint8Array)).toBe(true);
+          expect(withJsonText(byEntry), file).toEqual(whole);
         }
       }
     },
