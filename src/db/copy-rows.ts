@@ -225,12 +225,7 @@ export class PageEncoder {
     }
     this.#textField(r.contentHash);
     if (typeof r.json === 'string') this.#textField(r.json);
-    else {
-      this.#int32(r.json.byteLength);
-      this.#room(r.json.byteLength);
-      this.#buffer.set(r.json, this.#at);
-      this.#at += r.json.byteLength;
-    }
+    else this.#bytesField(r.json);
     return this.#spans.push([start, this.#at - start]) - 1;
   }
 
@@ -241,6 +236,14 @@ export class PageEncoder {
     this.#at += 4;
     this.#write(text);
     this.#buffer.writeInt32BE(this.#at - lengthAt - 4, lengthAt);
+  }
+
+  /** A binary field holding bytes as they are (text already UTF-8): its length, then the bytes. */
+  #bytesField(bytes: Uint8Array): void {
+    this.#int32(bytes.byteLength);
+    this.#room(bytes.byteLength);
+    this.#buffer.set(bytes, this.#at);
+    this.#at += bytes.byteLength;
   }
 
   #int32(value: number): void {
