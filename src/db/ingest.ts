@@ -360,7 +360,7 @@ function rawStep(
   for (const r of toWrite) {
     // A rewritten resource keeps the time we first saw it.
     const stamp = stored.get(`${r.resourceType}/${r.resourceId}`)?.first_seen_us;
-    firstSeen.push(stamp ? BigInt(stamp) : now);
+    firstSeen.push(stamp === undefined ? now : BigInt(stamp));
   }
   const tails = rawTails(normalizerVersion, firstSeen);
   const data: Uint8Array[] = [];
