@@ -1,7 +1,7 @@
 import { createFhirClient } from '../bluebutton/fhir-reads.ts';
 import { RequestCounter } from '../bluebutton/request-counter.ts';
 import { makeFailpoint } from '../failpoints.ts';
-import { createGate } from '../limit.ts';
+import { createWriteQueue } from '../db/write-queue.ts';
 import { requireBb2Client, requireTokenKeys } from '../config.ts';
 import { createPageReader } from '../workers/page-threads.ts';
 import { createRequestLimiter } from '../workers/request-limiter.ts';
@@ -70,7 +70,7 @@ export async function assembleWorkers(
       reconcileMaxDeleteShare: config.sync.reconcileMaxDeleteShare,
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
-      writeGate: createGate(config.sync.dbWriters),
+      writeBatch: createWriteQueue(pool, { writers: config.sync.dbWriters }),
       readPage: pageReader.read,
       oneTime: config.bb2.dataAccessType === 'ONE_TIME',
     },

@@ -138,26 +138,79 @@ export async function ingestBatch(
   batch: readonly NormalizedResource[],
   options: IngestOptions,
 ): Promise<IngestOutcome> {
-  // BEGIN rides in the first round trip (beginAndReadStored) and COMMIT is writeBatch's last
+  return (await ingestBatches(pool, [{ batch, options }]))[0]!;
+}
+
+/** One batch of `ingestBatches`: its resources and its own options. */
+export interface BatchWrite {
+  batch: readonly NormalizedResource[];
+  options: IngestOptions;
+}
+
+/**
+ * Several batches in one transaction, each with its own options and outcome: they share BEGIN, the
+ * locks, the stored-state read, one COPY per table and COMMIT, so a group of pages costs Postgres
+ * and this process about the statements and round trips of one (the worker writes the pages that
+ * waited for a connection together, db/write-queue.ts). All or nothing: if one batch fails (an
+ * enrollment no longer active, a bad row), none is written. The batches must not share a patient,
+ * and must agree on `normalizerVersion`, `asyncCommit` and `rewriteOnly`.
+ */
+export async function ingestBatches(pool: Pool, writes: readonly BatchWrite[]): Promise<IngestOutcome[]> {
+  if (writes.length === 0) return [];
+  checkCombinable(writes);
+  // BEGIN rides in the first round trip (beginAndReadStored) and COMMIT is writeBatches' last
   // statement, so the helper only rolls back and releases.
   return withTransaction(
     pool,
     async (client) => {
-      const resources = dedupe(batch);
-      const { stored, read } = await beginAndReadStored(client, resources, options);
-      const kept = options.rewriteOnly
-        ? resources.filter(
+      const items: BatchItem[] = [];
+      for (const { batch, options } of writes) items.push({ resources: dedupe(batch), options });
+      const { stored, reads } = await beginAndReadStored(client, items, writes[0]!.options);
+      const shared = writes[0]!.options;
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        if (shared.rewriteOnly) {
+          item.resources = item.resources.filter(
             (r) => stored.get(`${r.resourceType}/${r.resourceId}`)?.content_hash === r.contentHash,
-          )
-        : resources;
-      const { finalStatement } = options;
-      return writeBatch(client, kept, stored, {
-        ...options,
-        finalStatement: typeof finalStatement === 'function' ? finalStatement(read) : finalStatement,
-      });
+          );
+        }
+        const { finalStatement } = item.options;
+        item.final = typeof finalStatement === 'function' ? finalStatement(reads[i]) : finalStatement;
+      }
+      return writeBatches(client, items, stored, shared);
     },
     { begin: null },
   );
+}
+
+interface BatchItem {
+  resources: NormalizedResource[];
+  options: IngestOptions;
+  final?: FinalStatement | undefined;
+}
+
+/** The batches of one transaction agree on what they share and hold no patient twice. */
+function checkCombinable(writes: readonly BatchWrite[]): void {
+  if (writes.length === 1) return;
+  const first = writes[0]!.options;
+  const patients = new Set<string>();
+  for (const { batch, options } of writes) {
+    if (
+      options.normalizerVersion !== first.normalizerVersion ||
+      Boolean(options.asyncCommit) !== Boolean(first.asyncCommit) ||
+      Boolean(options.rewriteOnly) !== Boolean(first.rewriteOnly)
+    ) {
+      throw new Error(
+        'batches written together must agree on normalizerVersion, asyncCommit and rewriteOnly',
+      );
+    }
+    const own = new Set(options.alsoLock);
+    for (const r of batch) own.add(r.patientId);
+    for (const p of own) {
+      if (patients.has(p)) throw new Error('batches written together must not share a patient');
+      patients.add(p);
+    }
+  }
 }
 
 interface StoredState {
@@ -169,54 +222,66 @@ interface StoredState {
 }
 
 /**
- * One round trip: BEGIN, the per-patient locks, and what is stored for the batch. Sent as one
+ * One round trip: BEGIN, the per-patient locks, and what is stored for the batches. Sent as one
  * simple-query string (values written in with statement.ts's `literal`), whose last statement takes its snapshot
  * after the locks are held. The locks serialize writers of the same patient (an import racing a
- * sync); they are taken in sorted order, so two batches never wait on each other in a cycle.
+ * sync); they are taken in sorted order, so two transactions never wait on each other in a cycle.
+ * `reads` holds each batch's `lockedRead` first row.
  */
 async function beginAndReadStored(
   client: PoolClient,
-  resources: readonly NormalizedResource[],
-  options: Pick<IngestOptions, 'asyncCommit' | 'activeEnrollment' | 'lockedRead' | 'alsoLock'>,
-): Promise<{ stored: Map<string, StoredState>; read?: Record<string, unknown> }> {
+  items: readonly BatchItem[],
+  shared: Pick<IngestOptions, 'asyncCommit'>,
+): Promise<{ stored: Map<string, StoredState>; reads: (Record<string, unknown> | undefined)[] }> {
   const statements = ['BEGIN'];
-  const lit = (v: string) => client.escapeLiteral(v);
-  if (options.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
-  const patientSet = new Set(options.alsoLock);
-  for (const r of resources) patientSet.add(r.patientId);
+  if (shared.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
+  const patientSet = new Set<string>();
+  const enrollmentSet = new Set<string>();
+  let keys = '';
+  for (const { resources, options } of items) {
+    for (const p of options.alsoLock ?? []) patientSet.add(p);
+    for (const r of resources) patientSet.add(r.patientId);
+    if (options.activeEnrollment !== undefined) enrollmentSet.add(options.activeEnrollment);
+    keys = resourceKeys(resources, keys);
+  }
   const patients = [...patientSet].sort();
   if (patients.length > 0) {
     statements.push(
-      `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${patients
-        .map((p) => `(${literal(p)})`)
-        .join(', ')}) AS v(p)`,
+      `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${valuesList(patients)}) AS v(p)`,
     );
   }
-  // After the patient locks, in the order a purge takes them.
+  // After the patient locks, in the order a purge takes them (one enrollment per purge; sorted here).
   let checkAt: number | undefined;
-  if (options.activeEnrollment !== undefined) {
+  if (enrollmentSet.size > 0) {
     checkAt =
       statements.push(
-        `SELECT coalesce((SELECT status FROM enrollments WHERE enrollment_id = ${lit(options.activeEnrollment)} FOR SHARE), 'missing') AS enrollment_status`,
+        `SELECT v.e AS enrollment_id,
+                coalesce((SELECT status FROM enrollments WHERE enrollment_id = v.e FOR SHARE), 'missing') AS enrollment_status
+           FROM (VALUES ${valuesList([...enrollmentSet].sort())}) AS v(e)`,
       ) - 1;
   }
-  const readAt = options.lockedRead === undefined ? undefined : statements.push(options.lockedRead) - 1;
+  const readAt: (number | undefined)[] = [];
+  for (const { options } of items) {
+    readAt.push(options.lockedRead === undefined ? undefined : statements.push(options.lockedRead) - 1);
+  }
   let storedAt: number | undefined;
-  if (resources.length > 0) {
+  if (keys !== '') {
     storedAt =
       statements.push(
         `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version,
                 (extract(epoch FROM f.first_seen_at - timestamptz '2000-01-01 00:00:00+00') * 1000000)::int8 AS first_seen_us
          FROM fhir_resources f
-        WHERE (f.resource_type, f.resource_id) IN (VALUES ${resourceKeys(resources)})`,
+        WHERE (f.resource_type, f.resource_id) IN (VALUES ${keys})`,
       ) - 1;
   }
   const results = (await client.query(statements.join(';\n'))) as unknown as
     { rows: Record<string, unknown>[] }[] | { rows: Record<string, unknown>[] };
   const all = Array.isArray(results) ? results : [results];
   if (checkAt !== undefined) {
-    const status = all[checkAt]!.rows[0]!.enrollment_status as string;
-    if (status !== 'active') throw new EnrollmentNotActiveError(options.activeEnrollment!, status);
+    for (const row of all[checkAt]!.rows) {
+      const status = row.enrollment_status as string;
+      if (status !== 'active') throw new EnrollmentNotActiveError(row.enrollment_id as string, status);
+    }
   }
   const stored = new Map<string, StoredState>();
   if (storedAt !== undefined) {
@@ -227,43 +292,63 @@ async function beginAndReadStored(
       stored.set(`${s.resource_type}/${s.resource_id}`, s);
     }
   }
-  return readAt === undefined ? { stored } : { stored, read: all[readAt]!.rows[0] };
+  const reads: (Record<string, unknown> | undefined)[] = [];
+  for (const at of readAt) reads.push(at === undefined ? undefined : all[at]!.rows[0]);
+  return { stored, reads };
 }
 
-/** `(type, id), ...`: the resources' keys as a VALUES list. */
-function resourceKeys(resources: readonly NormalizedResource[]): string {
-  let keys = '';
+/** `('a'), ('b'), ...` */
+function valuesList(values: readonly string[]): string {
+  let list = '';
+  for (const v of values) list += `${list ? ', ' : ''}(${literal(v)})`;
+  return list;
+}
+
+/** `(type, id), ...`: the resources' keys as a VALUES list, after `keys` (a list so far). */
+function resourceKeys(resources: readonly NormalizedResource[], keys = ''): string {
   for (const r of resources)
     keys += `${keys ? ', ' : ''}(${literal(r.resourceType)}, ${literal(r.resourceId)})`;
   return keys;
 }
 
-/** Classifies the batch against what is stored and writes what changed, inside the transaction. */
-async function writeBatch(
+/** Classifies each batch against what is stored and writes what changed, inside the transaction. */
+async function writeBatches(
   client: PoolClient,
-  resources: readonly NormalizedResource[],
+  items: readonly BatchItem[],
   stored: Map<string, StoredState>,
-  options: Omit<IngestOptions, 'finalStatement'> & { finalStatement?: FinalStatement | undefined },
-): Promise<IngestOutcome> {
-  const { outcome, toWrite } = classify(resources, stored, options.normalizerVersion);
+  shared: Pick<IngestOptions, 'normalizerVersion'>,
+): Promise<IngestOutcome[]> {
+  const outcomes: IngestOutcome[] = [];
+  const toWrites: NormalizedResource[][] = [];
+  for (const item of items) {
+    const { outcome, toWrite } = classify(item.resources, stored, shared.normalizerVersion);
+    outcomes.push(outcome);
+    toWrites.push(toWrite);
+  }
+  const allToWrite = toWrites.length === 1 ? toWrites[0]! : toWrites.flat();
 
   // One script, one round trip: delete what is replaced, upsert the Patient and Coverage rows
-  // together with the quarantine entries these resources resolve and the caller's writes, COPY the
-  // claim tables and the raw resources, COMMIT.
+  // together with the quarantine entries these resources resolve and the callers' writes, COPY the
+  // claim tables and the raw resources, each batch's final statement, COMMIT.
   const script: ScriptStep[] = [];
-  const del = replacedRowsDelete(toWrite, stored);
+  const del = replacedRowsDelete(allToWrite, stored);
   if (del) script.push({ sql: del });
-  const w = upsertsAndQuarantine(resources, toWrite, outcome);
-  options.alsoWrite?.(w);
+  const w = upsertsAndQuarantine(items, toWrites, outcomes);
+  for (const item of items) item.options.alsoWrite?.(w);
   if (!w.empty) script.push({ sql: w.inline() });
-  script.push(...copySteps(toWrite, outcome));
-  if (toWrite.length > 0) script.push(rawStep(toWrite, stored, options.normalizerVersion));
-  if (options.finalStatement) script.push({ sql: options.finalStatement.sql });
+  script.push(...copySteps(toWrites, outcomes));
+  if (allToWrite.length > 0) script.push(rawStep(allToWrite, stored, shared.normalizerVersion));
+  const finalAt: (number | undefined)[] = [];
+  for (const item of items) {
+    finalAt.push(item.final ? script.push({ sql: item.final.sql }) - 1 : undefined);
+  }
   script.push({ sql: 'COMMIT' });
   const results = await runScript(client, script);
-  // The final statement's result is the one before COMMIT's.
-  if (options.finalStatement) options.finalStatement.onRows?.(results.at(-2)?.rows ?? []);
-  return outcome;
+  for (let i = 0; i < items.length; i++) {
+    const at = finalAt[i];
+    if (at !== undefined) items[i]!.final!.onRows?.(results[at]?.rows ?? []);
+  }
+  return outcomes;
 }
 
 /** Counts each resource as new, changed, unchanged or stale; the new and changed ones are written. */
@@ -296,30 +381,42 @@ function classify(
 }
 
 /**
- * One statement: the upserts of the Patient and Coverage rows written (counted into `outcome`),
- * and the quarantine entries the batch resolves. The caller adds its own writes to it.
+ * One statement: the upserts of the Patient and Coverage rows written (counted into each batch's
+ * outcome), and the quarantine entries the batches resolve. The callers add their own writes to it.
  */
 function upsertsAndQuarantine(
-  resources: readonly NormalizedResource[],
-  toWrite: readonly NormalizedResource[],
-  outcome: IngestOutcome,
+  items: readonly BatchItem[],
+  toWrites: readonly (readonly NormalizedResource[])[],
+  outcomes: IngestOutcome[],
 ): Statement {
   const w = new Statement();
   for (const table of ANALYTICS_TABLES) {
     const writer = WRITERS.get(table)!;
     if (!writer.upsert) continue;
     const rows: object[] = [];
-    for (const r of toWrite) for (const row of r.rows[table] as AnalyticsRows[typeof table]) rows.push(row);
+    for (let i = 0; i < toWrites.length; i++) {
+      const before = rows.length;
+      for (const r of toWrites[i]!)
+        for (const row of r.rows[table] as AnalyticsRows[typeof table]) rows.push(row);
+      outcomes[i]!.rowsWritten[table] += rows.length - before;
+    }
     if (rows.length === 0) continue;
     w.write(writer.upsert(w.param(JSON.stringify(rows))));
-    outcome.rowsWritten[table] += rows.length;
   }
   // Every resource that normalized resolves its quarantine entry, written or not: a claim fixed
   // upstream may come back exactly as it was stored before it went bad (unchanged).
-  if (resources.length > 0) {
+  const types: string[] = [];
+  const ids: string[] = [];
+  for (const { resources } of items) {
+    for (const r of resources) {
+      types.push(r.resourceType);
+      ids.push(r.resourceId);
+    }
+  }
+  if (ids.length > 0) {
     w.write(
       `DELETE FROM quarantined_resources q
-        USING unnest(${w.param(resources.map((r) => r.resourceType))}::text[], ${w.param(resources.map((r) => r.resourceId))}::text[])
+        USING unnest(${w.param(types)}::text[], ${w.param(ids)}::text[])
           AS k(resource_type, resource_id)
         WHERE q.resource_type = k.resource_type AND q.resource_id = k.resource_id`,
     );
@@ -327,24 +424,30 @@ function upsertsAndQuarantine(
   return w;
 }
 
-/** One COPY per claim table holding rows of `toWrite`, with the rows counted into `outcome`. */
-function copySteps(toWrite: readonly NormalizedResource[], outcome: IngestOutcome): ScriptStep[] {
+/** One COPY per claim table holding rows of the batches' `toWrites`, with the rows counted into their outcomes. */
+function copySteps(
+  toWrites: readonly (readonly NormalizedResource[])[],
+  outcomes: IngestOutcome[],
+): ScriptStep[] {
   const steps: ScriptStep[] = [];
   for (const table of COPY_TABLES) {
     const columns = WRITERS.get(table)!.columns;
     const data: (string | Uint8Array)[] = [];
-    let count = 0;
-    for (const r of toWrite) {
-      const rows = r.rows[table] as unknown as Record<string, unknown>[];
-      if (rows.length > 0) data.push(encodeRows(columns, rows));
-      count += rows.length;
-      const bytes = r.encoded?.copy[table];
-      if (bytes) data.push(bytes);
-      count += r.encoded?.counts[table] ?? 0;
+    let total = 0;
+    for (let i = 0; i < toWrites.length; i++) {
+      let count = 0;
+      for (const r of toWrites[i]!) {
+        const rows = r.rows[table] as unknown as Record<string, unknown>[];
+        if (rows.length > 0) data.push(encodeRows(columns, rows));
+        count += rows.length;
+        const bytes = r.encoded?.copy[table];
+        if (bytes) data.push(bytes);
+        count += r.encoded?.counts[table] ?? 0;
+      }
+      outcomes[i]!.rowsWritten[table] += count;
+      total += count;
     }
-    if (count === 0) continue;
-    steps.push({ copy: table, columns, data });
-    outcome.rowsWritten[table] += count;
+    if (total > 0) steps.push({ copy: table, columns, data });
   }
   return steps;
 }

@@ -36,7 +36,7 @@ import {
 } from '../errors.ts';
 import type { Failpoint } from '../failpoints.ts';
 import type { NormalizedPage, PageContext } from '../fhir/page.ts';
-import type { Gate } from '../limit.ts';
+import type { BatchWriter } from '../db/write-queue.ts';
 import type { Logger } from '../logger.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from './sync-errors.ts';
 import { attemptTotals, logFinished, newTally, type Tally, type TypeCounts } from './sync-tally.ts';
@@ -63,11 +63,13 @@ export interface SyncDeps {
   maxPagesPerWalk: number;
   failpoint?: Failpoint;
   /**
-   * Limits how many pages this process writes at once. Fetching overlaps freely, but Postgres on
-   * a small machine spends more on contention than it gains from more concurrent writers
+   * Writes a page (db/ingest.ts `ingestBatch` on `pool` when absent). The worker passes its write
+   * queue (db/write-queue.ts): fetching overlaps freely, but at most SYNC_DB_WRITERS pages' transactions
+   * run at once (Postgres on a small machine spends more on contention than it gains from more
+   * concurrent writers), and pages that wait for one are written together
    * (docs/performance.md#figures-behind-the-code).
    */
-  writeGate?: Gate;
+  writeBatch?: BatchWriter;
   /**
    * Reads a page's body into rows (fhir/page.ts `readPage`); the worker passes one that runs on
    * worker threads (SYNC_PARSE_THREADS), to which the body's memory moves. Without it, pages are

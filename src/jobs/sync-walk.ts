@@ -28,7 +28,6 @@ import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
 import { noFailpoints } from '../failpoints.ts';
 import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
 import { readPage, type NormalizedPage } from '../fhir/page.ts';
-import { noGate } from '../limit.ts';
 import type { Logger } from '../logger.ts';
 import type { SyncDeps, SyncJobContext } from './sync-enrollment.ts';
 import { SyncInterruptedError } from './sync-errors.ts';
@@ -186,38 +185,36 @@ async function writePage(
   walk: { since: string | null; bundleLastUpdated: string | null },
 ): Promise<IngestOutcome> {
   const { deps, ctx, tally } = scope;
-  const writeGate = deps.writeGate ?? noGate;
+  const write = deps.writeBatch ?? ((b, o) => ingestBatch(deps.pool, b, o));
   const { next, seen, batch, rejects } = page;
-  const outcome = await writeGate(() =>
-    ingestBatch(deps.pool, batch, {
-      normalizerVersion: NORMALIZER_VERSION,
-      asyncCommit: true,
-      activeEnrollment: scope.enrollmentId,
-      alsoWrite: (w) => {
-        quarantineWrite(w, rejects);
-        // v3: a new claim version takes the old one out of the counts now, not at the next reconcile.
-        supersededClaimsWrite(w, batch);
-        // The last page closes the walk in its transaction, which forgets the walk's progress and
-        // seen ids: it writes neither, and its ids go to the close as they are.
-        if (next === null) return;
-        pageProgressWrites(
-          w,
-          scope.enrollmentId,
-          type,
-          {
-            job_id: ctx.jobId,
-            full_sync: tally.full ? 1 : 0,
-            since: walk.since,
-            next_url: next,
-            bundle_last_updated: walk.bundleLastUpdated,
-          },
-          tally.full ? seen : undefined,
-        );
-      },
-      // The last page closes the walk in its own transaction: no state between the two.
-      ...(next === null ? lastPageClose(scope, type, walk.bundleLastUpdated, seen) : {}),
-    }),
-  );
+  const outcome = await write(batch, {
+    normalizerVersion: NORMALIZER_VERSION,
+    asyncCommit: true,
+    activeEnrollment: scope.enrollmentId,
+    alsoWrite: (w) => {
+      quarantineWrite(w, rejects);
+      // v3: a new claim version takes the old one out of the counts now, not at the next reconcile.
+      supersededClaimsWrite(w, batch);
+      // The last page closes the walk in its transaction, which forgets the walk's progress and
+      // seen ids: it writes neither, and its ids go to the close as they are.
+      if (next === null) return;
+      pageProgressWrites(
+        w,
+        scope.enrollmentId,
+        type,
+        {
+          job_id: ctx.jobId,
+          full_sync: tally.full ? 1 : 0,
+          since: walk.since,
+          next_url: next,
+          bundle_last_updated: walk.bundleLastUpdated,
+        },
+        tally.full ? seen : undefined,
+      );
+    },
+    // The last page closes the walk in its own transaction: no state between the two.
+    ...(next === null ? lastPageClose(scope, type, walk.bundleLastUpdated, seen) : {}),
+  });
   // Only where the walk goes on (a last page closes its walk in the same commit).
   if (next !== null) (deps.failpoint ?? noFailpoints)('sync.after-page-commit');
   return outcome;
