@@ -1,6 +1,7 @@
 /**
- * The write path for normalized resources: one transaction per batch (a page of a Bundle, or a
- * chunk of a file), idempotent, and cheap when nothing changed.
+ * The write path for normalized resources: each batch (a page of a Bundle, or a chunk of a file) in
+ * one transaction, alone or with other batches (`ingestBatches`), idempotent, and cheap when
+ * nothing changed.
  *
  * For each resource in the batch, against what `fhir_resources` holds:
  * - new: its rows are inserted;
@@ -9,7 +10,7 @@
  * - unchanged (same content hash, ignoring `created` and `meta.lastUpdated`): nothing is written;
  * - stale (its meta.lastUpdated is older than the stored one): nothing is written.
  *
- * Two round trips whatever the batch size: one opens the transaction, locks the batch's patients
+ * Two round trips whatever the batch size or the number of batches: one opens the transaction, locks the batch's patients
  * and reads what is stored; one script (copy.ts, `runScript`) carries the deletes of replaced
  * rows, one statement for the Patient and Coverage upserts, quarantine and whatever the caller
  * commits with the batch (its paging progress), COPY for claims, their children and the raw
