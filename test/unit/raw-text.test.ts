@@ -128,6 +128,37 @@ describe('entryResourceTexts', () => {
     }
   });
 
+  it('finds resources whose long strings hold escapes, quotes and multi-byte characters at every offset', () => {
+    // The scanner reads strings four bytes at a time: put each special byte at every position of a
+    // four-byte word, right before the closing quote, and at the very end of a long string.
+    const specials = ['"', '\\', '\\"', '"\\', '\\\\', 'é', '𝄞', '\n'];
+    const entry = [];
+    for (let offset = 0; offset < 8; offset++) {
+      for (const special of specials) {
+        const padding = 'x'.repeat(offset);
+        entry.push({
+          resource: {
+            id: `${padding}${special}`,
+            text: `${padding}${special}${'y'.repeat(13)}${special}`,
+            meta: { lastUpdated: `${special}${padding}` },
+            note: [`${'z'.repeat(40 + offset)}${special}`, special, ''],
+          },
+        });
+      }
+    }
+    const bundle = { resourceType: 'Bundle', entry };
+    for (const text of [JSON.stringify(bundle), JSON.stringify(bundle, null, 1)]) {
+      const texts = entryResourceTexts(text);
+      expect(texts?.map((t) => JSON.parse(t!.json))).toEqual(entry.map((e) => e.resource));
+      expect(entryResourceTexts(Buffer.from(text))?.map((t) => t!.contentHash)).toEqual(
+        texts!.map((t) => t!.contentHash),
+      );
+    }
+    // A string cut off before its closing quote, with or without a dangling backslash: no layout.
+    expect(entryResourceTexts('{"entry":[{"resource":{"id":"abcdefgh')).toBeUndefined();
+    expect(entryResourceTexts('{"entry":[{"resource":{"id":"abcdefg\\')).toBeUndefined();
+  });
+
   itWithFixtures(
     'finds and hashes a resource with two-, three- and four-byte characters as the normalizer does',
     () => {
