@@ -10,8 +10,8 @@
  * - unchanged (same content hash, ignoring `created` and `meta.lastUpdated`): nothing is written;
  * - stale (its meta.lastUpdated is older than the stored one): nothing is written.
  *
- * Two round trips whatever the batch size or the number of batches: one opens the transaction, locks the batch's patients
- * and reads what is stored; one script (copy.ts, `runScript`) carries the deletes of replaced
+ * Two round trips whatever the batch size or the number of batches: one (ingest-stored.ts) opens
+ * the transaction, locks the batches' patients and reads what is stored; one script (copy.ts, `runScript`) carries the deletes of replaced
  * rows, one statement for the Patient and Coverage upserts, quarantine and whatever the caller
  * commits with the batch (its paging progress), COPY for claims, their children and the raw
  * resources (cheaper per row than json_to_recordset; the raw resources in COPY's binary format),
@@ -26,10 +26,10 @@ import {
 } from '../model/analytics-rows.ts';
 import type { NormalizedResource } from '../model/resources.ts';
 import type { Pool, PoolClient } from './client.ts';
-import { EnrollmentNotActiveError } from '../errors.ts';
 import { encodeRows, runScript, type ScriptStep } from './copy.ts';
 import { COPY_TABLES, pgMicros, RAW_COLUMNS, rawHead, rawTails, WRITERS } from './copy-rows.ts';
-import { literal, Statement } from './statement.ts';
+import { beginAndReadStored, type StoredState } from './ingest-stored.ts';
+import { Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
 
 export interface IngestOutcome {
@@ -196,120 +196,32 @@ function checkCombinable(writes: readonly BatchWrite[]): void {
   const first = writes[0]!.options;
   const patients = new Set<string>();
   for (const { batch, options } of writes) {
-    if (
-      options.normalizerVersion !== first.normalizerVersion ||
-      Boolean(options.asyncCommit) !== Boolean(first.asyncCommit) ||
-      Boolean(options.rewriteOnly) !== Boolean(first.rewriteOnly)
-    ) {
+    if (!sharedOptionsAgree(first, options)) {
       throw new Error(
         'batches written together must agree on normalizerVersion, asyncCommit and rewriteOnly',
       );
     }
-    const own = new Set(options.alsoLock);
-    for (const r of batch) own.add(r.patientId);
-    for (const p of own) {
+    for (const p of batchPatients(batch, options)) {
       if (patients.has(p)) throw new Error('batches written together must not share a patient');
       patients.add(p);
     }
   }
 }
 
-interface StoredState {
-  content_hash: string;
-  last_updated: string | null;
-  normalizer_version: number;
-  /** first_seen_at in microseconds since 2000-01-01 (a binary timestamptz), as text. */
-  first_seen_us: string;
+/** Whether two batches agree on the options that `ingestBatches` applies to all of its batches. */
+export function sharedOptionsAgree(a: IngestOptions, b: IngestOptions): boolean {
+  return (
+    a.normalizerVersion === b.normalizerVersion &&
+    Boolean(a.asyncCommit) === Boolean(b.asyncCommit) &&
+    Boolean(a.rewriteOnly) === Boolean(b.rewriteOnly)
+  );
 }
 
-/**
- * One round trip: BEGIN, the per-patient locks, and what is stored for the batches. Sent as one
- * simple-query string (values written in with statement.ts's `literal`), whose last statement takes its snapshot
- * after the locks are held. The locks serialize writers of the same patient (an import racing a
- * sync); they are taken in sorted order, so two transactions never wait on each other in a cycle.
- * `reads` holds each batch's `lockedRead` first row.
- */
-async function beginAndReadStored(
-  client: PoolClient,
-  items: readonly BatchItem[],
-  shared: Pick<IngestOptions, 'asyncCommit'>,
-): Promise<{ stored: Map<string, StoredState>; reads: (Record<string, unknown> | undefined)[] }> {
-  const statements = ['BEGIN'];
-  if (shared.asyncCommit) statements.push('SET LOCAL synchronous_commit TO off');
-  const patientSet = new Set<string>();
-  const enrollmentSet = new Set<string>();
-  let keys = '';
-  for (const { resources, options } of items) {
-    for (const p of options.alsoLock ?? []) patientSet.add(p);
-    for (const r of resources) patientSet.add(r.patientId);
-    if (options.activeEnrollment !== undefined) enrollmentSet.add(options.activeEnrollment);
-    keys = resourceKeys(resources, keys);
-  }
-  const patients = [...patientSet].sort();
-  if (patients.length > 0) {
-    statements.push(
-      `SELECT pg_advisory_xact_lock(hashtextextended('bbsync:patient:' || p, 0)) FROM (VALUES ${valuesList(patients)}) AS v(p)`,
-    );
-  }
-  // After the patient locks, in the order a purge takes them (one enrollment per purge; sorted here).
-  let checkAt: number | undefined;
-  if (enrollmentSet.size > 0) {
-    checkAt =
-      statements.push(
-        `SELECT v.e AS enrollment_id,
-                coalesce((SELECT status FROM enrollments WHERE enrollment_id = v.e FOR SHARE), 'missing') AS enrollment_status
-           FROM (VALUES ${valuesList([...enrollmentSet].sort())}) AS v(e)`,
-      ) - 1;
-  }
-  const readAt: (number | undefined)[] = [];
-  for (const { options } of items) {
-    readAt.push(options.lockedRead === undefined ? undefined : statements.push(options.lockedRead) - 1);
-  }
-  let storedAt: number | undefined;
-  if (keys !== '') {
-    storedAt =
-      statements.push(
-        `SELECT f.resource_type, f.resource_id, f.content_hash, f.last_updated, f.normalizer_version,
-                (extract(epoch FROM f.first_seen_at - timestamptz '2000-01-01 00:00:00+00') * 1000000)::int8 AS first_seen_us
-         FROM fhir_resources f
-        WHERE (f.resource_type, f.resource_id) IN (VALUES ${keys})`,
-      ) - 1;
-  }
-  const results = (await client.query(statements.join(';\n'))) as unknown as
-    { rows: Record<string, unknown>[] }[] | { rows: Record<string, unknown>[] };
-  const all = Array.isArray(results) ? results : [results];
-  if (checkAt !== undefined) {
-    for (const row of all[checkAt]!.rows) {
-      const status = row.enrollment_status as string;
-      if (status !== 'active') throw new EnrollmentNotActiveError(row.enrollment_id as string, status);
-    }
-  }
-  const stored = new Map<string, StoredState>();
-  if (storedAt !== undefined) {
-    for (const s of all[storedAt]!.rows as unknown as (StoredState & {
-      resource_type: string;
-      resource_id: string;
-    })[]) {
-      stored.set(`${s.resource_type}/${s.resource_id}`, s);
-    }
-  }
-  const reads: (Record<string, unknown> | undefined)[] = [];
-  for (const at of readAt) reads.push(at === undefined ? undefined : all[at]!.rows[0]);
-  return { stored, reads };
-}
-
-/** `('a'), ('b'), ...` */
-function valuesList(values: readonly string[]): string {
-  let list = '';
-  for (const v of values) list += `${list ? ', ' : ''}(${literal(v)})`;
-  return list;
-}
-
-/** `(type, id), ...`: the resources' keys as a VALUES list, after `keys` (a list so far). */
-function resourceKeys(resources: readonly NormalizedResource[], keys = ''): string {
-  for (const r of resources)
-    keys += `${keys ? ', ' : ''}(${literal(r.resourceType)}, ${literal(r.resourceId)})`;
-  return keys;
+/** The patients a batch locks: its resources' and `alsoLock`. */
+export function batchPatients(batch: readonly NormalizedResource[], options: IngestOptions): Set<string> {
+  const patients = new Set(options.alsoLock);
+  for (const r of batch) patients.add(r.patientId);
+  return patients;
 }
 
 /** Classifies each batch against what is stored and writes what changed, inside the transaction. */

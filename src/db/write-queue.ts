@@ -9,8 +9,10 @@
 import type { NormalizedResource } from '../model/resources.ts';
 import type { Pool } from './client.ts';
 import {
+  batchPatients,
   ingestBatch,
   ingestBatches,
+  sharedOptionsAgree,
   type BatchWrite,
   type IngestOptions,
   type IngestOutcome,
@@ -56,7 +58,7 @@ export function createWriteQueue(pool: Pool, options: WriteQueueOptions): BatchW
       const next = queue[i]!;
       if (
         resources + next.batch.length <= maxResources &&
-        sameShared(first.options, next.options) &&
+        sharedOptionsAgree(first.options, next.options) &&
         disjoint(patients, next.patients)
       ) {
         queue.splice(i, 1);
@@ -82,9 +84,13 @@ export function createWriteQueue(pool: Pool, options: WriteQueueOptions): BatchW
 
   return (batch, ingestOptions) =>
     new Promise<IngestOutcome>((resolve, reject) => {
-      const patients = new Set(ingestOptions.alsoLock);
-      for (const r of batch) patients.add(r.patientId);
-      queue.push({ batch, options: ingestOptions, patients, resolve, reject });
+      queue.push({
+        batch,
+        options: ingestOptions,
+        patients: batchPatients(batch, ingestOptions),
+        resolve,
+        reject,
+      });
       pump();
     });
 }
@@ -113,14 +119,6 @@ async function writeGroup(pool: Pool, group: readonly Queued[]): Promise<void> {
       page.reject(err);
     }
   }
-}
-
-function sameShared(a: IngestOptions, b: IngestOptions): boolean {
-  return (
-    a.normalizerVersion === b.normalizerVersion &&
-    Boolean(a.asyncCommit) === Boolean(b.asyncCommit) &&
-    Boolean(a.rewriteOnly) === Boolean(b.rewriteOnly)
-  );
 }
 
 function disjoint(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
