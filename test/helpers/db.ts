@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeEach, inject } from 'vitest';
 
 import { createPool, withDatabase, type Pool } from '../../src/db/client.ts';
 import { dropDatabase as dropDatabaseAt, quoteIdent } from '../../src/db/migrate.ts';
@@ -46,6 +46,29 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
       await pool.end();
       await dropDatabase(name);
     },
+  };
+}
+
+/**
+ * A fresh, migrated, empty database for every test of the calling file: the previous test's is
+ * dropped before each test, the last one after the file. `pool` is the current test's; `renew()`
+ * gives a test a fresh one midway.
+ */
+export function databasePerTest(label: string): { readonly pool: Pool; renew(): Promise<void> } {
+  let current: TestDatabase | undefined;
+  const renew = async () => {
+    await current?.drop();
+    current = await createTestDatabase(label);
+  };
+  beforeEach(renew);
+  afterAll(async () => {
+    await current?.drop();
+  });
+  return {
+    get pool() {
+      return current!.pool;
+    },
+    renew,
   };
 }
 

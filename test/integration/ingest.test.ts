@@ -1,21 +1,13 @@
-import { afterAll, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { ingestBatch, totalRowsWritten } from '../../src/db/ingest.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { databasePerTest } from '../helpers/db.ts';
 import { describeWithFixtures, fixtureResource, fixtureResources, type Json } from '../helpers/fixtures.ts';
 import { adjudicationEntries, countRows, dumpAnalytics, rowVersions } from '../helpers/tables.ts';
 
-let tdb: TestDatabase;
-
-beforeEach(async () => {
-  await tdb?.drop();
-  tdb = await createTestDatabase('ingest');
-});
-afterAll(async () => {
-  await tdb?.drop();
-});
+const tdb = databasePerTest('ingest');
 
 const options = { normalizerVersion: NORMALIZER_VERSION };
 const page = () =>

@@ -3,22 +3,15 @@
  * Postgres stores must be exactly what the resource said, read on either thread, and a rewrite
  * must keep the microseconds of the time the resource was first seen.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ingestBatch } from '../../src/db/ingest.ts';
 import { createSyntheticStore, patientIdForUser } from '../../src/emulator/data/index.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
 import { readAndEncodePage } from '../../src/workers/page-work.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { databasePerTest } from '../helpers/db.ts';
 
-let tdb: TestDatabase;
-beforeEach(async () => {
-  await tdb?.drop();
-  tdb = await createTestDatabase('rawbin');
-});
-afterAll(async () => {
-  await tdb?.drop();
-});
+const tdb = databasePerTest('rawbin');
 
 const options = { normalizerVersion: NORMALIZER_VERSION };
 
@@ -72,8 +65,7 @@ describe('the raw store in COPY binary format', () => {
     }
 
     // The same EOBs as a page's bytes, read and encoded as a page thread does.
-    await tdb.drop();
-    tdb = await createTestDatabase('rawbin');
+    await tdb.renew();
     const bundle = {
       resourceType: 'Bundle',
       type: 'searchset',

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ingestBatch, ingestBatches, type IngestOutcome } from '../../src/db/ingest.ts';
 import { createWriteQueue } from '../../src/db/write-queue.ts';
@@ -6,7 +6,7 @@ import { createSyntheticStore, patientIdForUser } from '../../src/emulator/data/
 import { EnrollmentNotActiveError } from '../../src/errors.ts';
 import { NORMALIZER_VERSION, normalizeResource } from '../../src/fhir/normalize.ts';
 import type { NormalizedResource } from '../../src/model/resources.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { createTestDatabase, databasePerTest } from '../helpers/db.ts';
 import { countRows, dumpAnalytics } from '../helpers/tables.ts';
 
 const USERS = 6;
@@ -22,14 +22,7 @@ beforeAll(() => {
   }
 });
 
-let tdb: TestDatabase;
-beforeEach(async () => {
-  await tdb?.drop();
-  tdb = await createTestDatabase('write_queue');
-});
-afterAll(async () => {
-  await tdb?.drop();
-});
+const tdb = databasePerTest('write_queue');
 
 const eobCount = (page: readonly NormalizedResource[]) =>
   page.filter((r) => r.resourceType === 'ExplanationOfBenefit').length;
