@@ -11,7 +11,7 @@ import { claimRows } from './mapped.ts';
 import { claimTypeOf, type ClaimType } from './eob/claim-type.ts';
 import { drgFromDiagnosis, mapDiagnoses, mapProcedures } from './eob/codes.ts';
 import { billablePeriodOf, mapLines, type BillablePeriod } from './eob/lines.ts';
-import { commonClaimColumns } from './eob/claim-columns.ts';
+import { claimRowOf, commonClaimColumns } from './eob/claim-columns.ts';
 import { claimAmounts, mapClaimFinancials, text, type ClaimAmounts } from './eob/money.ts';
 import { coverageOf, mapCareTeam, providerOf } from './eob/parties.ts';
 import { identifierValue, supportingCode, supportingInfoIndex } from './eob/supporting-info.ts';
@@ -99,10 +99,7 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
   const frequency = supportingCode(supporting.get('typeofbill'));
   const version = claimVersion(resource, parts.claimType, supporting);
   const classification = headerCode(resource, SERVICE_CLASSIFICATION_URL);
-  // One literal, in the column order the row always had (the spreads it replaced built the row
-  // one property at a time).
-  return {
-    ...commonClaimColumns(resource, supporting, parts.billable, parts.careTeam, ctx),
+  return claimRowOf(commonClaimColumns(resource, supporting, parts.billable, parts.careTeam, ctx), {
     claim_id: ctx.resourceId,
     patient_id: parts.patientId,
     claim_type: parts.claimType,
@@ -133,7 +130,7 @@ function claimRow(resource: JsonObject, ctx: MapContext, parts: ClaimParts): Cla
     bill_type_code:
       facilityType && classification && frequency ? `${facilityType}${classification}${frequency}` : null,
     admission_source_code: supportingCode(supporting.get('clm_src_ip_admsn_cd')),
-  };
+  });
 }
 
 /** The code of the claim's extension `url`. */

@@ -12,7 +12,7 @@ import { CLAIM_TYPES, type ClaimType } from '../../model/claim-types.ts';
 import { arr, codingBySystem, obj, referenceId, str, type JsonObject } from '../read.ts';
 import type { AnalyticsRows, ClaimCareTeamRow, ClaimRow } from '../../model/analytics-rows.ts';
 import type { ClaimVersionFacts } from '../../model/resources.ts';
-import { commonClaimColumns } from '../eob/claim-columns.ts';
+import { claimRowOf, commonClaimColumns } from '../eob/claim-columns.ts';
 import { billablePeriodOf, type BillablePeriod } from '../eob/lines.ts';
 import { text } from '../eob/money.ts';
 import { supportingCode } from '../eob/supporting-info.ts';
@@ -102,8 +102,7 @@ function v3ClaimRow(resource: JsonObject, ctx: MapContext, parts: V3ClaimParts):
   const typeOfBill = supporting.get('typeofbill');
   const part = /^Part ([A-D])$/i.exec(str(obj(arr(resource.insurance)[0]?.coverage)?.display) ?? '')?.[1];
   const rx = str(supporting.get('CLM_LINE_RX_NUM')?.valueString);
-  return {
-    ...commonClaimColumns(resource, supporting, parts.billable, parts.careTeam, ctx),
+  return claimRowOf(commonClaimColumns(resource, supporting, parts.billable, parts.careTeam, ctx), {
     claim_id: ctx.resourceId,
     patient_id: parts.patientId,
     claim_type: claimType,
@@ -135,7 +134,7 @@ function v3ClaimRow(resource: JsonObject, ctx: MapContext, parts: V3ClaimParts):
     patient_responsibility_amount: text(money.patientResponsibility),
     primary_payer_paid_amount: text(money.primaryPayer),
     line_count: parts.lineCount,
-  };
+  });
 }
 
 function hasTypeCode(identifier: JsonObject, code: string): boolean {
