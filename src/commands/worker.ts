@@ -72,6 +72,7 @@ export async function assembleWorkers(
       failpoint: makeFailpoint(config.failpoints),
       writeBatch: createWriteQueue(pool, { writers: config.sync.dbWriters }),
       readPage: pageReader.read,
+      releasePage: pageReader.release,
       oneTime: config.bb2.dataAccessType === 'ONE_TIME',
     },
   });

@@ -126,7 +126,18 @@ export function rawTails(normalizerVersion: number, firstSeen: readonly bigint[]
  */
 export interface EncoderWorkspace {
   buffer: Buffer<ArrayBuffer>;
+  /**
+   * Buffers of pages already written, given back by the thread that wrote them
+   * (src/workers/page-threads.ts `release`). With a list here (even empty), a page is encoded into
+   * one of them, or a new one, and handed over whole: no copy out of `buffer`, and the thread
+   * that receives it gets no new memory to collect (docs/performance.md, "Encoding buffers go
+   * back to the page thread").
+   */
+  returned?: ArrayBuffer[];
 }
+
+/** A new buffer for pages handed over whole: most pages' rows fit in one this size. */
+const HANDED_OVER_MIN_BYTES = 1024 * 1024;
 
 /** What `PageEncoder.add` keeps of a resource until the page is written out. */
 interface Planned {
@@ -150,15 +161,27 @@ export class PageEncoder {
   readonly #spans: [number, number][] = [];
   #buffer: Buffer<ArrayBuffer>;
   #at = 0;
+  /** The workspace whose buffer this page borrows (and copies out of at the end), if any. */
   readonly #workspace: EncoderWorkspace | undefined;
+  /** Whether the buffer is handed over whole, however much of it the rows fill. */
+  readonly #handOver: boolean = false;
 
   /**
    * `sizeHint`: the bytes the page's rows will take, about; the buffer grows when it is short
    * (the page's length is a good hint: most of the bytes are the raw resources). With a
-   * `workspace`, the page is encoded into its buffer (grown as needed) and copied out at the end.
+   * `workspace`, the page is encoded into its buffer (grown as needed) and copied out at the end,
+   * or, when the workspace has a `returned` list, into a buffer of its own handed over whole.
    */
   constructor(sizeHint = 64 * 1024, workspace?: EncoderWorkspace) {
     const size = Math.max(1024, Math.ceil(sizeHint));
+    if (workspace?.returned) {
+      this.#workspace = undefined;
+      this.#handOver = true;
+      const own =
+        takeReturned(workspace.returned, size) ?? new ArrayBuffer(Math.max(size, HANDED_OVER_MIN_BYTES));
+      this.#buffer = Buffer.from(own);
+      return;
+    }
     this.#workspace = workspace;
     if (workspace && workspace.buffer.length >= size) this.#buffer = workspace.buffer;
     else this.#buffer = this.#lend(Buffer.allocUnsafeSlow(size));
@@ -179,9 +202,9 @@ export class PageEncoder {
 
   finish(): { resources: NormalizedResource[]; buffer: ArrayBuffer } {
     // The buffer crosses threads whole, so it holds the rows and nothing else (and a workspace's
-    // stays here for the next page).
+    // stays here for the next page), unless it is one handed over whole to be given back.
     let all = this.#buffer;
-    if (this.#at !== all.length || this.#workspace) {
+    if (!this.#handOver && (this.#at !== all.length || this.#workspace)) {
       const exact = Buffer.allocUnsafeSlow(this.#at);
       all.copy(exact, 0, 0, this.#at);
       all = exact;
@@ -290,6 +313,18 @@ export class PageEncoder {
 }
 
 const UTF8 = new TextEncoder();
+
+/** A returned buffer of at least `bytes` (taken off the list), or undefined when none is. */
+function takeReturned(returned: ArrayBuffer[], bytes: number): ArrayBuffer | undefined {
+  for (let i = returned.length - 1; i >= 0; i--) {
+    const buffer = returned[i]!;
+    if (buffer.byteLength >= bytes) {
+      returned.splice(i, 1);
+      return buffer;
+    }
+  }
+  return undefined;
+}
 
 const IS_COPY_TABLE = new Set<AnalyticsTable>(COPY_TABLES);
 

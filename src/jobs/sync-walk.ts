@@ -110,7 +110,13 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     typeCounts.pages++;
     bundleLastUpdated ??= page.lastUpdated;
     if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
-    const outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
+    let outcome: IngestOutcome;
+    try {
+      outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
+    } finally {
+      // Written or failed for good: its encoded rows' memory goes back to the thread that read it.
+      deps.releasePage?.(page);
+    }
     addOutcome(typeCounts, outcome);
     addOutcome(tally.totals, outcome);
     typeCounts.quarantined += page.rejects.length;

@@ -8,7 +8,7 @@ import type { EncoderWorkspace } from '../db/copy-rows.ts';
 import { BbsyncError } from '../errors.ts';
 import type { PageContext } from '../fhir/page.ts';
 import { readAndEncodePage } from './page-work.ts';
-import type { PageReply, PageRequest } from './page-threads.ts';
+import type { BufferReturn, PageReply, PageRequest } from './page-threads.ts';
 
 function errorReply(id: number, err: unknown): PageReply {
   if (err instanceof BbsyncError) {
@@ -18,14 +18,24 @@ function errorReply(id: number, err: unknown): PageReply {
   return { id, error: { message: err instanceof Error ? err.message : String(err) } };
 }
 
-/** One encoding buffer for every page this thread reads (db/copy-rows.ts `EncoderWorkspace`). */
-const workspace: EncoderWorkspace = { buffer: Buffer.allocUnsafeSlow(1024 * 1024) };
+/**
+ * Pages are encoded into buffers the main thread gives back once it has written them
+ * (db/copy-rows.ts `EncoderWorkspace`). `buffer` is unused then.
+ */
+const workspace: EncoderWorkspace = { buffer: Buffer.alloc(0), returned: [] };
+/** More returned buffers than pages in flight are dropped (each is about a page's size). */
+const MAX_RETURNED = 8;
 
-parentPort!.on('message', ({ id, body, ctx }: PageRequest & { ctx: PageContext }) => {
+parentPort!.on('message', (message: PageRequest | BufferReturn) => {
+  if ('returned' in message) {
+    if (workspace.returned!.length < MAX_RETURNED) workspace.returned!.push(message.returned);
+    return;
+  }
+  const { id, body, ctx } = message as PageRequest & { ctx: PageContext };
   try {
     const { page, buffer } = readAndEncodePage(body, ctx, workspace);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.
-    parentPort!.postMessage({ id, page } satisfies PageReply, [buffer]);
+    parentPort!.postMessage({ id, page, buffer } satisfies PageReply, [buffer]);
   } catch (err) {
     parentPort!.postMessage(errorReply(id, err));
   }

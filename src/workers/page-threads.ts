@@ -28,19 +28,33 @@ export interface PageRequest {
   ctx: PageContext;
 }
 
+/** Gives a thread back the buffer of a page written (see PageReader.release). */
+export interface BufferReturn {
+  returned: ArrayBuffer;
+}
+
 export type PageReply =
-  | { id: number; page: NormalizedPage; error?: undefined }
+  | { id: number; page: NormalizedPage; buffer: ArrayBuffer; error?: undefined }
   | { id: number; error: { message: string; category?: ErrorCategory; status?: number | undefined } };
 
 export interface PageReader {
   /** Reads a page's body; its memory moves to the reading thread (`body` is left empty). */
   read(body: Uint8Array, ctx: PageContext): Promise<NormalizedPage>;
+  /**
+   * Says a page's rows are written (or will never be): the buffer its encoded rows view goes back
+   * to the thread that made them, for its next page, and those views are empty from then on. A
+   * page's encoded rows came in new memory of this thread's, which V8 frees only at a full
+   * collection; given back, they cost this thread none (docs/performance.md, "Encoding buffers go
+   * back to the page thread").
+   */
+  release(page: NormalizedPage): void;
   close(): Promise<void>;
 }
 
 /** Reads pages on the calling thread. */
 export const mainThreadReader: PageReader = {
   read: async (body, ctx) => readPage(body, ctx),
+  release: () => {},
   close: async () => {},
 };
 
@@ -76,6 +90,9 @@ function tsxEsmApi(from: string): string {
   return new URL(api.import.default, pathToFileURL(pkg)).href;
 }
 
+/** The buffers a thread handed over with its pages, and the thread, until the pages are released. */
+const handedOver = new WeakMap<NormalizedPage, { thread: PageThread; buffer: ArrayBuffer }>();
+
 class PageThread {
   readonly worker: Worker;
   readonly waiting = new Map<number, Waiting>();
@@ -93,8 +110,10 @@ class PageThread {
     const waiting = this.waiting.get(reply.id);
     this.waiting.delete(reply.id);
     if (!waiting) return;
-    if (reply.error === undefined) waiting.resolve(reply.page);
-    else if (reply.error.category)
+    if (reply.error === undefined) {
+      handedOver.set(reply.page, { thread: this, buffer: reply.buffer });
+      waiting.resolve(reply.page);
+    } else if (reply.error.category)
       waiting.reject(new Bb2Error(reply.error.message, reply.error.category, reply.error.status));
     else waiting.reject(new Error(reply.error.message));
   }
@@ -131,6 +150,13 @@ export function createPageReader(threads: number): PageReader {
       }).finally(() => {
         if (thread.waiting.size === 0) thread.worker.unref();
       });
+    },
+    release(page) {
+      const owner = handedOver.get(page);
+      if (!owner) return;
+      handedOver.delete(page);
+      if (closed || owner.thread.dead) return;
+      owner.thread.worker.postMessage({ returned: owner.buffer } satisfies BufferReturn, [owner.buffer]);
     },
     async close() {
       closed = true;

@@ -92,4 +92,38 @@ describe('encodePage', () => {
       expect(Buffer.from(outputs[0]!)).toEqual(Buffer.from(encodePage(pages[0]!).buffer));
     },
   );
+
+  itWithFixtures(
+    'encodes a page into a returned buffer big enough for it and hands that buffer over whole, the same rows as a copy',
+    () => {
+      const batch = readPage(JSON.stringify(readFixture(PAGE)), ctx).batch;
+      const expected = Buffer.from(encodePage(batch).buffer);
+      const tooSmall = new ArrayBuffer(16);
+      const bigEnough = new ArrayBuffer(expected.length * 2);
+      const workspace = { buffer: Buffer.alloc(0), returned: [tooSmall, bigEnough] };
+
+      const encoder = new PageEncoder(expected.length, workspace);
+      for (const r of batch) encoder.add(r);
+      const { resources, buffer } = encoder.finish();
+      // No copy: the rows sit at the start of the returned buffer, which crosses threads whole.
+      expect(buffer).toBe(bigEnough);
+      expect(Buffer.from(buffer, 0, expected.length)).toEqual(expected);
+      expect(workspace.returned).toEqual([tooSmall]);
+      const reference = encodePage(batch).resources;
+      for (let i = 0; i < resources.length; i++) {
+        expect(Buffer.from(resources[i]!.encoded!.rawHead)).toEqual(
+          Buffer.from(reference[i]!.encoded!.rawHead),
+        );
+        expect(resources[i]!.encoded!.copy).toEqual(reference[i]!.encoded!.copy);
+      }
+
+      // With nothing returned that fits, the page gets a new buffer of its own, also handed over whole.
+      const next = new PageEncoder(expected.length, workspace);
+      for (const r of batch) next.add(r);
+      const fresh = next.finish().buffer;
+      expect(fresh).not.toBe(tooSmall);
+      expect(fresh.byteLength).toBeGreaterThanOrEqual(expected.length);
+      expect(Buffer.from(fresh, 0, expected.length)).toEqual(expected);
+    },
+  );
 });
