@@ -119,12 +119,13 @@ export function rawTails(normalizerVersion: number, firstSeen: readonly bigint[]
 }
 
 /**
- * A buffer that a thread lends to every page it encodes, instead of each page allocating its own.
- * The page thread keeps one: a buffer per page lived through the page's reading, so V8 promoted it
- * and freed its memory only at its next full collection, and tens of MB of them piled up between
- * two (docs/performance.md, "The page's bytes to the page thread").
+ * Memory a thread lends to every page it encodes, instead of each page allocating its own buffer:
+ * a buffer per page lived through the page's reading, so V8 promoted it and freed its memory only
+ * at its next full collection, and tens of MB of them piled up between two (docs/performance.md,
+ * "The page's bytes to the page thread").
  */
 export interface EncoderWorkspace {
+  /** Each page is encoded into this buffer (grown as needed), then copied out at its size. */
   buffer: Buffer<ArrayBuffer>;
   /**
    * Buffers of pages already written, given back by the thread that wrote them

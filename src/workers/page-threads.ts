@@ -7,7 +7,9 @@
  * A page goes to the thread as the bytes BB2 sent, its memory moved rather than copied, and is read
  * there entry by entry: decoding it here and copying the text across cost the main thread about
  * as much as decoding, and the page's text in one string costs a fresh large allocation
- * (docs/performance.md, "The page's bytes to the page thread").
+ * (docs/performance.md, "The page's bytes to the page thread"). The page's rows come back as COPY
+ * bytes in one buffer, moved too; once the page is written, `release` moves that buffer back for
+ * the thread's next page.
  *
  * A page goes to the thread with the fewest pages waiting. A page whose text is not a FHIR Bundle
  * fails with the same Bb2Error (category and status) it would fail with on the main thread. A
