@@ -76,7 +76,7 @@ export interface SyncDeps {
    * read on this thread.
    */
   readPage?: (body: Uint8Array, ctx: PageContext) => Promise<NormalizedPage>;
-  /** Told when a page read by `readPage` is written, or never will be (page-threads.ts `release`). */
+  /** Told when a page read by `readPage` is committed (page-threads.ts `release`). */
   releasePage?: (page: NormalizedPage) => void;
   /** A ONE_TIME application (BB2_DATA_ACCESS_TYPE): a successful sync leaves the enrollment `completed`. */
   oneTime?: boolean;

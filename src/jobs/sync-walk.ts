@@ -110,13 +110,10 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     typeCounts.pages++;
     bundleLastUpdated ??= page.lastUpdated;
     if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
-    let outcome: IngestOutcome;
-    try {
-      outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
-    } finally {
-      // Written or failed for good: its encoded rows' memory goes back to the thread that read it.
-      deps.releasePage?.(page);
-    }
+    const outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
+    // Committed, so Postgres has read every byte of its rows: their memory goes back to the thread
+    // that read the page. (A page whose write failed keeps it: the socket may not be done with it.)
+    deps.releasePage?.(page);
     addOutcome(typeCounts, outcome);
     addOutcome(tally.totals, outcome);
     typeCounts.quarantined += page.rejects.length;

@@ -43,7 +43,7 @@ export interface PageReader {
   /** Reads a page's body; its memory moves to the reading thread (`body` is left empty). */
   read(body: Uint8Array, ctx: PageContext): Promise<NormalizedPage>;
   /**
-   * Says a page's rows are written (or will never be): the buffer its encoded rows view goes back
+   * Says a page's rows are committed: the buffer its encoded rows view goes back
    * to the thread that made them, for its next page, and those views are empty from then on. A
    * page's encoded rows came in new memory of this thread's, which V8 frees only at a full
    * collection; given back, they cost this thread none (docs/performance.md, "Encoding buffers go
