@@ -122,20 +122,15 @@ export function rawTails(normalizerVersion: number, firstSeen: readonly bigint[]
  * Memory a thread lends to every page it encodes, instead of each page allocating its own buffer:
  * a buffer per page lived through the page's reading, so V8 promoted it and freed its memory only
  * at its next full collection, and tens of MB of them piled up between two (docs/performance.md,
- * "The page's bytes to the page thread").
+ * "The page's bytes to the page thread"). One of two kinds:
+ * - `buffer`: each page is encoded into this buffer (grown as needed), then copied out at its size;
+ * - `returned`: buffers of pages already written, given back by the thread that wrote them
+ *   (src/workers/page-threads.ts `release`). A page is encoded into one of them, or a new one,
+ *   and handed over whole: no copy, and the thread that receives it gets no new memory to collect
+ *   (docs/performance.md, "Encoding buffers go back to the page thread").
  */
-export interface EncoderWorkspace {
-  /** Each page is encoded into this buffer (grown as needed), then copied out at its size. */
-  buffer: Buffer<ArrayBuffer>;
-  /**
-   * Buffers of pages already written, given back by the thread that wrote them
-   * (src/workers/page-threads.ts `release`). With a list here (even empty), a page is encoded into
-   * one of them, or a new one, and handed over whole: no copy out of `buffer`, and the thread
-   * that receives it gets no new memory to collect (docs/performance.md, "Encoding buffers go
-   * back to the page thread").
-   */
-  returned?: ArrayBuffer[];
-}
+export type EncoderWorkspace =
+  { buffer: Buffer<ArrayBuffer>; returned?: undefined } | { returned: ArrayBuffer[] };
 
 /** A new buffer for pages handed over whole: most pages' rows fit in one this size. */
 const HANDED_OVER_MIN_BYTES = 1024 * 1024;
@@ -163,7 +158,7 @@ export class PageEncoder {
   #buffer: Buffer<ArrayBuffer>;
   #at = 0;
   /** The workspace whose buffer this page borrows (and copies out of at the end), if any. */
-  readonly #workspace: EncoderWorkspace | undefined;
+  readonly #workspace: { buffer: Buffer<ArrayBuffer> } | undefined;
   /** Whether the buffer is handed over whole, however much of it the rows fill. */
   readonly #handOver: boolean = false;
 

@@ -6,7 +6,6 @@ import { parentPort } from 'node:worker_threads';
 
 import type { EncoderWorkspace } from '../db/copy-rows.ts';
 import { BbsyncError } from '../errors.ts';
-import type { PageContext } from '../fhir/page.ts';
 import { readAndEncodePage } from './page-work.ts';
 import type { BufferReturn, PageReply, PageRequest } from './page-threads.ts';
 
@@ -20,18 +19,19 @@ function errorReply(id: number, err: unknown): PageReply {
 
 /**
  * Pages are encoded into buffers the main thread gives back once it has written them
- * (db/copy-rows.ts `EncoderWorkspace`). `buffer` is unused then.
+ * (db/copy-rows.ts `EncoderWorkspace`).
  */
-const workspace: EncoderWorkspace = { buffer: Buffer.alloc(0), returned: [] };
+const returned: ArrayBuffer[] = [];
+const workspace: EncoderWorkspace = { returned };
 /** More returned buffers than pages in flight are dropped (each is about a page's size). */
 const MAX_RETURNED = 8;
 
 parentPort!.on('message', (message: PageRequest | BufferReturn) => {
   if ('returned' in message) {
-    if (workspace.returned!.length < MAX_RETURNED) workspace.returned!.push(message.returned);
+    if (returned.length < MAX_RETURNED) returned.push(message.returned);
     return;
   }
-  const { id, body, ctx } = message as PageRequest & { ctx: PageContext };
+  const { id, body, ctx } = message;
   try {
     const { page, buffer } = readAndEncodePage(body, ctx, workspace);
     // The encoded rows all view one buffer, moved to the main thread rather than copied.

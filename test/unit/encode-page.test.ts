@@ -100,7 +100,7 @@ describe('encodePage', () => {
       const expected = Buffer.from(encodePage(batch).buffer);
       const tooSmall = new ArrayBuffer(16);
       const bigEnough = new ArrayBuffer(expected.length * 2);
-      const workspace = { buffer: Buffer.alloc(0), returned: [tooSmall, bigEnough] };
+      const workspace = { returned: [tooSmall, bigEnough] };
 
       const encoder = new PageEncoder(expected.length, workspace);
       for (const r of batch) encoder.add(r);
