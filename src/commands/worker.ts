@@ -7,7 +7,7 @@ import { createPageReader } from '../workers/page-threads.ts';
 import { createRequestLimiter } from '../workers/request-limiter.ts';
 import { redisConnection } from '../workers/redis.ts';
 import type { Config } from '../config.ts';
-import type { Pool } from '../db/client.ts';
+import { createPool, type Pool } from '../db/client.ts';
 import type { Logger } from '../logger.ts';
 import { startWorkers, type RunningWorkers } from '../workers/worker.ts';
 import { commandContext } from './command-config.ts';
@@ -33,6 +33,15 @@ export async function assembleWorkers(
   const limiterConnection = redisConnection(config.redis);
   watchRedis(connection, log, config.redis);
   const requestCounter = new RequestCounter();
+  // Page writes have connections of their own, as many as may write at once: the COPY work then
+  // runs in backends that stay warm (their page tables already map the shared buffers they touch,
+  // their caches are built), not spread over every connection of the main pool. Postgres CPU per
+  // EOB -25% in the full sync (docs/performance.md, "Page writes on connections of their own").
+  const writePool = createPool(config.databaseUrl, {
+    max: config.sync.dbWriters,
+    applicationName: 'bbsync-writer',
+    ...pipelinePoolOptions(config, log),
+  });
   const pageReader = createPageReader(config.sync.parseThreads);
   const limiter = createRequestLimiter(limiterConnection, {
     maxPerSecond: config.bb2.maxRequestsPerSecond,
@@ -70,7 +79,7 @@ export async function assembleWorkers(
       reconcileMaxDeleteShare: config.sync.reconcileMaxDeleteShare,
       maxPagesPerWalk: config.bb2.maxPagesPerWalk,
       failpoint: makeFailpoint(config.failpoints),
-      writeBatch: createWriteQueue(pool, { writers: config.sync.dbWriters }),
+      writeBatch: createWriteQueue(writePool, { writers: config.sync.dbWriters }),
       readPage: pageReader.read,
       releasePage: pageReader.release,
       oneTime: config.bb2.dataAccessType === 'ONE_TIME',
@@ -82,6 +91,7 @@ export async function assembleWorkers(
     async stop() {
       await workers.close();
       await pageReader.close();
+      await writePool.end();
       connection.disconnect();
       limiterConnection.disconnect();
     },
@@ -97,7 +107,8 @@ export async function runWorker(options: { concurrency?: number; schedule?: bool
   requireTokenKeys(config);
   const concurrency = options.concurrency ?? config.sync.concurrency;
   const say = (line: string) => process.stderr.write(`bbsync: ${line}\n`);
-  // Each running sync holds one connection for its lock and uses up to two more.
+  // Each running sync holds one connection for its lock and uses up to two more; page writes have
+  // SYNC_DB_WRITERS connections of their own (assembleWorkers).
   const pool = await openDatabase(config.databaseUrl, {
     max: Math.max(config.databasePoolSize, concurrency * 3 + 2),
     applicationName: 'bbsync-worker',

@@ -151,6 +151,26 @@ describe('a full first sync', () => {
     );
     expect(state[0].n).toBe(20);
   });
+
+  it('writes its pages on at most SYNC_DB_WRITERS connections of their own', async () => {
+    const { world } = await setUp('sync_writers', { users: [0, 1, 2, 3, 4, 5], workers: 4 });
+    expect(await world.run()).toMatchObject({ status: 'finished', enrollments_ok: 6 });
+    // The write queue's connections stay open (idle) after the run; each one's last statement was
+    // a page's script, which opens by resolving its resources' quarantine entries (ingest.ts; the
+    // activity view keeps only the first kilobyte). None of the sync's other connections ran one.
+    const pageScript = /^WITH w0 AS \(DELETE FROM quarantined_resources q\s+USING unnest/;
+    const { rows } = await world.tdb.pool.query<{ application_name: string; query: string }>(
+      'SELECT application_name, query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [world.tdb.name],
+    );
+    const writers = rows.filter((r) => r.application_name === 'bbsync-writer');
+    expect(writers.length).toBeGreaterThanOrEqual(1);
+    expect(writers.length).toBeLessThanOrEqual(world.config.sync.dbWriters);
+    for (const w of writers) expect(w.query).toMatch(pageScript);
+    for (const other of rows.filter((r) => r.application_name !== 'bbsync-writer')) {
+      expect(other.query).not.toMatch(pageScript);
+    }
+  });
 });
 
 describe('an unchanged second sync', () => {
