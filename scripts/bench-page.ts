@@ -93,7 +93,12 @@ function buildPages(users: number, pageSize: number): Page[] {
   return pages;
 }
 
-/** The page thread's encoding buffer, lent to every page (checkouts before it take no such argument). */
+/**
+ * An encoding buffer lent to every page, the workspace kind every checkout since it was added
+ * takes (older ones take no such argument). Today's page thread encodes into buffers given back
+ * by the main thread instead (db/copy-rows.ts `EncoderWorkspace`); this pass still copies each
+ * page out of the lent buffer, so it does not count the copy that saves.
+ */
 const WORKSPACE = { buffer: Buffer.allocUnsafeSlow(1024 * 1024) };
 
 /** One pass over every page, as the page thread does it; returns the number of EOBs read. */
