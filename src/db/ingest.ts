@@ -79,6 +79,12 @@ export interface IngestOptions {
    */
   activeEnrollment?: string;
   /**
+   * The walk (resource type) of `activeEnrollment`'s sync that this batch is a page of. Pages of
+   * one sync's different walks may share a transaction although they lock the same patient: they
+   * hold different resource types and write different walks' progress (`mayShareTransaction`).
+   */
+  walk?: string;
+  /**
    * Rewrite only resources stored with the same content hash (`bbsync renormalize`): one deleted
    * (a purge, a reconcile) or replaced (a sync) since it was read is left as it now is, never
    * written back. The batch's other counts then leave such resources out.
@@ -153,8 +159,9 @@ export interface BatchWrite {
  * locks, the stored-state read, one COPY per table and COMMIT, so a group of pages costs Postgres
  * and this process about the statements and round trips of one (the worker writes the pages that
  * waited for a connection together, db/write-queue.ts). All or nothing: if one batch fails (an
- * enrollment no longer active, a bad row), none is written. The batches must not share a patient,
- * and must agree on `normalizerVersion`, `asyncCommit` and `rewriteOnly`.
+ * enrollment no longer active, a bad row), none is written. The batches must not share a patient
+ * (different walks of one sync may: `mayShareTransaction`), and must agree on `normalizerVersion`,
+ * `asyncCommit` and `rewriteOnly`.
  */
 export async function ingestBatches(pool: Pool, writes: readonly BatchWrite[]): Promise<IngestOutcome[]> {
   if (writes.length === 0) return [];
@@ -190,22 +197,54 @@ interface BatchItem {
   final?: FinalStatement | undefined;
 }
 
-/** The batches of one transaction agree on what they share and hold no patient twice. */
+/**
+ * The batches of one transaction agree on what they share, and hold no patient twice unless they
+ * are different walks of one sync.
+ */
 function checkCombinable(writes: readonly BatchWrite[]): void {
   if (writes.length === 1) return;
   const first = writes[0]!.options;
-  const patients = new Set<string>();
-  for (const { batch, options } of writes) {
+  const patients: Set<string>[] = [];
+  for (let i = 0; i < writes.length; i++) {
+    const { batch, options } = writes[i]!;
     if (!sharedOptionsAgree(first, options)) {
       throw new Error(
         'batches written together must agree on normalizerVersion, asyncCommit and rewriteOnly',
       );
     }
-    for (const p of batchPatients(batch, options)) {
-      if (patients.has(p)) throw new Error('batches written together must not share a patient');
-      patients.add(p);
+    patients.push(batchPatients(batch, options));
+    for (let j = 0; j < i; j++) {
+      if (!mayShareTransaction(writes[j]!.options, patients[j]!, options, patients[i]!)) {
+        throw new Error(
+          'batches written together must not share a patient, unless they are different walks of one sync',
+        );
+      }
     }
   }
+}
+
+/**
+ * Whether two batches may be written in one transaction: no patient in common, or pages of one
+ * sync's different walks (a beneficiary's Patient, Coverage and EOB pages). Two batches that
+ * share a patient otherwise could hold the same resource or write the same walk's progress.
+ */
+export function mayShareTransaction(
+  a: IngestOptions,
+  aPatients: ReadonlySet<string>,
+  b: IngestOptions,
+  bPatients: ReadonlySet<string>,
+): boolean {
+  if (
+    a.walk !== undefined &&
+    b.walk !== undefined &&
+    a.walk !== b.walk &&
+    a.activeEnrollment !== undefined &&
+    a.activeEnrollment === b.activeEnrollment
+  ) {
+    return true;
+  }
+  for (const p of bPatients) if (aPatients.has(p)) return false;
+  return true;
 }
 
 /** Whether two batches agree on the options that `ingestBatches` applies to all of its batches. */

@@ -4,7 +4,7 @@
  * walk progress and walk close; together they cost Postgres and this process about the
  * statements and round trips of one page (docs/performance.md, "Pages that wait are written
  * together"). A page waits no longer than it did for a free writer: a group is whatever is queued
- * when a writer frees up.
+ * when a writer frees up (a page whose patient another group is writing waits for that one).
  */
 import type { NormalizedResource } from '../model/resources.ts';
 import type { Pool } from './client.ts';
@@ -12,6 +12,7 @@ import {
   batchPatients,
   ingestBatch,
   ingestBatches,
+  mayShareTransaction,
   sharedOptionsAgree,
   type BatchWrite,
   type IngestOptions,
@@ -19,10 +20,14 @@ import {
 } from './ingest.ts';
 
 /** Writes one batch (a page) in a transaction of its own or together with others. */
-export type BatchWriter = (
-  batch: readonly NormalizedResource[],
-  options: IngestOptions,
-) => Promise<IngestOutcome>;
+export interface BatchWriter {
+  (batch: readonly NormalizedResource[], options: IngestOptions): Promise<IngestOutcome>;
+  /**
+   * Several batches queued at once, so that those that may share a transaction go in one even
+   * when a writer is free (one sync's pages of different walks); each settles on its own.
+   */
+  many?: (writes: readonly BatchWrite[]) => Promise<IngestOutcome>[];
+}
 
 export interface WriteQueueOptions {
   /** Transactions at a time (SYNC_DB_WRITERS). */
@@ -43,47 +48,57 @@ export function createWriteQueue(pool: Pool, options: WriteQueueOptions): BatchW
   const maxResources = options.maxResources ?? 1000;
   const queue: Queued[] = [];
   let running = 0;
+  /** The patients of the groups being written. */
+  const busy = new Set<string>();
 
   /**
-   * The first queued page, and after it every queued page that can share its transaction: no
-   * patient in common (each page locks its patients; two pages of one patient are ordered) and
-   * the same shared options, within `maxResources`.
+   * The first queued page none of whose patients a running group holds, and after it every queued
+   * page that can share its transaction: free patients, none in common with the group (each page
+   * locks its patients; two pages of one patient are ordered) unless they are different walks of
+   * one sync (ingest.ts `mayShareTransaction`), the same shared options, within `maxResources`. A
+   * page whose patient is being written waits here rather than on the patient's lock in Postgres,
+   * where it would hold a writer idle.
    */
-  function takeGroup(): Queued[] {
-    const first = queue.shift()!;
-    const group = [first];
-    const patients = new Set(first.patients);
-    let resources = first.batch.length;
+  function takeGroup(): Queued[] | undefined {
+    const group: Queued[] = [];
+    let resources = 0;
     for (let i = 0; i < queue.length;) {
       const next = queue[i]!;
       if (
-        resources + next.batch.length <= maxResources &&
-        sharedOptionsAgree(first.options, next.options) &&
-        disjoint(patients, next.patients)
+        disjoint(busy, next.patients) &&
+        (group.length === 0 ||
+          (resources + next.batch.length <= maxResources &&
+            sharedOptionsAgree(group[0]!.options, next.options) &&
+            fitsGroup(group, next)))
       ) {
         queue.splice(i, 1);
         group.push(next);
-        for (const p of next.patients) patients.add(p);
         resources += next.batch.length;
       } else i++;
     }
-    return group;
+    return group.length > 0 ? group : undefined;
   }
 
   function pump(): void {
     while (running < options.writers && queue.length > 0) {
       const group = takeGroup();
+      if (!group) return;
       running++;
+      for (const page of group) for (const p of page.patients) busy.add(p);
       options.onGroup?.(group.length);
       void writeGroup(pool, group).finally(() => {
         running--;
+        for (const page of group) for (const p of page.patients) busy.delete(p);
         pump();
       });
     }
   }
 
-  return (batch, ingestOptions) =>
-    new Promise<IngestOutcome>((resolve, reject) => {
+  function enqueue(
+    batch: readonly NormalizedResource[],
+    ingestOptions: IngestOptions,
+  ): Promise<IngestOutcome> {
+    return new Promise<IngestOutcome>((resolve, reject) => {
       queue.push({
         batch,
         options: ingestOptions,
@@ -91,8 +106,20 @@ export function createWriteQueue(pool: Pool, options: WriteQueueOptions): BatchW
         resolve,
         reject,
       });
-      pump();
     });
+  }
+
+  const write: BatchWriter = (batch, ingestOptions) => {
+    const written = enqueue(batch, ingestOptions);
+    pump();
+    return written;
+  };
+  write.many = (writes) => {
+    const written = writes.map((w) => enqueue(w.batch, w.options));
+    pump();
+    return written;
+  };
+  return write;
 }
 
 /**
@@ -119,6 +146,13 @@ async function writeGroup(pool: Pool, group: readonly Queued[]): Promise<void> {
       page.reject(err);
     }
   }
+}
+
+function fitsGroup(group: readonly Queued[], page: Queued): boolean {
+  for (const g of group) {
+    if (!mayShareTransaction(g.options, g.patients, page.options, page.patients)) return false;
+  }
+  return true;
 }
 
 function disjoint(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {

@@ -40,7 +40,7 @@ import type { BatchWriter } from '../db/write-queue.ts';
 import type { Logger } from '../logger.ts';
 import { EnrollmentBusyError, SyncInterruptedError } from './sync-errors.ts';
 import { attemptTotals, logFinished, newTally, type Tally, type TypeCounts } from './sync-tally.ts';
-import { accessTokens, syncResourceType, type SyncScope } from './sync-walk.ts';
+import { accessTokens, syncResourceType, writeHeldPages, type SyncScope } from './sync-walk.ts';
 
 export const SYNC_JOB = 'sync-enrollment';
 
@@ -63,7 +63,7 @@ export interface SyncDeps {
   maxPagesPerWalk: number;
   failpoint?: Failpoint;
   /**
-   * Writes a page (db/ingest.ts `ingestBatch` on `pool` when absent). The worker passes its write
+   * Writes a page (db/ingest.ts `ingestBatches` on `pool` when absent). The worker passes its write
    * queue (db/write-queue.ts): fetching overlaps freely, but at most SYNC_DB_WRITERS pages' transactions
    * run at once (Postgres on a small machine spends more on contention than it gains from more
    * concurrent writers), and pages that wait for one are written together
@@ -117,6 +117,7 @@ export async function syncEnrollment(
   // connection for the job. It goes away with the connection if this process dies.
   const session = await deps.pool.connect();
   let attemptId: number | undefined;
+  let scope: SyncScope | undefined;
   try {
     // The lock, the state, and the attempt when the sync goes ahead: one round trip. The attempt
     // is full when asked, on a first sync, or to confirm a reconcile held back last time.
@@ -137,7 +138,7 @@ export async function syncEnrollment(
     }
     attemptId = start.attemptId;
     tally.full = start.full === true;
-    const scope: SyncScope = {
+    scope = {
       deps,
       ctx,
       enrollmentId,
@@ -146,8 +147,10 @@ export async function syncEnrollment(
       tokens: accessTokens(deps.vault, enrollmentId, tally),
       tally,
       log,
+      held: [],
     };
     for (const type of RESOURCE_TYPES) await syncType(scope, type);
+    await writeHeldPages(scope);
     if (enrollment.api_version === 'v3') await syncV3Extras(scope);
 
     const result: AttemptResult = { status: 'ok', ...attemptTotals(tally), ...suspectNote(tally) };
@@ -166,6 +169,8 @@ export async function syncEnrollment(
     // A request cut off by the shutdown signal is an interruption, whatever error it surfaced as.
     const err =
       ctx.signal?.aborted && !(caught instanceof SyncInterruptedError) ? new SyncInterruptedError() : caught;
+    // Walks that finished before the failure keep their work: their last pages are written now.
+    if (scope) await writeHeldPagesAfter(scope, err);
     if (err instanceof EnrollmentNotActiveError) {
       // Revoked or purged while this sync was running: it stops, and counts as skipped.
       await recordStop(deps, { payload, ctx, attemptId, tally, log, started, skipped: true }, err);
@@ -361,6 +366,22 @@ async function recordStop(
     },
     'sync stopped',
   );
+}
+
+/**
+ * The held last pages of the walks that finished before `err` stopped the sync. Their failure
+ * (the enrollment revoked meanwhile, Postgres gone) is only logged: the sync's own error is the
+ * one reported, and the pages are fetched again by the next sync.
+ */
+async function writeHeldPagesAfter(scope: SyncScope, err: unknown): Promise<void> {
+  try {
+    await writeHeldPages(scope);
+  } catch (writeErr) {
+    scope.log.debug(
+      { ...classifyError(writeErr), after: classifyError(err).category },
+      'the last pages of the walks done before the sync stopped could not be written',
+    );
+  }
 }
 
 /** A sync that held back a reconcile succeeds, with the reason shown to operators. */

@@ -10,7 +10,8 @@ import { supersededClaimsWrite } from '../db/claim-supersede.ts';
 import {
   addOutcome,
   emptyOutcome,
-  ingestBatch,
+  ingestBatches,
+  type BatchWrite,
   type IngestOptions,
   type IngestOutcome,
 } from '../db/ingest.ts';
@@ -45,6 +46,19 @@ export interface SyncScope {
   tokens: AccessTokenSource;
   tally: Tally;
   log: Logger;
+  /**
+   * Walks' last pages not written yet. Each goes with the sync's next page write, or is written
+   * when the walks end (`writeHeldPages`): a beneficiary's Patient, Coverage and first EOB pages
+   * then commit in one transaction instead of three, and nothing waits for a walk's close before
+   * the next walk (another resource type's) begins. Lost in a crash, a held page is fetched again:
+   * its walk had not closed.
+   */
+  held: PageWrite[];
+}
+
+/** A page's write, and what to do with its outcome once committed. */
+interface PageWrite extends BatchWrite {
+  committed: (outcome: IngestOutcome) => void;
 }
 
 /**
@@ -110,17 +124,59 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     typeCounts.pages++;
     bundleLastUpdated ??= page.lastUpdated;
     if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
-    const outcome = await writePage(scope, type, page, { since, bundleLastUpdated });
-    // Committed, so Postgres has read every byte of its rows: their memory goes back to the thread
-    // that read the page. (A page whose write failed keeps it: the socket may not be done with it.)
-    deps.releasePage?.(page);
-    addOutcome(typeCounts, outcome);
-    addOutcome(tally.totals, outcome);
-    typeCounts.quarantined += page.rejects.length;
-    tally.quarantined += page.rejects.length;
-    if (page.rejects.length)
-      scope.log.warn({ resourceType: type, quarantined: page.rejects.length }, 'resources quarantined');
+    const write: PageWrite = {
+      ...pageWrite(scope, type, page, { since, bundleLastUpdated }),
+      committed: (outcome) => {
+        // Committed, so Postgres has read every byte of its rows: their memory goes back to the
+        // thread that read the page. (A page whose write failed keeps it: the socket may not be
+        // done with it.)
+        deps.releasePage?.(page);
+        addOutcome(typeCounts, outcome);
+        addOutcome(tally.totals, outcome);
+        typeCounts.quarantined += page.rejects.length;
+        tally.quarantined += page.rejects.length;
+        if (page.rejects.length)
+          scope.log.warn({ resourceType: type, quarantined: page.rejects.length }, 'resources quarantined');
+      },
+    };
+    if (page.next === null) {
+      // The walk's last page (it closes the walk): written with the sync's next page.
+      scope.held.push(write);
+      continue;
+    }
+    await writePages(scope, [...scope.held.splice(0), write]);
+    (deps.failpoint ?? noFailpoints)('sync.after-page-commit');
   }
+}
+
+/** Writes the walks' last pages still held (see SyncScope `held`). */
+export async function writeHeldPages(scope: SyncScope): Promise<void> {
+  if (scope.held.length > 0) await writePages(scope, scope.held.splice(0));
+}
+
+/**
+ * Pages of one sync's different walks, in one transaction where the writer allows: the worker's
+ * write queue groups them (and may add other beneficiaries' pages); without it, ingestBatches.
+ * Every page settles before the first failure is thrown, each committed page counted.
+ */
+async function writePages(scope: SyncScope, writes: readonly PageWrite[]): Promise<void> {
+  const { deps } = scope;
+  if (!deps.writeBatch) {
+    const outcomes = await ingestBatches(deps.pool, writes);
+    for (let i = 0; i < writes.length; i++) writes[i]!.committed(outcomes[i]!);
+    return;
+  }
+  const write = deps.writeBatch;
+  const settled = await Promise.allSettled(
+    write.many ? write.many(writes) : writes.map((w) => write(w.batch, w.options)),
+  );
+  let failure: { reason: unknown } | undefined;
+  for (let i = 0; i < writes.length; i++) {
+    const result = settled[i]!;
+    if (result.status === 'fulfilled') writes[i]!.committed(result.value);
+    else failure ??= result;
+  }
+  if (failure) throw failure.reason;
 }
 
 /** v3: what the EOB Bundle's links say about the beneficiary's SAMHSA choice, recorded when it changes. */
@@ -180,45 +236,45 @@ function lastPageClose(
   };
 }
 
-/** One page's rows, its quarantined entries and the walk's position, in one transaction. */
-async function writePage(
+/** One page's rows, its quarantined entries and the walk's position (or close), for one transaction. */
+function pageWrite(
   scope: SyncScope,
   type: FhirResourceType,
   page: NormalizedPage,
   walk: { since: string | null; bundleLastUpdated: string | null },
-): Promise<IngestOutcome> {
-  const { deps, ctx, tally } = scope;
-  const write = deps.writeBatch ?? ((b, o) => ingestBatch(deps.pool, b, o));
+): BatchWrite {
+  const { ctx, tally } = scope;
   const { next, seen, batch, rejects } = page;
-  const outcome = await write(batch, {
-    normalizerVersion: NORMALIZER_VERSION,
-    asyncCommit: true,
-    activeEnrollment: scope.enrollmentId,
-    alsoWrite: (w) => {
-      quarantineWrite(w, rejects);
-      // v3: a new claim version takes the old one out of the counts now, not at the next reconcile.
-      supersededClaimsWrite(w, batch);
-      // The last page closes the walk in its transaction, which forgets the walk's progress and
-      // seen ids: it writes neither, and its ids go to the close as they are.
-      if (next === null) return;
-      pageProgressWrites(
-        w,
-        scope.enrollmentId,
-        type,
-        {
-          job_id: ctx.jobId,
-          full_sync: tally.full ? 1 : 0,
-          since: walk.since,
-          next_url: next,
-          bundle_last_updated: walk.bundleLastUpdated,
-        },
-        tally.full ? seen : undefined,
-      );
+  return {
+    batch,
+    options: {
+      normalizerVersion: NORMALIZER_VERSION,
+      asyncCommit: true,
+      activeEnrollment: scope.enrollmentId,
+      walk: type,
+      alsoWrite: (w) => {
+        quarantineWrite(w, rejects);
+        // v3: a new claim version takes the old one out of the counts now, not at the next reconcile.
+        supersededClaimsWrite(w, batch);
+        // The last page closes the walk in its transaction, which forgets the walk's progress and
+        // seen ids: it writes neither, and its ids go to the close as they are.
+        if (next === null) return;
+        pageProgressWrites(
+          w,
+          scope.enrollmentId,
+          type,
+          {
+            job_id: ctx.jobId,
+            full_sync: tally.full ? 1 : 0,
+            since: walk.since,
+            next_url: next,
+            bundle_last_updated: walk.bundleLastUpdated,
+          },
+          tally.full ? seen : undefined,
+        );
+      },
+      // The last page closes the walk in its own transaction: no state between the two.
+      ...(next === null ? lastPageClose(scope, type, walk.bundleLastUpdated, seen) : {}),
     },
-    // The last page closes the walk in its own transaction: no state between the two.
-    ...(next === null ? lastPageClose(scope, type, walk.bundleLastUpdated, seen) : {}),
-  });
-  // Only where the walk goes on (a last page closes its walk in the same commit).
-  if (next !== null) (deps.failpoint ?? noFailpoints)('sync.after-page-commit');
-  return outcome;
+  };
 }

@@ -176,6 +176,48 @@ describe('a full first sync', () => {
     expect(rows[0]!.pids).toBeGreaterThanOrEqual(1);
     expect(rows[0]!.pids).toBeLessThanOrEqual(world.config.sync.dbWriters);
   });
+
+  it('commits each beneficiary’s Patient and Coverage pages in the transaction of its first EOB page', async () => {
+    const users = [0, 1, 2, 3, 4, 5];
+    const { world } = await setUp('sync_walks_together', { users });
+    // Every write into the raw store notes its transaction and what it wrote, by patient and type.
+    await world.tdb.pool.query(`
+      CREATE TABLE test_raw_writes (xid xid8, patient_id text, resource_type text, resources int);
+      CREATE FUNCTION test_note_raw_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO test_raw_writes
+          SELECT pg_current_xact_id(), patient_id, resource_type, count(*) FROM written GROUP BY 2, 3;
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER test_note_raw_write AFTER INSERT ON fhir_resources REFERENCING NEW TABLE AS written
+        FOR EACH STATEMENT EXECUTE FUNCTION test_note_raw_write();`);
+    await world.startWorkers(4);
+    const run = await world.run();
+    expect(run).toMatchObject({ status: 'finished', enrollments_ok: users.length });
+    const { rows } = await world.tdb.pool.query<{
+      patient_id: string;
+      resource_type: string;
+      xids: string[];
+    }>(
+      `SELECT patient_id, resource_type, array_agg(DISTINCT xid::text ORDER BY xid::text) AS xids
+         FROM test_raw_writes GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    for (const e of world.enrolled) {
+      const of = (type: string) => rows.find((r) => r.patient_id === e.patientId && r.resource_type === type);
+      const [patient, coverage, eobs] = [of('Patient'), of('Coverage'), of('ExplanationOfBenefit')];
+      expect(patient?.xids, e.patientId).toHaveLength(1);
+      expect(coverage?.xids, e.patientId).toEqual(patient!.xids);
+      // The EOB walk's first page went with them (its later pages, if any, in their own).
+      expect(eobs?.xids, e.patientId).toContain(patient!.xids[0]);
+    }
+    // Every page's outcome still counts: the run saw each resource written once.
+    const stored = await world.tdb.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM fhir_resources');
+    const served = world.enrolled.reduce((n, e) => n + emulator.store.record(e.patientId)!.eobs.length, 0);
+    expect(await world.tdb.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM claims')).toMatchObject({
+      rows: [{ n: served }],
+    });
+    expect(run.resources_changed).toBe(stored.rows[0]!.n);
+  });
 });
 
 describe('an unchanged second sync', () => {

@@ -27,6 +27,23 @@ const tdb = databasePerTest('write_queue');
 const eobCount = (page: readonly NormalizedResource[]) =>
   page.filter((r) => r.resourceType === 'ExplanationOfBenefit').length;
 
+/** User `i`'s page split by resource type: what one sync's three walks write. */
+const walksOf = (i: number) =>
+  (['Patient', 'Coverage', 'ExplanationOfBenefit'] as const).map((walk) => ({
+    walk,
+    batch: pages[i]!.filter((r) => r.resourceType === walk),
+  }));
+
+/** An active enrollment of user `i`, whose sync's pages name it. */
+async function activeEnrollment(i: number): Promise<string> {
+  const enrollmentId = `enrollment-${i}`;
+  await tdb.pool.query(
+    `INSERT INTO enrollments (enrollment_id, patient_id, status, scope) VALUES ($1, $2, 'active', 'patient/Patient.rs')`,
+    [enrollmentId, pages[i]![0]!.patientId],
+  );
+  return enrollmentId;
+}
+
 describe('the write queue', () => {
   it('writes the pages that wait for a busy writer together, each with its own outcome', async () => {
     const groups: number[] = [];
@@ -97,6 +114,86 @@ describe('the write queue', () => {
     ]);
   });
 
+  it('writes the pages of one sync’s different walks together, though they share the patient', async () => {
+    const groups: number[] = [];
+    const write = createWriteQueue(tdb.pool, { writers: 1, onGroup: (n) => groups.push(n) });
+    const enrollment = await activeEnrollment(1);
+    const walks = walksOf(1);
+    const outcomes = await Promise.all([
+      write(pages[0]!, options),
+      ...walks.map(({ walk, batch }) => write(batch, { ...options, activeEnrollment: enrollment, walk })),
+    ]);
+    // The first page takes the writer; the three walks' pages wait, then go in one transaction.
+    expect(groups).toEqual([1, 3]);
+    expect(outcomes.slice(1).map((o) => o.inserted)).toEqual(walks.map((w) => w.batch.length));
+    expect(await countRows(tdb.pool, 'fhir_resources', 'patient_id = $1', [pages[1]![0]!.patientId])).toBe(
+      pages[1]!.length,
+    );
+  });
+
+  it('writes the pages queued at once in one transaction, with a writer free', async () => {
+    const groups: number[] = [];
+    const write = createWriteQueue(tdb.pool, { writers: 2, onGroup: (n) => groups.push(n) });
+    const enrollment = await activeEnrollment(2);
+    const walks = walksOf(2);
+    const outcomes = await Promise.all(
+      write.many!(
+        walks.map(({ walk, batch }) => ({
+          batch,
+          options: { ...options, activeEnrollment: enrollment, walk },
+        })),
+      ),
+    );
+    expect(groups).toEqual([3]);
+    expect(outcomes.map((o) => o.inserted)).toEqual(walks.map((w) => w.batch.length));
+  });
+
+  it('keeps apart two pages of one patient from one walk, or from a sync and an import', async () => {
+    const groups: number[] = [];
+    const write = createWriteQueue(tdb.pool, { writers: 1, onGroup: (n) => groups.push(n) });
+    const enrollment = await activeEnrollment(1);
+    const eobs = walksOf(1)[2]!.batch;
+    const walk = 'ExplanationOfBenefit';
+    await Promise.all([
+      write(pages[0]!, options),
+      write(eobs.slice(0, 2), { ...options, activeEnrollment: enrollment, walk }),
+      write(eobs.slice(2, 4), { ...options, activeEnrollment: enrollment, walk }),
+      // An import of the same patient's Coverage (no sync, no walk).
+      write(walksOf(1)[1]!.batch, options),
+    ]);
+    expect(groups).toEqual([1, 1, 1, 1]);
+  });
+
+  it('holds a page whose patient another writer is writing, and lets the pages behind it go first', async () => {
+    const write = createWriteQueue(tdb.pool, { writers: 2 });
+    const [firstHalf, secondHalf] = [pages[1]!.slice(0, 5), pages[1]!.slice(5)];
+    // The first half's transaction stays open until the test lets it go.
+    const gate = await tdb.pool.connect();
+    try {
+      await gate.query('SELECT pg_advisory_lock(4242)');
+      const first = write(firstHalf, {
+        ...options,
+        finalStatement: { sql: 'SELECT pg_advisory_xact_lock_shared(4242)' },
+      });
+      const second = write(secondHalf, options);
+      const done: string[] = [];
+      void first.then(() => done.push('first'));
+      void second.then(() => done.push('second'));
+      // Sent to the other writer, the second half would wait there on the patient's lock, and this
+      // page would find no writer free until the gate opens (the test would time out).
+      const other = await write(pages[2]!, options);
+      expect(other.inserted).toBe(pages[2]!.length);
+      expect(done).toEqual([]);
+      await gate.query('SELECT pg_advisory_unlock(4242)');
+      expect((await first).inserted).toBe(firstHalf.length);
+      expect((await second).inserted).toBe(secondHalf.length);
+      expect(done).toEqual(['first', 'second']);
+    } finally {
+      await gate.query('SELECT pg_advisory_unlock_all()');
+      gate.release();
+    }
+  });
+
   it('keeps a group within its resource limit', async () => {
     const groups: number[] = [];
     const limit = pages[1]!.length + pages[2]!.length;
@@ -163,5 +260,31 @@ describe('ingestBatches', () => {
       ]),
     ).rejects.toThrow(/must agree/);
     expect(await countRows(tdb.pool, 'fhir_resources')).toBe(0);
+  });
+
+  it('takes one sync’s pages of different walks of a patient, and refuses two of one walk', async () => {
+    const enrollment = await activeEnrollment(0);
+    const walks = walksOf(0);
+    await expect(
+      ingestBatches(tdb.pool, [
+        {
+          batch: walks[2]!.batch.slice(0, 2),
+          options: { ...options, activeEnrollment: enrollment, walk: 'ExplanationOfBenefit' },
+        },
+        {
+          batch: walks[2]!.batch.slice(2),
+          options: { ...options, activeEnrollment: enrollment, walk: 'ExplanationOfBenefit' },
+        },
+      ]),
+    ).rejects.toThrow(/must not share a patient, unless they are different walks of one sync/);
+    const outcomes = await ingestBatches(
+      tdb.pool,
+      walks.map(({ walk, batch }) => ({
+        batch,
+        options: { ...options, activeEnrollment: enrollment, walk },
+      })),
+    );
+    expect(outcomes.map((o) => o.inserted)).toEqual(walks.map((w) => w.batch.length));
+    expect(await countRows(tdb.pool, 'fhir_resources')).toBe(pages[0]!.length);
   });
 });
