@@ -5,7 +5,7 @@
 import type { ErrorCategory } from '../errors.ts';
 import type { Db } from './client.ts';
 import { memberOutcomeWrite, type AttemptTotals } from './runs.ts';
-import { prepared, Statement } from './statement.ts';
+import { ASYNC_COMMIT, prepared, Statement } from './statement.ts';
 
 export interface AttemptResult extends AttemptTotals {
   status: 'ok' | 'failed' | 'retrying' | 'skipped';
@@ -48,7 +48,7 @@ export interface SyncSucceeded {
 export async function finishSyncSucceeded(db: Db, s: SyncSucceeded): Promise<void> {
   const w = new Statement();
   syncSucceededWrites(w, s);
-  await db.query(prepared(w.text(), w.values));
+  await db.query(prepared(w.text(ASYNC_COMMIT), w.values));
 }
 
 /** finishSyncSucceeded's writes, added to a statement (the simulation adds its cursor writes first). */

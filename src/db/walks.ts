@@ -3,7 +3,7 @@
  * resource type's walk through BB2's pages (cursor, next link, ids seen on a full walk).
  */
 import type { Db, PoolClient } from './client.ts';
-import { prepared, Statement } from './statement.ts';
+import { ASYNC_COMMIT, prepared, Statement } from './statement.ts';
 
 export interface WalkProgress {
   job_id: string;
@@ -107,7 +107,8 @@ export async function beginSync(
                  FROM sync_progress WHERE enrollment_id = $1) AS progress,
               (SELECT json_object_agg(resource_type, cursor) FROM sync_cursors WHERE enrollment_id = $1) AS cursors,
               (SELECT attempt_id FROM attempt) AS attempt_id,
-              (SELECT full_sync FROM attempt) AS attempt_full`,
+              (SELECT full_sync FROM attempt) AS attempt_full,
+              ${ASYNC_COMMIT}`,
       [
         enrollmentId,
         attempt !== undefined,

@@ -177,6 +177,29 @@ describe('a full first sync', () => {
     expect(rows[0]!.pids).toBeLessThanOrEqual(world.config.sync.dbWriters);
   });
 
+  it('commits each sync’s start and end without waiting for the WAL flush', async () => {
+    const { world } = await setUp('sync_async_bookkeeping', { users: [0, 1] });
+    // A deferred constraint trigger runs at commit, so it sees the commit's own setting.
+    await world.tdb.pool.query(`
+      CREATE TABLE test_attempt_commits (op text, synchronous_commit text);
+      CREATE FUNCTION test_note_attempt_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO test_attempt_commits VALUES (TG_OP, current_setting('synchronous_commit'));
+          RETURN NULL;
+        END $$;
+      CREATE CONSTRAINT TRIGGER test_note_attempt_commit AFTER INSERT OR UPDATE ON sync_attempts
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_note_attempt_commit();`);
+    await world.startWorkers(2);
+    expect(await world.run()).toMatchObject({ status: 'finished', enrollments_ok: 2 });
+    const { rows } = await world.tdb.pool.query<{ op: string; synchronous_commit: string; n: number }>(
+      'SELECT op, synchronous_commit, count(*)::int AS n FROM test_attempt_commits GROUP BY 1, 2 ORDER BY 1',
+    );
+    expect(rows).toEqual([
+      { op: 'INSERT', synchronous_commit: 'off', n: 2 },
+      { op: 'UPDATE', synchronous_commit: 'off', n: 2 },
+    ]);
+  });
+
   it('commits each beneficiary’s Patient and Coverage pages in the transaction of its first EOB page', async () => {
     const users = [0, 1, 2, 3, 4, 5];
     const { world } = await setUp('sync_walks_together', { users });
