@@ -8,12 +8,10 @@
  */
 import type { NormalizedResource } from '../model/resources.ts';
 import type { Pool } from './client.ts';
+import { batchPatients, mayShareTransaction, sharedOptionsAgree } from './batch-sharing.ts';
 import {
-  batchPatients,
   ingestBatch,
   ingestBatches,
-  mayShareTransaction,
-  sharedOptionsAgree,
   type BatchWrite,
   type IngestOptions,
   type IngestOutcome,
@@ -55,7 +53,7 @@ export function createWriteQueue(pool: Pool, options: WriteQueueOptions): BatchW
    * The first queued page none of whose patients a running group holds, and after it every queued
    * page that can share its transaction: free patients, none in common with the group (each page
    * locks its patients; two pages of one patient are ordered) unless they are different walks of
-   * one sync (ingest.ts `mayShareTransaction`), the same shared options, within `maxResources`. A
+   * one sync (batch-sharing.ts `mayShareTransaction`), the same shared options, within `maxResources`. A
    * page whose patient is being written waits here rather than on the patient's lock in Postgres,
    * where it would hold a writer idle.
    */
