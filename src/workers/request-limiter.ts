@@ -10,8 +10,9 @@
  * (shutdown) ends the wait at once.
  *
  * BB2's own budget, when it announces one (`X-RateLimit-Remaining` and `-Reset` on FHIR answers),
- * is shared the same way: `observe` keeps the lowest remaining count seen in Redis until its reset,
- * every request takes one from it, and when it falls to the reserve (a tenth of the announced
+ * is shared the same way: `observe` keeps the lowest remaining count seen in Redis until its reset
+ * (each process sends one a second while it is far from the reserve, every one near it), every
+ * request takes one from it, and when it falls to the reserve (a tenth of the announced
  * limit, at least 2) every worker waits for the reset, spread over the following second, so the
  * deployment slows before BB2 answers 429.
  */
@@ -43,6 +44,9 @@ if current == false or tonumber(current) > tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', math.max(1, tonumber(ARGV[2])))
 end
 return 1`;
+
+/** How often a process sends BB2's announced budget to Redis while it is far from spent. */
+export const OBSERVE_EVERY_MS = 1000;
 
 /** BB2's announced limit, as the HTTP layer reads it from a response. */
 export interface AnnouncedLimit {
@@ -99,9 +103,21 @@ export function createRequestLimiter(
       );
     }
   };
-  /** Records BB2's X-RateLimit-* of a response for every worker (fire and forget: a lost one is harmless). */
+  let sent: { at: number; resetAt: number } | undefined;
+  /**
+   * Records BB2's X-RateLimit-* of a response for every worker (fire and forget: a lost one is
+   * harmless). Every request already takes one from the shared budget (TAKE), so between two
+   * observations it follows the deployment's own use; an observation corrects it for the rest.
+   * Far from the reserve, this process sends one a second at most (the rest would cost Redis a
+   * round trip per request for nothing: docs/performance.md, "BB2's budget observed once a second");
+   * near it, or once the last one sent has expired, every one goes.
+   */
   const observe = (announced: AnnouncedLimit): void => {
-    const usable = announced.remaining - budgetReserve(announced.limit);
+    const reserve = budgetReserve(announced.limit);
+    const usable = announced.remaining - reserve;
+    const now = Date.now();
+    if (sent && usable > reserve && now < sent.resetAt && now - sent.at < OBSERVE_EVERY_MS) return;
+    sent = { at: now, resetAt: now + announced.resetMs };
     redis.eval(OBSERVE, 1, budgetKey, usable, announced.resetMs).catch(() => undefined);
   };
   return Object.assign(waitForTurn, { observe, waits: () => ({ ...waits }) });

@@ -89,3 +89,43 @@ describe("BB2's announced budget", () => {
     await expect(c()).resolves.toBeUndefined();
   });
 });
+
+describe("observing BB2's announced budget", () => {
+  it('sends it to Redis at most once a second while far from the reserve, and every time near it or after its reset', async () => {
+    const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
+    const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
+    connections.push(connection);
+    const limiter = createRequestLimiter(connection, { maxPerSecond: 1000, prefix, maxWaitMs: 60_000 });
+    // Redis runs one connection's commands in order: once a PING answers, every observation sent
+    // before it has been applied.
+    const budget = async () => {
+      await connection.ping();
+      return connection.get(`${prefix}:bb2-budget`);
+    };
+    // Limit 100 keeps a reserve of 10: 80 remaining leave 70 usable.
+    limiter.observe({ limit: 100, remaining: 80, resetMs: 60_000 });
+    expect(await budget()).toBe('70');
+    // Within the second and far from the reserve: not sent.
+    limiter.observe({ limit: 100, remaining: 60, resetMs: 60_000 });
+    expect(await budget()).toBe('70');
+    // Near the reserve: sent at once.
+    limiter.observe({ limit: 100, remaining: 15, resetMs: 60_000 });
+    expect(await budget()).toBe('5');
+
+    // Once the budget last sent has reset, the next observation goes at once, however far.
+    const other = createRequestLimiter(connection, {
+      maxPerSecond: 1000,
+      prefix: `${prefix}-2`,
+      maxWaitMs: 60_000,
+    });
+    const budget2 = async () => {
+      await connection.ping();
+      return connection.get(`${prefix}-2:bb2-budget`);
+    };
+    other.observe({ limit: 100, remaining: 90, resetMs: 30 });
+    expect(await budget2()).toBe('80');
+    for (let i = 0; i < 100 && (await budget2()) !== null; i++) await new Promise((r) => setTimeout(r, 10));
+    other.observe({ limit: 100, remaining: 95, resetMs: 60_000 });
+    expect(await budget2()).toBe('85');
+  });
+});
