@@ -143,6 +143,11 @@ interface AccessOptions {
   rejectedToken?: string;
   /** For an unenroll in progress (`revoking`), which still has to tell BB2. */
   forRevocation?: boolean;
+  /**
+   * The enrollment's token columns as the caller has just read them (a sync reads them with its
+   * lock): used instead of reading them again. A refresh still reads them under its lock.
+   */
+  stored?: TokenRow;
 }
 
 const UPSERT_ENROLLMENT = `
@@ -203,11 +208,13 @@ async function getAccessToken(
   enrollmentId: string,
   options: AccessOptions,
 ): Promise<AccessGrant> {
-  const { rows } = await vault.pool.query<TokenRow>(
-    `SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1`,
-    [enrollmentId],
-  );
-  const current = rows[0];
+  const current =
+    options.stored ??
+    (
+      await vault.pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollments WHERE enrollment_id = $1`, [
+        enrollmentId,
+      ])
+    ).rows[0];
   assertActive(current, enrollmentId, options.forRevocation);
   if (vault.oneTime) return oneTimeAccess(vault, current, options.rejectedToken);
   const fast = usableGrant(vault, current, options.rejectedToken);

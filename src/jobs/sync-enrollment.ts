@@ -144,7 +144,7 @@ export async function syncEnrollment(
       enrollmentId,
       enrollment,
       start,
-      tokens: accessTokens(deps.vault, enrollmentId, tally),
+      tokens: accessTokens(deps.vault, enrollmentId, tally, start.tokens),
       tally,
       log,
       held: [],

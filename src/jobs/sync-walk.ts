@@ -25,6 +25,7 @@ import {
   type WalkClosed,
 } from '../db/reconcile.ts';
 import { pageProgressWrites, resetWalk, type SyncStart, type WalkProgress } from '../db/walks.ts';
+import type { TokenRow } from '../enrollment/token-rows.ts';
 import type { AccessGrant, TokenVault } from '../enrollment/tokens.ts';
 import { noFailpoints } from '../failpoints.ts';
 import { NORMALIZER_VERSION } from '../fhir/normalize.ts';
@@ -63,14 +64,22 @@ interface PageWrite extends BatchWrite {
 
 /**
  * Access tokens for a walk from the vault, asked again only when needed: near expiry, or after
- * BB2 rejected the token (a reactive refresh, counted as a retry).
+ * BB2 rejected the token (a reactive refresh, counted as a retry). The first comes from `stored`,
+ * the token columns the sync read with its lock, when given.
  */
-export function accessTokens(vault: TokenVault, enrollmentId: string, tally: Tally): AccessTokenSource {
+export function accessTokens(
+  vault: TokenVault,
+  enrollmentId: string,
+  tally: Tally,
+  stored?: TokenRow,
+): AccessTokenSource {
   let grant: AccessGrant | undefined;
+  let first = stored;
   return {
     async current() {
       if (!grant || Date.parse(grant.expiresAt) - Date.now() < 60_000) {
-        grant = await vault.getAccessToken(enrollmentId);
+        grant = await vault.getAccessToken(enrollmentId, first ? { stored: first } : {});
+        first = undefined;
       }
       return grant.accessToken;
     },

@@ -200,6 +200,30 @@ describe('a full first sync', () => {
     ]);
   });
 
+  it('takes each sync’s access token from the row its start read, without reading the tokens again', async () => {
+    const { world } = await setUp('sync_tokens_once', { users: [0, 1, 2] });
+    // Every statement the deployment's pool runs outside a checked-out connection is noted: the
+    // vault reads an enrollment's tokens that way when it is given none.
+    const pool = world.tdb.pool;
+    const texts: string[] = [];
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    vi.spyOn(pool, 'query').mockImplementation(((...args: unknown[]) => {
+      const first = args[0];
+      texts.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text ?? ''));
+      return query(...args);
+    }) as never);
+    await world.startWorkers(2);
+    expect(await world.run()).toMatchObject({ status: 'finished', enrollments_ok: 3 });
+    expect(texts.filter((t) => /SELECT[^;]*access_token_ciphertext[^;]*FROM enrollments/.test(t))).toEqual(
+      [],
+    );
+    // The syncs did use the stored tokens: no refresh was needed.
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM enrollments WHERE last_refresh_at IS NOT NULL`,
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it('commits each beneficiary’s Patient and Coverage pages in the transaction of its first EOB page', async () => {
     const users = [0, 1, 2, 3, 4, 5];
     const { world } = await setUp('sync_walks_together', { users });
