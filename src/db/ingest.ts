@@ -32,6 +32,7 @@ import { checkCombinable } from './batch-sharing.ts';
 import { beginAndReadStored, type StoredState } from './ingest-stored.ts';
 import { Statement } from './statement.ts';
 import { withTransaction } from './transaction.ts';
+import { cursorWrites, type WalkCursor } from './walks.ts';
 
 export interface IngestOutcome {
   inserted: number;
@@ -48,6 +49,11 @@ export interface IngestOptions {
    * here, so progress and data commit together or not at all. Each call of `w.write()` adds one.
    */
   alsoWrite?: (w: Statement) => void;
+  /**
+   * A walk's new cursor, moved in the batch's transaction. The cursors of batches written together
+   * go in one statement, so sync_cursors' triggers run once for them (db/walks.ts `cursorWrites`).
+   */
+  cursor?: WalkCursor;
   /**
    * One more statement (text with its values written in), run after the batch's writes and before
    * COMMIT: the sync closes a walk together with its last page this way. `onRows` gets its rows.
@@ -221,7 +227,12 @@ async function writeBatches(
   const del = replacedRowsDelete(allToWrite, stored);
   if (del) script.push({ sql: del });
   const w = upsertsAndQuarantine(items, toWrites, outcomes);
-  for (const item of items) item.options.alsoWrite?.(w);
+  const cursors: WalkCursor[] = [];
+  for (const item of items) {
+    item.options.alsoWrite?.(w);
+    if (item.options.cursor) cursors.push(item.options.cursor);
+  }
+  cursorWrites(w, cursors);
   if (!w.empty) script.push({ sql: w.inline() });
   script.push(...copySteps(toWrites, outcomes));
   if (allToWrite.length > 0) script.push(rawStep(allToWrite, stored, shared.normalizerVersion));

@@ -5,6 +5,7 @@
 import type { Db } from './client.ts';
 import { CLAIM_CHILD_TABLES } from '../model/analytics-rows.ts';
 import { Statement } from './statement.ts';
+import { cursorWrites } from './walks.ts';
 
 /**
  * Ends a resource type's walk in one statement: on a full walk, delete for the patient the
@@ -29,6 +30,10 @@ export interface CloseWalk {
   patientId: string;
   resourceType: string;
   full: boolean;
+  /**
+   * The walk's new cursor; null leaves the cursor as it is (a sync moves it with the walk's last
+   * page instead: IngestOptions `cursor`).
+   */
   cursor: string | null;
   /** Default 0.5: a full walk removing more than half, or all, waits for confirmation. */
   maxDeleteShare?: number;
@@ -37,6 +42,12 @@ export interface CloseWalk {
    * counted as seen without being written to sync_seen first (they would be deleted at once).
    */
   lastPageSeen?: readonly string[];
+  /**
+   * The walk wrote no progress and no seen ids (its last page was its first, and it did not
+   * resume an earlier attempt's walk): there is nothing of it to forget. Only the sync holding
+   * the enrollment's lock writes them, so none can appear meanwhile.
+   */
+  nothingToForget?: boolean;
 }
 
 export interface WalkClosed {
@@ -111,15 +122,11 @@ export function closeWalkSql(c: CloseWalk, known: { nothingUnseen?: boolean } = 
     select = `CASE WHEN v.hold THEN 0 ELSE v.unseen END AS removed,
               CASE WHEN v.hold THEN v.unseen END AS suspect_unseen, v.held AS held FROM ${verdict} v`;
   }
-  // A cursor must be a real instant; BFD's test data says "IGNORED_FIELD" there.
-  if (c.cursor && !Number.isNaN(Date.parse(c.cursor))) {
-    w.write(
-      `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor) VALUES (${e}, ${t}, ${w.param(c.cursor)})
-       ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
-    );
+  cursorWrites(w, [c]);
+  if (!c.nothingToForget) {
+    w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
+    w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   }
-  w.write(`DELETE FROM sync_progress WHERE enrollment_id = ${e} AND resource_type = ${t}`);
-  w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   return w.inline(select);
 }
 

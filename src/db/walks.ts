@@ -197,3 +197,29 @@ export function pageProgressWrites(
     );
   }
 }
+
+/** A walk's new incremental cursor (Bundle.meta.lastUpdated of its first page). */
+export interface WalkCursor {
+  enrollmentId: string;
+  resourceType: string;
+  cursor: string | null;
+}
+
+/**
+ * Walks' cursors as one upsert added to a statement: a sync's walks that close in one transaction
+ * move their cursors in one statement, so sync_cursors' statement triggers (the cursor floor) run
+ * once for them, not once per walk. A cursor that is not a real instant is left as it was (BFD's
+ * test data says "IGNORED_FIELD" there).
+ */
+export function cursorWrites(w: Statement, cursors: readonly WalkCursor[]): void {
+  let values = '';
+  for (const c of cursors) {
+    if (!c.cursor || Number.isNaN(Date.parse(c.cursor))) continue;
+    values += `${values ? ', ' : ''}(${w.param(c.enrollmentId)}, ${w.param(c.resourceType)}, ${w.param(c.cursor)})`;
+  }
+  if (!values) return;
+  w.write(
+    `INSERT INTO sync_cursors (enrollment_id, resource_type, cursor) VALUES ${values}
+     ON CONFLICT (enrollment_id, resource_type) DO UPDATE SET cursor = excluded.cursor, updated_at = now()`,
+  );
+}

@@ -112,6 +112,7 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     return;
   }
   const since = progress ? progress.since : tally.full ? null : (scope.start.cursors[type] ?? null);
+  const resumed = progress !== undefined;
   let bundleLastUpdated = progress?.bundle_last_updated ?? null;
 
   const pages = walkPages({
@@ -134,7 +135,7 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     bundleLastUpdated ??= page.lastUpdated;
     if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
     const write: PageWrite = {
-      ...pageWrite(scope, type, page, { since, bundleLastUpdated }),
+      ...pageWrite(scope, type, page, { since, bundleLastUpdated, resumed, pages: typeCounts.pages }),
       committed: (outcome) => {
         // Committed, so Postgres has read every byte of its rows: their memory goes back to the
         // thread that read the page. (A page whose write failed keeps it: the socket may not be
@@ -227,17 +228,21 @@ function countClosed(scope: SyncScope, type: FhirResourceType, closed: WalkClose
 function lastPageClose(
   scope: SyncScope,
   type: FhirResourceType,
-  cursor: string | null,
+  walk: { cursor: string | null; nothingToForget: boolean },
   seen: readonly string[],
-): Pick<IngestOptions, 'finalStatement' | 'lockedRead' | 'alsoLock'> {
+): Pick<IngestOptions, 'finalStatement' | 'lockedRead' | 'alsoLock' | 'cursor'> {
+  // The cursor goes with the page's batch (IngestOptions `cursor`), the close leaves it alone.
   const close: CloseWalk = {
-    ...walkEnd(scope, type, cursor),
+    ...walkEnd(scope, type, null),
     ...(scope.tally.full ? { lastPageSeen: seen } : {}),
+    nothingToForget: walk.nothingToForget,
   };
+  const cursor = { enrollmentId: scope.enrollmentId, resourceType: type, cursor: walk.cursor };
   const onRows = (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? []));
   const lockedRead = unseenCountSql(close);
-  if (lockedRead === undefined) return { finalStatement: { sql: closeWalkSql(close), onRows } };
+  if (lockedRead === undefined) return { cursor, finalStatement: { sql: closeWalkSql(close), onRows } };
   return {
+    cursor,
     lockedRead,
     // The count must run under the patient's lock even when the page holds no resources.
     alsoLock: [scope.enrollment.patient_id],
@@ -250,7 +255,14 @@ function pageWrite(
   scope: SyncScope,
   type: FhirResourceType,
   page: NormalizedPage,
-  walk: { since: string | null; bundleLastUpdated: string | null },
+  walk: {
+    since: string | null;
+    bundleLastUpdated: string | null;
+    /** The walk resumed an earlier attempt's (its progress and seen ids are stored). */
+    resumed: boolean;
+    /** Pages of the walk so far, this one included (each before the last wrote progress). */
+    pages: number;
+  },
 ): BatchWrite {
   const { ctx, tally } = scope;
   const { next, seen, batch, rejects } = page;
@@ -283,7 +295,14 @@ function pageWrite(
         );
       },
       // The last page closes the walk in its own transaction: no state between the two.
-      ...(next === null ? lastPageClose(scope, type, walk.bundleLastUpdated, seen) : {}),
+      ...(next === null
+        ? lastPageClose(
+            scope,
+            type,
+            { cursor: walk.bundleLastUpdated, nothingToForget: !walk.resumed && walk.pages === 1 },
+            seen,
+          )
+        : {}),
     },
   };
 }

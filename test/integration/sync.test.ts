@@ -72,6 +72,11 @@ async function faultFreeTables(users: readonly number[] = USERS) {
   }
 }
 
+/** How many of the world's beneficiaries have more than ten EOBs (an EOB walk of several pages). */
+function eobPagesOverOne(world: SyncWorld): number {
+  return world.enrolled.filter((e) => emulator.store.record(e.patientId)!.eobs.length > 10).length;
+}
+
 /** What BB2 serves for a patient right now: claim ids, money and line counts, from the raw JSON. */
 function served(patientId: string) {
   const record = emulator.store.record(patientId)!;
@@ -198,6 +203,44 @@ describe('a full first sync', () => {
       { op: 'INSERT', synchronous_commit: 'off', n: 2 },
       { op: 'UPDATE', synchronous_commit: 'off', n: 2 },
     ]);
+  });
+
+  it('moves a beneficiary’s cursors in one statement when its walks close together, and leaves no walk state behind', async () => {
+    const users = [0, 1, 2, 3, 4, 5];
+    // Ten EOBs a page: most EOB walks take several pages (their progress and seen ids are written
+    // and must be forgotten at the close); Patient and Coverage walks take one.
+    const { world } = await setUp('sync_cursors_together', { users, env: { BB2_PAGE_SIZE: '10' } });
+    await world.tdb.pool.query(`
+      CREATE TABLE test_cursor_writes (enrollment_id text, resource_types text[]);
+      CREATE FUNCTION test_note_cursor_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO test_cursor_writes
+          SELECT enrollment_id, array_agg(resource_type ORDER BY resource_type) FROM written GROUP BY 1;
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER test_note_cursor_write AFTER INSERT ON sync_cursors REFERENCING NEW TABLE AS written
+        FOR EACH STATEMENT EXECUTE FUNCTION test_note_cursor_write();`);
+    await world.startWorkers(4);
+    expect(await world.run()).toMatchObject({ status: 'finished', enrollments_ok: users.length });
+    const { rows } = await world.tdb.pool.query<{ enrollment_id: string; resource_types: string[] }>(
+      'SELECT enrollment_id, resource_types FROM test_cursor_writes',
+    );
+    for (const e of world.enrolled) {
+      const writes = rows.filter((r) => r.enrollment_id === e.enrollmentId).map((r) => r.resource_types);
+      const eobPages = Math.ceil(emulator.store.record(e.patientId)!.eobs.length / 10);
+      // Patient and Coverage close with the EOB walk's first page: with it when that is also its
+      // last, else together, and the EOB walk's last page alone.
+      expect(writes, e.patientId).toEqual(
+        eobPages <= 1
+          ? [['Coverage', 'ExplanationOfBenefit', 'Patient']]
+          : [['Coverage', 'Patient'], ['ExplanationOfBenefit']],
+      );
+    }
+    const left = await world.tdb.pool.query<{ progress: number; seen: number }>(
+      'SELECT (SELECT count(*) FROM sync_progress)::int AS progress, (SELECT count(*) FROM sync_seen)::int AS seen',
+    );
+    expect(left.rows[0]).toEqual({ progress: 0, seen: 0 });
+    expect(eobPagesOverOne(world)).toBeGreaterThan(0);
   });
 
   it('takes each sync’s access token from the row its start read, without reading the tokens again', async () => {
