@@ -8,6 +8,7 @@ import type { FhirClient } from '../bluebutton/fhir-reads.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/client.ts';
 import { waitForRun, type SyncRun } from '../db/runs.ts';
+import { ANALYTICS_TABLES } from '../model/analytics-rows.ts';
 import { startRunNow } from '../workers/enqueue.ts';
 import { extractRows, fetchEverything, loadRows } from './limits.ts';
 import { naiveSync } from './naive.ts';
@@ -73,6 +74,24 @@ export async function fullSync(
   const peaks = stage.workers.map((w) => peakRssMb(w.process.pid!));
   const { rows } = await stage.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM claims`);
   return { seconds, cpu, load, rowsWritten: run.rows_written, peaks, eobs: rows[0]!.n };
+}
+
+/**
+ * Between phases 2a and 2: everything a sync wrote is emptied, the enrollments and their tokens
+ * kept, so the next sync is a first (full) sync of the same users again.
+ */
+export async function forgetSyncedData(stage: BenchStage): Promise<void> {
+  const tables = [
+    'fhir_resources',
+    ...ANALYTICS_TABLES,
+    'quarantined_resources',
+    'insurance_cards',
+    'sync_seen',
+    'sync_progress',
+    'sync_cursors',
+    'sync_state',
+  ];
+  await stage.pool.query(`TRUNCATE ${tables.join(', ')}`);
 }
 
 /** Phase 3: the synced rows read out into files (untimed), then COPYed into the empty copy. */

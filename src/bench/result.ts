@@ -31,6 +31,13 @@ export interface BenchResult {
   writeOnlySeconds: number;
   writeOnlyEobsPerSecond: number;
   limitRatio: number;
+  /**
+   * The same first sync in fresh worker processes (phase 2a), before V8 has compiled the worker's
+   * code: what a worker's first sync after it starts costs.
+   */
+  coldFullSyncSeconds: number;
+  /** `limitRatio` of the cold first sync. */
+  coldLimitRatio: number;
   /** The largest peak RSS of any one worker process. */
   peakRssMb: number;
   /** The worker processes' peak RSS added up. */
@@ -51,12 +58,19 @@ export interface BenchResult {
    */
   cpuMsPerEob: {
     fullSync: CpuPerEob;
+    coldFullSync: CpuPerEob;
     fetchOnly: CpuPerEob;
     writeOnly: CpuPerEob;
     naive: CpuPerEob;
   };
   /** The machine's 1-minute load average at the end of each phase (CPU is the figure to trust). */
-  loadAverage: { fetchOnly: number; fullSync: number; writeOnly: number; naive: number };
+  loadAverage: {
+    fetchOnly: number;
+    coldFullSync: number;
+    fullSync: number;
+    writeOnly: number;
+    naive: number;
+  };
   noChangeSeconds: number;
   noChangeRequestsPerUser: number;
   noChangeRowsWritten: number;
@@ -79,6 +93,7 @@ export interface BenchMeasures {
   workers: number;
   eobs: number;
   fetch: PhaseMeasure<'driver' | 'emulator'> & { eobs: number; bytes: number };
+  coldFull: PhaseMeasure<'worker' | 'emulator' | 'postgres'>;
   full: PhaseMeasure<'worker' | 'emulator' | 'postgres'> & { rowsWritten: number; peaks: number[] };
   write: PhaseMeasure<'driver' | 'postgres'>;
   naive: PhaseMeasure<'driver' | 'emulator' | 'postgres'>;
@@ -100,10 +115,11 @@ function roundAll<K extends string>(values: Record<K, number>): Record<K, number
 
 /** The figures `npm run bench` reports, from what its phases measured. */
 export function benchResult(m: BenchMeasures): BenchResult {
-  const { eobs, fetch, full, write, naive } = m;
+  const { eobs, fetch, coldFull, full, write, naive } = m;
   const eobsPerSecond = eobs / full.seconds;
   const fetchOnlyEobsPerSecond = fetch.eobs / fetch.seconds;
   const writeOnlyEobsPerSecond = eobs / write.seconds;
+  const lowerLimit = Math.min(fetchOnlyEobsPerSecond, writeOnlyEobsPerSecond);
   return {
     users: m.users,
     concurrency: m.concurrency,
@@ -119,7 +135,9 @@ export function benchResult(m: BenchMeasures): BenchResult {
     fetchOnlyMb: round(fetch.bytes / 1e6),
     writeOnlySeconds: round(write.seconds),
     writeOnlyEobsPerSecond: round(writeOnlyEobsPerSecond),
-    limitRatio: round(eobsPerSecond / Math.min(fetchOnlyEobsPerSecond, writeOnlyEobsPerSecond), 3),
+    limitRatio: round(eobsPerSecond / lowerLimit, 3),
+    coldFullSyncSeconds: round(coldFull.seconds),
+    coldLimitRatio: round(eobs / coldFull.seconds / lowerLimit, 3),
     peakRssMb: round(Math.max(...full.peaks)),
     peakRssMbAllWorkers: round(full.peaks.reduce((a, b) => a + b, 0)),
     cpuSeconds: roundAll(full.cpu),
@@ -131,12 +149,14 @@ export function benchResult(m: BenchMeasures): BenchResult {
     speedupVsNaive: round(naive.seconds / full.seconds, 3),
     cpuMsPerEob: {
       fullSync: perEob(full.cpu, eobs),
+      coldFullSync: perEob(coldFull.cpu, eobs),
       fetchOnly: perEob(fetch.cpu, fetch.eobs),
       writeOnly: perEob(write.cpu, eobs),
       naive: perEob(naive.cpu, eobs),
     },
     loadAverage: {
       fetchOnly: round(fetch.load),
+      coldFullSync: round(coldFull.load),
       fullSync: round(full.load),
       writeOnly: round(write.load),
       naive: round(naive.load),

@@ -46,7 +46,7 @@ export function formatBench(r: BenchResult): string {
   const line = (label: string, value: string | number) => `  ${label.padEnd(38)}${String(value)}`;
   return [
     `Benchmark: ${r.users} users, ${r.eobs} EOBs, ${r.workers} worker process(es) with concurrency ${r.concurrency}`,
-    'full first sync',
+    'full first sync (warm workers: as a long-running worker syncs each night)',
     line('wall time', `${r.fullSyncSeconds} s`),
     line('EOBs/s', r.eobsPerSecond),
     line('FHIR JSON', `${r.mbPerSecond} MB/s (${r.fetchOnlyMb} MB)`),
@@ -61,6 +61,13 @@ export function formatBench(r: BenchResult): string {
       `${r.cpuMsPerEob.fullSync.worker} / ${r.cpuMsPerEob.fullSync.emulator} / ${r.cpuMsPerEob.fullSync.postgres} = ${r.cpuMsPerEob.fullSync.total}`,
     ),
     line('load average (1 min) at its end', r.loadAverage.fullSync),
+    'the same first sync in fresh workers (cold: V8 compiling their code)',
+    line('wall time', `${r.coldFullSyncSeconds} s`),
+    line(
+      'CPU ms/EOB: worker / emulator / pg',
+      `${r.cpuMsPerEob.coldFullSync.worker} / ${r.cpuMsPerEob.coldFullSync.emulator} / ${r.cpuMsPerEob.coldFullSync.postgres} = ${r.cpuMsPerEob.coldFullSync.total}`,
+    ),
+    line('coldLimitRatio (cold / lower limit)', r.coldLimitRatio),
     'naive baseline (one ORM upsert of the raw resource each)',
     line('wall time', `${r.naiveSeconds} s (${r.naiveEobsPerSecond} EOBs/s)`),
     line(

@@ -32,6 +32,8 @@ it('runs the benchmark with five users and prints every figure as JSON on its la
     'fetchOnlyEobsPerSecond',
     'writeOnlyEobsPerSecond',
     'limitRatio',
+    'coldFullSyncSeconds',
+    'coldLimitRatio',
     'peakRssMb',
     'noChangeRequestsPerUser',
     'noChangeRowsWritten',
@@ -50,7 +52,7 @@ it('runs the benchmark with five users and prints every figure as JSON on its la
   expect(result.peakRssMb).toBeGreaterThan(0);
   // CPU per EOB, by process and in total, for the full sync and each limit phase.
   const cpu = result.cpuMsPerEob as Record<string, Record<string, number>>;
-  for (const phase of ['fullSync', 'fetchOnly', 'writeOnly', 'naive']) {
+  for (const phase of ['fullSync', 'coldFullSync', 'fetchOnly', 'writeOnly', 'naive']) {
     expect(cpu[phase]!.total, phase).toBeGreaterThan(0);
   }
   expect(cpu.fullSync!.worker! + cpu.fullSync!.emulator! + cpu.fullSync!.postgres!).toBeCloseTo(
@@ -60,4 +62,5 @@ it('runs the benchmark with five users and prints every figure as JSON on its la
   expect(result.speedupVsNaive).toBeGreaterThan(0);
   expect(stdout).toMatch(/speedupVsNaive \(naive \/ full sync\)/);
   expect(stdout).toMatch(/limitRatio \(pipeline \/ lower limit\)/);
+  expect(stdout).toMatch(/coldLimitRatio \(cold \/ lower limit\)/);
 }, 600_000);
