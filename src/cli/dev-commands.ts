@@ -41,7 +41,7 @@ export function addBenchCommand(program: Command): void {
   program
     .command('bench')
     .description(
-      'Benchmark the pipeline against the emulator on loopback, and against the limits of this machine (fetch-only, write-only).',
+      'Benchmark the pipeline against the emulator on loopback, and against the limits of this machine (fetch-only, write-only): the first sync in fresh workers (cold), then again in the same workers (warm).',
     )
     .option('--users <n>', 'synthetic users to sync', '1000')
     .option('--concurrency <n>', 'concurrency of each worker process', '8')
