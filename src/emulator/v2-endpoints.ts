@@ -65,16 +65,18 @@ function buildPage(
   ctx: Ctx,
   type: SearchType,
   patientId: string,
-  record: PatientRecord,
+  record: () => PatientRecord,
   query: URLSearchParams,
 ): { key: string; page?: CachedPage; build: () => CachedPage } {
   const search = parseSearch(type, query, patientId);
   const txTime = core.store.transactionTime();
-  const key = `${patientId}\u0000${record.version}\u0000${txTime}\u0000${ctx.base}\u0000${type}\u0000${search.bfdParams
+  const version = core.store.recordVersion(patientId);
+  if (version === undefined) throw new HttpError(404, { detail: NOT_FOUND });
+  const key = `${patientId}\u0000${version}\u0000${txTime}\u0000${ctx.base}\u0000${type}\u0000${search.bfdParams
     .map(([k, v]) => `${k}=${v}`)
     .join('&')}`;
   const build = (): CachedPage => {
-    const matches = searchMatches(search, record);
+    const matches = searchMatches(search, record());
     const page = pageOf(search, matches);
     const total = matches.length;
     const { startIndex, count, bfdParams } = search;
@@ -118,11 +120,14 @@ function buildPage(
   return { key, build };
 }
 
-/** A v2 request let through: its token, the fault to answer with and the beneficiary's record. */
+/**
+ * A v2 request let through: its token, the fault to answer with and the beneficiary's record
+ * (generated when asked for: a cached page does not need it).
+ */
 interface Admitted {
   readonly token: AccessTokenRecord;
   readonly fault: Exclude<FaultAnswer, 'handled'>;
-  readonly record: PatientRecord;
+  readonly record: () => PatientRecord;
 }
 
 /**
@@ -140,7 +145,7 @@ async function admit(
   core.stats.fhirRequest(token.patientId);
   const fault = await injectFaults(ctx, core, 'v2');
   if (fault === 'handled') return undefined;
-  return { token, fault, record: patientRecord(core, token) };
+  return { token, fault, record: () => patientRecord(core, token) };
 }
 
 export async function handleSearch(ctx: Ctx, core: Core, type: SearchType): Promise<void> {
@@ -196,7 +201,8 @@ function findResource(record: PatientRecord, id: string): FhirResource | undefin
 export async function handleRead(ctx: Ctx, core: Core, type: SearchType, id: string): Promise<void> {
   const admitted = await admit(ctx, core, type, 'read');
   if (!admitted) return;
-  const { token, fault, record } = admitted;
+  const { token, fault } = admitted;
+  const record = admitted.record();
   let resource: FhirResource | undefined;
   if (type === 'Patient') {
     resource = id === token.patientId ? record.patient : undefined;

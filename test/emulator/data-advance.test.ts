@@ -371,3 +371,25 @@ describe('advance(): claim versions (adjustments, cancellations, PDE deletions)'
     expect(statuses.filter((s) => s === 'active').length).toBeGreaterThan(statuses.length * 0.9);
   });
 });
+
+describe('a record’s version without its record', () => {
+  it('is the version the record carries, for every user, before and after loads that change some of them', () => {
+    const store = createSyntheticStore({ users: 12, seed: 5, now: clock('2026-03-01T00:00:00Z') });
+    const versions = () =>
+      Array.from({ length: 12 }, (_, i) => {
+        const pid = patientIdForUser(i);
+        return [store.recordVersion(pid), store.record(pid)!.version];
+      });
+    for (const [fast, built] of versions()) expect(fast).toBe(built);
+    // New claims for about a quarter of the users, then for about a quarter again: users at
+    // versions 1, 2 and perhaps 3.
+    for (let load = 0; load < 2; load++) {
+      store.advance({ newClaimsFraction: 0.25, changedFraction: 0, removedFraction: 0, adjustedFraction: 0 });
+    }
+    const after = versions();
+    for (const [fast, built] of after) expect(fast).toBe(built);
+    // The loads changed some users and not others: both kinds were checked.
+    expect(new Set(after.map(([, built]) => built)).size).toBeGreaterThan(1);
+    expect(store.recordVersion('no-such-patient')).toBeUndefined();
+  });
+});

@@ -341,6 +341,7 @@ export function handStore(
     userByUsername: (name) => users.find((u) => u.username === name),
     userByPatientId: (id) => users.find((u) => u.patientId === id),
     record: (id) => records.find((r) => r.patientId === id),
+    recordVersion: (id) => records.find((r) => r.patientId === id)?.version,
     advance(): AdvanceResult {
       tx = new Date(Date.parse(tx) + 7 * 86_400_000).toISOString();
       return { transactionTime: tx, added: {}, changed: {}, removed: {}, versioned: {}, cancelled: {} };

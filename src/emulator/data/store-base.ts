@@ -47,5 +47,9 @@ export abstract class StoreBase implements DataStore {
   abstract userByIndex(index: number): SyntheticUser | undefined;
   abstract userByPatientId(patientId: string): SyntheticUser | undefined;
   abstract record(patientId: string): PatientRecord | undefined;
+
+  recordVersion(patientId: string): number | undefined {
+    return this.record(patientId)?.version;
+  }
   abstract advance(options: AdvanceOptions): AdvanceResult;
 }

@@ -22,7 +22,7 @@ import { Rng } from './prng.ts';
 import { StoreBase, userRecord } from './store-base.ts';
 import { ANCHOR_MS, LEGACY_LAST_UPDATED, isoTime } from './time.ts';
 import type { AdvanceOptions, AdvanceResult, FhirResource, PatientRecord, SyntheticUser } from './types.ts';
-import { initialPlan, type UserPlan } from './user-plan.ts';
+import { INITIAL_PLAN_VERSION, initialPlan, type UserPlan } from './user-plan.ts';
 import { loadUser } from './weekly-load.ts';
 
 export interface SyntheticStoreOptions {
@@ -74,6 +74,17 @@ export class SyntheticStore extends StoreBase {
     const record = this.build(this.plan(user.index));
     this.cache.set(user.index, record);
     return record;
+  }
+
+  /**
+   * Without generating the record: a user changed by a load has a pinned plan with its version,
+   * every other user's is the first. (The record cache holds 500 records: with more users read in
+   * turn, each page request rebuilt its user's whole record only to read this number.)
+   */
+  override recordVersion(patientId: string): number | undefined {
+    const user = this.userByPatientId(patientId);
+    if (!user) return undefined;
+    return this.pinned.get(user.index)?.version ?? INITIAL_PLAN_VERSION;
   }
 
   advance(options: AdvanceOptions = {}): AdvanceResult {

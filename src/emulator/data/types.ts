@@ -87,6 +87,11 @@ export interface DataStore {
   userByPatientId(patientId: string): SyntheticUser | undefined;
   /** The patient's current data; generated on first use and cached. Undefined for an unknown id. */
   record(patientId: string): PatientRecord | undefined;
+  /**
+   * The version `record` would carry, without generating the record (undefined for an unknown
+   * id): the HTTP layer keys its cached pages on it, so a cached page needs no record.
+   */
+  recordVersion(patientId: string): number | undefined;
   /** Simulates BB2's weekly data load. Deterministic for a given seed and call sequence. */
   advance(options: AdvanceOptions): AdvanceResult;
 }
