@@ -135,7 +135,12 @@ export async function syncResourceType(scope: SyncScope, type: FhirResourceType)
     bundleLastUpdated ??= page.lastUpdated;
     if (type === 'ExplanationOfBenefit') await noteSamhsaChoice(scope, page);
     const write: PageWrite = {
-      ...pageWrite(scope, type, page, { since, bundleLastUpdated, resumed, pages: typeCounts.pages }),
+      ...pageWrite(scope, type, page, {
+        since,
+        bundleLastUpdated,
+        // Every page before the last wrote progress, and a resumed walk has some stored.
+        nothingToForget: !resumed && typeCounts.pages === 1,
+      }),
       committed: (outcome) => {
         // Committed, so Postgres has read every byte of its rows: their memory goes back to the
         // thread that read the page. (A page whose write failed keeps it: the socket may not be
@@ -258,10 +263,8 @@ function pageWrite(
   walk: {
     since: string | null;
     bundleLastUpdated: string | null;
-    /** The walk resumed an earlier attempt's (its progress and seen ids are stored). */
-    resumed: boolean;
-    /** Pages of the walk so far, this one included (each before the last wrote progress). */
-    pages: number;
+    /** The walk has no progress or seen ids stored (see CloseWalk `nothingToForget`). */
+    nothingToForget: boolean;
   },
 ): BatchWrite {
   const { ctx, tally } = scope;
@@ -299,7 +302,7 @@ function pageWrite(
         ? lastPageClose(
             scope,
             type,
-            { cursor: walk.bundleLastUpdated, nothingToForget: !walk.resumed && walk.pages === 1 },
+            { cursor: walk.bundleLastUpdated, nothingToForget: walk.nothingToForget },
             seen,
           )
         : {}),

@@ -46,7 +46,7 @@ end
 return 1`;
 
 /** How often a process sends BB2's announced budget to Redis while it is far from spent. */
-export const OBSERVE_EVERY_MS = 1000;
+const OBSERVE_EVERY_MS = 1000;
 
 /** BB2's announced limit, as the HTTP layer reads it from a response. */
 export interface AnnouncedLimit {

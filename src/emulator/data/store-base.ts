@@ -47,9 +47,10 @@ export abstract class StoreBase implements DataStore {
   abstract userByIndex(index: number): SyntheticUser | undefined;
   abstract userByPatientId(patientId: string): SyntheticUser | undefined;
   abstract record(patientId: string): PatientRecord | undefined;
+  abstract advance(options: AdvanceOptions): AdvanceResult;
 
+  /** The record's version, from the record itself (a store that generates records does better). */
   recordVersion(patientId: string): number | undefined {
     return this.record(patientId)?.version;
   }
-  abstract advance(options: AdvanceOptions): AdvanceResult;
 }

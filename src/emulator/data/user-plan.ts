@@ -55,10 +55,10 @@ export function duration(rng: Rng, type: ClaimType): number {
   }
 }
 
-/** The user's claims as of the initial loads (weekly loads ending at the anchor). */
 /** The version of every user's data before the first load changes it. */
 export const INITIAL_PLAN_VERSION = 1;
 
+/** The user's claims as of the initial loads (weekly loads ending at the anchor). */
 export function initialPlan(seed: number, index: number, claimIdFor: ClaimIdFor): UserPlan {
   const rng = new Rng(seed, 'plan', index);
   const legacyUser = rng.chance(LEGACY_USER_RATE);
