@@ -57,9 +57,11 @@ export interface IngestOptions {
   /**
    * One more statement (text with its values written in), run after the batch's writes and before
    * COMMIT: the sync closes a walk together with its last page this way. `onRows` gets its rows.
-   * A function is given the first row of `lockedRead` and returns the statement.
+   * A function is given the first row of `lockedRead` and returns the statement, or undefined when
+   * that row shows none is needed.
    */
-  finalStatement?: FinalStatement | ((read: Record<string, unknown> | undefined) => FinalStatement);
+  finalStatement?:
+    FinalStatement | ((read: Record<string, unknown> | undefined) => FinalStatement | undefined);
   /**
    * One more query for the first round trip, run once the batch's patients are locked and before
    * anything is written: its first row goes to `finalStatement` when that is a function (the sync

@@ -48,6 +48,12 @@ export interface CloseWalk {
    * the enrollment's lock writes them, so none can appear meanwhile.
    */
   nothingToForget?: boolean;
+  /**
+   * No removal was held back for the enrollment when its sync began (sync_state.reconcile_suspect
+   * was empty, and only the sync holding the enrollment's lock writes it): a close that finds
+   * nothing unseen has none to clear. Unset: not known, and such a close clears it.
+   */
+  noneHeld?: boolean;
 }
 
 export interface WalkClosed {
@@ -128,6 +134,24 @@ export function closeWalkSql(c: CloseWalk, known: { nothingUnseen?: boolean } = 
     w.write(`DELETE FROM sync_seen WHERE enrollment_id = ${e} AND resource_type = ${t}`);
   }
   return w.inline(select);
+}
+
+/**
+ * closeWalkSql, or undefined when the close has nothing to do: no cursor to move, nothing of the
+ * walk to forget, and nothing to remove or clear (a walk that does not reconcile, or one that
+ * found nothing unseen while no removal was held back). Most walks of a first sync close so, and
+ * their last page's transaction then carries no statement for the close: one statement fewer per
+ * walk, each costing Postgres more to plan than to run (docs/performance.md, session 15).
+ */
+export function closeWalkStatement(
+  c: CloseWalk,
+  known: { nothingUnseen?: boolean } = {},
+): string | undefined {
+  const idle =
+    c.cursor === null &&
+    c.nothingToForget === true &&
+    (!reconciles(c) || (known.nothingUnseen === true && c.noneHeld === true));
+  return idle ? undefined : closeWalkSql(c, known);
 }
 
 /** Whether closing this walk reconciles: a full walk of claims or coverages. */

@@ -12,13 +12,14 @@ import {
   emptyOutcome,
   ingestBatches,
   type BatchWrite,
+  type FinalStatement,
   type IngestOptions,
   type IngestOutcome,
 } from '../db/ingest.ts';
 import { quarantineWrite } from '../db/quarantine.ts';
 import {
   closeWalk,
-  closeWalkSql,
+  closeWalkStatement,
   unseenCountSql,
   walkClosed,
   type CloseWalk,
@@ -241,17 +242,23 @@ function lastPageClose(
     ...walkEnd(scope, type, null),
     ...(scope.tally.full ? { lastPageSeen: seen } : {}),
     nothingToForget: walk.nothingToForget,
+    noneHeld: !scope.start.reconcileSuspect,
   };
   const cursor = { enrollmentId: scope.enrollmentId, resourceType: type, cursor: walk.cursor };
   const onRows = (rows: (string | null)[][]) => countClosed(scope, type, walkClosed(rows[0] ?? []));
+  const final = (sql: string | undefined): FinalStatement | undefined =>
+    sql === undefined ? undefined : { sql, onRows };
   const lockedRead = unseenCountSql(close);
-  if (lockedRead === undefined) return { cursor, finalStatement: { sql: closeWalkSql(close), onRows } };
+  if (lockedRead === undefined) {
+    const statement = final(closeWalkStatement(close));
+    return statement ? { cursor, finalStatement: statement } : { cursor };
+  }
   return {
     cursor,
     lockedRead,
     // The count must run under the patient's lock even when the page holds no resources.
     alsoLock: [scope.enrollment.patient_id],
-    finalStatement: (read) => ({ sql: closeWalkSql(close, { nothingUnseen: read?.unseen === 0 }), onRows }),
+    finalStatement: (read) => final(closeWalkStatement(close, { nothingUnseen: read?.unseen === 0 })),
   };
 }
 

@@ -243,6 +243,52 @@ describe('a full first sync', () => {
     expect(eobPagesOverOne(world)).toBeGreaterThan(0);
   });
 
+  it('sends no statement to close a first sync’s walks when they have nothing to remove, forget or clear', async () => {
+    const users = [0, 1, 2, 3];
+    const { world } = await setUp('sync_idle_closes', { users });
+    // The transactions of the statements that update sync_state themselves (a trigger's own
+    // updates, the cursor floor's, are left out), and of the writes into the raw store.
+    await world.tdb.pool.query(`
+      CREATE TABLE test_state_updates (xid xid8);
+      CREATE TABLE test_raw_writes (xid xid8, patient_id text);
+      CREATE FUNCTION test_note_state_update() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF pg_trigger_depth() = 1 THEN INSERT INTO test_state_updates VALUES (pg_current_xact_id()); END IF;
+          RETURN NULL;
+        END $$;
+      CREATE FUNCTION test_note_raw_write() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO test_raw_writes SELECT DISTINCT pg_current_xact_id(), patient_id FROM written;
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER test_note_state_update AFTER UPDATE ON sync_state
+        FOR EACH STATEMENT EXECUTE FUNCTION test_note_state_update();
+      CREATE TRIGGER test_note_raw_write AFTER INSERT ON fhir_resources REFERENCING NEW TABLE AS written
+        FOR EACH STATEMENT EXECUTE FUNCTION test_note_raw_write();`);
+    // One enrollment held a removal back earlier: its full walks' closes must clear it.
+    const held = world.enrolled[0]!;
+    await world.tdb.pool.query(
+      `INSERT INTO sync_state (enrollment_id, reconcile_suspect)
+       VALUES ($1, jsonb_build_object('ExplanationOfBenefit', jsonb_build_object('unseen', 3, 'held', 3)))`,
+      [held.enrollmentId],
+    );
+    await world.startWorkers(2);
+    expect(await world.run()).toMatchObject({ status: 'finished', enrollments_ok: users.length });
+    // Page transactions that updated sync_state: only those closing the held enrollment's walks
+    // (the write queue may have put other beneficiaries' pages in them too).
+    const { rows } = await world.tdb.pool.query<{ patients: string[] }>(
+      `SELECT array_agg(DISTINCT w.patient_id) AS patients
+         FROM test_state_updates u JOIN test_raw_writes w USING (xid) GROUP BY u.xid`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) expect(r.patients).toContain(held.patientId);
+    const state = await world.tdb.pool.query<{ reconcile_suspect: unknown }>(
+      'SELECT reconcile_suspect FROM sync_state WHERE enrollment_id = $1',
+      [held.enrollmentId],
+    );
+    expect(state.rows).toEqual([{ reconcile_suspect: null }]);
+  });
+
   it('takes each sync’s access token from the row its start read, without reading the tokens again', async () => {
     const { world } = await setUp('sync_tokens_once', { users: [0, 1, 2] });
     // Every statement the deployment's pool runs outside a checked-out connection is noted: the
