@@ -111,6 +111,30 @@ describeWithFixtures('ingestBatch', () => {
     expect(rows).toEqual([{ state: 'MO', postal_code: '63101' }]);
   });
 
+  it('finds everything it stored in a batch of three resource types, ids that need quoting included', async () => {
+    const patient = fixtureResource('sandbox/patient-bbuser29999.json', '-20140000010000');
+    const coverages = fixtureResources('sandbox/coverage-bundle-bbuser29999.json');
+    // Ids as SQL and array literals would misread them unquoted (FHIR allows none of these, BB2
+    // sends none, but an id is still bytes from outside).
+    const odd = [`o'brien`, 'a"b,c', 'back\\slash', '{brace} space', 'NULL'];
+    const eobs = page().map((r, i) => (i < odd.length ? { ...r, resourceId: odd[i]! } : r));
+    const batch = () => [...[patient, ...coverages].map(normalizeResource), ...eobs];
+    const first = await ingestBatch(tdb.pool, batch(), options);
+    expect(first).toMatchObject({ inserted: 15, updated: 0, unchanged: 0 });
+    const { rows } = await tdb.pool.query<{ resource_id: string }>(
+      `SELECT resource_id FROM fhir_resources WHERE resource_id = ANY($1) ORDER BY 1`,
+      [odd],
+    );
+    expect(rows.map((r) => r.resource_id)).toEqual([...odd].sort());
+    const versions = await rowVersions(tdb.pool);
+    expect(await ingestBatch(tdb.pool, batch(), options)).toMatchObject({
+      inserted: 0,
+      updated: 0,
+      unchanged: 15,
+    });
+    expect(await rowVersions(tdb.pool)).toEqual(versions);
+  });
+
   it('commits nothing of a batch whose last write fails, progress included', async () => {
     const batch = page();
     // Corrupt the raw text of the last resource: the raw COPY, the batch's last write, fails.
