@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 
 import { redisConnection } from '../../src/workers/redis.ts';
 import { createRequestLimiter } from '../../src/workers/request-limiter.ts';
@@ -45,6 +45,7 @@ describe('the shared request limiter', () => {
 
 const connections: ReturnType<typeof redisConnection>[] = [];
 afterEach(() => {
+  vi.restoreAllMocks();
   for (const c of connections.splice(0)) c.disconnect();
 });
 
@@ -127,5 +128,56 @@ describe("observing BB2's announced budget", () => {
     for (let i = 0; i < 100 && (await budget2()) !== null; i++) await new Promise((r) => setTimeout(r, 10));
     other.observe({ limit: 100, remaining: 95, resetMs: 60_000 });
     expect(await budget2()).toBe('85');
+  });
+});
+
+describe('slots taken together', () => {
+  it('takes four requests’ slots in one round trip while the second is under half its limit, then one at a time', async () => {
+    const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
+    const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
+    connections.push(connection);
+    // One second throughout, whatever the clock does meanwhile.
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+    const evals = vi.spyOn(connection, 'eval');
+    const limiter = createRequestLimiter(connection, { maxPerSecond: 20, prefix, maxWaitMs: 60_000 });
+    const counted = async () => Number(await connection.get(`${prefix}:bb2-rate:${Math.floor(now / 1000)}`));
+    // Four slots while 0 and then 4 of 20 were taken; past half, one each.
+    for (let i = 0; i < 8; i++) await limiter();
+    expect(evals).toHaveBeenCalledTimes(2);
+    expect(await counted()).toBe(8);
+    for (let i = 0; i < 4; i++) await limiter();
+    expect(evals).toHaveBeenCalledTimes(6);
+    // Every slot taken went to a request: none was lost in this second.
+    expect(await counted()).toBe(12);
+  });
+
+  it('takes one slot a request while BB2’s budget is low, and spends none kept once it nears the reserve', async () => {
+    const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
+    const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
+    connections.push(connection);
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+    const evals = vi.spyOn(connection, 'eval');
+    const limiter = createRequestLimiter(connection, { maxPerSecond: 1000, prefix, maxWaitMs: 60_000 });
+    await limiter(); // four slots taken: three kept
+    expect(evals).toHaveBeenCalledTimes(1);
+    // BB2 says 5 of 100 remain: the kept slots are not spent, the request waits for the reset.
+    limiter.observe({ limit: 100, remaining: 5, resetMs: 60_000 });
+    const stop = new AbortController();
+    const waiting = limiter(stop.signal);
+    setTimeout(() => stop.abort(new Error('held')), 300);
+    await expect(waiting).rejects.toThrow(/held/);
+    // A budget of 60 usable (70 remaining less a reserve of 10): one slot per request.
+    const other = createRequestLimiter(connection, {
+      maxPerSecond: 1000,
+      prefix: `${prefix}-2`,
+      maxWaitMs: 60_000,
+    });
+    other.observe({ limit: 100, remaining: 70, resetMs: 60_000 });
+    evals.mockClear();
+    for (let i = 0; i < 3; i++) await other();
+    expect(evals.mock.calls.filter((c) => String(c[0]).includes('INCRBY'))).toHaveLength(3);
+    expect(await connection.get(`${prefix}-2:bb2-budget`)).toBe('57');
   });
 });
