@@ -98,6 +98,7 @@ export async function forgetSyncedData(stage: BenchStage): Promise<void> {
 export async function writeOnly(stage: BenchStage): Promise<BenchMeasures['write']> {
   const postgres = stage.postgres!;
   const extracted = await extractRows(stage.dbUrl);
+  await stage.checkpoint();
   const driver0 = process.cpuUsage();
   const postgres0 = await postgres.read();
   let seconds: number;

@@ -18,6 +18,7 @@
  * 3b. the naive baseline (naive.ts): the same pages, one ORM upsert of the raw resource each;
  * 4. a second, unchanged sync (requests per enrollment, rows written);
  * 5. an incremental sync after the emulator's weekly load with 10% changes.
+ * Each timed phase that writes starts after an untimed CHECKPOINT (BenchStage `checkpoint`).
  * The stage (databases, children, meters) is in setup.ts, the phases in phases.ts.
  */
 import { fetchEverything } from './limits.ts';
@@ -49,22 +50,26 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await stage.startWorkers();
     const start = runStarter(stage, config);
     const shape = `${options.workers} worker process(es), concurrency ${options.concurrency} each`;
+    await stage.checkpoint();
     say(`phase 2a: full first sync of ${options.users} users in fresh worker process(es) (cold; ${shape})`);
     const { eobs: coldEobs, ...coldFull } = await fullSync(stage, start);
     if (fetch.eobs !== coldEobs)
       throw new Error(`fetch-only saw ${fetch.eobs} EOBs but the sync stored ${coldEobs}`);
     say('the synced data is emptied (enrollments and tokens kept): the next sync is a first sync again');
     await forgetSyncedData(stage);
+    await stage.checkpoint();
     say(`phase 2: the same full first sync in the same, now warm, worker process(es) (${shape})`);
     const { eobs, ...full } = await fullSync(stage, start);
     if (fetch.eobs !== eobs) throw new Error(`fetch-only saw ${fetch.eobs} EOBs but the sync stored ${eobs}`);
 
     say('phase 3: write-only limit (the same final rows COPYed into an empty copy of the schema)');
     const write = await writeOnly(stage);
+    await stage.checkpoint();
     say('naive baseline: the same pages, each resource upserted raw with one ORM statement');
     const { eobs: naiveEobs, ...naiveMeasure } = await naive(stage, fhir, tokens);
     if (naiveEobs !== eobs) throw new Error(`the naive baseline stored ${naiveEobs} EOBs, not ${eobs}`);
 
+    await stage.checkpoint();
     const later = await laterSyncs(stage, start);
     const { users, concurrency, workers } = options;
     return benchResult({

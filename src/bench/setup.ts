@@ -153,6 +153,28 @@ export class BenchStage {
     return { config, fhir, tokens };
   }
 
+  #checkpointRefused = false;
+
+  /**
+   * A CHECKPOINT before a timed phase that writes (untimed), so that every such phase starts with
+   * no dirty buffers and no WAL towards the next checkpoint. An N=500 phase writes about 185 MB of
+   * WAL and Postgres, by default, checkpoints about every 540 MB: without this, a checkpoint fell in
+   * the full sync in one run and in the write-only limit in the next, and `limitRatio` moved by a
+   * third with it (docs/performance.md, session 15). Needs superuser or pg_checkpoint; refused, it
+   * says so once and the phases run as they come.
+   */
+  async checkpoint(): Promise<void> {
+    if (this.#checkpointRefused) return;
+    try {
+      await this.pool.query('CHECKPOINT');
+    } catch (err) {
+      this.#checkpointRefused = true;
+      this.options.say(
+        `could not CHECKPOINT before the timed phases (${(err as Error).message}): a checkpoint may fall in any phase`,
+      );
+    }
+  }
+
   /**
    * Meters the Postgres backends of the bench's databases. Backends come and go with connections:
    * it samples every 200 ms so none is missed.
