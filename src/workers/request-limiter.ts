@@ -33,7 +33,11 @@ return 1`;
  * Slots a process takes in one round trip while far from every limit: the requests after the
  * first in the same second go without asking Redis. Unused ones lapse with their second. A TAKE
  * before every request was about half of a full sync's Redis round trips (docs/performance.md,
- * session 15).
+ * session 15). Slots a process keeps were taken from the shared counts already, so another
+ * process hearing that BB2's budget is nearly spent cannot take them back: each process may still
+ * spend up to three in that second, as requests in flight do, which the reserve is for. (BB2
+ * announces its budget on every FHIR answer, 100,000 a second by default, so after a worker's first
+ * answers the budget is known, and far from spent.)
  */
 const LEASE = 4;
 /** BB2's usable budget under which every request takes its own slot. */
@@ -92,8 +96,8 @@ export function createRequestLimiter(
   const want = String(LEASE);
   const limit = String(perWindow);
   const waitForTurn = async function waitForTurn(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) throw signal.reason as Error;
-    if (lease.left > 0 && lease.window === Math.floor(Date.now() / 1000)) {
+    // (An aborted caller goes on to withinDeadline, which rejects at once.)
+    if (lease.left > 0 && !signal?.aborted && lease.window === Math.floor(Date.now() / 1000)) {
       lease.left--;
       return;
     }
