@@ -54,7 +54,7 @@ export function addBenchCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nUses its own database (<DATABASE_URL name>_bench, dropped at the end) and queue prefix. See docs/performance.md.',
+      '\nUses its own database (<DATABASE_URL name>_bench, dropped at the end) and queue prefix, and runs a CHECKPOINT before each timed phase that writes (superuser or pg_checkpoint; without it, says so and goes on). See docs/performance.md.',
     )
     .action(lazyAction(() => import('../commands/bench.ts'), 'runBenchCommand'));
 }
