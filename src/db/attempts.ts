@@ -4,7 +4,7 @@
  */
 import type { ErrorCategory } from '../errors.ts';
 import type { Db } from './client.ts';
-import { memberOutcomeWrite, type AttemptTotals } from './runs.ts';
+import { finishRunIfLast, memberOutcomeWrite, membersLeftSelect, type AttemptTotals } from './runs.ts';
 import { ASYNC_COMMIT, prepared, Statement } from './statement.ts';
 
 export interface AttemptResult extends AttemptTotals {
@@ -47,12 +47,17 @@ export interface SyncSucceeded {
  */
 export async function finishSyncSucceeded(db: Db, s: SyncSucceeded): Promise<void> {
   const w = new Statement();
-  syncSucceededWrites(w, s);
-  await db.query(prepared(w.text(ASYNC_COMMIT), w.values));
+  const left = syncSucceededWrites(w, s);
+  const select = left ? `${ASYNC_COMMIT}, ${membersLeftSelect(left)}` : ASYNC_COMMIT;
+  const { rows } = await db.query<{ members_left?: number | null }>(prepared(w.text(select), w.values));
+  if (s.runId) await finishRunIfLast(db, s.runId, rows[0]?.members_left);
 }
 
-/** finishSyncSucceeded's writes, added to a statement (the simulation adds its cursor writes first). */
-export function syncSucceededWrites(w: Statement, s: SyncSucceeded): void {
+/**
+ * finishSyncSucceeded's writes, added to a statement (the simulation adds its cursor writes first);
+ * with a run, the name of the write giving its `members_left` (runs.ts memberOutcomeWrite).
+ */
+export function syncSucceededWrites(w: Statement, s: SyncSucceeded): string | undefined {
   const enrollment = w.param(s.enrollmentId);
   if (s.completed) {
     w.write(
@@ -83,7 +88,7 @@ export function syncSucceededWrites(w: Statement, s: SyncSucceeded): void {
     );
   }
   attemptWrite(w, s.attemptId, s.result);
-  if (s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result);
+  return s.runId ? memberOutcomeWrite(w, s.runId, s.enrollmentId, 'ok', s.result) : undefined;
 }
 
 /** One statement when a sync stops: the attempt, operator state, and (when final) the run. */
@@ -118,6 +123,13 @@ export async function finishSyncFailed(
         WHERE enrollment_id = ${enrollment}`,
     );
   }
-  if (s.final && s.runId) memberOutcomeWrite(w, s.runId, s.enrollmentId, s.outcome ?? 'failed', s.result);
-  if (!w.empty) await db.query(prepared(w.text(), w.values));
+  const left =
+    s.final && s.runId
+      ? memberOutcomeWrite(w, s.runId, s.enrollmentId, s.outcome ?? 'failed', s.result)
+      : undefined;
+  if (w.empty) return;
+  const { rows } = await db.query<{ members_left?: number | null }>(
+    prepared(w.text(left ? membersLeftSelect(left) : '1'), w.values),
+  );
+  if (left && s.runId) await finishRunIfLast(db, s.runId, rows[0]?.members_left);
 }

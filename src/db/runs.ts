@@ -136,8 +136,11 @@ export async function recordMemberOutcome(
   totals: AttemptTotals,
 ): Promise<void> {
   const w = new Statement();
-  memberOutcomeWrite(w, runId, enrollmentId, outcome, totals);
-  await db.query(prepared(w.text(), w.values));
+  const left = memberOutcomeWrite(w, runId, enrollmentId, outcome, totals);
+  const { rows } = await db.query<{ members_left: number | null }>(
+    prepared(w.text(membersLeftSelect(left)), w.values),
+  );
+  await finishRunIfLast(db, runId, rows[0]?.members_left);
 }
 
 /** How many counter shards a run has (sync_run_tallies): more than the sessions that write them. */
@@ -164,7 +167,9 @@ type TallySums = Pick<
 
 /**
  * recordMemberOutcome as writes of a Statement: the member's outcome, its counts added to this
- * session's tally shard, and the run finished when this outcome is its last.
+ * session's tally shard, and the run finished when this outcome is its last. Returns the name of
+ * the write whose `members_left` the caller selects (membersLeftSelect) and hands to
+ * finishRunIfLast once the statement has committed.
  *
  * Why the counters are not added to the run's row: every outcome then waited for the one before
  * it on that row's lock (and on the MultiXacts the attempts' key-share locks made of it): at a few
@@ -175,8 +180,8 @@ type TallySums = Pick<
  * while NULL). This statement sees the committed tallies without its own addition, so when they
  * and this one reach the total, every other member's outcome is committed and in those sums: the
  * run's final counters are those sums plus this one. Two last outcomes committing at the same
- * time each see the other missing and neither finishes; the feeder's next tick does
- * (refreshRunCounters).
+ * time each see the other missing and neither finishes; each checks again once committed
+ * (finishRunIfLast), and the feeder's tick (refreshRunCounters) is the backstop.
  */
 export function memberOutcomeWrite(
   w: Statement,
@@ -184,7 +189,7 @@ export function memberOutcomeWrite(
   enrollmentId: string,
   outcome: MemberOutcome,
   totals: AttemptTotals,
-): void {
+): string {
   const run = w.param(runId);
   const result = w.param(outcome);
   const member = `member_${w.values.length}`;
@@ -227,6 +232,50 @@ export function memberOutcomeWrite(
      WHERE r.run_id = ${memberCte}.${member} AND r.status = 'running'
        AND s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped + 1 >= r.enrollments_total`,
   );
+  // How many members are left by this statement's count (its own outcome counted), for
+  // finishRunIfLast: a row only when the outcome counted and the run is running.
+  w.write(
+    `SELECT r.enrollments_total - (s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped) - 1 AS members_left
+       FROM ${memberCte} JOIN sync_runs r ON r.run_id = ${memberCte}.${member} CROSS JOIN LATERAL (
+             SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = r.run_id) s
+      WHERE r.status = 'running'`,
+  );
+  return `w${w.count - 1}`;
+}
+
+/**
+ * An outcome recorded with fewer members than this left to finish (by the count its statement
+ * saw) checks, once committed, whether its run is done (finishRunIfLast). More syncs than this
+ * finishing at the same moment across a deployment leave the last ones to the feeder's tick.
+ */
+const LAST_FEW = 64;
+
+/** The select list item that returns a memberOutcomeWrite's `members_left` (its CTE `left`). */
+export function membersLeftSelect(left: string): string {
+  return `(SELECT members_left FROM ${left}) AS members_left`;
+}
+
+const FINISH_RUN_IF_DONE = `UPDATE sync_runs r SET status = 'finished', finished_at = now(),
+       enrollments_ok = s.enrollments_ok, enrollments_failed = s.enrollments_failed,
+       enrollments_skipped = s.enrollments_skipped, requests = s.requests,
+       resources_changed = s.resources_changed, rows_written = s.rows_written,
+       resources_removed = s.resources_removed
+  FROM (SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = $1) s
+ WHERE r.run_id = $1 AND r.status = 'running'
+   AND s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped >= r.enrollments_total`;
+
+/**
+ * After a statement that recorded an outcome (memberOutcomeWrite) has committed: when it saw
+ * fewer than LAST_FEW members left, finishes the run if every member now has its outcome. Two
+ * last outcomes committing together each see the other missing, and neither statement finishes
+ * the run; each checks again after its commit, and the later check sees both. Without it the run
+ * stayed `running` until the feeder's next tick (SYNC_FEED_INTERVAL_MS, 5 s), and whoever waited
+ * for it (`bbsync sync --wait`, the bench) with it. `db` is a pool (or a connection outside a
+ * transaction), so the statement before has committed.
+ */
+export async function finishRunIfLast(db: Db, runId: string, membersLeft: unknown): Promise<void> {
+  if (membersLeft === null || membersLeft === undefined || Number(membersLeft) >= LAST_FEW) return;
+  await db.query(prepared(FINISH_RUN_IF_DONE, [runId]));
 }
 
 /**

@@ -8,11 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRun,
   finishFanOut,
+  finishRunIfLast,
   getRun,
+  memberOutcomeWrite,
+  membersLeftSelect,
   recordMemberOutcome,
   refreshRunCounters,
   type MemberOutcome,
 } from '../../src/db/runs.ts';
+import { Statement } from '../../src/db/statement.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 let tdb: TestDatabase;
@@ -129,6 +133,40 @@ describe("a run's counters", () => {
       enrollments_failed: 1,
       requests: 10,
     });
+  });
+
+  it('finish a run whose last two outcomes committed together when each checks again after its commit', async () => {
+    const [a, b] = await runningRun('tally-last', 2);
+    const first = await tdb.pool.connect();
+    const second = await tdb.pool.connect();
+    const left: unknown[] = [];
+    try {
+      // As two syncs ending at the same moment: both statements run before either commits.
+      await first.query('BEGIN');
+      await second.query('BEGIN');
+      for (const [client, id] of [
+        [first, a!],
+        [second, b!],
+      ] as const) {
+        const w = new Statement();
+        const cte = memberOutcomeWrite(w, 'tally-last', id, 'ok', totals(3));
+        const { rows } = await client.query<{ members_left: number }>(
+          w.text(membersLeftSelect(cte)),
+          w.values,
+        );
+        left.push(rows[0]!.members_left);
+      }
+      await first.query('COMMIT');
+      await second.query('COMMIT');
+    } finally {
+      first.release();
+      second.release();
+    }
+    // Each saw one member left besides itself, so neither statement finished the run.
+    expect(left).toEqual([1, 1]);
+    expect(await rowOf('tally-last')).toMatchObject({ status: 'running' });
+    await finishRunIfLast(tdb.pool, 'tally-last', left[0]);
+    expect(await rowOf('tally-last')).toEqual({ status: 'finished', enrollments_ok: 2, requests: 6 });
   });
 
   it("are copied to a running run's row by the refresh, which leaves an unchanged row alone", async () => {
