@@ -275,7 +275,9 @@ const FINISH_RUN_IF_DONE = `UPDATE sync_runs r SET status = 'finished', finished
  */
 export async function finishRunIfLast(db: Db, runId: string, membersLeft: unknown): Promise<void> {
   if (membersLeft === null || membersLeft === undefined || Number(membersLeft) >= LAST_FEW) return;
-  await db.query(prepared(FINISH_RUN_IF_DONE, [runId]));
+  // The outcome is committed: a failure here must not fail the sync that recorded it (its job
+  // would be retried and its attempt marked failed). The feeder's tick finishes the run instead.
+  await db.query(prepared(FINISH_RUN_IF_DONE, [runId])).catch(() => undefined);
 }
 
 /**
