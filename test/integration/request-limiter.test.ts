@@ -133,15 +133,22 @@ describe("observing BB2's announced budget", () => {
   });
 });
 
+/**
+ * A fresh prefix and Redis connection, its EVALs counted, with the clock held at one instant: every
+ * request falls in one second, whatever the real clock does meanwhile.
+ */
+function inOneSecond() {
+  const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
+  const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
+  connections.push(connection);
+  const now = Date.now();
+  vi.spyOn(Date, 'now').mockReturnValue(now);
+  return { prefix, connection, now, evals: vi.spyOn(connection, 'eval') };
+}
+
 describe('slots taken together', () => {
   it('takes four requests’ slots in one round trip while the second is under half its limit, then one at a time', async () => {
-    const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
-    const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
-    connections.push(connection);
-    // One second throughout, whatever the clock does meanwhile.
-    const now = Date.now();
-    vi.spyOn(Date, 'now').mockReturnValue(now);
-    const evals = vi.spyOn(connection, 'eval');
+    const { prefix, connection, now, evals } = inOneSecond();
     const limiter = createRequestLimiter(connection, { maxPerSecond: 20, prefix, maxWaitMs: 60_000 });
     const counted = async () => Number(await connection.get(`${prefix}:bb2-rate:${Math.floor(now / 1000)}`));
     // Four slots while 0 and then 4 of 20 were taken; past half, one each.
@@ -155,12 +162,7 @@ describe('slots taken together', () => {
   });
 
   it('takes one slot a request while BB2’s budget is low, and spends none kept once it nears the reserve', async () => {
-    const prefix = `bbsync-test-${randomBytes(4).toString('hex')}`;
-    const connection = redisConnection({ kind: 'standalone', url: inject('redisUrl') });
-    connections.push(connection);
-    const now = Date.now();
-    vi.spyOn(Date, 'now').mockReturnValue(now);
-    const evals = vi.spyOn(connection, 'eval');
+    const { prefix, connection, evals } = inOneSecond();
     const limiter = createRequestLimiter(connection, { maxPerSecond: 1000, prefix, maxWaitMs: 60_000 });
     await limiter(); // four slots taken: three kept
     expect(evals).toHaveBeenCalledTimes(1);
