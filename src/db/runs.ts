@@ -255,11 +255,13 @@ export function membersLeftSelect(left: string): string {
   return `(SELECT members_left FROM ${left}) AS members_left`;
 }
 
-const FINISH_RUN_IF_DONE = `UPDATE sync_runs r SET status = 'finished', finished_at = now(),
-       enrollments_ok = s.enrollments_ok, enrollments_failed = s.enrollments_failed,
+/** A run's counters set from TALLY_SUMS read as `s` (finishRunIfLast, refreshRunCounters). */
+const COUNTERS_FROM_SUMS = `enrollments_ok = s.enrollments_ok, enrollments_failed = s.enrollments_failed,
        enrollments_skipped = s.enrollments_skipped, requests = s.requests,
        resources_changed = s.resources_changed, rows_written = s.rows_written,
-       resources_removed = s.resources_removed
+       resources_removed = s.resources_removed`;
+
+const FINISH_RUN_IF_DONE = `UPDATE sync_runs r SET status = 'finished', finished_at = now(), ${COUNTERS_FROM_SUMS}
   FROM (SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = $1) s
  WHERE r.run_id = $1 AND r.status = 'running'
    AND s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped >= r.enrollments_total`;
@@ -289,10 +291,7 @@ export async function finishRunIfLast(db: Db, runId: string, membersLeft: unknow
 export async function refreshRunCounters(db: Db): Promise<SyncRun[]> {
   const DONE = 's.enrollments_ok + s.enrollments_failed + s.enrollments_skipped';
   const { rows } = await db.query<SyncRun>(
-    `UPDATE sync_runs r SET enrollments_ok = s.enrollments_ok, enrollments_failed = s.enrollments_failed,
-            enrollments_skipped = s.enrollments_skipped, requests = s.requests,
-            resources_changed = s.resources_changed, rows_written = s.rows_written,
-            resources_removed = s.resources_removed,
+    `UPDATE sync_runs r SET ${COUNTERS_FROM_SUMS},
             status = CASE WHEN ${DONE} >= r.enrollments_total THEN 'finished' ELSE r.status END,
             finished_at = CASE WHEN ${DONE} >= r.enrollments_total THEN now() ELSE r.finished_at END
        FROM (SELECT r0.run_id, ${TALLY_SUMS}
