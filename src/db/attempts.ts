@@ -4,8 +4,8 @@
  */
 import type { ErrorCategory } from '../errors.ts';
 import type { Db } from './client.ts';
-import { finishRunIfLast, memberOutcomeWrite, membersLeftSelect, type AttemptTotals } from './runs.ts';
-import { ASYNC_COMMIT, prepared, Statement } from './statement.ts';
+import { memberOutcomeWrite, queryRecordingOutcome, type AttemptTotals, type OutcomeWrite } from './runs.ts';
+import { ASYNC_COMMIT, Statement } from './statement.ts';
 
 export interface AttemptResult extends AttemptTotals {
   status: 'ok' | 'failed' | 'retrying' | 'skipped';
@@ -47,17 +47,14 @@ export interface SyncSucceeded {
  */
 export async function finishSyncSucceeded(db: Db, s: SyncSucceeded): Promise<void> {
   const w = new Statement();
-  const left = syncSucceededWrites(w, s);
-  const select = left ? `${ASYNC_COMMIT}, ${membersLeftSelect(left)}` : ASYNC_COMMIT;
-  const { rows } = await db.query<{ members_left?: number | null }>(prepared(w.text(select), w.values));
-  if (s.runId) await finishRunIfLast(db, s.runId, rows[0]?.members_left);
+  await queryRecordingOutcome(db, w, syncSucceededWrites(w, s), ASYNC_COMMIT);
 }
 
 /**
  * finishSyncSucceeded's writes, added to a statement (the simulation adds its cursor writes first);
- * with a run, the name of the write giving its `members_left` (runs.ts memberOutcomeWrite).
+ * with a run, its outcome's write (runs.ts memberOutcomeWrite).
  */
-export function syncSucceededWrites(w: Statement, s: SyncSucceeded): string | undefined {
+export function syncSucceededWrites(w: Statement, s: SyncSucceeded): OutcomeWrite | undefined {
   const enrollment = w.param(s.enrollmentId);
   if (s.completed) {
     w.write(
@@ -123,13 +120,10 @@ export async function finishSyncFailed(
         WHERE enrollment_id = ${enrollment}`,
     );
   }
-  const left =
+  const outcome =
     s.final && s.runId
       ? memberOutcomeWrite(w, s.runId, s.enrollmentId, s.outcome ?? 'failed', s.result)
       : undefined;
   if (w.empty) return;
-  const { rows } = await db.query<{ members_left?: number | null }>(
-    prepared(w.text(left ? membersLeftSelect(left) : '1'), w.values),
-  );
-  if (left && s.runId) await finishRunIfLast(db, s.runId, rows[0]?.members_left);
+  await queryRecordingOutcome(db, w, outcome);
 }

@@ -136,11 +136,7 @@ export async function recordMemberOutcome(
   totals: AttemptTotals,
 ): Promise<void> {
   const w = new Statement();
-  const left = memberOutcomeWrite(w, runId, enrollmentId, outcome, totals);
-  const { rows } = await db.query<{ members_left: number | null }>(
-    prepared(w.text(membersLeftSelect(left)), w.values),
-  );
-  await finishRunIfLast(db, runId, rows[0]?.members_left);
+  await queryRecordingOutcome(db, w, memberOutcomeWrite(w, runId, enrollmentId, outcome, totals));
 }
 
 /** How many counter shards a run has (sync_run_tallies): more than the sessions that write them. */
@@ -167,9 +163,8 @@ type TallySums = Pick<
 
 /**
  * recordMemberOutcome as writes of a Statement: the member's outcome, its counts added to this
- * session's tally shard, and the run finished when this outcome is its last. Returns the name of
- * the write whose `members_left` the caller selects (membersLeftSelect) and hands to
- * finishRunIfLast once the statement has committed.
+ * session's tally shard, and the run finished when this outcome is its last. Returns what
+ * queryRecordingOutcome needs to finish the run once the statement has committed.
  *
  * Why the counters are not added to the run's row: every outcome then waited for the one before
  * it on that row's lock (and on the MultiXacts the attempts' key-share locks made of it): at a few
@@ -189,7 +184,7 @@ export function memberOutcomeWrite(
   enrollmentId: string,
   outcome: MemberOutcome,
   totals: AttemptTotals,
-): string {
+): OutcomeWrite {
   const run = w.param(runId);
   const result = w.param(outcome);
   const member = `member_${w.values.length}`;
@@ -220,6 +215,12 @@ export function memberOutcomeWrite(
        requests = t.requests + excluded.requests, resources_changed = t.resources_changed + excluded.resources_changed,
        rows_written = t.rows_written + excluded.rows_written, resources_removed = t.resources_removed + excluded.resources_removed`,
   );
+  // The committed tallies, without this outcome's (one row, zeros when the member update changed
+  // nothing): read once, for the run's finish and for members_left.
+  w.write(
+    `SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = (SELECT ${member} FROM ${memberCte})`,
+  );
+  const sums = `w${w.count - 1}`;
   // Locks the run's row only when the WHERE holds: for the last outcome, not for the others.
   w.write(
     `UPDATE sync_runs r SET status = 'finished', finished_at = now(),
@@ -227,8 +228,7 @@ export function memberOutcomeWrite(
        enrollments_skipped = s.enrollments_skipped + ${skipped}, requests = s.requests + ${requests},
        resources_changed = s.resources_changed + ${changed}, rows_written = s.rows_written + ${rows},
        resources_removed = s.resources_removed + ${removed}
-      FROM ${memberCte} CROSS JOIN LATERAL (
-             SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = ${memberCte}.${member}) s
+      FROM ${memberCte} CROSS JOIN ${sums} s
      WHERE r.run_id = ${memberCte}.${member} AND r.status = 'running'
        AND s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped + 1 >= r.enrollments_total`,
   );
@@ -236,11 +236,16 @@ export function memberOutcomeWrite(
   // finishRunIfLast: a row only when the outcome counted and the run is running.
   w.write(
     `SELECT r.enrollments_total - (s.enrollments_ok + s.enrollments_failed + s.enrollments_skipped) - 1 AS members_left
-       FROM ${memberCte} JOIN sync_runs r ON r.run_id = ${memberCte}.${member} CROSS JOIN LATERAL (
-             SELECT ${TALLY_SUMS} FROM sync_run_tallies t WHERE t.run_id = r.run_id) s
+       FROM ${memberCte} JOIN sync_runs r ON r.run_id = ${memberCte}.${member} CROSS JOIN ${sums} s
       WHERE r.status = 'running'`,
   );
-  return `w${w.count - 1}`;
+  return { runId, left: `w${w.count - 1}` };
+}
+
+/** A memberOutcomeWrite in a statement: its run, and the write that gives its `members_left`. */
+export interface OutcomeWrite {
+  runId: string;
+  left: string;
 }
 
 /**
@@ -253,6 +258,22 @@ const LAST_FEW = 64;
 /** The select list item that returns a memberOutcomeWrite's `members_left` (its CTE `left`). */
 export function membersLeftSelect(left: string): string {
   return `(SELECT members_left FROM ${left}) AS members_left`;
+}
+
+/**
+ * Sends a statement whose writes may record an outcome (`outcome`, from memberOutcomeWrite) with
+ * `select` as its select list, then, once it has committed, finishes the run if that outcome was
+ * its last (finishRunIfLast). `db` is a pool or a connection outside a transaction.
+ */
+export async function queryRecordingOutcome(
+  db: Db,
+  w: Statement,
+  outcome: OutcomeWrite | undefined,
+  select = '1',
+): Promise<void> {
+  const list = outcome ? `${select}, ${membersLeftSelect(outcome.left)}` : select;
+  const { rows } = await db.query<{ members_left?: number | null }>(prepared(w.text(list), w.values));
+  if (outcome) await finishRunIfLast(db, outcome.runId, rows[0]?.members_left);
 }
 
 /** A run's counters set from TALLY_SUMS read as `s` (finishRunIfLast, refreshRunCounters). */

@@ -149,7 +149,7 @@ describe("a run's counters", () => {
         [second, b!],
       ] as const) {
         const w = new Statement();
-        const cte = memberOutcomeWrite(w, 'tally-last', id, 'ok', totals(3));
+        const { left: cte } = memberOutcomeWrite(w, 'tally-last', id, 'ok', totals(3));
         const { rows } = await client.query<{ members_left: number }>(
           w.text(membersLeftSelect(cte)),
           w.values,
