@@ -1,6 +1,7 @@
 /**
  * makeGetText, the client FHIR pages are fetched with, against a real local HTTP server.
  */
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -128,5 +129,67 @@ describe('makeGetText', () => {
       expect(err).toBeInstanceOf(Error);
       expect(isTimeout(err)).toBe(false);
     }
+  });
+
+  it('leaves nothing on a long-lived stop signal once each request is over', async () => {
+    // As the worker's shutdown signal: one for the process, under every request it makes.
+    const shutdown = new AbortController();
+    const get = makeGetText({ timeoutMs: 5_000, signal: shutdown.signal });
+    const caller = new AbortController();
+    for (let i = 0; i < 50; i++) {
+      const response = await get(`${base}/gzip/v2/fhir/Patient/`, {}, i % 2 ? caller.signal : undefined);
+      expect(response.status).toBe(200);
+    }
+    for (const signal of [shutdown.signal, caller.signal]) {
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+      // Node keeps the signals AbortSignal.any made from this one in a set of its own (internal):
+      // one entry per request, for good, when requests were linked to it that way.
+      const dependants = Object.getOwnPropertySymbols(signal).find(
+        (k) => k.description === 'kDependantSignals',
+      );
+      const set = dependants && (signal as unknown as Record<symbol, Set<unknown> | undefined>)[dependants];
+      expect(set?.size ?? 0).toBe(0);
+    }
+  });
+
+  it('stops a request in flight when its stop signal fires, with that reason and not as a timeout', async () => {
+    const shutdown = new AbortController();
+    const statuses: number[] = [];
+    const get = makeGetText({
+      timeoutMs: 5_000,
+      signal: shutdown.signal,
+      onResponse: (_e, status) => statuses.push(status),
+    });
+    const pending = get(`${base}/slow`, {}).catch((e: unknown) => e);
+    setTimeout(() => shutdown.abort(new Error('worker shutting down')), 50);
+    const err = await pending;
+    expect(err).toBeInstanceOf(Error);
+    expect(isTimeout(err)).toBe(false);
+    expect(err).toMatchObject({ name: 'AbortError', cause: { message: 'worker shutting down' } });
+    expect(statuses).toEqual([0]);
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('hands the rate-limit hook a signal that stops its wait when the stop signal fires, before any timeout runs', async () => {
+    const shutdown = new AbortController();
+    let requested = 0;
+    const get = makeGetText({
+      timeoutMs: 50,
+      signal: shutdown.signal,
+      // As the shared limiter waiting for a turn: only the signal ends the wait.
+      beforeRequest: (signal) =>
+        new Promise<void>((_resolve, reject) => {
+          signal!.addEventListener('abort', () => reject(signal!.reason as Error), { once: true });
+        }),
+      onResponse: () => void requested++,
+    });
+    const pending = get(`${base}/gzip`, {}).catch((e: unknown) => e);
+    // Longer than the timeout: the request's time starts once the hook lets it go.
+    await new Promise((r) => setTimeout(r, 150));
+    shutdown.abort(new Error('worker shutting down'));
+    const err = await pending;
+    expect((err as Error).message).toBe('worker shutting down');
+    expect(requested).toBe(0);
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
   });
 });
