@@ -150,10 +150,7 @@ function isDecodingError(err: unknown): boolean {
   return false;
 }
 
-/**
- * One request under the settings: the rate-limit hook first, then `send` with a signal that
- * aborts on the timeout or on shutdown, then its status reported (0 when no response came).
- */
+/** How to read a response's headers, for fetch's Response and for TextResponse alike. */
 function headerReader(response: object): ((name: string) => string | null | undefined) | undefined {
   if ('headers' in response && response.headers instanceof Headers) {
     const headers = response.headers;
@@ -166,6 +163,10 @@ function headerReader(response: object): ((name: string) => string | null | unde
   return undefined;
 }
 
+/**
+ * One request under the settings: the rate-limit hook first, then `send` with a signal that
+ * aborts on the timeout or on shutdown, then its status reported (0 when no response came).
+ */
 async function underSettings<R extends { status: number }>(
   settings: HttpSettings,
   url: string,
