@@ -21,6 +21,7 @@ interface Column {
 const COLUMNS: readonly Column[] = [
   { head: 'warm CPU ms/EOB', path: ['cpuMsPerEob', 'fullSync', 'total'], digits: 3 },
   { head: 'worker', path: ['cpuMsPerEob', 'fullSync', 'worker'], digits: 3 },
+  { head: 'emulator', path: ['cpuMsPerEob', 'fullSync', 'emulator'], digits: 3 },
   { head: 'postgres', path: ['cpuMsPerEob', 'fullSync', 'postgres'], digits: 3 },
   { head: 'full sync s', path: ['fullSyncSeconds'], digits: 2 },
   { head: 'write-only s', path: ['writeOnlySeconds'], digits: 2 },
