@@ -54,8 +54,7 @@ function build(dir: string): void {
 }
 
 /** A checkout of each REF: this one for `.`, else a new worktree sharing this node_modules. */
-function checkouts(refs: readonly string[], worktrees: string[]): Build[] {
-  const root = mkdtempSync(join(tmpdir(), 'bbsync-compare-'));
+function checkouts(refs: readonly string[], root: string, worktrees: string[]): Build[] {
   return refs.map((ref) => {
     if (ref === '.') {
       build(repo);
@@ -129,14 +128,19 @@ async function main(): Promise<number> {
   mkdirSync(out, { recursive: true });
   const args = ['--users', String(users), ...values['bench-args'].split(/\s+/).filter(Boolean)];
 
+  const root = mkdtempSync(join(tmpdir(), 'bbsync-compare-'));
   const worktrees: string[] = [];
-  const stop = (): void => {
+  const cleanUp = (): void => {
     removeWorktrees(worktrees);
+    rmSync(root, { recursive: true, force: true });
+  };
+  const stop = (): void => {
+    cleanUp();
     process.exit(130);
   };
   process.once('SIGINT', stop);
   try {
-    const builds = checkouts(positionals, worktrees);
+    const builds = checkouts(positionals, root, worktrees);
     const runs: ComparedRun[] = [];
     const total = rounds * builds.length;
     for (let round = 1; round <= rounds; round++) {
@@ -160,8 +164,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     process.off('SIGINT', stop);
-    removeWorktrees(worktrees);
-    if (worktrees.length > 0) rmSync(resolve(worktrees[0]!, '..'), { recursive: true, force: true });
+    cleanUp();
   }
 }
 
