@@ -41,8 +41,8 @@ interface Build {
 
 const repo = resolve(import.meta.dirname, '..');
 
-function git(args: string[], cwd = repo): string {
-  const out = spawnSync('git', args, { cwd, encoding: 'utf8' });
+function git(args: string[]): string {
+  const out = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`git ${args.join(' ')}: ${out.stderr.trim()}`);
   return out.stdout.trim();
 }
